@@ -1,0 +1,342 @@
+//! Working-day calendar: Chinese public holidays and 调休 make-up working days from
+//! yearly data files, office hours in Asia/Shanghai (UTC+8, no DST), and arithmetic
+//! in working minutes so deadlines and countdowns agree everywhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// One year's official schedule, as published by the State Council.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HolidayYear {
+    pub year: i32,
+    #[serde(default)]
+    pub source: String,
+    pub holidays: Vec<Holiday>,
+    #[serde(default)]
+    pub makeup_workdays: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holiday {
+    pub name: String,
+    pub dates: Vec<NaiveDate>,
+}
+
+/// Daily office window in local time, e.g. 09:00–17:00.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfficeHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Default for OfficeHours {
+    fn default() -> Self {
+        Self {
+            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+        }
+    }
+}
+
+impl OfficeHours {
+    pub fn minutes_per_day(&self) -> i64 {
+        (self.end - self.start).num_minutes()
+    }
+}
+
+/// Asia/Shanghai has had no daylight saving since 1991, so a fixed offset is exact.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+pub const BUILTIN_YEARS: &[&str] = &[
+    include_str!("../data/holidays/2025.json"),
+    include_str!("../data/holidays/2026.json"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    holidays: BTreeMap<NaiveDate, String>,
+    makeup: BTreeSet<NaiveDate>,
+    years: BTreeSet<i32>,
+    hours: OfficeHours,
+    tz: FixedOffset,
+}
+
+impl Calendar {
+    pub fn new(years: Vec<HolidayYear>, hours: OfficeHours) -> Result<Self, DomainError> {
+        if hours.minutes_per_day() <= 0 {
+            return Err(DomainError::InvalidField {
+                field: "officeHours",
+                reason: "下班时间必须晚于上班时间".into(),
+            });
+        }
+        let mut cal = Self {
+            holidays: BTreeMap::new(),
+            makeup: BTreeSet::new(),
+            years: BTreeSet::new(),
+            hours,
+            tz: beijing(),
+        };
+        for y in years {
+            cal.add_year(y)?;
+        }
+        Ok(cal)
+    }
+
+    /// Parses yearly JSON files (see `data/holidays/*.json`).
+    pub fn from_json(files: &[&str], hours: OfficeHours) -> Result<Self, DomainError> {
+        let years = files
+            .iter()
+            .map(|f| {
+                serde_json::from_str::<HolidayYear>(f)
+                    .map_err(|e| DomainError::InvalidCalendar(format!("节假日文件格式错误：{e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(years, hours)
+    }
+
+    /// The calendars shipped with the product (2025 and 2026) and 09:00–17:00 office hours.
+    pub fn builtin() -> Self {
+        Self::from_json(BUILTIN_YEARS, OfficeHours::default())
+            .unwrap_or_else(|e| panic!("built-in holiday files are invalid: {e}"))
+    }
+
+    pub fn add_year(&mut self, y: HolidayYear) -> Result<(), DomainError> {
+        for h in &y.holidays {
+            for d in &h.dates {
+                if d.year() != y.year {
+                    return Err(DomainError::InvalidCalendar(format!(
+                        "{d} 不属于 {} 年",
+                        y.year
+                    )));
+                }
+                self.holidays.insert(*d, h.name.clone());
+            }
+        }
+        for d in &y.makeup_workdays {
+            if self.holidays.contains_key(d) {
+                return Err(DomainError::InvalidCalendar(format!(
+                    "{d} 既是假日又是调休上班日"
+                )));
+            }
+            self.makeup.insert(*d);
+        }
+        self.years.insert(y.year);
+        Ok(())
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    pub fn office_hours(&self) -> OfficeHours {
+        self.hours
+    }
+
+    pub fn holiday_name(&self, d: NaiveDate) -> Option<&str> {
+        self.holidays.get(&d).map(String::as_str)
+    }
+
+    /// Make-up days work, holidays rest, otherwise Monday–Friday work.
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        if self.makeup.contains(&d) {
+            return true;
+        }
+        if self.holidays.contains_key(&d) {
+            return false;
+        }
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    fn local(&self, t: DateTime<Utc>) -> chrono::NaiveDateTime {
+        t.with_timezone(&self.tz).naive_local()
+    }
+
+    fn utc(&self, t: chrono::NaiveDateTime) -> DateTime<Utc> {
+        self.tz.from_local_datetime(&t).single().map_or_else(
+            || DateTime::from_naive_utc_and_offset(t, Utc),
+            |x| x.with_timezone(&Utc),
+        )
+    }
+
+    /// Adds `minutes` of working time to `start`. A start outside office hours counts
+    /// from the next opening. Zero minutes returns the start unchanged.
+    pub fn add_working_minutes(&self, start: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        if minutes <= 0 {
+            return start;
+        }
+        let mut left = minutes;
+        let mut cur = self.local(start);
+        // Bounded: ten years of days is far beyond any deadline.
+        for _ in 0..3660 {
+            let day = cur.date();
+            let open = day.and_time(self.hours.start);
+            let close = day.and_time(self.hours.end);
+            if self.is_working_day(day) && cur < close {
+                let from = cur.max(open);
+                let avail = (close - from).num_minutes();
+                if left <= avail {
+                    return self.utc(from + Duration::minutes(left));
+                }
+                left -= avail;
+            }
+            cur = (day + Duration::days(1)).and_time(NaiveTime::MIN);
+        }
+        self.utc(cur)
+    }
+
+    pub fn add_working_hours(&self, start: DateTime<Utc>, hours: i64) -> DateTime<Utc> {
+        self.add_working_minutes(start, hours * 60)
+    }
+
+    /// N working days = N full office days of working time.
+    pub fn add_working_days(&self, start: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+        self.add_working_minutes(start, days * self.hours.minutes_per_day())
+    }
+
+    /// Working minutes from `a` to `b`; negative when `b` is before `a`.
+    pub fn working_minutes_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+        if b < a {
+            return -self.working_minutes_between(b, a);
+        }
+        let (a, b) = (self.local(a), self.local(b));
+        let mut total = 0;
+        let mut day = a.date();
+        while day <= b.date() {
+            if self.is_working_day(day) {
+                let open = day.and_time(self.hours.start).max(a);
+                let close = day.and_time(self.hours.end).min(b);
+                if close > open {
+                    total += (close - open).num_minutes();
+                }
+            }
+            day += Duration::days(1);
+        }
+        total
+    }
+
+    /// Subtracts working minutes (used for "due soon" warning instants before a deadline).
+    pub fn sub_working_minutes(&self, end: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+        if minutes <= 0 {
+            return end;
+        }
+        let mut left = minutes;
+        let mut cur = self.local(end);
+        for _ in 0..3660 {
+            let day = cur.date();
+            let open = day.and_time(self.hours.start);
+            let close = day.and_time(self.hours.end);
+            if self.is_working_day(day) && cur > open {
+                let to = cur.min(close);
+                let avail = (to - open).num_minutes();
+                if left <= avail {
+                    return self.utc(to - Duration::minutes(left));
+                }
+                left -= avail;
+            }
+            cur = day.and_time(NaiveTime::MIN) - Duration::seconds(1);
+            cur = cur.date().and_time(self.hours.end);
+        }
+        self.utc(cur)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        // Local Beijing time in tests for readability.
+        let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .from_local_datetime(&naive)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn local(t: DateTime<Utc>) -> String {
+        t.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    #[test]
+    fn holidays_and_makeup_days() {
+        let c = Calendar::builtin();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(!c.is_working_day(d("2026-10-01")));
+        assert!(
+            c.is_working_day(d("2026-10-10")),
+            "Saturday make-up day works"
+        );
+        assert!(c.is_working_day(d("2026-02-14")));
+        assert!(!c.is_working_day(d("2026-02-16")));
+        assert!(!c.is_working_day(d("2026-11-28")), "plain Saturday");
+        assert!(c.is_working_day(d("2026-11-26")));
+        assert_eq!(c.holiday_name(d("2025-01-29")), Some("春节"));
+    }
+
+    #[test]
+    fn adds_working_time_across_national_day() {
+        let c = Calendar::builtin();
+        // Tue 2026-09-29 16:00 + 3 working days: 1h on 9/29, 8h on 9/30, then Oct 1–7 off,
+        // Oct 8 (Thu) 8h, Oct 9 (Fri) remaining 7h -> 16:00.
+        assert_eq!(
+            local(c.add_working_days(at("2026-09-29 16:00"), 3)),
+            "2026-10-09 16:00"
+        );
+        // Start at night counts from next opening.
+        assert_eq!(
+            local(c.add_working_hours(at("2026-11-26 20:00"), 1)),
+            "2026-11-27 10:00"
+        );
+        // Friday afternoon + 4h lands on Monday.
+        assert_eq!(
+            local(c.add_working_hours(at("2026-11-27 15:00"), 4)),
+            "2026-11-30 11:00"
+        );
+    }
+
+    #[test]
+    fn minutes_between_is_inverse_of_add() {
+        let c = Calendar::builtin();
+        let start = at("2026-09-30 10:17");
+        for m in [0, 1, 59, 480, 481, 2000, 10000] {
+            let end = c.add_working_minutes(start, m);
+            assert_eq!(c.working_minutes_between(start, end), m, "m={m}");
+            assert_eq!(c.working_minutes_between(end, start), -m);
+        }
+    }
+
+    #[test]
+    fn subtract_working_minutes() {
+        let c = Calendar::builtin();
+        assert_eq!(
+            local(c.sub_working_minutes(at("2026-10-08 10:00"), 120)),
+            "2026-09-30 16:00"
+        );
+        let end = at("2026-11-30 11:00");
+        let back = c.sub_working_minutes(end, 240);
+        assert_eq!(local(back), "2026-11-27 15:00");
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        assert!(Calendar::from_json(&["{"], OfficeHours::default()).is_err());
+        let clash = r#"{"year":2026,"holidays":[{"name":"x","dates":["2026-01-01"]}],"makeupWorkdays":["2026-01-01"]}"#;
+        assert!(Calendar::from_json(&[clash], OfficeHours::default()).is_err());
+        let wrong_year = r#"{"year":2026,"holidays":[{"name":"x","dates":["2025-01-01"]}]}"#;
+        assert!(Calendar::from_json(&[wrong_year], OfficeHours::default()).is_err());
+    }
+}

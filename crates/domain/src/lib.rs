@@ -1,0 +1,17 @@
+//! 民生警务平台 domain: the rules both the city server and the desktop client apply.
+//! Pure: no I/O, and the clock is always passed in.
+
+pub mod calendar;
+pub mod case;
+pub mod citizen;
+pub mod error;
+pub mod ids;
+pub mod lists;
+pub mod org;
+pub mod role;
+pub mod scope;
+pub mod sla;
+pub mod timeline;
+pub mod workflow;
+
+pub use error::DomainError;

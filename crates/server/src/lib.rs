@@ -1,1 +1,45 @@
-//! placeholder
+//! 民生警务平台 city server: REST API over a storage backend (SQLite embedded).
+
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod import;
+pub mod seed;
+pub mod state;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+use state::{AppState, Clock, Settings, SharedState};
+use storage::sqlite::SqliteStore;
+
+/// Opens the SQLite file (creating and migrating it) and builds the state.
+pub fn open_state(db: &Path, settings: Settings, clock: Clock) -> Result<SharedState, ApiError> {
+    let store = Arc::new(SqliteStore::open(db)?);
+    Ok(Arc::new(AppState::new(store, settings, clock)?))
+}
+
+/// Serves until the future resolves (Ctrl-C in the CLI; never in tests).
+pub async fn serve(
+    listener: TcpListener,
+    state: SharedState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A server on an ephemeral loopback port, for tests: returns its base URL.
+pub async fn spawn_for_tests(state: SharedState) -> std::io::Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(serve(listener, state, std::future::pending()));
+    Ok(format!("http://{addr}"))
+}

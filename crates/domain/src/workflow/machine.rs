@@ -31,6 +31,8 @@ enum Standing {
     CoHandler,
     Handler,
     Supervisor,
+    /// 纪委/督察/法制: investigate any level-3 follow-up, whatever unit handled it.
+    Investigator,
 }
 
 /// The static table: roles allowed for each action, and the states it starts from.
@@ -109,6 +111,7 @@ fn standing_needed(kind: ActionKind, role: Role) -> Standing {
     match (kind, role) {
         (A::CoUnitOpinion, _) => Standing::CoHandler,
         (A::Consult | A::AddNote, Role::Officer | Role::UnitHead) => Standing::Handler,
+        (A::RecordInvestigation, Role::Supervisor) => Standing::Investigator,
         (_, Role::Officer | Role::UnitHead) => Standing::LeadHandler,
         (_, Role::Supervisor) => Standing::Supervisor,
         _ => Standing::Anyone,
@@ -122,6 +125,7 @@ fn has_standing(s: Standing, actor: &Actor, case: &Case, org: &OrgTree) -> bool 
         Standing::CoHandler => scope::is_co_handler(actor, case),
         Standing::Handler => scope::is_handler(actor, case),
         Standing::Supervisor => scope::supervises(actor, case, org),
+        Standing::Investigator => is_investigator(actor.unit_id, org),
     }
 }
 
@@ -160,6 +164,9 @@ fn check_permission(
             action: kind,
             state: case.state,
         });
+    }
+    if matches!(kind, ActionKind::Approve | ActionKind::SendBack) {
+        check_reviewer(case, actor, kind)?;
     }
     Ok(())
 }
@@ -294,7 +301,6 @@ pub fn apply(
         }
         Action::Approve { comment } => approve(&mut c, actor, comment.as_deref(), ctx)?,
         Action::SendBack { reason } => {
-            check_reviewer(&c, actor)?;
             c.closing_note = Some(text("reason", "退回原因", reason, REASON_MAX)?);
             c.sign_offs.clear();
             c.state = CaseState::InProgress;
@@ -473,7 +479,7 @@ fn dispatch(c: &mut Case, order: &DispatchOrder, ctx: &Ctx<'_>) -> Result<(), Do
 }
 
 /// Reviewers: the lead unit's head; for sensitive cases also a supervisor in scope or a leader.
-fn check_reviewer(c: &Case, actor: &Actor) -> Result<(), DomainError> {
+fn check_reviewer(c: &Case, actor: &Actor, kind: ActionKind) -> Result<(), DomainError> {
     let ok = match actor.role {
         Role::UnitHead => true, // lead-handler standing was already checked
         Role::Supervisor | Role::Leader => c.is_sensitive(),
@@ -483,7 +489,7 @@ fn check_reviewer(c: &Case, actor: &Actor) -> Result<(), DomainError> {
         Ok(())
     } else {
         Err(DomainError::RoleNotAllowed {
-            action: ActionKind::Approve,
+            action: kind,
             role: actor.role,
         })
     }
@@ -495,7 +501,6 @@ fn approve(
     comment: Option<&str>,
     ctx: &Ctx<'_>,
 ) -> Result<(), DomainError> {
-    check_reviewer(c, actor)?;
     if let Some(cm) = comment {
         if cm.chars().count() > REASON_MAX {
             return Err(DomainError::InvalidField {
@@ -533,6 +538,7 @@ fn approve(
     if needed.iter().all(|s| has(c, *s)) {
         c.state = CaseState::Completed;
         c.completed_at = Some(ctx.now);
+        c.pending_extension = None;
         c.follow_up.level = Some(FollowUpLevel::L1);
         c.follow_up.awaiting_answer = true;
     }

@@ -1,0 +1,150 @@
+//! Passwords (argon2id), opaque bearer tokens stored as SHA-256 hashes, throttling,
+//! and the extractor that turns a request into an authenticated `Actor`.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use minsheng_domain::role::Actor;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::{AppState, SharedState};
+use crate::storage::{SessionRecord, UserRecord};
+
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(ApiError::internal)?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Password policy for new and changed passwords.
+pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
+    let long = password.chars().count() >= 8;
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if long && classes.iter().filter(|b| **b).count() >= 3 && password.len() <= 128 {
+        Ok(())
+    } else {
+        Err(ApiError::Domain(
+            minsheng_domain::DomainError::InvalidField {
+                field: "password",
+                reason: "密码至少8位，且包含大写字母、小写字母、数字、符号中的三种".into(),
+            },
+        ))
+    }
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The tokens handed to the client once; only their hashes are kept.
+pub struct IssuedTokens {
+    pub access: String,
+    pub refresh: String,
+    pub session: SessionRecord,
+}
+
+pub fn issue_tokens(state: &AppState, user: &UserRecord, now: DateTime<Utc>) -> IssuedTokens {
+    let access = random_token();
+    let refresh = random_token();
+    let session = SessionRecord {
+        id: random_token(),
+        user_id: user.id,
+        access_hash: token_hash(&access),
+        access_expires: now + state.settings.access_ttl,
+        refresh_hash: token_hash(&refresh),
+        refresh_expires: now + state.settings.refresh_ttl,
+        created_at: now,
+    };
+    IssuedTokens {
+        access,
+        refresh,
+        session,
+    }
+}
+
+/// An authenticated request: the actor plus the session it came with.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub user: UserRecord,
+    pub session_id: String,
+}
+
+impl FromRequestParts<SharedState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthenticated)?
+            .to_owned();
+        let state = Arc::clone(state);
+        state
+            .blocking(move |s| {
+                let session = s
+                    .store
+                    .session_by_access(&token_hash(&token))?
+                    .ok_or(ApiError::Unauthenticated)?;
+                if session.access_expires <= s.now() {
+                    return Err(ApiError::TokenExpired);
+                }
+                let user = s
+                    .store
+                    .user(session.user_id)?
+                    .ok_or(ApiError::Unauthenticated)?;
+                if !user.active {
+                    return Err(ApiError::AccountDisabled);
+                }
+                let actor = Actor {
+                    user_id: user.id,
+                    name: user.display_name.clone(),
+                    role: user.role,
+                    unit_id: user.unit_id,
+                };
+                Ok(Self {
+                    actor,
+                    user,
+                    session_id: session.id,
+                })
+            })
+            .await
+    }
+}

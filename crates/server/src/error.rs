@@ -1,0 +1,131 @@
+//! The server's one error type and its single HTTP shape: `{"code": "...", "message": "..."}`
+//! with a stable machine code and a Chinese message.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minsheng_domain::DomainError;
+use serde::Serialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("登录已过期，请重新登录")]
+    TokenExpired,
+    #[error("用户名或密码错误")]
+    BadCredentials,
+    #[error("登录失败次数过多，请{0}秒后再试")]
+    Throttled(i64),
+    #[error("账号已停用")]
+    AccountDisabled,
+    #[error("无权执行此操作")]
+    Forbidden,
+    #[error("{0}不存在")]
+    NotFound(&'static str),
+    #[error("诉求件已被他人修改（当前版本 {current}），请刷新后重试")]
+    VersionConflict { current: u64 },
+    #[error("{0}已存在")]
+    AlreadyExists(String),
+    #[error("请求格式错误：{0}")]
+    BadRequest(String),
+    #[error("请求内容过大")]
+    PayloadTooLarge,
+    #[error("服务器内部错误，请稍后重试")]
+    Internal(String),
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `ILLEGAL_TRANSITION`.
+    pub code: String,
+    /// Chinese message for users.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Domain(d) => d.code(),
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::BadCredentials => "BAD_CREDENTIALS",
+            Self::Throttled(_) => "LOGIN_THROTTLED",
+            Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::VersionConflict { .. } => "VERSION_CONFLICT",
+            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Domain(d) => match d {
+                DomainError::IllegalTransition { .. }
+                | DomainError::AlreadySigned
+                | DomainError::NoPendingExtension
+                | DomainError::ExtensionPending
+                | DomainError::NotAwaitingAnswer
+                | DomainError::CoOpinionsMissing(_)
+                | DomainError::SignOffOrder => StatusCode::CONFLICT,
+                DomainError::RoleNotAllowed { .. } | DomainError::OutOfScope => {
+                    StatusCode::FORBIDDEN
+                }
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            Self::Unauthenticated | Self::TokenExpired | Self::BadCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::AccountDisabled | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::VersionConflict { .. } | Self::AlreadyExists(_) => StatusCode::CONFLICT,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        Self::Internal(format!("pool: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Internal(format!("json: {e}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            // The detail goes to the log, never to the client.
+            tracing::error!(%detail, "internal error");
+        }
+        let body = ErrorBody {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}

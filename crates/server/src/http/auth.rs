@@ -1,0 +1,229 @@
+//! Login, token refresh, logout, current user, password change.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use crate::auth::{
+    check_password_policy, hash_password, issue_tokens, token_hash, verify_password, Authed,
+};
+use crate::error::ApiError;
+use crate::state::SharedState;
+use crate::storage::{AuditRecord, UserRecord};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+/// A user as shown to clients (never the hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    #[schema(value_type = String)]
+    pub id: minsheng_domain::ids::UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_name: String,
+    #[schema(value_type = String)]
+    pub unit_id: minsheng_domain::ids::UnitId,
+    pub unit_name: Option<String>,
+    pub active: bool,
+}
+
+impl UserView {
+    pub fn new(u: &UserRecord, org: &minsheng_domain::org::OrgTree) -> Self {
+        Self {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.code().to_owned(),
+            role_name: u.role.label_zh().to_owned(),
+            unit_id: u.unit_id,
+            unit_name: org.get(u.unit_id).map(|x| x.name.clone()),
+            active: u.active,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_expires_at: DateTime<Utc>,
+    pub user: UserView,
+}
+
+/// A real argon2id hash, verified against when the user does not exist so the
+/// response time does not reveal which usernames exist.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("不存在的用户-dummy").unwrap_or_default())
+}
+
+/// Logs in; throttled per account and per client IP.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let ip_key = format!("ip:{}", addr.ip());
+    state
+        .blocking(move |s| {
+            let now = s.now();
+            let username = req.username.trim().to_owned();
+            let account_key = format!("user:{username}");
+            let window = s.settings.failure_window_secs;
+            if s.store.login_failures(&account_key, now, window)?
+                >= s.settings.max_failures_per_account
+                || s.store.login_failures(&ip_key, now, window)? >= s.settings.max_failures_per_ip
+            {
+                return Err(ApiError::Throttled(window));
+            }
+            let user = s.store.user_by_username(&username)?;
+            let ok = match &user {
+                Some(u) => verify_password(&req.password, &u.password_hash),
+                None => {
+                    let _ = verify_password(&req.password, dummy_hash());
+                    false
+                }
+            };
+            let Some(user) = user.filter(|_| ok) else {
+                s.store
+                    .record_login_failure(&[account_key, ip_key], now, window)?;
+                tracing::warn!(username = %username, "login failed");
+                return Err(ApiError::BadCredentials);
+            };
+            if !user.active {
+                return Err(ApiError::AccountDisabled);
+            }
+            s.store.clear_login_failures(&account_key)?;
+            let t = issue_tokens(s, &user, now);
+            s.store.insert_session(&t.session)?;
+            s.store.audit(&AuditRecord {
+                at: now,
+                user_id: user.id,
+                action: "login".into(),
+                target: user.username.clone(),
+                detail: ip_key,
+            })?;
+            Ok(Json(TokenResponse {
+                access_token: t.access,
+                refresh_token: t.refresh,
+                access_expires_at: t.session.access_expires,
+                refresh_expires_at: t.session.refresh_expires,
+                user: UserView::new(&user, &s.org()),
+            }))
+        })
+        .await
+}
+
+/// Exchanges a refresh token for a new token pair; the old refresh token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn refresh(
+    State(state): State<SharedState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    state
+        .blocking(move |s| {
+            let now = s.now();
+            let hash = token_hash(&req.refresh_token);
+            // Look the user up first so the new session can be issued in the same swap.
+            let conn_user = {
+                let probe = s.store.session_by_refresh(&hash)?;
+                let probe = probe.ok_or(ApiError::TokenExpired)?;
+                if probe.refresh_expires <= now {
+                    s.store.delete_session(&probe.id)?;
+                    return Err(ApiError::TokenExpired);
+                }
+                s.store
+                    .user(probe.user_id)?
+                    .ok_or(ApiError::Unauthenticated)?
+            };
+            if !conn_user.active {
+                return Err(ApiError::AccountDisabled);
+            }
+            let t = issue_tokens(s, &conn_user, now);
+            s.store
+                .rotate_session(&hash, &t.session)?
+                .ok_or(ApiError::TokenExpired)?;
+            Ok(Json(TokenResponse {
+                access_token: t.access,
+                refresh_token: t.refresh,
+                access_expires_at: t.session.access_expires,
+                refresh_expires_at: t.session.refresh_expires,
+                user: UserView::new(&conn_user, &s.org()),
+            }))
+        })
+        .await
+}
+
+/// Revokes the current session (both tokens).
+#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<StatusCode, ApiError> {
+    state
+        .blocking(move |s| {
+            s.store.delete_session(&auth.session_id)?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = UserView)))]
+pub async fn me(State(state): State<SharedState>, auth: Authed) -> Json<UserView> {
+    Json(UserView::new(&auth.user, &state.org()))
+}
+
+/// Changes the caller's password and ends all their sessions.
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange, responses((status = 204)))]
+pub async fn change_password(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let state2 = Arc::clone(&state);
+    state2
+        .blocking(move |s| {
+            if !verify_password(&req.old_password, &auth.user.password_hash) {
+                return Err(ApiError::BadCredentials);
+            }
+            check_password_policy(&req.new_password)?;
+            let mut u = auth.user.clone();
+            u.password_hash = hash_password(&req.new_password)?;
+            s.store.update_user(&u)?;
+            s.store.delete_user_sessions(u.id)?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}

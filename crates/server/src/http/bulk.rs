@@ -1,0 +1,53 @@
+//! `POST /intake/bulk?channel=…` — a channel feed as CSV (`text/csv`) or a JSON array.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use minsheng_domain::case::Channel;
+use minsheng_domain::role::Role;
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::import::{import_rows, parse_feed, BulkResult};
+use crate::state::SharedState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BulkParams {
+    /// Channel name (e.g. `12345市长热线`) or code (`MayorHotline`).
+    pub channel: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/intake/bulk", params(BulkParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = BulkResult), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn import(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Query(p): Query<BulkParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<BulkResult>, ApiError> {
+    if !matches!(auth.actor.role, Role::Clerk | Role::Admin) {
+        return Err(ApiError::Forbidden);
+    }
+    let channel: Channel = p.channel.parse().map_err(ApiError::Domain)?;
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    state
+        .blocking(move |s| {
+            let rows = parse_feed(&body, json, channel)?;
+            if rows.len() > s.settings.bulk_max_rows {
+                return Err(ApiError::BadRequest(format!(
+                    "一次最多导入 {} 条",
+                    s.settings.bulk_max_rows
+                )));
+            }
+            Ok(Json(import_rows(s, &auth.actor, channel, rows)?))
+        })
+        .await
+}

@@ -1,0 +1,91 @@
+//! The REST API under `/api/v1`.
+
+mod auth;
+mod bulk;
+pub(crate) mod cases;
+mod health;
+mod openapi;
+pub(crate) mod org;
+mod worklists;
+
+pub use cases::intake_entry;
+pub use org::{create_user_record, NewUser};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::SharedState;
+
+/// JSON body whose rejections use the API's error shape (code + Chinese message).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rej) => Err(json_rejection(&rej)),
+        }
+    }
+}
+
+fn json_rejection(rej: &JsonRejection) -> ApiError {
+    if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge;
+    }
+    match rej {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::BadRequest("请使用 Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::BadRequest(format!("JSON 语法错误（{}）", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            ApiError::BadRequest(format!("字段不符合要求（{}）", e.body_text()))
+        }
+        other => ApiError::BadRequest(other.body_text()),
+    }
+}
+
+pub fn router(state: SharedState) -> Router {
+    let body_limit = state.settings.body_limit;
+    let bulk_limit = state.settings.bulk_body_limit;
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi::document))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/password", post(auth::change_password))
+        .route("/units", get(org::list_units).post(org::create_unit))
+        .route("/users", get(org::list_users).post(org::create_user))
+        .route("/users/{id}", patch(org::update_user))
+        .route("/audit", get(org::audit_log))
+        .route("/cases", get(cases::list).post(cases::intake))
+        .route("/cases/{id}", get(cases::get_one))
+        .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/timeline", get(cases::timeline))
+        .route("/cases/{id}/timeline/verify", get(cases::verify_timeline))
+        .route("/cases/{id}/citizen", get(cases::unmasked_citizen))
+        .route("/worklists", get(worklists::counts))
+        .route("/worklists/{list}", get(worklists::list))
+        .route(
+            "/intake/bulk",
+            post(bulk::import).layer(DefaultBodyLimit::max(bulk_limit)),
+        )
+        .fallback(|| async { ApiError::NotFound("接口") })
+        .layer(DefaultBodyLimit::max(body_limit));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::NotFound("页面") })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

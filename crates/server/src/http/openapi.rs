@@ -1,0 +1,41 @@
+//! The OpenAPI document, generated from the handler annotations.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::{auth, bulk, cases, health, org, worklists};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "民生警务平台 city server API", version = "1"),
+    paths(
+        health::health,
+        auth::login,
+        auth::refresh,
+        auth::logout,
+        auth::me,
+        auth::change_password,
+        org::list_units,
+        org::create_unit,
+        org::list_users,
+        org::create_user,
+        org::update_user,
+        org::audit_log,
+        cases::intake,
+        cases::list,
+        cases::get_one,
+        cases::unmasked_citizen,
+        cases::act,
+        cases::timeline,
+        cases::verify_timeline,
+        worklists::counts,
+        worklists::list,
+        bulk::import,
+    ),
+    components(schemas(crate::error::ErrorBody))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

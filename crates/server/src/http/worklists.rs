@@ -1,0 +1,53 @@
+//! 民生清单: counts and lists of 未签收 / 办理中 / 即将逾期 / 已逾期 in the caller's scope.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use minsheng_domain::lists::WorkList;
+use minsheng_domain::scope::list_scope;
+
+use super::cases::{build_query, encode_cursor, CasePageView, ListParams};
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::state::SharedState;
+use crate::storage::WorkListCounts;
+
+#[utoipa::path(get, path = "/api/v1/worklists", responses((status = 200, body = WorkListCounts)))]
+pub async fn counts(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<WorkListCounts>, ApiError> {
+    state
+        .blocking(move |s| {
+            let scope = list_scope(&auth.actor, &s.org());
+            Ok(Json(s.store.worklist_counts(&scope, s.now())?))
+        })
+        .await
+}
+
+/// One list (`unsigned`, `inProgress`, `dueSoon`, `overdue`, or the Chinese name), paged.
+#[utoipa::path(get, path = "/api/v1/worklists/{list}", params(ListParams), responses((status = 200, body = CasePageView)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Path(list): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<CasePageView>, ApiError> {
+    let list = WorkList::from_code(&list).ok_or(ApiError::NotFound("清单"))?;
+    state
+        .blocking(move |s| {
+            let mut q = build_query(&p, &auth.actor, s)?;
+            q.list = Some(list);
+            let page = s.store.list_cases(&q)?;
+            let total = if p.with_total == Some(true) {
+                Some(s.store.count_cases(&q)?)
+            } else {
+                None
+            };
+            Ok(Json(CasePageView {
+                items: page.items,
+                next_cursor: page.next.as_ref().map(encode_cursor),
+                total,
+            }))
+        })
+        .await
+}

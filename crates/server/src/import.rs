@@ -1,0 +1,235 @@
+//! Bulk intake of a channel feed (CSV or JSON) with a result per row. Used by the
+//! HTTP endpoint and by the `import` CLI command.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use minsheng_domain::calendar::beijing;
+use minsheng_domain::case::{Channel, Urgency};
+use minsheng_domain::role::Actor;
+use minsheng_domain::workflow::{self, NewCase};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::http::intake_entry;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RowResult {
+    /// 1-based data row (the header is row 0).
+    pub row: usize,
+    pub ok: bool,
+    pub case_id: Option<String>,
+    pub number: Option<String>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkResult {
+    pub channel: String,
+    pub total: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub rows: Vec<RowResult>,
+}
+
+/// Column names accepted in CSV headers, English or Chinese.
+fn field_of(header: &str) -> Option<&'static str> {
+    let h = header.trim().trim_start_matches('\u{feff}');
+    Some(match h {
+        "title" | "标题" => "title",
+        "content" | "detail" | "内容" | "诉求内容" | "留言详情" => "content",
+        "citizenName" | "name" | "姓名" | "群众姓名" | "反映人" => "citizenName",
+        "citizenPhone" | "phone" | "电话" | "联系电话" | "手机号" => "citizenPhone",
+        "citizenIdCard" | "idCard" | "身份证号" => "citizenIdCard",
+        "address" | "地址" => "address",
+        "district" | "区县" => "district",
+        "receivedAt" | "time" | "受理时间" | "留言时间" => "receivedAt",
+        "requestType" | "诉求类型" => "requestType",
+        "category" | "诉求类别" => "category",
+        "urgency" | "紧急程度" => "urgency",
+        "channel" | "渠道" => "channel",
+        _ => return None,
+    })
+}
+
+/// Accepts RFC 3339 or `YYYY-MM-DD HH:mm[:ss]` in Beijing time.
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
+            if let Some(t) = beijing().from_local_datetime(&n).single() {
+                return Ok(t.with_timezone(&Utc));
+            }
+        }
+    }
+    Err(format!("时间“{s}”格式无效，应为 YYYY-MM-DD HH:mm"))
+}
+
+fn row_to_new_case(
+    fields: &HashMap<&'static str, String>,
+    channel: Channel,
+) -> Result<NewCase, String> {
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let channel = match get("channel") {
+        Some(c) => c
+            .parse()
+            .map_err(|e: minsheng_domain::DomainError| e.to_string())?,
+        None => channel,
+    };
+    Ok(NewCase {
+        id: None,
+        channel,
+        request_type: match get("requestType") {
+            Some(t) => t
+                .parse()
+                .map_err(|e: minsheng_domain::DomainError| e.to_string())?,
+            None => minsheng_domain::case::RequestType::Consultation,
+        },
+        category: get("category"),
+        title: get("title").unwrap_or_default(),
+        content: get("content").unwrap_or_default(),
+        citizen_name: get("citizenName").unwrap_or_default(),
+        citizen_phone: get("citizenPhone"),
+        citizen_id_card: get("citizenIdCard"),
+        address: get("address"),
+        district: get("district"),
+        received_at: get("receivedAt").map(|t| parse_time(&t)).transpose()?,
+        urgency: match get("urgency") {
+            Some(u) => u
+                .parse()
+                .map_err(|e: minsheng_domain::DomainError| e.to_string())?,
+            None => Urgency::Ordinary,
+        },
+        flags: minsheng_domain::case::CaseFlags::default(),
+    })
+}
+
+/// Parses a feed into rows (each a request or the reason it is unusable).
+pub fn parse_feed(
+    body: &[u8],
+    json: bool,
+    channel: Channel,
+) -> Result<Vec<Result<NewCase, String>>, ApiError> {
+    if json {
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("JSON 必须是诉求对象的数组（{e}）")))?;
+        return Ok(rows
+            .into_iter()
+            .map(|v| {
+                let mut obj = v;
+                if let Some(o) = obj.as_object_mut() {
+                    o.entry("channel")
+                        .or_insert_with(|| serde_json::json!(channel));
+                }
+                serde_json::from_value::<NewCase>(obj).map_err(|e| format!("字段不符合要求：{e}"))
+            })
+            .collect());
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(body);
+    let headers = rdr
+        .headers()
+        .map_err(|e| ApiError::BadRequest(format!("CSV 表头无法读取：{e}")))?
+        .clone();
+    let map: Vec<Option<&'static str>> = headers.iter().map(field_of).collect();
+    if !map.contains(&Some("title")) || !map.contains(&Some("content")) {
+        return Err(ApiError::BadRequest(
+            "CSV 必须包含“标题(title)”和“内容(content)”两列".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        out.push(match rec {
+            Ok(r) => {
+                let fields: HashMap<&'static str, String> = map
+                    .iter()
+                    .zip(r.iter())
+                    .filter_map(|(k, v)| k.map(|k| (k, v.to_owned())))
+                    .collect();
+                row_to_new_case(&fields, channel)
+            }
+            Err(e) => Err(format!("CSV 行格式错误：{e}")),
+        });
+    }
+    Ok(out)
+}
+
+/// Validates every row through the domain intake and stores the valid ones
+/// (in chunks, each chunk one transaction). Invalid rows are reported, never stored.
+pub fn import_rows(
+    s: &AppState,
+    actor: &Actor,
+    channel: Channel,
+    rows: Vec<Result<NewCase, String>>,
+) -> Result<BulkResult, ApiError> {
+    let now = s.now();
+    let total = rows.len();
+    let mut results: Vec<RowResult> = Vec::with_capacity(total);
+    let mut pending = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        let built = row.map_err(|m| ("BAD_ROW".to_owned(), m)).and_then(|n| {
+            workflow::intake(&n, actor, now).map_err(|e| (e.code().to_owned(), e.to_string()))
+        });
+        match built {
+            Ok(c) => {
+                let entry = intake_entry(&c, actor, now, None);
+                pending.push((i, c, entry));
+            }
+            Err((code, message)) => results.push(RowResult {
+                row: i + 1,
+                ok: false,
+                case_id: None,
+                number: None,
+                code: Some(code),
+                message: Some(message),
+            }),
+        }
+    }
+    for chunk in pending.chunks(1000) {
+        let rows: Vec<usize> = chunk.iter().map(|(i, _, _)| *i).collect();
+        let stored = s.store.insert_cases(
+            chunk
+                .iter()
+                .map(|(_, c, e)| (c.clone(), vec![e.clone()]))
+                .collect(),
+        )?;
+        for (i, c) in rows.into_iter().zip(stored) {
+            results.push(RowResult {
+                row: i + 1,
+                ok: true,
+                case_id: Some(c.id.to_string()),
+                number: c.number,
+                code: None,
+                message: None,
+            });
+        }
+    }
+    results.sort_by_key(|r| r.row);
+    let accepted = results.iter().filter(|r| r.ok).count();
+    Ok(BulkResult {
+        channel: channel.label_zh().to_owned(),
+        total,
+        accepted,
+        rejected: total - accepted,
+        rows: results,
+    })
+}

@@ -1,0 +1,161 @@
+//! `minsheng-server`: the city server CLI. The commands and flags are a fixed contract.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use minsheng_server::state::{Clock, Settings};
+use minsheng_server::{open_state, seed};
+
+#[derive(Parser)]
+#[command(name = "minsheng-server", version, about = "民生警务平台 市局服务器")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API (creates and migrates the database file if missing).
+    Serve {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8686")]
+        listen: String,
+    },
+    /// Seed the demo organisation, users (password Demo@2026) and cases.
+    SeedDemo {
+        #[arg(long)]
+        db: PathBuf,
+        /// Org tree file (defaults to the bundled data/demo/org.json).
+        #[arg(long)]
+        org: Option<PathBuf>,
+        /// Citizen-message corpus CSV (defaults to ../shared/data/corpus_messages.csv when present).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        #[arg(long, default_value_t = 2400)]
+        cases: usize,
+    },
+    /// Import a channel feed (CSV, or JSON if the file ends in .json) as new cases.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        channel: String,
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
+    CreateUser {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// clerk | officer | unitHead | supervisor | leader | followUp | admin
+        #[arg(long)]
+        role: String,
+        /// Unit code, e.g. JN-LX-QCL.
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Serve { db, listen } => {
+            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&listen).await?;
+                let addr = listener.local_addr()?;
+                tracing::info!(%addr, db = %db.display(), "民生警务平台 city server listening");
+                println!("listening on http://{addr}");
+                minsheng_server::serve(listener, state, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+            })?;
+        }
+        Command::SeedDemo {
+            db,
+            org,
+            corpus,
+            cases,
+        } => {
+            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let report = seed::seed_demo(&state, org.as_deref(), corpus.as_deref(), cases)?;
+            println!("{report}");
+        }
+        Command::Import { file, channel, db } => {
+            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let channel: minsheng_domain::case::Channel = channel.parse()?;
+            let body = std::fs::read(&file)?;
+            let json = file.extension().is_some_and(|e| e == "json");
+            let rows = minsheng_server::import::parse_feed(&body, json, channel)?;
+            let actor = seed::system_actor(&state)?;
+            let result = minsheng_server::import::import_rows(&state, &actor, channel, rows)?;
+            for r in result.rows.iter().filter(|r| !r.ok) {
+                println!("第{}行：{}", r.row, r.message.as_deref().unwrap_or(""));
+            }
+            println!(
+                "total={} accepted={} rejected={}",
+                result.total, result.accepted, result.rejected
+            );
+        }
+        Command::CreateUser {
+            db,
+            username,
+            name,
+            role,
+            unit,
+            phone,
+        } => {
+            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let unit_id = state
+                .org()
+                .find_by_code(&unit)
+                .map(|u| u.id)
+                .ok_or(format!("单位代码不存在：{unit}"))?;
+            let password = match std::env::var("MINSHENG_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprint!("密码 / password: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let req = minsheng_server::http::NewUser {
+                username,
+                display_name: name,
+                role,
+                unit_id,
+                phone,
+                password,
+            };
+            let rec = minsheng_server::http::create_user_record(&state, &req)?;
+            println!("created user {} ({})", rec.username, rec.id);
+        }
+    }
+    Ok(())
+}

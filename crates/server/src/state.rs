@@ -1,0 +1,136 @@
+//! Shared server state: the store, the org tree, calendar, SLA rules, settings, clock.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+use minsheng_domain::calendar::Calendar;
+use minsheng_domain::org::OrgTree;
+use minsheng_domain::sla::SlaRules;
+use minsheng_domain::workflow::Ctx;
+
+use crate::error::ApiError;
+use crate::storage::Store;
+
+/// The server's notion of now. Tests move a manual clock to cross holidays and deadlines.
+#[derive(Clone)]
+pub enum Clock {
+    System,
+    Manual(Arc<RwLock<DateTime<Utc>>>),
+}
+
+impl Clock {
+    pub fn manual(at: DateTime<Utc>) -> Self {
+        Self::Manual(Arc::new(RwLock::new(at)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Self::System => Utc::now(),
+            Self::Manual(t) => *t.read().unwrap_or_else(std::sync::PoisonError::into_inner),
+        }
+    }
+
+    /// Moves a manual clock; no effect on the system clock.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Self::Manual(t) = self {
+            *t.write().unwrap_or_else(std::sync::PoisonError::into_inner) = at;
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// Failed logins allowed per account / per IP within the window before refusing.
+    pub max_failures_per_account: u32,
+    pub max_failures_per_ip: u32,
+    pub failure_window_secs: i64,
+    /// Request body limit for ordinary endpoints and for bulk intake.
+    pub body_limit: usize,
+    pub bulk_body_limit: usize,
+    pub bulk_max_rows: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::minutes(15),
+            refresh_ttl: Duration::days(30),
+            max_failures_per_account: 5,
+            max_failures_per_ip: 30,
+            failure_window_secs: 15 * 60,
+            body_limit: 256 * 1024,
+            bulk_body_limit: 16 * 1024 * 1024,
+            bulk_max_rows: 20_000,
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    org: RwLock<Arc<OrgTree>>,
+    pub calendar: Arc<Calendar>,
+    pub sla: Arc<SlaRules>,
+    pub settings: Settings,
+    pub clock: Clock,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> Result<Self, ApiError> {
+        let org = OrgTree::new(store.units()?)?;
+        Ok(Self {
+            store,
+            org: RwLock::new(Arc::new(org)),
+            calendar: Arc::new(Calendar::builtin()),
+            sla: Arc::new(SlaRules::default()),
+            settings,
+            clock,
+        })
+    }
+
+    pub fn org(&self) -> Arc<OrgTree> {
+        self.org
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reloads the org tree after an admin change.
+    pub fn reload_org(&self) -> Result<(), ApiError> {
+        let org = OrgTree::new(self.store.units()?)?;
+        *self
+            .org
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(org);
+        Ok(())
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs blocking store work off the async runtime.
+    pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    {
+        let me = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&me))
+            .await
+            .map_err(|e| ApiError::Internal(format!("task: {e}")))?
+    }
+}
+
+/// Borrows what a workflow transition needs.
+pub fn ctx<'a>(now: DateTime<Utc>, org: &'a OrgTree, state: &'a AppState) -> Ctx<'a> {
+    Ctx {
+        now,
+        org,
+        calendar: &state.calendar,
+        sla: &state.sla,
+    }
+}

@@ -1,0 +1,192 @@
+//! The storage boundary. Handlers see only this trait, so the embedded SQLite backend
+//! and a PostgreSQL backend (several stateless server instances) are interchangeable.
+//!
+//! Methods are blocking and coarse-grained (one method = one transaction); handlers
+//! call them from `spawn_blocking`. Read-modify-write of a case goes through
+//! `update_case`, whose closure runs inside the backend's write transaction with the
+//! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
+
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
+use minsheng_domain::ids::{CaseId, UnitId, UserId};
+use minsheng_domain::lists::WorkList;
+use minsheng_domain::org::Unit;
+use minsheng_domain::role::Role;
+use minsheng_domain::scope::ListScope;
+use minsheng_domain::timeline::TimelineEntry;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+pub type StoreResult<T> = Result<T, ApiError>;
+
+/// A staff account as stored (the hash never leaves the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_id: UnitId,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A login session: an access token (short-lived) and a refresh token (rotated on use).
+/// Only SHA-256 hashes of the tokens are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: UserId,
+    pub access_hash: String,
+    pub access_expires: DateTime<Utc>,
+    pub refresh_hash: String,
+    pub refresh_expires: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters of the case list. Text is matched as a substring of title or content.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub scope: Option<ListScope>,
+    pub states: Vec<CaseState>,
+    pub unit: Option<UnitId>,
+    pub category: Option<String>,
+    pub channel: Option<Channel>,
+    pub request_type: Option<RequestType>,
+    pub overdue: Option<bool>,
+    pub list: Option<WorkList>,
+    pub text: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// Keyset cursor: (received_at ms, id) of the last row already returned.
+    pub after: Option<(i64, String)>,
+    pub limit: usize,
+    pub now: DateTime<Utc>,
+}
+
+/// One row of the case list (columns only; the full case is fetched by id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseSummary {
+    #[schema(value_type = String)]
+    pub id: CaseId,
+    pub number: Option<String>,
+    pub title: String,
+    #[schema(value_type = String)]
+    pub channel: Channel,
+    #[schema(value_type = String)]
+    pub request_type: RequestType,
+    pub category: Option<String>,
+    #[schema(value_type = String)]
+    pub state: CaseState,
+    pub urgency: String,
+    pub sensitive: bool,
+    #[schema(value_type = Option<String>)]
+    pub handling_unit: Option<UnitId>,
+    #[schema(value_type = Option<String>)]
+    pub supervising_unit: Option<UnitId>,
+    pub received_at: DateTime<Utc>,
+    pub sign_in_deadline: Option<DateTime<Utc>>,
+    pub reply_deadline: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    pub next: Option<(i64, String)>,
+}
+
+/// What `update_case`'s closure decides.
+pub enum CaseUpdate {
+    /// Write the new case (version is bumped by the store) and append the entry.
+    Write(Box<Case>, Box<TimelineEntry>),
+    /// Append an entry without changing the case (notes, urges that change nothing else).
+    Unchanged,
+}
+
+/// Counts of the 民生清单 for a scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkListCounts {
+    pub unsigned: u64,
+    pub in_progress: u64,
+    pub due_soon: u64,
+    pub overdue: u64,
+}
+
+/// A row of the audit log (PIPL: every unmasking, admin change, login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    pub user_id: UserId,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+pub trait Store: Send + Sync + 'static {
+    // Organisation
+    fn units(&self) -> StoreResult<Vec<Unit>>;
+    fn insert_units(&self, units: &[Unit]) -> StoreResult<()>;
+
+    // Users
+    fn insert_user(&self, user: &UserRecord) -> StoreResult<()>;
+    fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    fn list_users(&self, unit: Option<UnitId>) -> StoreResult<Vec<UserRecord>>;
+    fn update_user(&self, user: &UserRecord) -> StoreResult<()>;
+
+    // Sessions and throttling
+    fn insert_session(&self, s: &SessionRecord) -> StoreResult<()>;
+    fn session_by_access(&self, access_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Replaces the session holding `refresh_hash` by `next` atomically; None if unknown.
+    fn rotate_session(
+        &self,
+        refresh_hash: &str,
+        next: &SessionRecord,
+    ) -> StoreResult<Option<SessionRecord>>;
+    fn delete_session(&self, id: &str) -> StoreResult<()>;
+    fn delete_user_sessions(&self, user: UserId) -> StoreResult<()>;
+    /// Records a failure for each key and returns the failure count within `window` for each.
+    fn record_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        window_secs: i64,
+    ) -> StoreResult<Vec<u32>>;
+    fn login_failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> StoreResult<u32>;
+    fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+
+    // Cases
+    /// Inserts new cases with their timeline so far (at least the intake entry),
+    /// assigning case numbers (`MSyyyymmddNNNN`, per Beijing day of the first entry).
+    /// All-or-nothing. Returns the stored cases.
+    fn insert_cases(&self, cases: Vec<(Case, Vec<TimelineEntry>)>) -> StoreResult<Vec<Case>>;
+    fn case(&self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// Runs `f` on the current case and its last timeline entry inside one write
+    /// transaction. `expected_version`, when given, must match or the update is refused
+    /// with a version conflict.
+    fn update_case(
+        &self,
+        id: CaseId,
+        expected_version: Option<u64>,
+        f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
+    ) -> StoreResult<Case>;
+    fn list_cases(&self, q: &CaseQuery) -> StoreResult<CasePage>;
+    fn count_cases(&self, q: &CaseQuery) -> StoreResult<u64>;
+    fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>>;
+    fn worklist_counts(&self, scope: &ListScope, now: DateTime<Utc>)
+        -> StoreResult<WorkListCounts>;
+
+    // Audit
+    fn audit(&self, rec: &AuditRecord) -> StoreResult<()>;
+    fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+}

@@ -1,0 +1,445 @@
+//! Cases, their timeline and list queries on SQLite.
+
+use chrono::{DateTime, Utc};
+use minsheng_domain::calendar::beijing;
+use minsheng_domain::case::{Case, CaseState};
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::lists::WorkList;
+use minsheng_domain::scope::ListScope;
+use minsheng_domain::timeline::TimelineEntry;
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{from_ms, ms, parse_id};
+use crate::error::ApiError;
+use crate::storage::{CasePage, CaseQuery, CaseSummary, CaseUpdate, StoreResult, WorkListCounts};
+
+const HANDLING: &str = "('pendingSignIn','inProgress','pendingReview')";
+
+fn overdue_sql() -> String {
+    format!(
+        "((state = 'pendingSignIn' AND sign_in_deadline < :now) OR (state IN {HANDLING} AND reply_deadline < :now))"
+    )
+}
+
+fn due_soon_sql() -> String {
+    format!(
+        "(state IN {HANDLING} AND NOT {o} AND ((state = 'pendingSignIn' AND sign_in_warn <= :now) OR reply_warn <= :now))",
+        o = overdue_sql()
+    )
+}
+
+fn next_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> StoreResult<String> {
+    let day = at.with_timezone(&beijing()).format("%Y%m%d").to_string();
+    let n: i64 = tx.query_row(
+        "INSERT INTO case_numbers(day, last) VALUES (?1, 1)
+         ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last",
+        [&day],
+        |r| r.get(0),
+    )?;
+    Ok(format!("MS{day}{n:04}"))
+}
+
+fn write_row(tx: &Transaction<'_>, c: &Case, insert: bool, now: DateTime<Utc>) -> StoreResult<()> {
+    let data = serde_json::to_string(c)?;
+    let d = &c.deadlines;
+    let values = params![
+        c.id.to_string(),
+        c.number,
+        c.version as i64,
+        c.state.code(),
+        c.channel.label_zh(),
+        c.request_type.label_zh(),
+        c.category.as_ref().map(|x| x.as_str().to_owned()),
+        c.urgency.label_zh(),
+        c.is_sensitive(),
+        c.title,
+        c.content,
+        c.citizen.phone.as_ref().map(|p| p.as_str().to_owned()),
+        c.handling_unit.map(|u| u.to_string()),
+        c.supervising_unit.map(|u| u.to_string()),
+        ms(c.received_at),
+        d.sign_in.map(ms),
+        d.sign_in_warn.map(ms),
+        d.reply.map(ms),
+        d.reply_warn.map(ms),
+        c.state.is_follow_up_phase(),
+        ms(now),
+        data,
+    ];
+    if insert {
+        tx.execute(
+            "INSERT INTO cases(id, number, version, state, channel, request_type, category, urgency, sensitive,
+               title, content, citizen_phone, handling_unit, supervising_unit, received_at, sign_in_deadline,
+               sign_in_warn, reply_deadline, reply_warn, follow_up_phase, updated_at, data)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
+            values,
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                ApiError::AlreadyExists(format!("诉求件 {}", c.id))
+            }
+            e => e.into(),
+        })?;
+    } else {
+        tx.execute(
+            "UPDATE cases SET number=?2, version=?3, state=?4, channel=?5, request_type=?6, category=?7, urgency=?8,
+               sensitive=?9, title=?10, content=?11, citizen_phone=?12, handling_unit=?13, supervising_unit=?14,
+               received_at=?15, sign_in_deadline=?16, sign_in_warn=?17, reply_deadline=?18, reply_warn=?19,
+               follow_up_phase=?20, updated_at=?21, data=?22 WHERE id=?1",
+            values,
+        )?;
+        tx.execute(
+            "DELETE FROM case_co_units WHERE case_id = ?1",
+            [c.id.to_string()],
+        )?;
+    }
+    for co in &c.co_units {
+        tx.execute(
+            "INSERT INTO case_co_units(unit_id, case_id) VALUES (?1, ?2)",
+            params![co.unit.to_string(), c.id.to_string()],
+        )?;
+    }
+    Ok(())
+}
+
+fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO timeline(case_id, seq, id, at, kind, hash, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            e.case_id.to_string(),
+            e.seq as i64,
+            e.id.to_string(),
+            ms(e.at),
+            e.kind,
+            e.hash,
+            serde_json::to_string(e)?
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn insert_cases(
+    tx: &Transaction<'_>,
+    cases: Vec<(Case, Vec<TimelineEntry>)>,
+) -> StoreResult<Vec<Case>> {
+    let mut out = Vec::with_capacity(cases.len());
+    for (mut c, entries) in cases {
+        let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+            return Err(ApiError::Internal(
+                "a new case needs its intake entry".into(),
+            ));
+        };
+        if c.number.is_none() {
+            c.number = Some(next_number(tx, first.at)?);
+        }
+        c.version = entries.len() as u64;
+        write_row(tx, &c, true, last.at)?;
+        for e in &entries {
+            append_entry(tx, e)?;
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+pub fn get_case(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
+    let data: Option<String> = conn
+        .query_row(
+            "SELECT data FROM cases WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    data.map(|d| serde_json::from_str(&d).map_err(ApiError::from))
+        .transpose()
+}
+
+fn last_entry(tx: &Transaction<'_>, id: CaseId) -> StoreResult<TimelineEntry> {
+    let data: String = tx.query_row(
+        "SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+        [id.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(serde_json::from_str(&data)?)
+}
+
+pub fn update_case(
+    tx: &Transaction<'_>,
+    id: CaseId,
+    expected_version: Option<u64>,
+    f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
+) -> StoreResult<Case> {
+    let current = get_case(tx, id)?.ok_or(ApiError::NotFound("诉求件"))?;
+    if let Some(v) = expected_version {
+        if v != current.version {
+            return Err(ApiError::VersionConflict {
+                current: current.version,
+            });
+        }
+    }
+    let last = last_entry(tx, id)?;
+    match f(&current, &last)? {
+        CaseUpdate::Write(next, entry) => {
+            let mut next = *next;
+            next.version = current.version + 1;
+            write_row(tx, &next, false, entry.at)?;
+            append_entry(tx, &entry)?;
+            Ok(next)
+        }
+        CaseUpdate::Unchanged => Ok(current),
+    }
+}
+
+pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>> {
+    let mut stmt = conn.prepare("SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(serde_json::from_str(&r?)?);
+    }
+    Ok(out)
+}
+
+/// Builds the WHERE clause and its named parameters for a query.
+struct Filter {
+    clauses: Vec<String>,
+    params: Vec<(String, Value)>,
+}
+
+impl Filter {
+    fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            clauses: vec!["1=1".into()],
+            params: vec![(":now".into(), Value::Integer(ms(now)))],
+        }
+    }
+
+    fn bind(&mut self, v: Value) -> String {
+        let name = format!(":p{}", self.params.len());
+        self.params.push((name.clone(), v));
+        name
+    }
+
+    fn list(&mut self, values: impl IntoIterator<Item = String>) -> String {
+        let names: Vec<String> = values
+            .into_iter()
+            .map(|v| self.bind(Value::Text(v)))
+            .collect();
+        if names.is_empty() {
+            "(NULL)".into()
+        } else {
+            format!("({})", names.join(","))
+        }
+    }
+
+    fn scope(&mut self, scope: &ListScope) {
+        match scope {
+            ListScope::Everything => {}
+            ListScope::FollowUpPhase => self.clauses.push("follow_up_phase = 1".into()),
+            ListScope::Nothing => self.clauses.push("0".into()),
+            ListScope::Units {
+                handled_by,
+                supervised_by,
+            } => {
+                let units = self.list(handled_by.iter().map(ToString::to_string));
+                let mut c = format!(
+                    "(handling_unit IN {units} OR id IN (SELECT case_id FROM case_co_units WHERE unit_id IN {units})"
+                );
+                if let Some(s) = supervised_by {
+                    let p = self.bind(Value::Text(s.to_string()));
+                    c.push_str(" OR supervising_unit = ");
+                    c.push_str(&p);
+                }
+                c.push(')');
+                self.clauses.push(c);
+            }
+        }
+    }
+
+    fn query(q: &CaseQuery) -> Self {
+        let mut f = Self::new(q.now);
+        if let Some(s) = &q.scope {
+            f.scope(s);
+        }
+        if !q.states.is_empty() {
+            let l = f.list(q.states.iter().map(|s| s.code()));
+            f.clauses.push(format!("state IN {l}"));
+        }
+        if let Some(u) = q.unit {
+            let p = f.bind(Value::Text(u.to_string()));
+            f.clauses.push(format!(
+                "(handling_unit = {p} OR id IN (SELECT case_id FROM case_co_units WHERE unit_id = {p}))"
+            ));
+        }
+        if let Some(c) = &q.category {
+            let p = f.bind(Value::Text(c.clone()));
+            f.clauses.push(format!("category = {p}"));
+        }
+        if let Some(c) = q.channel {
+            let p = f.bind(Value::Text(c.label_zh().into()));
+            f.clauses.push(format!("channel = {p}"));
+        }
+        if let Some(t) = q.request_type {
+            let p = f.bind(Value::Text(t.label_zh().into()));
+            f.clauses.push(format!("request_type = {p}"));
+        }
+        match q.overdue {
+            Some(true) => f.clauses.push(overdue_sql()),
+            Some(false) => f.clauses.push(format!("NOT {}", overdue_sql())),
+            None => {}
+        }
+        match q.list {
+            Some(WorkList::Unsigned) => f.clauses.push("state = 'pendingSignIn'".into()),
+            Some(WorkList::InProgress) => f
+                .clauses
+                .push("state IN ('inProgress','pendingReview')".into()),
+            Some(WorkList::DueSoon) => f.clauses.push(due_soon_sql()),
+            Some(WorkList::Overdue) => f.clauses.push(overdue_sql()),
+            None => {}
+        }
+        if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            if t.chars().count() >= 3 {
+                // Quoted FTS5 string: the text is a literal phrase, never query syntax.
+                let p = f.bind(Value::Text(format!("\"{}\"", t.replace('"', "\"\""))));
+                f.clauses.push(format!(
+                    "rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH {p})"
+                ));
+            } else {
+                let esc = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let p = f.bind(Value::Text(format!("%{esc}%")));
+                f.clauses.push(format!(
+                    "(title LIKE {p} ESCAPE '\\' OR content LIKE {p} ESCAPE '\\')"
+                ));
+            }
+        }
+        if let Some(from) = q.received_from {
+            let p = f.bind(Value::Integer(ms(from)));
+            f.clauses.push(format!("received_at >= {p}"));
+        }
+        if let Some(to) = q.received_to {
+            let p = f.bind(Value::Integer(ms(to)));
+            f.clauses.push(format!("received_at < {p}"));
+        }
+        f
+    }
+
+    fn sql_where(&self) -> String {
+        self.clauses.join(" AND ")
+    }
+}
+
+fn run<T>(
+    conn: &Connection,
+    sql: &str,
+    f: &Filter,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    // Only bind the names the statement uses (`:now` may be absent).
+    let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
+    for (name, v) in &f.params {
+        if stmt.parameter_index(name)?.is_some() {
+            bound.push((name.as_str(), v as &dyn rusqlite::ToSql));
+        }
+    }
+    let rows = stmt.query_map(bound.as_slice(), map)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn list_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
+    let mut f = Filter::query(q);
+    if let Some((at, id)) = &q.after {
+        let a = f.bind(Value::Integer(*at));
+        let i = f.bind(Value::Text(id.clone()));
+        f.clauses.push(format!(
+            "(received_at < {a} OR (received_at = {a} AND id < {i}))"
+        ));
+    }
+    let limit = q.limit.clamp(1, 500);
+    let sql = format!(
+        "SELECT id, number, title, channel, request_type, category, state, urgency, sensitive, handling_unit,
+           supervising_unit, received_at, sign_in_deadline, reply_deadline, version, {o} AS overdue
+         FROM cases WHERE {w} ORDER BY received_at DESC, id DESC LIMIT {lim}",
+        o = overdue_sql(),
+        w = f.sql_where(),
+        lim = limit + 1
+    );
+    let mut items = run(conn, &sql, &f, |r| {
+        let state: String = r.get(6)?;
+        let parse_opt = |v: Option<String>| v.map(|s| parse_id(&s)).transpose();
+        Ok(CaseSummary {
+            id: parse_id(&r.get::<_, String>(0)?)?,
+            number: r.get(1)?,
+            title: r.get(2)?,
+            channel: r
+                .get::<_, String>(3)?
+                .parse()
+                .unwrap_or(minsheng_domain::case::Channel::PoliceHotline),
+            request_type: r
+                .get::<_, String>(4)?
+                .parse()
+                .unwrap_or(minsheng_domain::case::RequestType::Consultation),
+            category: r.get(5)?,
+            state: CaseState::from_code(&state).unwrap_or(CaseState::PendingAcceptance),
+            urgency: r.get(7)?,
+            sensitive: r.get(8)?,
+            handling_unit: parse_opt(r.get(9)?)?,
+            supervising_unit: parse_opt(r.get(10)?)?,
+            received_at: from_ms(r.get(11)?),
+            sign_in_deadline: r.get::<_, Option<i64>>(12)?.map(from_ms),
+            reply_deadline: r.get::<_, Option<i64>>(13)?.map(from_ms),
+            version: r.get::<_, i64>(14)? as u64,
+            overdue: r.get(15)?,
+        })
+    })?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|l| (ms(l.received_at), l.id.to_string()))
+    } else {
+        None
+    };
+    Ok(CasePage { items, next })
+}
+
+pub fn count_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<u64> {
+    let f = Filter::query(q);
+    let sql = format!("SELECT COUNT(*) FROM cases WHERE {}", f.sql_where());
+    Ok(run(conn, &sql, &f, |r| r.get::<_, i64>(0))?
+        .first()
+        .copied()
+        .unwrap_or(0) as u64)
+}
+
+pub fn worklist_counts(
+    conn: &Connection,
+    scope: &ListScope,
+    now: DateTime<Utc>,
+) -> StoreResult<WorkListCounts> {
+    let mut f = Filter::new(now);
+    f.scope(scope);
+    f.clauses.push(format!("state IN {HANDLING}"));
+    let sql = format!(
+        "SELECT
+           COALESCE(SUM(state = 'pendingSignIn'), 0),
+           COALESCE(SUM(state IN ('inProgress','pendingReview')), 0),
+           COALESCE(SUM({d}), 0),
+           COALESCE(SUM({o}), 0)
+         FROM cases WHERE {w}",
+        d = due_soon_sql(),
+        o = overdue_sql(),
+        w = f.sql_where()
+    );
+    let rows = run(conn, &sql, &f, |r| {
+        Ok(WorkListCounts {
+            unsigned: r.get::<_, i64>(0)? as u64,
+            in_progress: r.get::<_, i64>(1)? as u64,
+            due_soon: r.get::<_, i64>(2)? as u64,
+            overdue: r.get::<_, i64>(3)? as u64,
+        })
+    })?;
+    Ok(rows.into_iter().next().unwrap_or_default())
+}

@@ -1,0 +1,164 @@
+//! Schema migrations, applied in order inside one transaction each and recorded in
+//! `schema_migrations` so a file is migrated exactly once, whatever its age.
+
+use rusqlite::Connection;
+
+use crate::error::ApiError;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "organisation, users, sessions, audit",
+        r"
+CREATE TABLE units (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    parent TEXT,
+    level INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    unit_id TEXT NOT NULL REFERENCES units(id),
+    phone TEXT,
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX users_unit ON users(unit_id);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    access_hash TEXT NOT NULL UNIQUE,
+    access_expires INTEGER NOT NULL,
+    refresh_hash TEXT NOT NULL UNIQUE,
+    refresh_expires INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE login_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX login_failures_key ON login_failures(key, at);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+",
+    ),
+    (
+        2,
+        "cases, timeline, full-text index",
+        r"
+CREATE TABLE case_numbers (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    number TEXT UNIQUE,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    request_type TEXT NOT NULL,
+    category TEXT,
+    urgency TEXT NOT NULL,
+    sensitive INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    content TEXT NOT NULL,
+    citizen_phone TEXT,
+    handling_unit TEXT,
+    supervising_unit TEXT,
+    received_at INTEGER NOT NULL,
+    sign_in_deadline INTEGER,
+    sign_in_warn INTEGER,
+    reply_deadline INTEGER,
+    reply_warn INTEGER,
+    follow_up_phase INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX cases_received ON cases(received_at DESC, id DESC);
+CREATE INDEX cases_state ON cases(state, received_at DESC);
+CREATE INDEX cases_handling ON cases(handling_unit, received_at DESC);
+CREATE INDEX cases_supervising ON cases(supervising_unit, received_at DESC);
+CREATE INDEX cases_category ON cases(category, received_at DESC);
+CREATE INDEX cases_channel ON cases(channel, received_at DESC);
+CREATE INDEX cases_reply_deadline ON cases(state, reply_deadline);
+CREATE INDEX cases_phone ON cases(citizen_phone) WHERE citizen_phone IS NOT NULL;
+CREATE TABLE case_co_units (
+    unit_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    PRIMARY KEY (unit_id, case_id)
+) WITHOUT ROWID;
+CREATE INDEX case_co_units_case ON case_co_units(case_id);
+
+-- Trigram tokens find Chinese substrings of 3+ characters without a segmenter.
+CREATE VIRTUAL TABLE cases_fts USING fts5(
+    title, content, content='cases', content_rowid='rowid', tokenize='trigram'
+);
+CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO cases_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content);
+END;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF title, content ON cases BEGIN
+    INSERT INTO cases_fts(cases_fts, rowid, title, content) VALUES ('delete', old.rowid, old.title, old.content);
+    INSERT INTO cases_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content);
+END;
+CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN
+    INSERT INTO cases_fts(cases_fts, rowid, title, content) VALUES ('delete', old.rowid, old.title, old.content);
+END;
+
+-- The timeline is append-only: the database itself refuses edits and deletions.
+CREATE TABLE timeline (
+    case_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (case_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline
+BEGIN SELECT RAISE(ABORT, 'timeline is append-only'); END;
+CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline
+BEGIN SELECT RAISE(ABORT, 'timeline is append-only'); END;
+",
+    ),
+];
+
+/// Applies every migration the file has not seen yet; returns the schema version.
+pub fn migrate(conn: &mut Connection) -> Result<i64, ApiError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > latest {
+        return Err(ApiError::Internal(format!(
+            "数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"
+        )));
+    }
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations(version, description, applied_at) VALUES (?1, ?2, datetime('now'))",
+            rusqlite::params![version, description],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, description, "migrated");
+    }
+    Ok(latest)
+}
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}

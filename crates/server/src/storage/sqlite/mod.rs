@@ -1,0 +1,449 @@
+//! SQLite backend: one file, WAL, a small connection pool; writes take the write lock
+//! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
+
+mod cases;
+mod migrations;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use minsheng_domain::ids::{UnitId, UserId};
+use minsheng_domain::org::Unit;
+use minsheng_domain::role::Role;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+
+use super::{AuditRecord, SessionRecord, StoreResult, UserRecord};
+use crate::error::ApiError;
+
+pub use migrations::latest_version;
+
+type Pool = r2d2::Pool<SqliteConnectionManager>;
+type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn parse_id<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T> {
+    s.parse().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(0, s.to_owned(), rusqlite::types::Type::Text)
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) and migrates the database file.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ApiError::Internal(format!("创建数据目录失败：{e}")))?;
+        }
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 10000;
+                 PRAGMA cache_size = -32000;",
+            )
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)?;
+        let mut conn = pool.get()?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self { pool })
+    }
+
+    fn conn(&self) -> StoreResult<Conn> {
+        Ok(self.pool.get()?)
+    }
+
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Direct access for tests and benchmarks (e.g. to prove tampering is detected).
+    pub fn raw_connection(&self) -> StoreResult<Conn> {
+        self.conn()
+    }
+}
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    let role: String = r.get("role")?;
+    Ok(UserRecord {
+        id: parse_id(&r.get::<_, String>("id")?)?,
+        username: r.get("username")?,
+        display_name: r.get("display_name")?,
+        role: Role::from_code(&role).unwrap_or(Role::Officer),
+        unit_id: parse_id(&r.get::<_, String>("unit_id")?)?,
+        phone: r.get("phone")?,
+        password_hash: r.get("password_hash")?,
+        active: r.get("active")?,
+        created_at: from_ms(r.get("created_at")?),
+    })
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: r.get("id")?,
+        user_id: parse_id(&r.get::<_, String>("user_id")?)?,
+        access_hash: r.get("access_hash")?,
+        access_expires: from_ms(r.get("access_expires")?),
+        refresh_hash: r.get("refresh_hash")?,
+        refresh_expires: from_ms(r.get("refresh_expires")?),
+        created_at: from_ms(r.get("created_at")?),
+    })
+}
+
+const USER_COLS: &str =
+    "id, username, display_name, role, unit_id, phone, password_hash, active, created_at";
+
+impl super::Store for SqliteStore {
+    fn units(&self) -> StoreResult<Vec<Unit>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT data FROM units ORDER BY level, code")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+
+    fn insert_units(&self, units: &[Unit]) -> StoreResult<()> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare(
+                "INSERT INTO units(id, code, parent, level, data) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET code = excluded.code, parent = excluded.parent,
+                   level = excluded.level, data = excluded.data",
+            )?;
+            for u in units {
+                stmt.execute(params![
+                    u.id.to_string(),
+                    u.code,
+                    u.parent.map(|p| p.to_string()),
+                    u8::from(u.level),
+                    serde_json::to_string(u)?
+                ])
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        ApiError::AlreadyExists(format!("单位代码“{}”", u.code))
+                    }
+                    e => e.into(),
+                })?;
+            }
+            Ok(())
+        })
+    }
+
+    fn insert_user(&self, u: &UserRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO users({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                ),
+                params![
+                    u.id.to_string(),
+                    u.username,
+                    u.display_name,
+                    u.role.code(),
+                    u.unit_id.to_string(),
+                    u.phone,
+                    u.password_hash,
+                    u.active,
+                    ms(u.created_at)
+                ],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    ApiError::AlreadyExists(format!("用户名“{}”", u.username))
+                }
+                e => e.into(),
+            })?;
+            Ok(())
+        })
+    }
+
+    fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
+                [id.to_string()],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
+                [username],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    fn list_users(&self, unit: Option<UnitId>) -> StoreResult<Vec<UserRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {USER_COLS} FROM users WHERE (?1 IS NULL OR unit_id = ?1) ORDER BY username"
+        ))?;
+        let rows = stmt.query_map([unit.map(|u| u.to_string())], user_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn update_user(&self, u: &UserRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE users SET display_name = ?2, role = ?3, unit_id = ?4, phone = ?5,
+                   password_hash = ?6, active = ?7 WHERE id = ?1",
+                params![
+                    u.id.to_string(),
+                    u.display_name,
+                    u.role.code(),
+                    u.unit_id.to_string(),
+                    u.phone,
+                    u.password_hash,
+                    u.active
+                ],
+            )?;
+            if n == 0 {
+                return Err(ApiError::NotFound("用户"));
+            }
+            Ok(())
+        })
+    }
+
+    fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            insert_session(tx, s)?;
+            // Housekeeping: sessions whose refresh token expired are useless.
+            tx.execute(
+                "DELETE FROM sessions WHERE refresh_expires < ?1",
+                [ms(s.created_at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn session_by_access(&self, access_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT * FROM sessions WHERE access_hash = ?1",
+                [access_hash],
+                session_from_row,
+            )
+            .optional()?)
+    }
+
+    fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                "SELECT * FROM sessions WHERE refresh_hash = ?1",
+                [refresh_hash],
+                session_from_row,
+            )
+            .optional()?)
+    }
+
+    fn rotate_session(
+        &self,
+        refresh_hash: &str,
+        next: &SessionRecord,
+    ) -> StoreResult<Option<SessionRecord>> {
+        self.write(|tx| {
+            let old = tx
+                .query_row(
+                    "SELECT * FROM sessions WHERE refresh_hash = ?1",
+                    [refresh_hash],
+                    session_from_row,
+                )
+                .optional()?;
+            let Some(old) = old else { return Ok(None) };
+            tx.execute("DELETE FROM sessions WHERE id = ?1", [&old.id])?;
+            insert_session(tx, next)?;
+            Ok(Some(old))
+        })
+    }
+
+    fn delete_session(&self, id: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    fn delete_user_sessions(&self, user: UserId) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = ?1",
+                [user.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn record_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        window_secs: i64,
+    ) -> StoreResult<Vec<u32>> {
+        self.write(|tx| {
+            let since = ms(now) - window_secs * 1000;
+            tx.execute("DELETE FROM login_failures WHERE at < ?1", [since])?;
+            let mut counts = Vec::with_capacity(keys.len());
+            for k in keys {
+                tx.execute(
+                    "INSERT INTO login_failures(key, at) VALUES (?1, ?2)",
+                    params![k, ms(now)],
+                )?;
+                counts.push(tx.query_row(
+                    "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
+                    params![k, since],
+                    |r| r.get(0),
+                )?);
+            }
+            Ok(counts)
+        })
+    }
+
+    fn login_failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> StoreResult<u32> {
+        let conn = self.conn()?;
+        Ok(conn.query_row(
+            "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
+            params![key, ms(now) - window_secs * 1000],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            Ok(())
+        })
+    }
+
+    fn insert_cases(
+        &self,
+        cases: Vec<(
+            minsheng_domain::case::Case,
+            Vec<minsheng_domain::timeline::TimelineEntry>,
+        )>,
+    ) -> StoreResult<Vec<minsheng_domain::case::Case>> {
+        self.write(|tx| cases::insert_cases(tx, cases))
+    }
+
+    fn case(
+        &self,
+        id: minsheng_domain::ids::CaseId,
+    ) -> StoreResult<Option<minsheng_domain::case::Case>> {
+        cases::get_case(&*self.conn()?, id)
+    }
+
+    fn update_case(
+        &self,
+        id: minsheng_domain::ids::CaseId,
+        expected_version: Option<u64>,
+        f: &mut dyn FnMut(
+            &minsheng_domain::case::Case,
+            &minsheng_domain::timeline::TimelineEntry,
+        ) -> StoreResult<super::CaseUpdate>,
+    ) -> StoreResult<minsheng_domain::case::Case> {
+        self.write(|tx| cases::update_case(tx, id, expected_version, f))
+    }
+
+    fn list_cases(&self, q: &super::CaseQuery) -> StoreResult<super::CasePage> {
+        cases::list_cases(&*self.conn()?, q)
+    }
+
+    fn count_cases(&self, q: &super::CaseQuery) -> StoreResult<u64> {
+        cases::count_cases(&*self.conn()?, q)
+    }
+
+    fn timeline(
+        &self,
+        id: minsheng_domain::ids::CaseId,
+    ) -> StoreResult<Vec<minsheng_domain::timeline::TimelineEntry>> {
+        cases::timeline(&*self.conn()?, id)
+    }
+
+    fn worklist_counts(
+        &self,
+        scope: &minsheng_domain::scope::ListScope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<super::WorkListCounts> {
+        cases::worklist_counts(&*self.conn()?, scope, now)
+    }
+
+    fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_log(at, user_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ms(rec.at), rec.user_id.to_string(), rec.action, rec.target, rec.detail],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(AuditRecord {
+                at: from_ms(r.get(0)?),
+                user_id: parse_id(&r.get::<_, String>(1)?)?,
+                action: r.get(2)?,
+                target: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn insert_session(tx: &rusqlite::Transaction<'_>, s: &SessionRecord) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO sessions(id, user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            s.id,
+            s.user_id.to_string(),
+            s.access_hash,
+            ms(s.access_expires),
+            s.refresh_hash,
+            ms(s.refresh_expires),
+            ms(s.created_at)
+        ],
+    )?;
+    Ok(())
+}

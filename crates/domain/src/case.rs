@@ -237,7 +237,7 @@ impl std::fmt::Display for CaseState {
 
 /// 涉警投诉 / 重要: either makes a case sensitive (needs a second sign-off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CaseFlags {
     #[serde(default)]
     pub police_complaint: bool,

@@ -139,6 +139,17 @@ impl Unit {
         self.level == UnitLevel::Station
     }
 
+    /// 纪委 / 督察 / 法制: they investigate level-3 follow-ups.
+    pub fn is_investigator(&self) -> bool {
+        matches!(
+            self.kind,
+            UnitKind::Discipline | UnitKind::Inspection | UnitKind::Legal
+        ) || matches!(
+            self.police_line,
+            Some(PoliceLine::Discipline | PoliceLine::Inspection | PoliceLine::Legal)
+        )
+    }
+
     /// Units whose staff may supervise (督办).
     pub fn can_supervise(&self) -> bool {
         matches!(self.level, UnitLevel::City | UnitLevel::Branch)

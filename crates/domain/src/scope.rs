@@ -1,7 +1,7 @@
 //! Who may see and act on which case. The server applies these on every read and
 //! write; the client uses them only to hide what would be refused anyway.
 
-use crate::case::Case;
+use crate::case::{Case, CaseState};
 use crate::org::OrgTree;
 use crate::role::{Actor, Role};
 
@@ -11,9 +11,19 @@ pub fn can_see(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
         r if r.sees_everything() => true,
         Role::FollowUp => case.state.is_follow_up_phase(),
         Role::Officer | Role::UnitHead => is_handler(actor, case),
-        Role::Supervisor => supervises(actor, case, org),
+        Role::Supervisor => supervises(actor, case, org) || investigates(actor, case, org),
         _ => false,
     }
+}
+
+/// 纪委/督察/法制 supervisors see the cases they are asked to investigate (level 3 on).
+fn investigates(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
+    matches!(
+        case.state,
+        CaseState::FollowUpL3 | CaseState::DifficultSupervision
+    ) && org
+        .get(actor.unit_id)
+        .is_some_and(crate::org::Unit::is_investigator)
 }
 
 /// The actor's own unit is the handling unit or a co-handling unit.

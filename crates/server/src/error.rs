@@ -34,6 +34,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("请求内容过大")]
     PayloadTooLarge,
+    #[error("该接口不支持此请求方法")]
+    MethodNotAllowed,
     #[error("服务器内部错误，请稍后重试")]
     Internal(String),
 }
@@ -61,6 +63,7 @@ impl ApiError {
             Self::AlreadyExists(_) => "ALREADY_EXISTS",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -89,6 +92,7 @@ impl ApiError {
             Self::VersionConflict { .. } | Self::AlreadyExists(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -7,7 +7,7 @@ use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, CoUnit, FollowUpLevel, Opinion, Reply, SignOff, SignOffStep};
 use crate::error::DomainError;
 use crate::ids::UnitId;
-use crate::org::{OrgTree, PoliceLine, UnitKind};
+use crate::org::OrgTree;
 use crate::role::{Actor, Role};
 use crate::scope;
 use crate::sla::SlaRules;
@@ -583,13 +583,5 @@ fn follow_up_answer(
 }
 
 fn is_investigator(unit: UnitId, org: &OrgTree) -> bool {
-    org.get(unit).is_some_and(|u| {
-        matches!(
-            u.kind,
-            UnitKind::Discipline | UnitKind::Inspection | UnitKind::Legal
-        ) || matches!(
-            u.police_line,
-            Some(PoliceLine::Discipline | PoliceLine::Inspection | PoliceLine::Legal)
-        )
-    })
+    org.get(unit).is_some_and(crate::org::Unit::is_investigator)
 }

@@ -1,1 +1,328 @@
-fn main() {}
+//! Benchmark (not a test): seeds N cases (default 1,000,000) into a SQLite file and prints
+//! the intake rate and p50/p95 of case-list queries with filters, through the store and
+//! over HTTP on loopback.
+//!
+//! `cargo run --release -p minsheng-server --bin server-bench -- [--cases N] [--db PATH]`
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, Utc};
+use minsheng_domain::case::{Category, Channel, RequestType, Urgency};
+use minsheng_domain::ids::EntryId;
+use minsheng_domain::org::Unit;
+use minsheng_domain::role::Actor;
+use minsheng_domain::scope::list_scope;
+use minsheng_domain::timeline::TimelineEntry;
+use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
+use minsheng_server::state::{ctx, AppState, Clock, Settings};
+use minsheng_server::storage::CaseQuery;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+type QueryMaker<'a> = Box<dyn Fn(&mut StdRng) -> CaseQuery + 'a>;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn texts() -> Vec<(String, String)> {
+    let path = std::env::var("MINSHENG_CORPUS")
+        .unwrap_or_else(|_| "../shared/data/corpus_messages.csv".into());
+    let mut out = Vec::new();
+    if let Ok(mut r) = csv::Reader::from_path(&path) {
+        for rec in r.records().flatten() {
+            if let (Some(t), Some(d)) = (rec.get(4), rec.get(5)) {
+                out.push((
+                    t.chars().take(200).collect(),
+                    d.chars().take(2000).collect(),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push((
+            "小区夜间噪音扰民".into(),
+            "每天晚上广场舞音响声音很大，影响休息，希望派出所协调处理。".into(),
+        ));
+        out.push((
+            "电动车被盗".into(),
+            "本人电动车停在楼下被盗，已报警，希望尽快查找。".into(),
+        ));
+    }
+    eprintln!("texts: {} from {path}", out.len());
+    out
+}
+
+fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = arg("--cases").map_or(Ok(1_000_000), |v| v.parse())?;
+    let dir = tempfile_dir();
+    let db = arg("--db").map_or_else(|| dir.join("bench.db"), PathBuf::from);
+    let _ = std::fs::remove_file(&db);
+    let now = Utc::now();
+    let state = minsheng_server::open_state(&db, Settings::default(), Clock::System)?;
+    minsheng_server::seed::seed_demo(&state, None, None, 0)?;
+    let org = state.org();
+    let stations: Vec<Unit> = org.units().filter(|u| u.can_handle()).cloned().collect();
+    let clerk = actor(&state, "clerk")?;
+    let texts = texts();
+    let mut rng = StdRng::seed_from_u64(7);
+
+    // Intake through the same path as bulk import: domain intake + dispatch, store in batches.
+    let started = Instant::now();
+    let mut batch = Vec::with_capacity(1000);
+    let mut done = 0usize;
+    while done < n {
+        let (title, content) = &texts[done % texts.len()];
+        let received = now - Duration::minutes(rng.random_range(1..(365 * 24 * 60)));
+        let new = NewCase {
+            id: None,
+            channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+            request_type: RequestType::ALL[rng.random_range(0..5)],
+            category: None,
+            title: title.clone(),
+            content: content.clone(),
+            citizen_name: "张三".into(),
+            citizen_phone: Some(format!("139{:08}", rng.random_range(0..100_000_000u32))),
+            citizen_id_card: None,
+            address: None,
+            district: None,
+            received_at: Some(received),
+            urgency: Urgency::Ordinary,
+            flags: minsheng_domain::case::CaseFlags::default(),
+        };
+        let mut c = workflow::intake(&new, &clerk, received)?;
+        let mut entries = vec![minsheng_server::http::intake_entry(
+            &c, &clerk, received, None,
+        )];
+        if rng.random_bool(0.9) {
+            let unit = &stations[rng.random_range(0..stations.len())];
+            let cat = Category::DEFAULTS[rng.random_range(0..Category::DEFAULTS.len())];
+            let order = DispatchOrder {
+                handling_unit: unit.id,
+                supervising_unit: None,
+                co_units: vec![],
+                category: Category::new(cat)?,
+                request_type: c.request_type,
+                urgency: Urgency::Ordinary,
+                flags: c.flags,
+            };
+            let at = received + Duration::minutes(30);
+            let action = Action::Dispatch(order);
+            let next = workflow::apply(&c, &clerk, &action, &ctx(at, &org, &state))?;
+            entries.push(TimelineEntry::next(
+                entries.last(),
+                EntryId::mint(at),
+                c.id,
+                at,
+                None,
+                &clerk,
+                "dispatch",
+                Some(c.state),
+                next.state,
+                serde_json::to_value(&action)?,
+            ));
+            c = next;
+        }
+        batch.push((c, entries));
+        done += 1;
+        if batch.len() == 1000 || done == n {
+            state.store.insert_cases(std::mem::take(&mut batch))?;
+            if done.is_multiple_of(100_000) {
+                eprintln!(
+                    "seeded {done} cases in {:.1}s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    let seed_secs = started.elapsed().as_secs_f64();
+    let db_mb = std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6);
+
+    // Query scenarios, through the store (what a handler runs) with cursors from real pages.
+    let officer = actor(&state, "officer")?;
+    let supervisor = actor(&state, "supervisor")?;
+    let leader = actor(&state, "leader")?;
+    let scenarios: Vec<(&str, QueryMaker<'_>)> = vec![
+        (
+            "officer: own station, newest 50",
+            Box::new(|_| q(&state, &officer)),
+        ),
+        (
+            "officer: state=inProgress",
+            Box::new(|_| CaseQuery {
+                states: vec![minsheng_domain::case::CaseState::PendingSignIn],
+                ..q(&state, &officer)
+            }),
+        ),
+        (
+            "supervisor: branch, overdue",
+            Box::new(|_| CaseQuery {
+                overdue: Some(true),
+                ..q(&state, &supervisor)
+            }),
+        ),
+        (
+            "leader: category + 30-day range",
+            Box::new(|r| {
+                let from = Utc::now() - Duration::days(r.random_range(30..300));
+                CaseQuery {
+                    category: Some("交通管理".into()),
+                    received_from: Some(from),
+                    received_to: Some(from + Duration::days(30)),
+                    ..q(&state, &leader)
+                }
+            }),
+        ),
+        (
+            "leader: channel filter",
+            Box::new(|_| CaseQuery {
+                channel: Some(Channel::MayorHotline),
+                ..q(&state, &leader)
+            }),
+        ),
+        (
+            "leader: text search (3+ chars)",
+            Box::new(|r| {
+                let words = ["噪音扰民", "停车位", "派出所", "户口迁移", "电动车"];
+                CaseQuery {
+                    text: Some(words[r.random_range(0..words.len())].into()),
+                    ..q(&state, &leader)
+                }
+            }),
+        ),
+        (
+            "supervisor: text search in scope",
+            Box::new(|_| CaseQuery {
+                text: Some("小区".into()),
+                ..q(&state, &supervisor)
+            }),
+        ),
+    ];
+    println!("\nserver-bench: {n} cases, SQLite file {db_mb:.0} MB");
+    println!(
+        "intake (domain intake + dispatch + batched insert): {:.0} cases/s ({seed_secs:.1}s)",
+        n as f64 / seed_secs
+    );
+    println!("\n| query | page 1 p50 ms | page 1 p95 ms | page 3 p95 ms |");
+    println!("|---|---|---|---|");
+    for (name, make) in &scenarios {
+        let mut first = Vec::new();
+        let mut third = Vec::new();
+        for _ in 0..60 {
+            let mut query = make(&mut rng);
+            let t = Instant::now();
+            let page = state.store.list_cases(&query)?;
+            first.push(t.elapsed().as_secs_f64() * 1e3);
+            query.after = page.next;
+            if query.after.is_some() {
+                let p2 = state.store.list_cases(&query)?;
+                query.after = p2.next;
+                let t = Instant::now();
+                let _ = state.store.list_cases(&query)?;
+                third.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let third95 = if third.is_empty() {
+            f64::NAN
+        } else {
+            pct(third, 0.95)
+        };
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} |",
+            pct(first.clone(), 0.5),
+            pct(first, 0.95),
+            third95
+        );
+    }
+    let t = Instant::now();
+    let counts = state
+        .store
+        .worklist_counts(&list_scope(&supervisor, &org), Utc::now())?;
+    println!(
+        "\nworklist counts (supervisor branch): {:.1} ms {counts:?}",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    http_bench(&state, &clerk)?;
+    if arg("--db").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+fn q(state: &AppState, a: &Actor) -> CaseQuery {
+    CaseQuery {
+        scope: Some(list_scope(a, &state.org())),
+        limit: 50,
+        now: Utc::now(),
+        ..CaseQuery::default()
+    }
+}
+
+fn actor(state: &AppState, name: &str) -> Result<Actor, Box<dyn std::error::Error>> {
+    let u = state.store.user_by_username(name)?.ok_or("user")?;
+    Ok(Actor {
+        user_id: u.id,
+        name: u.display_name,
+        role: u.role,
+        unit_id: u.unit_id,
+    })
+}
+
+fn tempfile_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("minsheng-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&d);
+    d
+}
+
+/// Single-case HTTP intake and list over loopback with 8 concurrent clients.
+fn http_bench(state: &Arc<AppState>, _clerk: &Actor) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let base = minsheng_server::spawn_for_tests(state.clone()).await?;
+        let client = reqwest::Client::new();
+        let login: serde_json::Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "clerk", "password": "Demo@2026"}))
+            .send().await?.json().await?;
+        let token = login["accessToken"].as_str().unwrap_or_default().to_owned();
+        let total = 2000usize;
+        let t = Instant::now();
+        let mut handles = Vec::new();
+        for w in 0..8 {
+            let (client, base, token) = (client.clone(), base.clone(), token.clone());
+            handles.push(tokio::spawn(async move {
+                for i in 0..total / 8 {
+                    let body = serde_json::json!({"channel": "民生警务热线", "title": format!("压测诉求 {w}-{i}"), "content": "小区门口车辆乱停乱放，影响通行，请交警处理。"});
+                    let r = client.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&body).send().await;
+                    assert!(r.is_ok_and(|r| r.status() == 201));
+                }
+            }));
+        }
+        for h in handles {
+            h.await?;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!("HTTP POST /cases, 8 concurrent clients: {:.0} cases/s ({total} in {secs:.2}s)", total as f64 / secs);
+        let mut lat = Vec::new();
+        for _ in 0..100 {
+            let t = Instant::now();
+            let r = client.get(format!("{base}/api/v1/cases?limit=50&state=pendingSignIn")).bearer_auth(&token).send().await?;
+            let _ = r.bytes().await?;
+            lat.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("HTTP GET /cases?state=pendingSignIn&limit=50 (clerk, all cases): p50 {:.2} ms, p95 {:.2} ms", pct(lat.clone(), 0.5), pct(lat, 0.95));
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })
+}

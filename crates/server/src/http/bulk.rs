@@ -1,13 +1,15 @@
 //! `POST /intake/bulk?channel=…` — a channel feed as CSV (`text/csv`) or a JSON array.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minsheng_domain::case::Channel;
 use minsheng_domain::role::Role;
 use serde::Deserialize;
 
+use super::ApiQuery;
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::import::{import_rows, parse_feed, BulkResult};
@@ -26,10 +28,18 @@ pub struct BulkParams {
 pub async fn import(
     State(state): State<SharedState>,
     auth: Authed,
-    Query(p): Query<BulkParams>,
+    ApiQuery(p): ApiQuery<BulkParams>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BulkResult>, ApiError> {
+    // Over the bulk limit (or a broken upload) answers in the API's error shape.
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    })?;
     if !matches!(auth.actor.role, Role::Clerk | Role::Admin) {
         return Err(ApiError::Forbidden);
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use minsheng_domain::timeline::{verify_chain, ChainReport, TimelineEntry};
 use minsheng_domain::workflow::{self, Action, ActionKind, Assignee, NewCase};
 use serde::{Deserialize, Serialize};
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::{ctx, AppState, SharedState};
@@ -212,7 +212,7 @@ pub fn build_query(p: &ListParams, actor: &Actor, s: &AppState) -> Result<CaseQu
 pub async fn list(
     State(state): State<SharedState>,
     auth: Authed,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CasePageView>, ApiError> {
     state
         .blocking(move |s| {
@@ -325,6 +325,9 @@ pub fn apply_action(
     id: CaseId,
     req: ActionRequest,
 ) -> Result<Case, ApiError> {
+    // Before the store compares versions: a stale version on a case out of scope must
+    // answer 404 like an unknown id, not 409 with its current version.
+    visible_case(s, actor, id)?;
     let action = resolve_action(s, actor, req.action)?;
     let org = s.org();
     let now = s.now();
@@ -401,7 +404,19 @@ pub async fn verify_timeline(
     state
         .blocking(move |s| {
             let c = visible_case(s, &auth.actor, parse_case_id(&id)?)?;
-            Ok(Json(verify_chain(&s.store.timeline(c.id)?)))
+            let mut report = verify_chain(&s.store.timeline(c.id)?);
+            // Every change bumps the version and appends one entry, so a shorter chain
+            // means entries were cut off the end.
+            if report.valid && report.entries != c.version {
+                report.valid = false;
+                report.broken_at = Some(report.entries + 1);
+                report.problem = Some(format!(
+                    "记录数 {} 与诉求件版本 {} 不一致（末尾记录被删除）",
+                    report.entries, c.version
+                ));
+                report.head_hash = None;
+            }
+            Ok(Json(report))
         })
         .await
 }

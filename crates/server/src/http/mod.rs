@@ -12,7 +12,8 @@ pub use cases::intake_entry;
 pub use org::{create_user_record, NewUser};
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -32,6 +33,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(rej) => Err(json_rejection(&rej)),
+        }
+    }
+}
+
+/// Query string whose rejections (unknown parameters, bad numbers or dates) use the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Self(v)),
+            Err(rej) => Err(ApiError::BadRequest(format!(
+                "查询参数无效（{}）",
+                rej.body_text()
+            ))),
         }
     }
 }
@@ -82,6 +100,7 @@ pub fn router(state: SharedState) -> Router {
             post(bulk::import).layer(DefaultBodyLimit::max(bulk_limit)),
         )
         .fallback(|| async { ApiError::NotFound("接口") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));
     Router::new()
         .nest("/api/v1", api)

@@ -1,6 +1,6 @@
 //! Organisation tree, users (admin) and the audit log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use minsheng_domain::ids::{UnitId, UserId};
@@ -9,7 +9,7 @@ use minsheng_domain::role::Role;
 use serde::{Deserialize, Serialize};
 
 use super::auth::UserView;
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::auth::{check_password_policy, hash_password, Authed};
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
@@ -113,7 +113,7 @@ pub struct UserFilter {
 pub async fn list_users(
     State(state): State<SharedState>,
     auth: Authed,
-    Query(f): Query<UserFilter>,
+    ApiQuery(f): ApiQuery<UserFilter>,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
     let unit: Option<UnitId> = match f.unit.as_deref().filter(|u| !u.is_empty()) {
         Some(u) => Some(

@@ -1,11 +1,12 @@
 //! 民生清单: counts and lists of 未签收 / 办理中 / 即将逾期 / 已逾期 in the caller's scope.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use minsheng_domain::lists::WorkList;
 use minsheng_domain::scope::list_scope;
 
 use super::cases::{build_query, encode_cursor, CasePageView, ListParams};
+use super::ApiQuery;
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -30,7 +31,7 @@ pub async fn list(
     State(state): State<SharedState>,
     auth: Authed,
     Path(list): Path<String>,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CasePageView>, ApiError> {
     let list = WorkList::from_code(&list).ok_or(ApiError::NotFound("清单"))?;
     state

@@ -1,0 +1,202 @@
+//! A real server on 127.0.0.1:0 over a real SQLite file, seeded with the demo org and
+//! users, with a manual clock the test moves; plus small HTTP helpers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use minsheng_server::state::{Clock, Settings, SharedState};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "Demo@2026";
+
+pub struct TestServer {
+    pub base: String,
+    pub state: SharedState,
+    pub clock: Clock,
+    pub client: reqwest::Client,
+    pub db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Beijing local time `YYYY-MM-DD HH:MM` as UTC.
+pub fn bj(s: &str) -> DateTime<Utc> {
+    let n = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&n)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+impl TestServer {
+    /// Tokens live a year here because tests move the clock across holidays.
+    pub async fn start_at(now: DateTime<Utc>) -> Self {
+        let settings = Settings {
+            access_ttl: chrono::Duration::days(365),
+            refresh_ttl: chrono::Duration::days(400),
+            ..Settings::default()
+        };
+        Self::start_with(now, settings, 0).await
+    }
+
+    pub async fn start_with(now: DateTime<Utc>, settings: Settings, demo_cases: usize) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("test.db");
+        let clock = Clock::manual(now);
+        let state = minsheng_server::open_state(&db, settings, clock.clone()).expect("open");
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || {
+            minsheng_server::seed::seed_demo(&st, None, None, demo_cases)
+        })
+        .await
+        .expect("join")
+        .expect("seed");
+        let base = minsheng_server::spawn_for_tests(state.clone())
+            .await
+            .expect("spawn");
+        Self {
+            base,
+            state,
+            clock,
+            client: reqwest::Client::new(),
+            db,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    pub async fn login(&self, user: &str) -> String {
+        let (st, body) = self
+            .post(
+                None,
+                "/auth/login",
+                &json!({"username": user, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "login {user}: {body}");
+        body["accessToken"].as_str().expect("token").to_owned()
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {
+        let rb = match token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        };
+        let resp = rb.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, v)
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)), token).await
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.client.post(self.url(path)).json(body), token)
+            .await
+    }
+
+    pub async fn patch(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        self.send(self.client.patch(self.url(path)).json(body), token)
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let rb = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(rb, token).await
+    }
+
+    /// Takes a workflow action; returns status and body.
+    pub async fn act(&self, token: &str, case: &str, action: Value) -> (StatusCode, Value) {
+        self.post(
+            Some(token),
+            &format!("/cases/{case}/actions"),
+            &json!({ "action": action }),
+        )
+        .await
+    }
+
+    /// Takes an action that must succeed; returns the new case view.
+    pub async fn act_ok(&self, token: &str, case: &str, action: Value) -> Value {
+        let (st, body) = self.act(token, case, action.clone()).await;
+        assert_eq!(st, StatusCode::OK, "action {action} failed: {body}");
+        body
+    }
+
+    /// Unit id by code.
+    pub fn unit(&self, code: &str) -> String {
+        self.state
+            .org()
+            .find_by_code(code)
+            .unwrap_or_else(|| panic!("unit {code}"))
+            .id
+            .to_string()
+    }
+
+    /// A new case registered by the clerk; returns its id.
+    pub async fn intake(&self, clerk: &str, title: &str) -> String {
+        let (st, body) = self
+            .post(
+                Some(clerk),
+                "/cases",
+                &json!({
+                    "channel": "12345市长热线",
+                    "requestType": "投诉",
+                    "title": title,
+                    "content": format!("{title}，希望派出所尽快处理。"),
+                    "citizenName": "王女士",
+                    "citizenPhone": "13812345678",
+                    "address": "历下区泉城路街道某小区",
+                    "district": "历下区"
+                }),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "intake: {body}");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Dispatch payload to a unit code.
+    pub fn dispatch(&self, unit_code: &str, category: &str, flags: Value) -> Value {
+        json!({
+            "type": "dispatch",
+            "handlingUnit": self.unit(unit_code),
+            "category": category,
+            "requestType": "投诉",
+            "urgency": "普通",
+            "flags": flags
+        })
+    }
+}
+
+impl TestServer {
+    /// A raw connection to the server's SQLite file (for tamper tests).
+    pub fn state_store_conn(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db).expect("open db")
+    }
+}

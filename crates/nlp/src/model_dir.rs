@@ -1,0 +1,111 @@
+//! Versioned model directories: `manifest.json` + `model.bin`.
+//!
+//! A new training run writes into a directory; when the directory already
+//! holds a model, the new one gets the next version number and the old
+//! files are kept as `model.v{N}.bin` / `manifest.v{N}.json` so a bad
+//! retrain can be rolled back by copying them back.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::duplicates::DuplicateConfig;
+use crate::engine::{Engine, ModelSet};
+use crate::error::{NlpError, Result};
+use crate::metrics::ClassMetrics;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const MODEL_FILE: &str = "model.bin";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskInfo {
+    pub labels: Vec<String>,
+    /// Rows with a label for this task.
+    pub training_rows: usize,
+    /// k-fold cross-validated metrics computed at training time, if asked.
+    pub cv: Option<ClassMetrics>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub format: u32,
+    /// 1 for the first model in a directory, +1 for each retrain into it.
+    pub version: u64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub training_rows: usize,
+    /// Where the training data came from (file names), for audit.
+    pub sources: Vec<String>,
+    pub seed: u64,
+    pub tasks: BTreeMap<String, TaskInfo>,
+    pub duplicates: DuplicateConfig,
+}
+
+/// A loaded model directory.
+#[derive(Debug)]
+pub struct ModelDir {
+    pub manifest: Manifest,
+    pub engine: Engine,
+}
+
+impl ModelDir {
+    pub fn load(dir: &Path) -> Result<Self> {
+        let manifest = read_manifest(dir)?;
+        let path = dir.join(MODEL_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| NlpError::io(&path, e))?;
+        let (set, _): (ModelSet, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
+                |e| NlpError::ModelDecode {
+                    path: path.clone(),
+                    message: e.to_string(),
+                },
+            )?;
+        Ok(Self {
+            manifest,
+            engine: Engine::from_set(set)?,
+        })
+    }
+
+    /// Writes the model; `manifest.version` is replaced by the next free
+    /// version number of the directory. Files are written to temporary names
+    /// and renamed, so a reader never sees half a model.
+    pub fn save(dir: &Path, engine: &Engine, mut manifest: Manifest) -> Result<Manifest> {
+        std::fs::create_dir_all(dir).map_err(|e| NlpError::io(dir, e))?;
+        manifest.version = 1;
+        if let Ok(previous) = read_manifest(dir) {
+            manifest.version = previous.version + 1;
+            let v = previous.version;
+            for (name, archived) in [
+                (MODEL_FILE, format!("model.v{v}.bin")),
+                (MANIFEST_FILE, format!("manifest.v{v}.json")),
+            ] {
+                let from = dir.join(name);
+                if from.exists() {
+                    std::fs::copy(&from, dir.join(archived)).map_err(|e| NlpError::io(&from, e))?;
+                }
+            }
+        }
+        let model = bincode::serde::encode_to_vec(engine.set(), bincode::config::standard())
+            .map_err(|e| NlpError::ModelEncode(e.to_string()))?;
+        write_atomic(&dir.join(MODEL_FILE), &model)?;
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| NlpError::ModelEncode(e.to_string()))?;
+        write_atomic(&dir.join(MANIFEST_FILE), &json)?;
+        Ok(manifest)
+    }
+}
+
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| NlpError::io(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|source| NlpError::Json { path, source })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp: PathBuf = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| NlpError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| NlpError::io(path, e))
+}

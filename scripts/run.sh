@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds everything, starts the city server with demo data and opens the desktop app.
+# Environment: MINSHENG_LISTEN (default 127.0.0.1:8686) — address the server listens on.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '[run] %s\n' "$*"; }
+
+bash scripts/setup.sh
+
+say "cargo build --release (server + desktop)"
+cargo build --release -p minsheng-server -p minsheng-desktop
+
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SERVER_BIN="$TARGET_DIR/release/minsheng-server"
+APP_BIN="$TARGET_DIR/release/minsheng-desktop"
+[ -x "$SERVER_BIN" ] || { echo "[run] $SERVER_BIN was not built (does crates/server define the binary?)" >&2; exit 1; }
+
+LISTEN="${MINSHENG_LISTEN:-127.0.0.1:8686}"
+host="${LISTEN%:*}"
+port="${LISTEN##*:}"
+# A wildcard listen address is not something a client can connect to.
+case "$host" in "" | 0.0.0.0 | "[::]" | "::") host=127.0.0.1 ;; esac
+URL="http://${host}:${port}"
+DB="var/demo.db"
+mkdir -p var
+
+if [ ! -f "$DB" ]; then
+  say "seeding demo data into $DB"
+  # Leave no half-seeded database behind: the next run would skip seeding.
+  "$SERVER_BIN" seed-demo --db "$DB" || { rm -f "$DB" "$DB-wal" "$DB-shm"; exit 1; }
+fi
+
+healthy() { curl -fsS --max-time 2 "$URL/api/v1/health" >/dev/null 2>&1; }
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    say "stopping server (pid $SERVER_PID)"
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+if healthy; then
+  say "a server is already answering at $URL; using it (this script will not stop it)"
+else
+  say "starting server on $LISTEN (log: var/server.log)"
+  "$SERVER_BIN" serve --db "$DB" --listen "$LISTEN" >>var/server.log 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 60); do
+    healthy && break
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "[run] the server exited; last lines of var/server.log:" >&2
+      tail -n 20 var/server.log >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  healthy || { echo "[run] the server did not answer $URL/api/v1/health within 30 s" >&2; exit 1; }
+fi
+
+cat <<TABLE
+
+  市局服务器 / Server:  $URL
+  演示账号 / Demo logins (密码 / password: Demo@2026)
+  ┌────────────┬──────────────────────────────┐
+  │ 用户名     │ 角色 / role                  │
+  ├────────────┼──────────────────────────────┤
+  │ admin      │ 管理员 admin                 │
+  │ clerk      │ 受理员 intake clerk          │
+  │ leader     │ 市局领导 city leader         │
+  │ supervisor │ 督办员 supervisor            │
+  │ head       │ 所队长 unit head             │
+  │ officer    │ 承办民警 officer             │
+  │ officer2   │ 承办民警 officer (2nd)       │
+  │ followup   │ 回访员 follow-up agent       │
+  └────────────┴──────────────────────────────┘
+
+TABLE
+
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  say "starting the desktop app; closing it stops the server"
+  MINSHENG_SERVER_URL="$URL" "$APP_BIN"
+else
+  say "没有图形显示（未设置 DISPLAY/WAYLAND_DISPLAY），服务器在前台运行，按 Ctrl-C 停止。"
+  say "No display (DISPLAY/WAYLAND_DISPLAY unset): the server runs in the foreground, Ctrl-C stops it."
+  say "启动客户端 / start the app with:"
+  case "$APP_BIN" in /*) app_path="$APP_BIN" ;; *) app_path="$ROOT/$APP_BIN" ;; esac
+  echo "    xvfb-run -a env MINSHENG_SERVER_URL=$URL $app_path"
+  if [ -n "$SERVER_PID" ]; then
+    wait "$SERVER_PID"
+  fi
+fi

@@ -1,0 +1,126 @@
+//! The commands driven through Tauri's real IPC path on the mock runtime (no window, no display).
+
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{ipc::CallbackFn, test::MockRuntime, App, WebviewWindow};
+
+use crate::{configure, configure_with, ServerLink, DEFAULT_SERVER_URL, SERVER_URL_ENV};
+
+fn build(builder: tauri::Builder<MockRuntime>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = builder
+        .build(mock_context(noop_assets()))
+        .expect("mock app builds");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
+        .build()
+        .expect("mock window builds");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::default(),
+            headers: tauri::http::HeaderMap::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON response"))
+}
+
+/// Serves `body` at /api/v1/health on a loopback port from a thread with its own runtime.
+fn health_server(status: u16, body: Value) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let status = axum::http::StatusCode::from_u16(status).unwrap();
+            let app = axum::Router::new().route(
+                "/api/v1/health",
+                axum::routing::get(move || async move { (status, axum::Json(body)) }),
+            );
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    url
+}
+
+/// A loopback URL where nothing listens (the port was just released).
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+#[test]
+fn app_info_reports_version_and_server_url_from_env_or_default() {
+    let (_app, window) = build(configure(mock_builder()));
+    let expected_url = std::env::var(SERVER_URL_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map_or_else(
+            || DEFAULT_SERVER_URL.to_owned(),
+            |v| v.trim().trim_end_matches('/').to_owned(),
+        );
+    assert_eq!(
+        invoke(&window, "app_info"),
+        Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "serverUrl": expected_url }))
+    );
+}
+
+#[test]
+fn app_info_reports_the_configured_server() {
+    let link = ServerLink::new("http://10.1.2.3:9000/");
+    let (_app, window) = build(configure_with(mock_builder(), link));
+    let info = invoke(&window, "app_info").unwrap();
+    assert_eq!(info["serverUrl"], "http://10.1.2.3:9000");
+}
+
+#[test]
+fn server_health_is_ok_with_version_when_the_server_answers() {
+    let url = health_server(200, json!({ "status": "ok", "version": "9.9.9" }));
+    let (_app, window) = build(configure_with(mock_builder(), ServerLink::new(&url)));
+    assert_eq!(
+        invoke(&window, "server_health"),
+        Ok(json!({ "ok": true, "serverVersion": "9.9.9", "message": "已连接市局服务器" }))
+    );
+}
+
+#[test]
+fn server_health_reports_an_error_status_as_not_ok() {
+    let url = health_server(503, json!({ "status": "migrating" }));
+    let (_app, window) = build(configure_with(mock_builder(), ServerLink::new(&url)));
+    assert_eq!(
+        invoke(&window, "server_health"),
+        Ok(json!({ "ok": false, "message": "市局服务器异常（HTTP 503）" }))
+    );
+}
+
+#[test]
+fn server_health_is_not_ok_when_the_server_is_down() {
+    let link = ServerLink::new(&closed_port_url());
+    let (_app, window) = build(configure_with(mock_builder(), link));
+    assert_eq!(
+        invoke(&window, "server_health"),
+        Ok(json!({ "ok": false, "message": "无法连接市局服务器" }))
+    );
+}
+
+#[test]
+fn server_health_rejects_an_unusable_url_with_code_and_message() {
+    let (_app, window) = build(configure_with(mock_builder(), ServerLink::new("ftp://x")));
+    assert_eq!(
+        invoke(&window, "server_health"),
+        Err(json!({ "code": "invalidServerUrl", "message": "市局服务器地址无效：ftp://x" }))
+    );
+}

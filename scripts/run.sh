@@ -10,8 +10,8 @@ say() { printf '[run] %s\n' "$*"; }
 
 bash scripts/setup.sh
 
-say "cargo build --release (server + desktop)"
-cargo build --release -p minsheng-server -p minsheng-desktop
+say "cargo build --release (server + NLP + desktop)"
+cargo build --release -p minsheng-server -p minsheng-nlp -p minsheng-desktop
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 SERVER_BIN="$TARGET_DIR/release/minsheng-server"
@@ -26,6 +26,16 @@ case "$host" in "" | 0.0.0.0 | "[::]" | "::") host=127.0.0.1 ;; esac
 URL="http://${host}:${port}"
 DB="var/demo.db"
 mkdir -p var
+
+# Suggestion model: trained once from the shared labelled data when it is there; without
+# it the server runs without suggestions (everything else works).
+MODEL_ARGS=()
+if [ ! -f var/model/manifest.json ] && [ -f ../shared/data/police_labeled.csv ]; then
+  say "training the suggestion model into var/model"
+  "$TARGET_DIR/release/minsheng-nlp" train --data ../shared/data/police_labeled.csv --out var/model --org data/demo/org.json \
+    || say "model training failed; the server runs without suggestions"
+fi
+[ -f var/model/manifest.json ] && MODEL_ARGS=(--model var/model)
 
 if [ ! -f "$DB" ]; then
   say "seeding demo data into $DB"
@@ -50,7 +60,7 @@ if healthy; then
   say "a server is already answering at $URL; using it (this script will not stop it)"
 else
   say "starting server on $LISTEN (log: var/server.log)"
-  "$SERVER_BIN" serve --db "$DB" --listen "$LISTEN" >>var/server.log 2>&1 &
+  "$SERVER_BIN" serve --db "$DB" --listen "$LISTEN" ${MODEL_ARGS[@]+"${MODEL_ARGS[@]}"} >>var/server.log 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 60); do
     healthy && break

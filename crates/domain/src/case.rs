@@ -402,6 +402,10 @@ pub struct Case {
     /// Why it was rejected, transferred or concluded.
     pub closing_note: Option<String>,
     pub created_by: UserId,
+    /// The station whose officer recorded the request on a home visit (入户走访); it keeps
+    /// seeing the case it registered.
+    #[serde(default)]
+    pub intake_unit: Option<UnitId>,
 }
 
 impl Case {

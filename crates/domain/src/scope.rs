@@ -1,8 +1,13 @@
 //! Who may see and act on which case. The server applies these on every read and
 //! write; the client uses them only to hide what would be refused anyway.
+//!
+//! One rule serves both single reads and list queries: a case is within the reach of
+//! every unit in `scope_units(case)`. Stores keep those units per case (recomputed on
+//! every write), so a scoped list is one indexed lookup by the caller's unit.
 
 use crate::case::{Case, CaseState};
-use crate::org::OrgTree;
+use crate::ids::UnitId;
+use crate::org::{OrgTree, UnitKind, UnitLevel};
 use crate::role::{Actor, Role};
 
 /// Whether `actor` may read `case`.
@@ -10,20 +15,12 @@ pub fn can_see(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
     match actor.role {
         r if r.sees_everything() => true,
         Role::FollowUp => case.state.is_follow_up_phase(),
-        Role::Officer | Role::UnitHead => is_handler(actor, case),
-        Role::Supervisor => supervises(actor, case, org) || investigates(actor, case, org),
+        Role::Officer | Role::UnitHead => {
+            is_handler(actor, case) || case.intake_unit == Some(actor.unit_id)
+        }
+        Role::Supervisor => scope_units(case, org).contains(&actor.unit_id),
         _ => false,
     }
-}
-
-/// 纪委/督察/法制 supervisors see the cases they are asked to investigate (level 3 on).
-fn investigates(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
-    matches!(
-        case.state,
-        CaseState::FollowUpL3 | CaseState::DifficultSupervision
-    ) && org
-        .get(actor.unit_id)
-        .is_some_and(crate::org::Unit::is_investigator)
 }
 
 /// The actor's own unit is the handling unit or a co-handling unit.
@@ -39,8 +36,8 @@ pub fn is_co_handler(actor: &Actor, case: &Case) -> bool {
     case.co_units.iter().any(|c| c.unit == actor.unit_id)
 }
 
-/// A supervisor's reach: named as supervising unit, or the handling/co unit lies in
-/// their subtree or police line.
+/// A supervisor's reach over the case (for acting): named as supervising unit, or the
+/// handling/co unit lies in their subtree or police line.
 pub fn supervises(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
     if case.supervising_unit == Some(actor.unit_id) {
         return true;
@@ -51,47 +48,61 @@ pub fn supervises(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
         .any(|u| org.supervises(actor.unit_id, u))
 }
 
-/// SQL-friendly description of a role's read scope, so list queries filter in the
-/// database instead of loading cases to test `can_see` one by one.
+/// Every unit whose staff may see the case: handling and co units with all their
+/// ancestors, the supervising unit, the line departments of their police lines, the
+/// station that registered it on a home visit, and —
+/// from level-3 follow-up on — the investigating units (纪委/督察/法制).
+pub fn scope_units(case: &Case, org: &OrgTree) -> Vec<UnitId> {
+    let mut out = Vec::new();
+    let handlers = case
+        .handling_unit
+        .into_iter()
+        .chain(case.co_units.iter().map(|c| c.unit));
+    for h in handlers {
+        out.push(h);
+        out.extend(org.ancestors(h).map(|u| u.id));
+        if let Some(line) = org.get(h).and_then(|u| u.police_line) {
+            out.extend(
+                org.units()
+                    .filter(|u| u.kind == UnitKind::LineDepartment && u.police_line == Some(line))
+                    .map(|u| u.id),
+            );
+        }
+    }
+    out.extend(case.supervising_unit);
+    out.extend(case.intake_unit);
+    if matches!(
+        case.state,
+        CaseState::FollowUpL3 | CaseState::DifficultSupervision
+    ) {
+        // Their supervisors sit at branch/line level; level-3 squads do not get the case.
+        out.extend(
+            org.units()
+                .filter(|u| u.is_investigator() && u.level != UnitLevel::Station)
+                .map(|u| u.id),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// How a list query is restricted for a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListScope {
     Everything,
     /// Cases in the follow-up phase.
     FollowUpPhase,
-    /// Cases handled or co-handled by one of these units, or supervised by one of them.
-    Units {
-        handled_by: Vec<crate::ids::UnitId>,
-        supervised_by: Option<crate::ids::UnitId>,
-    },
+    /// Cases whose `scope_units` contain this unit.
+    Unit(UnitId),
     Nothing,
 }
 
-pub fn list_scope(actor: &Actor, org: &OrgTree) -> ListScope {
+pub fn list_scope(actor: &Actor) -> ListScope {
     match actor.role {
         r if r.sees_everything() => ListScope::Everything,
         Role::FollowUp => ListScope::FollowUpPhase,
-        Role::Officer | Role::UnitHead => ListScope::Units {
-            handled_by: vec![actor.unit_id],
-            supervised_by: None,
-        },
-        Role::Supervisor => {
-            let mut units = org.subtree(actor.unit_id);
-            if let Some(me) = org.get(actor.unit_id) {
-                if me.kind == crate::org::UnitKind::LineDepartment && me.police_line.is_some() {
-                    units.extend(
-                        org.units()
-                            .filter(|u| u.police_line == me.police_line)
-                            .map(|u| u.id),
-                    );
-                }
-            }
-            units.sort();
-            units.dedup();
-            ListScope::Units {
-                handled_by: units,
-                supervised_by: Some(actor.unit_id),
-            }
-        }
+        Role::Officer | Role::UnitHead | Role::Supervisor => ListScope::Unit(actor.unit_id),
         _ => ListScope::Nothing,
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::http::intake_entry;
+use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -24,6 +25,13 @@ pub struct RowResult {
     pub number: Option<String>,
     pub code: Option<String>,
     pub message: Option<String>,
+    /// Accepted rows, when the server has a model. `policeRelated: false` marks a row
+    /// for 转其他部门 (stored like any other; never transferred automatically).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<SuggestionBrief>,
+    /// Accepted rows: open or recent cases (or earlier rows) that may be the same matter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateView>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -34,6 +42,9 @@ pub struct BulkResult {
     pub accepted: usize,
     pub rejected: usize,
     pub rows: Vec<RowResult>,
+    /// Ids of accepted cases the model judges not police-related (empty without a
+    /// model), so the clerk can review and transfer them in one go.
+    pub not_police_related: Vec<String>,
 }
 
 /// Column names accepted in CSV headers, English or Chinese.
@@ -201,18 +212,32 @@ pub fn import_rows(
                 number: None,
                 code: Some(code),
                 message: Some(message),
+                suggestion: None,
+                duplicates: None,
             }),
         }
     }
+    let org = s.org();
+    let mut not_police_related = Vec::new();
     for chunk in pending.chunks(1000) {
         let rows: Vec<usize> = chunk.iter().map(|(i, _, _)| *i).collect();
         let stored = s.store.insert_cases(
+            &org,
             chunk
                 .iter()
                 .map(|(_, c, e)| (c.clone(), vec![e.clone()]))
                 .collect(),
         )?;
         for (i, c) in rows.into_iter().zip(stored) {
+            // In row order, so a row can match an earlier row of the same feed.
+            let extras = intelligence::on_bulk_row(s, &org, &c);
+            if extras
+                .suggestion
+                .as_ref()
+                .is_some_and(|x| !x.police_related)
+            {
+                not_police_related.push(c.id.to_string());
+            }
             results.push(RowResult {
                 row: i + 1,
                 ok: true,
@@ -220,6 +245,8 @@ pub fn import_rows(
                 number: c.number,
                 code: None,
                 message: None,
+                suggestion: extras.suggestion,
+                duplicates: Some(extras.duplicates),
             });
         }
     }
@@ -231,5 +258,6 @@ pub fn import_rows(
         accepted,
         rejected: total - accepted,
         rows: results,
+        not_police_related,
     })
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod intelligence;
 pub mod seed;
 pub mod state;
 pub mod storage;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use minsheng_server::state::{Clock, Settings};
-use minsheng_server::{open_state, seed};
+use minsheng_server::{intelligence, open_state, seed};
 
 #[derive(Parser)]
 #[command(name = "minsheng-server", version, about = "民生警务平台 市局服务器")]
@@ -22,6 +22,10 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8686")]
         listen: String,
+        /// Model directory written by `minsheng-nlp train`/`retrain` (else env
+        /// MINSHENG_MODEL). Without one the server runs without suggestions.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Seed the demo organisation, users (password Demo@2026) and cases.
     SeedDemo {
@@ -43,6 +47,19 @@ enum Command {
         channel: String,
         #[arg(long)]
         db: PathBuf,
+        /// Model directory (else env MINSHENG_MODEL): rows get suggestions and the
+        /// ones judged not police-related are listed.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Write dispatched cases (labels as finally chosen, corrections included) and
+    /// transferred-out cases (非公安) as training data in the columns of
+    /// police_labeled.csv, for `minsheng-nlp retrain --history FILE.csv`.
+    ExportTraining {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
     CreateUser {
@@ -80,10 +97,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--model`, else MINSHENG_MODEL when set and not empty.
+fn model_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| {
+        std::env::var_os("MINSHENG_MODEL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, model } => {
             let state = open_state(&db, Settings::default(), Clock::System)?;
+            intelligence::start(&state, model_dir(model).as_deref())?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await?;
@@ -106,8 +133,14 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let report = seed::seed_demo(&state, org.as_deref(), corpus.as_deref(), cases)?;
             println!("{report}");
         }
-        Command::Import { file, channel, db } => {
+        Command::Import {
+            file,
+            channel,
+            db,
+            model,
+        } => {
             let state = open_state(&db, Settings::default(), Clock::System)?;
+            intelligence::start(&state, model_dir(model).as_deref())?;
             let channel: minsheng_domain::case::Channel = channel.parse()?;
             let body = std::fs::read(&file)?;
             let json = file.extension().is_some_and(|e| e == "json");
@@ -120,6 +153,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "total={} accepted={} rejected={}",
                 result.total, result.accepted, result.rejected
+            );
+            if state.intel.has_model() {
+                println!("not_police_related={}", result.not_police_related.len());
+            }
+        }
+        Command::ExportTraining { db, out } => {
+            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let n = intelligence::export_training(&state, &out)?;
+            println!(
+                "rows={} police={} not_police={} -> {}",
+                n.rows,
+                n.police,
+                n.not_police,
+                out.display()
             );
         }
         Command::CreateUser {

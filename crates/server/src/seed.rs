@@ -468,7 +468,7 @@ pub fn seed_demo(
     let cases = simulate(s, &texts, n, now)?;
     let count = cases.len();
     for chunk in cases.chunks(500) {
-        s.store.insert_cases(chunk.to_vec())?;
+        s.store.insert_cases(&s.org(), chunk.to_vec())?;
     }
     Ok(format!("units+{units} users+{users} cases+{count} (texts from {source}); demo password {DEMO_PASSWORD}"))
 }

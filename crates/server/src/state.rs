@@ -74,6 +74,8 @@ pub struct AppState {
     pub sla: Arc<SlaRules>,
     pub settings: Settings,
     pub clock: Clock,
+    /// Suggestion model (optional) and duplicate index; see `crate::intelligence`.
+    pub intel: crate::intelligence::Intel,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -88,6 +90,7 @@ impl AppState {
             sla: Arc::new(SlaRules::default()),
             settings,
             clock,
+            intel: crate::intelligence::Intel::default(),
         })
     }
 
@@ -101,6 +104,7 @@ impl AppState {
     /// Reloads the org tree after an admin change.
     pub fn reload_org(&self) -> Result<(), ApiError> {
         let org = OrgTree::new(self.store.units()?)?;
+        self.intel.set_units(&org);
         *self
             .org
             .write()

@@ -374,3 +374,38 @@ async fn tampering_with_the_timeline_is_detected() {
     assert_eq!(bad["valid"], json!(false));
     assert_eq!(bad["brokenAt"], json!(2));
 }
+
+#[tokio::test]
+async fn home_visit_intake_stays_visible_to_the_recording_station() {
+    let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
+    let officer = s.login("officer").await;
+    let officer2 = s.login("officer2").await;
+    let clerk = s.login("clerk").await;
+    let (st, v) = s
+        .post(
+            Some(&officer),
+            "/cases",
+            &json!({"channel": "入户走访", "requestType": "求助", "title": "独居老人反映门锁被撬",
+                    "content": "走访中王大爷反映昨夜门锁被撬，家中未丢失财物，请求加强巡逻。",
+                    "citizenName": "王大爷", "citizenPhone": "0531-86012345"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert_eq!(state(&v), "pendingAcceptance");
+    let (st, _) = s.get(Some(&officer), &format!("/cases/{id}")).await;
+    assert_eq!(st, StatusCode::OK, "the recording officer keeps seeing it");
+    let (_, list) = s.get(Some(&officer), "/cases?limit=50").await;
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == json!(id)));
+    let (st, _) = s.get(Some(&officer2), &format!("/cases/{id}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "another station does not");
+    // A clerk dispatches it like any other request.
+    s.act_ok(&clerk, &id, s.dispatch("JN-LX-QCL", "治安管理", json!({})))
+        .await;
+    let v = s.act_ok(&officer, &id, json!({"type": "signIn"})).await;
+    assert_eq!(state(&v), "inProgress");
+}

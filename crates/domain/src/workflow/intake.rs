@@ -163,5 +163,6 @@ pub fn intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, 
         urge_count: 0,
         closing_note: None,
         created_by: actor.user_id,
+        intake_unit: matches!(actor.role, Role::Officer | Role::UnitHead).then_some(actor.unit_id),
     })
 }

@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut entries = vec![minsheng_server::http::intake_entry(
             &c, &clerk, received, None,
         )];
-        if rng.random_bool(0.9) {
+        if rng.random_bool(0.95) {
             let unit = &stations[rng.random_range(0..stations.len())];
             let cat = Category::DEFAULTS[rng.random_range(0..Category::DEFAULTS.len())];
             let order = DispatchOrder {
@@ -132,11 +132,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 serde_json::to_value(&action)?,
             ));
             c = next;
+            // A realistic city: ~160 new cases a day, nearly all older ones finished.
+            let age = now - received;
+            if age > Duration::days(20) || (age > Duration::days(5) && rng.random_bool(0.8)) {
+                finish(&mut c, at + Duration::days(3));
+            }
         }
         batch.push((c, entries));
         done += 1;
         if batch.len() == 1000 || done == n {
-            state.store.insert_cases(std::mem::take(&mut batch))?;
+            state.store.insert_cases(&org, std::mem::take(&mut batch))?;
             if done.is_multiple_of(100_000) {
                 eprintln!(
                     "seeded {done} cases in {:.1}s",
@@ -158,10 +163,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Box::new(|_| q(&state, &officer)),
         ),
         (
-            "officer: state=inProgress",
+            "officer: state=pendingSignIn",
             Box::new(|_| CaseQuery {
                 states: vec![minsheng_domain::case::CaseState::PendingSignIn],
                 ..q(&state, &officer)
+            }),
+        ),
+        (
+            "officer: overdue",
+            Box::new(|_| CaseQuery {
+                overdue: Some(true),
+                ..q(&state, &officer)
+            }),
+        ),
+        (
+            "supervisor: branch, newest 50",
+            Box::new(|_| q(&state, &supervisor)),
+        ),
+        (
+            "supervisor: branch, category",
+            Box::new(|_| CaseQuery {
+                category: Some("噪音扰民".into()),
+                ..q(&state, &supervisor)
+            }),
+        ),
+        (
+            "supervisor: 30-day range",
+            Box::new(|r| {
+                let from = Utc::now() - Duration::days(r.random_range(30..300));
+                CaseQuery {
+                    received_from: Some(from),
+                    received_to: Some(from + Duration::days(30)),
+                    ..q(&state, &supervisor)
+                }
             }),
         ),
         (
@@ -247,7 +281,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let counts = state
         .store
-        .worklist_counts(&list_scope(&supervisor, &org), Utc::now())?;
+        .worklist_counts(&list_scope(&supervisor), Utc::now())?;
     println!(
         "\nworklist counts (supervisor branch): {:.1} ms {counts:?}",
         t.elapsed().as_secs_f64() * 1e3
@@ -260,9 +294,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn q(state: &AppState, a: &Actor) -> CaseQuery {
+/// Marks a case archived after a satisfied follow-up (fixture shortcut: the full
+/// transition chain is exercised by the tests, not needed for query timing).
+fn finish(c: &mut minsheng_domain::case::Case, at: chrono::DateTime<Utc>) {
+    use minsheng_domain::case::{CaseState, FollowUpLevel, Reply, Satisfaction};
+    c.state = CaseState::Archived;
+    c.signed_in_at = Some(at - Duration::days(2));
+    c.reply = Some(Reply {
+        text: "已处理并答复。".into(),
+        by: c.created_by,
+        at,
+    });
+    c.completed_at = Some(at);
+    c.closed_at = Some(at + Duration::days(1));
+    c.follow_up.level = Some(FollowUpLevel::L1);
+    c.follow_up.satisfaction = Some(Satisfaction::Satisfied);
+}
+
+fn q(_state: &AppState, a: &Actor) -> CaseQuery {
     CaseQuery {
-        scope: Some(list_scope(a, &state.org())),
+        scope: Some(list_scope(a)),
         limit: 50,
         now: Utc::now(),
         ..CaseQuery::default()

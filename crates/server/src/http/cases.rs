@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
+use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::{ctx, AppState, SharedState};
 use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate};
 
@@ -40,6 +41,13 @@ pub struct CaseView {
     pub allowed_actions: Vec<ActionKind>,
     #[schema(value_type = Vec<String>)]
     pub lists: Vec<WorkList>,
+    /// At intake only, when the server has a model: the suggested category, request
+    /// type, handling and supervising units, police relevance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<SuggestionBrief>,
+    /// At intake only: open or recent cases that may be the same matter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateView>>,
 }
 
 impl CaseView {
@@ -62,6 +70,8 @@ impl CaseView {
             supervising_unit_name: name(c.supervising_unit),
             allowed_actions: workflow::allowed_actions(c, actor, org),
             lists: lists_of(c, now),
+            suggestion: None,
+            duplicates: None,
         })
     }
 }
@@ -114,11 +124,15 @@ pub async fn intake(
             let now = s.now();
             let c = workflow::intake(&new, &auth.actor, now)?;
             let entry = intake_entry(&c, &auth.actor, now, None);
-            let stored = s.store.insert_cases(vec![(c, vec![entry])])?.remove(0);
-            Ok((
-                StatusCode::CREATED,
-                Json(CaseView::new(&stored, &auth.actor, &s.org(), now)?),
-            ))
+            let stored = s
+                .store
+                .insert_cases(&s.org(), vec![(c, vec![entry])])?
+                .remove(0);
+            let extras = intelligence::on_intake(s, &stored);
+            let mut view = CaseView::new(&stored, &auth.actor, &s.org(), now)?;
+            view.suggestion = extras.suggestion;
+            view.duplicates = Some(extras.duplicates);
+            Ok((StatusCode::CREATED, Json(view)))
         })
         .await
 }
@@ -169,7 +183,7 @@ fn decode_cursor(s: &str) -> Result<(i64, String), ApiError> {
 
 pub fn build_query(p: &ListParams, actor: &Actor, s: &AppState) -> Result<CaseQuery, ApiError> {
     let mut q = CaseQuery {
-        scope: Some(list_scope(actor, &s.org())),
+        scope: Some(list_scope(actor)),
         limit: p.limit.unwrap_or(50),
         now: s.now(),
         overdue: p.overdue,
@@ -327,8 +341,9 @@ pub fn apply_action(
 ) -> Result<Case, ApiError> {
     // Before the store compares versions: a stale version on a case out of scope must
     // answer 404 like an unknown id, not 409 with its current version.
-    visible_case(s, actor, id)?;
+    let current = visible_case(s, actor, id)?;
     let action = resolve_action(s, actor, req.action)?;
+    let check = intelligence::DispatchCheck::before(s, &current, &action);
     let org = s.org();
     let now = s.now();
     let mut f = |c: &Case, last: &TimelineEntry| {
@@ -356,7 +371,11 @@ pub fn apply_action(
         );
         Ok(CaseUpdate::Write(Box::new(next), Box::new(entry)))
     };
-    s.store.update_case(id, req.expected_version, &mut f)
+    let updated = s
+        .store
+        .update_case(&org, id, req.expected_version, &mut f)?;
+    intelligence::after_action(s, &updated, check);
+    Ok(updated)
 }
 
 /// Takes a workflow action (签收, 答复, 审核, 退办, 延期, 催办, 回访 ...).

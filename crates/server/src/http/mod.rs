@@ -4,6 +4,7 @@ mod auth;
 mod bulk;
 pub(crate) mod cases;
 mod health;
+mod intelligence;
 mod openapi;
 pub(crate) mod org;
 mod worklists;
@@ -93,6 +94,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/cases/{id}/timeline", get(cases::timeline))
         .route("/cases/{id}/timeline/verify", get(cases::verify_timeline))
         .route("/cases/{id}/citizen", get(cases::unmasked_citizen))
+        .route("/cases/{id}/suggestions", get(intelligence::suggestions))
+        .route("/intelligence/accuracy", get(intelligence::accuracy))
         .route("/worklists", get(worklists::counts))
         .route("/worklists/{list}", get(worklists::list))
         .route(

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, bulk, cases, health, org, worklists};
+use super::{auth, bulk, cases, health, intelligence, org, worklists};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +31,8 @@ use super::{auth, bulk, cases, health, org, worklists};
         worklists::counts,
         worklists::list,
         bulk::import,
+        intelligence::suggestions,
+        intelligence::accuracy,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

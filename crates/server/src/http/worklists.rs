@@ -19,7 +19,7 @@ pub async fn counts(
 ) -> Result<Json<WorkListCounts>, ApiError> {
     state
         .blocking(move |s| {
-            let scope = list_scope(&auth.actor, &s.org());
+            let scope = list_scope(&auth.actor);
             Ok(Json(s.store.worklist_counts(&scope, s.now())?))
         })
         .await

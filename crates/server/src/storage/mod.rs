@@ -6,13 +6,16 @@
 //! `update_case`, whose closure runs inside the backend's write transaction with the
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
+mod learning;
 pub mod sqlite;
+
+pub use learning::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase};
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
 use minsheng_domain::ids::{CaseId, UnitId, UserId};
 use minsheng_domain::lists::WorkList;
-use minsheng_domain::org::Unit;
+use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::role::Role;
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
@@ -53,6 +56,7 @@ pub struct SessionRecord {
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
     pub scope: Option<ListScope>,
+    // Note: `unit` matches cases within that unit's reach (its own and its subtree's).
     pub states: Vec<CaseState>,
     pub unit: Option<UnitId>,
     pub category: Option<String>,
@@ -169,13 +173,19 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts new cases with their timeline so far (at least the intake entry),
     /// assigning case numbers (`MSyyyymmddNNNN`, per Beijing day of the first entry).
     /// All-or-nothing. Returns the stored cases.
-    fn insert_cases(&self, cases: Vec<(Case, Vec<TimelineEntry>)>) -> StoreResult<Vec<Case>>;
+    /// `org` decides which units' lists the case appears in (`scope::scope_units`).
+    fn insert_cases(
+        &self,
+        org: &OrgTree,
+        cases: Vec<(Case, Vec<TimelineEntry>)>,
+    ) -> StoreResult<Vec<Case>>;
     fn case(&self, id: CaseId) -> StoreResult<Option<Case>>;
     /// Runs `f` on the current case and its last timeline entry inside one write
     /// transaction. `expected_version`, when given, must match or the update is refused
     /// with a version conflict.
     fn update_case(
         &self,
+        org: &OrgTree,
         id: CaseId,
         expected_version: Option<u64>,
         f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
@@ -185,6 +195,25 @@ pub trait Store: Send + Sync + 'static {
     fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>>;
     fn worklist_counts(&self, scope: &ListScope, now: DateTime<Utc>)
         -> StoreResult<WorkListCounts>;
+
+    // Intelligence (suggestions, duplicates, learning from corrections)
+    /// Feeds `f` every case the duplicate index should hold: open cases of any age and
+    /// closed ones received since `recent_since`; merged cases never. Returns the count.
+    fn for_each_indexable_case(
+        &self,
+        recent_since: DateTime<Utc>,
+        f: &mut dyn FnMut(IndexedCase),
+    ) -> StoreResult<u64>;
+    /// Feeds `f` every dispatched case (not merged or rejected) and every transferred-out
+    /// case, oldest first. Returns the count.
+    fn for_each_history_case(
+        &self,
+        f: &mut dyn FnMut(HistoryCase) -> StoreResult<()>,
+    ) -> StoreResult<u64>;
+    fn record_dispatch_feedback(&self, fb: &DispatchFeedback) -> StoreResult<()>;
+    /// Feedback counts over rows recorded at or after `since` (all rows when None).
+    fn dispatch_feedback_counts(&self, since: Option<DateTime<Utc>>)
+        -> StoreResult<FeedbackCounts>;
 
     // Audit
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()>;

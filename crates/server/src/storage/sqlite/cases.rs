@@ -5,7 +5,8 @@ use minsheng_domain::calendar::beijing;
 use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::lists::WorkList;
-use minsheng_domain::scope::ListScope;
+use minsheng_domain::org::OrgTree;
+use minsheng_domain::scope::{scope_units, ListScope};
 use minsheng_domain::timeline::TimelineEntry;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -18,13 +19,13 @@ const HANDLING: &str = "('pendingSignIn','inProgress','pendingReview')";
 
 fn overdue_sql() -> String {
     format!(
-        "((state = 'pendingSignIn' AND sign_in_deadline < :now) OR (state IN {HANDLING} AND reply_deadline < :now))"
+        "((c.state = 'pendingSignIn' AND c.sign_in_deadline < :now) OR (c.state IN {HANDLING} AND c.reply_deadline < :now))"
     )
 }
 
 fn due_soon_sql() -> String {
     format!(
-        "(state IN {HANDLING} AND NOT {o} AND ((state = 'pendingSignIn' AND sign_in_warn <= :now) OR reply_warn <= :now))",
+        "(c.state IN {HANDLING} AND NOT {o} AND ((c.state = 'pendingSignIn' AND c.sign_in_warn <= :now) OR c.reply_warn <= :now))",
         o = overdue_sql()
     )
 }
@@ -40,8 +41,34 @@ fn next_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> StoreResult<String> {
     Ok(format!("MS{day}{n:04}"))
 }
 
-fn write_row(tx: &Transaction<'_>, c: &Case, insert: bool, now: DateTime<Utc>) -> StoreResult<()> {
-    let data = serde_json::to_string(c)?;
+/// Title and content live in their own columns (and the full-text index), not again
+/// in the JSON document.
+fn document(c: &Case) -> StoreResult<String> {
+    let mut v = serde_json::to_value(c)?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("title");
+        o.remove("content");
+    }
+    Ok(v.to_string())
+}
+
+fn from_document(data: &str, title: String, content: String) -> StoreResult<Case> {
+    let mut v: serde_json::Value = serde_json::from_str(data)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("title".into(), title.into());
+        o.insert("content".into(), content.into());
+    }
+    Ok(serde_json::from_value(v)?)
+}
+
+fn write_row(
+    tx: &Transaction<'_>,
+    org: &OrgTree,
+    c: &Case,
+    insert: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let data = document(c)?;
     let d = &c.deadlines;
     let values = params![
         c.id.to_string(),
@@ -68,13 +95,13 @@ fn write_row(tx: &Transaction<'_>, c: &Case, insert: bool, now: DateTime<Utc>) -
         data,
     ];
     if insert {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO cases(id, number, version, state, channel, request_type, category, urgency, sensitive,
                title, content, citizen_phone, handling_unit, supervising_unit, received_at, sign_in_deadline,
                sign_in_warn, reply_deadline, reply_warn, follow_up_phase, updated_at, data)
              VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-            values,
-        )
+        )?
+        .execute(values)
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                 ApiError::AlreadyExists(format!("诉求件 {}", c.id))
@@ -82,31 +109,35 @@ fn write_row(tx: &Transaction<'_>, c: &Case, insert: bool, now: DateTime<Utc>) -
             e => e.into(),
         })?;
     } else {
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE cases SET number=?2, version=?3, state=?4, channel=?5, request_type=?6, category=?7, urgency=?8,
                sensitive=?9, title=?10, content=?11, citizen_phone=?12, handling_unit=?13, supervising_unit=?14,
                received_at=?15, sign_in_deadline=?16, sign_in_warn=?17, reply_deadline=?18, reply_warn=?19,
                follow_up_phase=?20, updated_at=?21, data=?22 WHERE id=?1",
-            values,
-        )?;
-        tx.execute(
-            "DELETE FROM case_co_units WHERE case_id = ?1",
-            [c.id.to_string()],
-        )?;
+        )?
+        .execute(values)?;
+        tx.prepare_cached("DELETE FROM case_scope WHERE case_id = ?1")?
+            .execute([c.id.to_string()])?;
     }
-    for co in &c.co_units {
-        tx.execute(
-            "INSERT INTO case_co_units(unit_id, case_id) VALUES (?1, ?2)",
-            params![co.unit.to_string(), c.id.to_string()],
-        )?;
+    let mut scope = tx.prepare_cached(
+        "INSERT INTO case_scope(unit_id, case_id, received_at, state) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for u in scope_units(c, org) {
+        scope.execute(params![
+            u.to_string(),
+            c.id.to_string(),
+            ms(c.received_at),
+            c.state.code()
+        ])?;
     }
     Ok(())
 }
 
 fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO timeline(case_id, seq, id, at, kind, hash, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    )?
+    .execute(params![
             e.case_id.to_string(),
             e.seq as i64,
             e.id.to_string(),
@@ -114,13 +145,13 @@ fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {
             e.kind,
             e.hash,
             serde_json::to_string(e)?
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 pub fn insert_cases(
     tx: &Transaction<'_>,
+    org: &OrgTree,
     cases: Vec<(Case, Vec<TimelineEntry>)>,
 ) -> StoreResult<Vec<Case>> {
     let mut out = Vec::with_capacity(cases.len());
@@ -134,7 +165,7 @@ pub fn insert_cases(
             c.number = Some(next_number(tx, first.at)?);
         }
         c.version = entries.len() as u64;
-        write_row(tx, &c, true, last.at)?;
+        write_row(tx, org, &c, true, last.at)?;
         for e in &entries {
             append_entry(tx, e)?;
         }
@@ -144,15 +175,11 @@ pub fn insert_cases(
 }
 
 pub fn get_case(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
-    let data: Option<String> = conn
-        .query_row(
-            "SELECT data FROM cases WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached("SELECT data, title, content FROM cases WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    data.map(|d| serde_json::from_str(&d).map_err(ApiError::from))
-        .transpose()
+    row.map(|(d, t, c)| from_document(&d, t, c)).transpose()
 }
 
 fn last_entry(tx: &Transaction<'_>, id: CaseId) -> StoreResult<TimelineEntry> {
@@ -166,6 +193,7 @@ fn last_entry(tx: &Transaction<'_>, id: CaseId) -> StoreResult<TimelineEntry> {
 
 pub fn update_case(
     tx: &Transaction<'_>,
+    org: &OrgTree,
     id: CaseId,
     expected_version: Option<u64>,
     f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
@@ -183,7 +211,7 @@ pub fn update_case(
         CaseUpdate::Write(next, entry) => {
             let mut next = *next;
             next.version = current.version + 1;
-            write_row(tx, &next, false, entry.at)?;
+            write_row(tx, org, &next, false, entry.at)?;
             append_entry(tx, &entry)?;
             Ok(next)
         }
@@ -201,8 +229,10 @@ pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>
     Ok(out)
 }
 
-/// Builds the WHERE clause and its named parameters for a query.
+/// Builds the FROM/WHERE clauses and their named parameters for a query. Scoped
+/// queries drive from `case_scope` (indexed by unit) and join the cases.
 struct Filter {
+    scoped: bool,
     clauses: Vec<String>,
     params: Vec<(String, Value)>,
 }
@@ -210,6 +240,7 @@ struct Filter {
 impl Filter {
     fn new(now: DateTime<Utc>) -> Self {
         Self {
+            scoped: false,
             clauses: vec!["1=1".into()],
             params: vec![(":now".into(), Value::Integer(ms(now)))],
         }
@@ -236,24 +267,38 @@ impl Filter {
     fn scope(&mut self, scope: &ListScope) {
         match scope {
             ListScope::Everything => {}
-            ListScope::FollowUpPhase => self.clauses.push("follow_up_phase = 1".into()),
+            ListScope::FollowUpPhase => self.clauses.push("c.follow_up_phase = 1".into()),
             ListScope::Nothing => self.clauses.push("0".into()),
-            ListScope::Units {
-                handled_by,
-                supervised_by,
-            } => {
-                let units = self.list(handled_by.iter().map(ToString::to_string));
-                let mut c = format!(
-                    "(handling_unit IN {units} OR id IN (SELECT case_id FROM case_co_units WHERE unit_id IN {units})"
-                );
-                if let Some(s) = supervised_by {
-                    let p = self.bind(Value::Text(s.to_string()));
-                    c.push_str(" OR supervising_unit = ");
-                    c.push_str(&p);
-                }
-                c.push(')');
-                self.clauses.push(c);
+            ListScope::Unit(u) => {
+                let p = self.bind(Value::Text(u.to_string()));
+                self.scoped = true;
+                self.clauses.push(format!("s.unit_id = {p}"));
             }
+        }
+    }
+
+    /// Column of the driving table for state and ordering.
+    fn state_col(&self) -> &'static str {
+        if self.scoped {
+            "s.state"
+        } else {
+            "c.state"
+        }
+    }
+
+    fn order_cols(&self) -> (&'static str, &'static str) {
+        if self.scoped {
+            ("s.received_at", "s.case_id")
+        } else {
+            ("c.received_at", "c.id")
+        }
+    }
+
+    fn from(&self) -> &'static str {
+        if self.scoped {
+            "case_scope s JOIN cases c ON c.id = s.case_id"
+        } else {
+            "cases c"
         }
     }
 
@@ -264,65 +309,73 @@ impl Filter {
         }
         if !q.states.is_empty() {
             let l = f.list(q.states.iter().map(|s| s.code()));
-            f.clauses.push(format!("state IN {l}"));
+            f.clauses.push(format!("{} IN {l}", f.state_col()));
         }
         if let Some(u) = q.unit {
             let p = f.bind(Value::Text(u.to_string()));
             f.clauses.push(format!(
-                "(handling_unit = {p} OR id IN (SELECT case_id FROM case_co_units WHERE unit_id = {p}))"
+                "c.id IN (SELECT case_id FROM case_scope WHERE unit_id = {p})"
             ));
         }
         if let Some(c) = &q.category {
             let p = f.bind(Value::Text(c.clone()));
-            f.clauses.push(format!("category = {p}"));
+            f.clauses.push(format!("c.category = {p}"));
         }
         if let Some(c) = q.channel {
             let p = f.bind(Value::Text(c.label_zh().into()));
-            f.clauses.push(format!("channel = {p}"));
+            f.clauses.push(format!("c.channel = {p}"));
         }
         if let Some(t) = q.request_type {
             let p = f.bind(Value::Text(t.label_zh().into()));
-            f.clauses.push(format!("request_type = {p}"));
+            f.clauses.push(format!("c.request_type = {p}"));
         }
+        // Overdue and due-soon cases are always in a handling state; saying so lets the
+        // state index narrow the scan.
+        let handling = format!("{} IN {HANDLING}", f.state_col());
         match q.overdue {
-            Some(true) => f.clauses.push(overdue_sql()),
+            Some(true) => f.clauses.push(format!("{handling} AND {}", overdue_sql())),
             Some(false) => f.clauses.push(format!("NOT {}", overdue_sql())),
             None => {}
         }
         match q.list {
-            Some(WorkList::Unsigned) => f.clauses.push("state = 'pendingSignIn'".into()),
-            Some(WorkList::InProgress) => f
+            Some(WorkList::Unsigned) => f
                 .clauses
-                .push("state IN ('inProgress','pendingReview')".into()),
-            Some(WorkList::DueSoon) => f.clauses.push(due_soon_sql()),
-            Some(WorkList::Overdue) => f.clauses.push(overdue_sql()),
+                .push(format!("{} = 'pendingSignIn'", f.state_col())),
+            Some(WorkList::InProgress) => {
+                f.clauses.push(format!(
+                    "{} IN ('inProgress','pendingReview')",
+                    f.state_col()
+                ));
+            }
+            Some(WorkList::DueSoon) => f.clauses.push(format!("{handling} AND {}", due_soon_sql())),
+            Some(WorkList::Overdue) => f.clauses.push(format!("{handling} AND {}", overdue_sql())),
             None => {}
         }
         if let Some(t) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let esc = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = f.bind(Value::Text(format!("%{esc}%")));
             if t.chars().count() >= 3 {
-                // Quoted FTS5 string: the text is a literal phrase, never query syntax.
-                let p = f.bind(Value::Text(format!("\"{}\"", t.replace('"', "\"\""))));
+                // A quoted FTS5 phrase: the text is a literal, never query syntax.
+                let phrase = f.bind(Value::Text(format!("\"{}\"", t.replace('"', "\"\""))));
                 f.clauses.push(format!(
-                    "rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH {p})"
+                    "c.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH {phrase})"
                 ));
             } else {
-                let esc = t
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                let p = f.bind(Value::Text(format!("%{esc}%")));
                 f.clauses.push(format!(
-                    "(title LIKE {p} ESCAPE '\\' OR content LIKE {p} ESCAPE '\\')"
+                    "(c.title LIKE {p} ESCAPE '\\' OR c.content LIKE {p} ESCAPE '\\')"
                 ));
             }
         }
         if let Some(from) = q.received_from {
             let p = f.bind(Value::Integer(ms(from)));
-            f.clauses.push(format!("received_at >= {p}"));
+            f.clauses.push(format!("c.received_at >= {p}"));
         }
         if let Some(to) = q.received_to {
             let p = f.bind(Value::Integer(ms(to)));
-            f.clauses.push(format!("received_at < {p}"));
+            f.clauses.push(format!("c.received_at < {p}"));
         }
         f
     }
@@ -352,19 +405,22 @@ fn run<T>(
 
 pub fn list_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
     let mut f = Filter::query(q);
+    let (at_col, id_col) = f.order_cols();
     if let Some((at, id)) = &q.after {
         let a = f.bind(Value::Integer(*at));
         let i = f.bind(Value::Text(id.clone()));
         f.clauses.push(format!(
-            "(received_at < {a} OR (received_at = {a} AND id < {i}))"
+            "({at_col} < {a} OR ({at_col} = {a} AND {id_col} < {i}))"
         ));
     }
     let limit = q.limit.clamp(1, 500);
     let sql = format!(
-        "SELECT id, number, title, channel, request_type, category, state, urgency, sensitive, handling_unit,
-           supervising_unit, received_at, sign_in_deadline, reply_deadline, version, {o} AS overdue
-         FROM cases WHERE {w} ORDER BY received_at DESC, id DESC LIMIT {lim}",
+        "SELECT c.id, c.number, c.title, c.channel, c.request_type, c.category, c.state, c.urgency, c.sensitive,
+           c.handling_unit, c.supervising_unit, c.received_at, c.sign_in_deadline, c.reply_deadline, c.version,
+           {o} AS overdue
+         FROM {from} WHERE {w} ORDER BY {at_col} DESC, {id_col} DESC LIMIT {lim}",
         o = overdue_sql(),
+        from = f.from(),
         w = f.sql_where(),
         lim = limit + 1
     );
@@ -407,7 +463,7 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
 
 pub fn count_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<u64> {
     let f = Filter::query(q);
-    let sql = format!("SELECT COUNT(*) FROM cases WHERE {}", f.sql_where());
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE {}", f.from(), f.sql_where());
     Ok(run(conn, &sql, &f, |r| r.get::<_, i64>(0))?
         .first()
         .copied()
@@ -421,16 +477,17 @@ pub fn worklist_counts(
 ) -> StoreResult<WorkListCounts> {
     let mut f = Filter::new(now);
     f.scope(scope);
-    f.clauses.push(format!("state IN {HANDLING}"));
+    f.clauses.push(format!("{} IN {HANDLING}", f.state_col()));
     let sql = format!(
         "SELECT
-           COALESCE(SUM(state = 'pendingSignIn'), 0),
-           COALESCE(SUM(state IN ('inProgress','pendingReview')), 0),
+           COALESCE(SUM(c.state = 'pendingSignIn'), 0),
+           COALESCE(SUM(c.state IN ('inProgress','pendingReview')), 0),
            COALESCE(SUM({d}), 0),
            COALESCE(SUM({o}), 0)
-         FROM cases WHERE {w}",
+         FROM {from} WHERE {w}",
         d = due_soon_sql(),
         o = overdue_sql(),
+        from = f.from(),
         w = f.sql_where()
     );
     let rows = run(conn, &sql, &f, |r| {

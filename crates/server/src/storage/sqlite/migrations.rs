@@ -83,19 +83,27 @@ CREATE TABLE cases (
 CREATE INDEX cases_received ON cases(received_at DESC, id DESC);
 CREATE INDEX cases_state ON cases(state, received_at DESC);
 CREATE INDEX cases_handling ON cases(handling_unit, received_at DESC);
-CREATE INDEX cases_supervising ON cases(supervising_unit, received_at DESC);
 CREATE INDEX cases_category ON cases(category, received_at DESC);
 CREATE INDEX cases_channel ON cases(channel, received_at DESC);
-CREATE INDEX cases_reply_deadline ON cases(state, reply_deadline);
+CREATE INDEX cases_follow_up ON cases(follow_up_phase, received_at DESC);
 CREATE INDEX cases_phone ON cases(citizen_phone) WHERE citizen_phone IS NOT NULL;
-CREATE TABLE case_co_units (
+
+-- Which units' staff may see a case (domain scope::scope_units), rewritten on every
+-- change of the case, so a scoped list is one index range per caller unit.
+CREATE TABLE case_scope (
     unit_id TEXT NOT NULL,
     case_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
     PRIMARY KEY (unit_id, case_id)
 ) WITHOUT ROWID;
-CREATE INDEX case_co_units_case ON case_co_units(case_id);
+CREATE INDEX case_scope_recent ON case_scope(unit_id, received_at DESC, case_id DESC);
+CREATE INDEX case_scope_state ON case_scope(unit_id, state, received_at DESC);
+CREATE INDEX case_scope_case ON case_scope(case_id);
 
--- Trigram tokens find Chinese substrings of 3+ characters without a segmenter.
+-- Trigram tokens find Chinese substrings of 3+ characters without a segmenter. Full
+-- detail (positions) answers phrase queries from the index alone; detail=none was
+-- measured 100x slower for common words because every candidate is re-read.
 CREATE VIRTUAL TABLE cases_fts USING fts5(
     title, content, content='cases', content_rowid='rowid', tokenize='trigram'
 );
@@ -125,6 +133,29 @@ CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline
 BEGIN SELECT RAISE(ABORT, 'timeline is append-only'); END;
 CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline
 BEGIN SELECT RAISE(ABORT, 'timeline is append-only'); END;
+",
+    ),
+    (
+        3,
+        "dispatch feedback: suggested vs chosen category, unit, request type",
+        r"
+CREATE TABLE dispatch_feedback (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    suggested_category TEXT,
+    chosen_category TEXT NOT NULL,
+    suggested_unit TEXT,
+    chosen_unit TEXT NOT NULL,
+    suggested_request_type TEXT,
+    chosen_request_type TEXT NOT NULL,
+    matched_category INTEGER NOT NULL,
+    matched_unit INTEGER NOT NULL,
+    model_version INTEGER
+);
+CREATE INDEX dispatch_feedback_at ON dispatch_feedback(at);
+CREATE INDEX dispatch_feedback_case ON dispatch_feedback(case_id);
 ",
     ),
 ];

@@ -2,6 +2,7 @@
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
 mod cases;
+mod learning;
 mod migrations;
 
 use std::path::Path;
@@ -53,7 +54,9 @@ impl SqliteStore {
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA busy_timeout = 10000;
-                 PRAGMA cache_size = -32000;",
+                 PRAGMA cache_size = -65536;
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA mmap_size = 1073741824;",
             )
         });
         let pool = r2d2::Pool::builder()
@@ -353,12 +356,13 @@ impl super::Store for SqliteStore {
 
     fn insert_cases(
         &self,
+        org: &minsheng_domain::org::OrgTree,
         cases: Vec<(
             minsheng_domain::case::Case,
             Vec<minsheng_domain::timeline::TimelineEntry>,
         )>,
     ) -> StoreResult<Vec<minsheng_domain::case::Case>> {
-        self.write(|tx| cases::insert_cases(tx, cases))
+        self.write(|tx| cases::insert_cases(tx, org, cases))
     }
 
     fn case(
@@ -370,6 +374,7 @@ impl super::Store for SqliteStore {
 
     fn update_case(
         &self,
+        org: &minsheng_domain::org::OrgTree,
         id: minsheng_domain::ids::CaseId,
         expected_version: Option<u64>,
         f: &mut dyn FnMut(
@@ -377,7 +382,7 @@ impl super::Store for SqliteStore {
             &minsheng_domain::timeline::TimelineEntry,
         ) -> StoreResult<super::CaseUpdate>,
     ) -> StoreResult<minsheng_domain::case::Case> {
-        self.write(|tx| cases::update_case(tx, id, expected_version, f))
+        self.write(|tx| cases::update_case(tx, org, id, expected_version, f))
     }
 
     fn list_cases(&self, q: &super::CaseQuery) -> StoreResult<super::CasePage> {
@@ -401,6 +406,32 @@ impl super::Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<super::WorkListCounts> {
         cases::worklist_counts(&*self.conn()?, scope, now)
+    }
+
+    fn for_each_indexable_case(
+        &self,
+        recent_since: DateTime<Utc>,
+        f: &mut dyn FnMut(super::IndexedCase),
+    ) -> StoreResult<u64> {
+        learning::for_each_indexable_case(&*self.conn()?, recent_since, f)
+    }
+
+    fn for_each_history_case(
+        &self,
+        f: &mut dyn FnMut(super::HistoryCase) -> StoreResult<()>,
+    ) -> StoreResult<u64> {
+        learning::for_each_history_case(&*self.conn()?, f)
+    }
+
+    fn record_dispatch_feedback(&self, fb: &super::DispatchFeedback) -> StoreResult<()> {
+        self.write(|tx| learning::record_dispatch_feedback(tx, fb))
+    }
+
+    fn dispatch_feedback_counts(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> StoreResult<super::FeedbackCounts> {
+        learning::dispatch_feedback_counts(&*self.conn()?, since)
     }
 
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {

@@ -1,0 +1,54 @@
+//! Suggestions for the dispatch screen and the model's accuracy in production.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use minsheng_domain::role::{Actor, Role};
+
+use super::cases::visible_case;
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::intelligence::{self, AccuracyReport, SuggestionsView};
+use crate::state::SharedState;
+
+/// Suggestions are a dispatch tool: intake clerks, admins and city leaders.
+fn may_use(actor: &Actor) -> Result<(), ApiError> {
+    if matches!(actor.role, Role::Clerk | Role::Admin | Role::Leader) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// Suggested category, request type, handling and supervising units (with the words
+/// behind them) and possible duplicates of the case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions",
+    responses((status = 200, body = SuggestionsView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn suggestions(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<SuggestionsView>, ApiError> {
+    may_use(&auth.actor)?;
+    state
+        .blocking(move |s| {
+            let id = id.parse().map_err(|_| ApiError::NotFound("诉求件"))?;
+            let c = visible_case(s, &auth.actor, id)?;
+            Ok(Json(intelligence::suggestions_for(s, &c)?))
+        })
+        .await
+}
+
+/// How often clerks kept the suggested category, unit and request type at dispatch
+/// (overall and over the last 30 days).
+#[utoipa::path(get, path = "/api/v1/intelligence/accuracy",
+    responses((status = 200, body = AccuracyReport), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn accuracy(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<AccuracyReport>, ApiError> {
+    may_use(&auth.actor)?;
+    state
+        .blocking(move |s| Ok(Json(intelligence::accuracy(s)?)))
+        .await
+}

@@ -107,6 +107,7 @@ impl From<Category> for String {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CaseState {
     /// 待受理: received, not yet dispatched (also after a return).
     PendingAcceptance,
@@ -238,6 +239,7 @@ impl std::fmt::Display for CaseState {
 /// 涉警投诉 / 重要: either makes a case sensitive (needs a second sign-off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseFlags {
     #[serde(default)]
     pub police_complaint: bool,
@@ -253,6 +255,7 @@ impl CaseFlags {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadlines {
     pub sign_in: Option<DateTime<Utc>>,
     /// From this instant the sign-in is 即将逾期.
@@ -265,6 +268,7 @@ pub struct Deadlines {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoUnit {
     pub unit: UnitId,
     pub opinion: Option<Opinion>,
@@ -272,6 +276,7 @@ pub struct CoUnit {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Opinion {
     pub text: String,
     pub by: UserId,
@@ -280,6 +285,7 @@ pub struct Opinion {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reply {
     pub text: String,
     pub by: UserId,
@@ -289,6 +295,7 @@ pub struct Reply {
 /// One signature on a reply (签批).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignOff {
     pub step: SignOffStep,
     pub by: UserId,
@@ -301,6 +308,7 @@ pub struct SignOff {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SignOffStep {
     /// 所队长审核 — every reply.
     UnitHead,
@@ -310,6 +318,7 @@ pub enum SignOffStep {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRequest {
     pub reason: String,
     pub until: DateTime<Utc>,
@@ -319,6 +328,7 @@ pub struct ExtensionRequest {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Satisfaction {
     Satisfied,
     BasicallySatisfied,
@@ -341,6 +351,7 @@ impl Satisfaction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FollowUpLevel {
     L1,
     L2,
@@ -351,6 +362,7 @@ pub enum FollowUpLevel {
 /// Progress of 回访 after the reply was published.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     pub level: Option<FollowUpLevel>,
     /// The citizen's answer is what the case waits for now.
@@ -364,6 +376,7 @@ pub struct FollowUp {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: CaseId,
     /// Assigned by the server (`MS202611260001`); absent for cases created offline until synced.

@@ -120,6 +120,7 @@ fn mask(s: &str, keep_head: usize, keep_tail: usize) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Citizen {
     pub name: String,
     pub phone: Option<Phone>,
@@ -129,6 +130,7 @@ pub struct Citizen {
 /// The citizen as shown to a role that may not see identity numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CitizenView {
     pub name: String,
     pub phone: Option<String>,

@@ -9,6 +9,8 @@ pub mod ids;
 pub mod lists;
 pub mod org;
 pub mod role;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod scope;
 pub mod sla;
 pub mod timeline;

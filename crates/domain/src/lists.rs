@@ -7,6 +7,7 @@ use crate::case::{Case, CaseState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum WorkList {
     /// 未签收
     Unsigned,

@@ -38,6 +38,7 @@ macro_rules! zh_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $zh:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $(#[serde(rename = $zh)] $variant),+
         }
@@ -112,6 +113,7 @@ zh_enum!(
 /// Streets and districts a unit covers; used for routing by address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jurisdiction {
     #[serde(default)]
     pub districts: Vec<String>,
@@ -121,6 +123,7 @@ pub struct Jurisdiction {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub id: UnitId,
     pub code: String,

@@ -6,6 +6,7 @@ use crate::ids::{UnitId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// 受理员: platform office; accepts, dispatches, re-dispatches.
     Clerk,
@@ -96,6 +97,7 @@ impl std::fmt::Display for Role {
 /// Who is acting, as established by authentication (never taken from the request body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub user_id: UserId,
     pub name: String,

@@ -14,6 +14,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub id: EntryId,
     pub case_id: CaseId,
@@ -32,6 +33,7 @@ pub struct TimelineEntry {
     pub from_state: Option<CaseState>,
     pub to_state: CaseState,
     /// The action's payload as recorded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub detail: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
@@ -119,6 +121,7 @@ impl TimelineEntry {
 /// Result of checking a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainReport {
     pub valid: bool,
     pub entries: u64,

@@ -10,6 +10,7 @@ use crate::role::Role;
 /// Where a case goes at (re-)dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispatchOrder {
     pub handling_unit: UnitId,
     /// Defaults to the handling unit's level-2 parent.
@@ -29,6 +30,7 @@ pub struct DispatchOrder {
 /// (server or client cache) so the domain can check the unit without I/O.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignee {
     pub id: UserId,
     pub unit: UnitId,
@@ -37,6 +39,7 @@ pub struct Assignee {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FollowUpChannel {
     Sms,
     Phone,
@@ -45,6 +48,7 @@ pub enum FollowUpChannel {
 
 /// Departments that investigate at level-3 follow-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InvestigatingDept {
     #[serde(rename = "纪委")]
     Discipline,
@@ -61,6 +65,7 @@ pub enum InvestigatingDept {
     rename_all_fields = "camelCase",
     deny_unknown_fields
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     Dispatch(DispatchOrder),
     Redispatch {
@@ -146,6 +151,7 @@ macro_rules! action_kinds {
     ($($variant:ident => ($code:literal, $zh:literal)),+ $(,)?) => {
         /// The action without payload: for tables, errors and the timeline.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "camelCase")]
         pub enum ActionKind { $($variant),+ }
 

@@ -12,6 +12,7 @@ use crate::role::{Actor, Role};
 /// A request as typed by a clerk, imported from a feed, or recorded on a home visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCase {
     /// Minted by the client for offline intake; the server mints one otherwise.
     #[serde(default)]

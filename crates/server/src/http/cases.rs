@@ -28,18 +28,15 @@ use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate};
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseView {
-    /// The case (see the domain's `Case`), with `citizen` masked.
+    /// The case; its `citizen` is replaced by the masked view below.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = minsheng_domain::case::Case)]
     pub case: serde_json::Value,
-    #[schema(value_type = Object)]
     pub citizen: CitizenView,
     pub state_name: String,
     pub handling_unit_name: Option<String>,
     pub supervising_unit_name: Option<String>,
-    #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<ActionKind>,
-    #[schema(value_type = Vec<String>)]
     pub lists: Vec<WorkList>,
     /// At intake only, when the server has a model: the suggested category, request
     /// type, handling and supervising units, police relevance.
@@ -112,7 +109,7 @@ pub fn intake_entry(
 }
 
 /// 受理: registers a request from any channel (clerks; officers for 入户走访).
-#[utoipa::path(post, path = "/api/v1/cases", request_body = Object,
+#[utoipa::path(post, path = "/api/v1/cases", request_body = NewCase,
     responses((status = 201, body = CaseView), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn intake(
     State(state): State<SharedState>,
@@ -229,21 +226,27 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CasePageView>, ApiError> {
     state
-        .blocking(move |s| {
-            let q = build_query(&p, &auth.actor, s)?;
-            let page = s.store.list_cases(&q)?;
-            let total = if p.with_total == Some(true) {
-                Some(s.store.count_cases(&q)?)
-            } else {
-                None
-            };
-            Ok(Json(CasePageView {
-                items: page.items,
-                next_cursor: page.next.as_ref().map(encode_cursor),
-                total,
-            }))
-        })
+        .blocking(move |s| run_list(s, &build_query(&p, &auth.actor, s)?, p.with_total))
         .await
+}
+
+/// One page of a case query, with the total when asked for.
+pub fn run_list(
+    s: &AppState,
+    q: &CaseQuery,
+    with_total: Option<bool>,
+) -> Result<Json<CasePageView>, ApiError> {
+    let page = s.store.list_cases(q)?;
+    let total = if with_total == Some(true) {
+        Some(s.store.count_cases(q)?)
+    } else {
+        None
+    };
+    Ok(Json(CasePageView {
+        items: page.items,
+        next_cursor: page.next.as_ref().map(encode_cursor),
+        total,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", responses((status = 200, body = CaseView), (status = 404, body = crate::error::ErrorBody)))]
@@ -261,7 +264,7 @@ pub async fn get_one(
 }
 
 /// The citizen's full phone and ID number, for roles that need them; every call is audited.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/citizen", responses((status = 200, body = Object), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/citizen", responses((status = 200, body = CitizenView), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn unmasked_citizen(
     State(state): State<SharedState>,
     auth: Authed,
@@ -289,7 +292,6 @@ pub async fn unmasked_citizen(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionRequest {
     /// The action, tagged by `type` (e.g. `{"type":"signIn"}`, `{"type":"return","reason":"..."}`).
-    #[schema(value_type = Object)]
     pub action: Action,
     /// The case version the user saw; a different current version is a conflict.
     #[serde(default)]
@@ -399,7 +401,7 @@ pub async fn act(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", responses((status = 200, body = Vec<TimelineEntry>)))]
 pub async fn timeline(
     State(state): State<SharedState>,
     auth: Authed,
@@ -414,7 +416,7 @@ pub async fn timeline(
 }
 
 /// Verifies the case's hash chain (tamper evidence).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline/verify", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline/verify", responses((status = 200, body = ChainReport)))]
 pub async fn verify_timeline(
     State(state): State<SharedState>,
     auth: Authed,

@@ -24,7 +24,7 @@ fn require_admin(auth: &Authed) -> Result<(), ApiError> {
 }
 
 /// The whole org tree (every signed-in user needs it to read unit names and route).
-#[utoipa::path(get, path = "/api/v1/units", responses((status = 200, body = Vec<Object>)))]
+#[utoipa::path(get, path = "/api/v1/units", responses((status = 200, body = Vec<Unit>)))]
 pub async fn list_units(State(state): State<SharedState>, _auth: Authed) -> Json<Vec<Unit>> {
     let org = state.org();
     let mut units: Vec<Unit> = org.units().cloned().collect();
@@ -38,18 +38,14 @@ pub struct NewUnit {
     pub code: String,
     pub name: String,
     pub level: u8,
-    #[schema(value_type = Option<String>)]
     pub parent: Option<UnitId>,
-    #[schema(value_type = String)]
     pub kind: UnitKind,
-    #[schema(value_type = Option<String>)]
     pub police_line: Option<PoliceLine>,
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub jurisdiction: Jurisdiction,
 }
 
-#[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit, responses((status = 201, body = Object)))]
+#[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit, responses((status = 201, body = Unit)))]
 pub async fn create_unit(
     State(state): State<SharedState>,
     auth: Authed,

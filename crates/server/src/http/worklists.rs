@@ -5,7 +5,7 @@ use axum::Json;
 use minsheng_domain::lists::WorkList;
 use minsheng_domain::scope::list_scope;
 
-use super::cases::{build_query, encode_cursor, CasePageView, ListParams};
+use super::cases::{build_query, run_list, CasePageView, ListParams};
 use super::ApiQuery;
 use crate::auth::Authed;
 use crate::error::ApiError;
@@ -38,17 +38,7 @@ pub async fn list(
         .blocking(move |s| {
             let mut q = build_query(&p, &auth.actor, s)?;
             q.list = Some(list);
-            let page = s.store.list_cases(&q)?;
-            let total = if p.with_total == Some(true) {
-                Some(s.store.count_cases(&q)?)
-            } else {
-                None
-            };
-            Ok(Json(CasePageView {
-                items: page.items,
-                next_cursor: page.next.as_ref().map(encode_cursor),
-                total,
-            }))
+            run_list(s, &q, p.with_total)
         })
         .await
 }

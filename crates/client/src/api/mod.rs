@@ -1,0 +1,185 @@
+//! Typed HTTP client for the city server's `/api/v1` (rustls). Every request carries
+//! the client and cache-schema versions so the server can refuse a client it cannot
+//! serve; every failure is typed: offline, auth expired, or the server's `{code, message}`.
+
+mod wire;
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::org::Unit;
+use minsheng_domain::workflow::NewCase;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+pub use wire::{ActionRequest, CaseListQuery, CasePage, CaseSummary, TokenResponse};
+
+use crate::cache::migrations::SCHEMA_VERSION;
+use crate::cache::Profile;
+use crate::error::{ClientError, Result};
+
+pub const CLIENT_HEADER: &str = "X-Minsheng-Client";
+pub const SCHEMA_HEADER: &str = "X-Minsheng-Schema";
+
+/// `minsheng-desktop/<version>`.
+pub fn client_id() -> String {
+    format!("minsheng-desktop/{}", env!("CARGO_PKG_VERSION"))
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    access_token: RwLock<Option<String>>,
+}
+
+impl ApiClient {
+    /// `base_url` is the server root, e.g. `https://city.example` (without `/api/v1`).
+    pub fn new(base_url: &str) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        let header =
+            |v: String| HeaderValue::from_str(&v).map_err(|e| ClientError::Protocol(e.to_string()));
+        headers.insert(CLIENT_HEADER, header(client_id())?);
+        headers.insert(SCHEMA_HEADER, header(SCHEMA_VERSION.to_string())?);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_mins(1))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: format!("{}/api/v1", base_url.trim().trim_end_matches('/')),
+            access_token: RwLock::new(None),
+        })
+    }
+
+    pub fn set_access_token(&self, token: Option<String>) {
+        *self
+            .access_token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = token;
+    }
+
+    fn token(&self) -> Option<String> {
+        self.access_token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Logs in; keeps the access token for later calls. The caller stores the
+    /// refresh token in the keyring (`CredentialStore::save_refresh_token`).
+    pub async fn login(&self, username: &str, password: &str) -> Result<TokenResponse> {
+        let body = json!({ "username": username, "password": password });
+        let t: TokenResponse = self.call(Method::POST, "/auth/login", Some(&body)).await?;
+        self.set_access_token(Some(t.access_token.clone()));
+        Ok(t)
+    }
+
+    /// Trades a refresh token for a new pair (the old refresh token stops working).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse> {
+        let body = json!({ "refreshToken": refresh_token });
+        let t: TokenResponse = self
+            .call(Method::POST, "/auth/refresh", Some(&body))
+            .await?;
+        self.set_access_token(Some(t.access_token.clone()));
+        Ok(t)
+    }
+
+    pub async fn me(&self) -> Result<Profile> {
+        self.call(Method::GET, "/auth/me", None).await
+    }
+
+    pub async fn units(&self) -> Result<Vec<Unit>> {
+        self.call(Method::GET, "/units", None).await
+    }
+
+    /// The case view JSON as the cache stores it (`CachedCase::from_view`).
+    pub async fn case(&self, id: CaseId) -> Result<Value> {
+        self.call(Method::GET, &format!("/cases/{id}"), None).await
+    }
+
+    pub async fn cases(&self, query: &CaseListQuery) -> Result<CasePage> {
+        let rb = self.request(Method::GET, "/cases").query(query);
+        decode(send(rb).await?).await
+    }
+
+    /// Registers a case online (`POST /cases`); returns the new case view.
+    pub async fn create_case(&self, new: &NewCase) -> Result<Value> {
+        let body = serde_json::to_value(new).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.call(Method::POST, "/cases", Some(&body)).await
+    }
+
+    /// Takes one action online; returns the updated case view.
+    pub async fn act(&self, id: CaseId, req: &ActionRequest) -> Result<Value> {
+        let body = serde_json::to_value(req).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.call(Method::POST, &format!("/cases/{id}/actions"), Some(&body))
+            .await
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{path}", self.base));
+        match self.token() {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T> {
+        let mut rb = self.request(method, path);
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        decode(send(rb).await?).await
+    }
+}
+
+async fn send(rb: RequestBuilder) -> Result<reqwest::Response> {
+    rb.send().await.map_err(|e| {
+        if e.is_builder() {
+            ClientError::Protocol(e.to_string())
+        } else {
+            // Refused, reset, DNS, TLS, timeout: to the user all mean "no link to the city".
+            ClientError::Offline(e.to_string())
+        }
+    })
+}
+
+async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
+    let status = resp.status();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Offline(e.to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()));
+    }
+    let body: Option<wire::ErrorBody> = serde_json::from_slice(&bytes).ok();
+    if status == StatusCode::UNAUTHORIZED
+        && body
+            .as_ref()
+            .is_none_or(|b| matches!(b.code.as_str(), "TOKEN_EXPIRED" | "UNAUTHENTICATED"))
+    {
+        return Err(ClientError::AuthExpired);
+    }
+    Err(match body {
+        Some(b) => ClientError::Server {
+            status: status.as_u16(),
+            code: b.code,
+            message: b.message,
+        },
+        None => ClientError::Server {
+            status: status.as_u16(),
+            code: format!("HTTP_{}", status.as_u16()),
+            message: format!("服务器错误（HTTP {}）", status.as_u16()),
+        },
+    })
+}

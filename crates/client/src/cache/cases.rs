@@ -1,0 +1,319 @@
+//! Cached cases: the server's view of each case in scope, and the columns lists,
+//! search and purging need.
+
+use chrono::{DateTime, Duration, Utc};
+use minsheng_domain::case::{Case, CaseState};
+use minsheng_domain::citizen::CitizenView;
+use minsheng_domain::ids::{CaseId, UnitId};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{from_ms, to_ms, LocalCache};
+use crate::error::{ClientError, Result};
+
+/// A case as cached: the domain case (citizen identity left out — the workflow never
+/// needs it), the citizen as the server showed it (masked), and the JSON as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedCase {
+    pub case: Case,
+    pub citizen: CitizenView,
+    pub raw: Value,
+}
+
+impl CachedCase {
+    /// Parses a server case view (`GET /cases/{id}`, action responses, pulls).
+    pub fn from_view(raw: Value) -> Result<Self> {
+        let citizen: CitizenView = raw
+            .get("citizen")
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()?
+            .ok_or_else(|| ClientError::Corrupt("诉求件缺少 citizen 字段".into()))?;
+        let mut domain = raw.clone();
+        domain["citizen"] = json!({ "name": citizen.name, "phone": null, "idCard": null });
+        let case: Case = serde_json::from_value(domain)?;
+        Ok(Self { case, citizen, raw })
+    }
+
+    /// A case created offline, in the same JSON shape as the server's view. The
+    /// citizen is shown unmasked: the officer typed it on this device.
+    pub fn local(case: &Case) -> Result<Self> {
+        let mut raw = serde_json::to_value(case)?;
+        raw["citizen"] = serde_json::to_value(case.citizen.view(true))?;
+        raw["stateName"] = json!(case.state.label_zh());
+        Self::from_view(raw)
+    }
+
+    /// Created offline and not yet confirmed by the server (no case number yet).
+    pub fn is_local_only(&self) -> bool {
+        self.case.version == 0
+    }
+}
+
+/// One line of a case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRow {
+    pub id: CaseId,
+    /// None until a case created offline reaches the server.
+    pub number: Option<String>,
+    pub title: String,
+    pub state: CaseState,
+    pub handling_unit: Option<UnitId>,
+    pub received_at: DateTime<Utc>,
+    pub version: u64,
+    /// Commands not yet confirmed by the server.
+    pub pending_commands: u32,
+}
+
+pub(crate) const ROW_COLUMNS: &str = "c.id, c.number, c.title, c.state, c.handling_unit,
+    c.received_at, c.version,
+    (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.status IN ('queued', 'sent'))";
+
+pub(crate) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("bad {what}").into(),
+        )
+    };
+    let id: String = r.get(0)?;
+    let state: String = r.get(3)?;
+    let unit: Option<String> = r.get(4)?;
+    Ok(CaseRow {
+        id: id.parse().map_err(|_| bad(0, "case id"))?,
+        number: r.get(1)?,
+        title: r.get(2)?,
+        state: CaseState::from_code(&state).ok_or_else(|| bad(3, "state"))?,
+        handling_unit: unit
+            .map(|u| u.parse().map_err(|_| bad(4, "unit id")))
+            .transpose()?,
+        received_at: from_ms(r.get(5)?),
+        version: r.get::<_, i64>(6)? as u64,
+        pending_commands: r.get(7)?,
+    })
+}
+
+/// Writes one case unless the cache already holds a newer version of it.
+/// Returns whether the row changed. Runs on whatever transaction `conn` is in.
+pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
+    let k = &c.case;
+    let n = conn.execute(
+        "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
+                            closed_at, title, content, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (id) DO UPDATE SET
+             number = excluded.number, version = excluded.version, state = excluded.state,
+             handling_unit = excluded.handling_unit, received_at = excluded.received_at,
+             closed_at = excluded.closed_at, title = excluded.title,
+             content = excluded.content, json = excluded.json
+         WHERE excluded.version >= cases.version",
+        params![
+            k.id.to_string(),
+            k.number,
+            k.version as i64,
+            k.state.code(),
+            k.handling_unit.map(|u| u.to_string()),
+            to_ms(k.received_at),
+            k.closed_at.map(to_ms),
+            k.title,
+            k.content,
+            serde_json::to_string(&c.raw)?,
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+pub(crate) fn load(conn: &Connection, id: CaseId) -> Result<Option<CachedCase>> {
+    conn.query_row(
+        "SELECT json FROM cases WHERE id = ?1",
+        [id.to_string()],
+        |r| r.get::<_, String>(0),
+    )
+    .optional()?
+    .map(|s| CachedCase::from_view(serde_json::from_str(&s)?))
+    .transpose()
+}
+
+impl LocalCache {
+    /// Stores server case views in one transaction; older versions never overwrite newer.
+    pub fn upsert_server_cases(&mut self, views: Vec<Value>) -> Result<usize> {
+        let cases = views
+            .into_iter()
+            .map(CachedCase::from_view)
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction()?;
+        let mut changed = 0;
+        for c in &cases {
+            changed += usize::from(upsert(&tx, c)?);
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The case as last received from the server (or as created offline).
+    pub fn cached_case(&self, id: CaseId) -> Result<Option<CachedCase>> {
+        load(&self.conn, id)
+    }
+
+    /// Cached cases, newest first, optionally only in the given states.
+    pub fn list_cases(&self, states: &[CaseState], limit: usize) -> Result<Vec<CaseRow>> {
+        let codes: Vec<String> = states.iter().map(|s| s.code()).collect();
+        let filter = if codes.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE c.state IN ({})", vec!["?"; codes.len()].join(","))
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM cases c {filter} ORDER BY c.received_at DESC, c.id DESC LIMIT {limit}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(codes.iter()), case_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Drops cases closed longer ago than the configured window. A case with any
+    /// command the server has not accepted stays: nothing queued is ever dropped.
+    pub fn purge_closed(&mut self, now: DateTime<Utc>) -> Result<usize> {
+        let cutoff = now - Duration::days(i64::from(self.closed_window_days()?));
+        Ok(self.conn.execute(
+            "DELETE FROM cases WHERE closed_at IS NOT NULL AND closed_at < ?1
+               AND id NOT IN (SELECT case_id FROM outbox WHERE status <> 'applied')",
+            [to_ms(cutoff)],
+        )?)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cache::tests::temp_cache;
+    use minsheng_domain::case::Channel;
+    use minsheng_domain::role::{Actor, Role};
+    use minsheng_domain::workflow::{intake, NewCase};
+
+    pub fn officer(unit: UnitId) -> Actor {
+        Actor {
+            user_id: minsheng_domain::ids::UserId::mint(Utc::now()),
+            name: "王警官".into(),
+            role: Role::Officer,
+            unit_id: unit,
+        }
+    }
+
+    /// A server-style case view in state `state`, handled by `unit`.
+    pub fn server_view(
+        title: &str,
+        content: &str,
+        unit: UnitId,
+        state: CaseState,
+        version: u64,
+    ) -> Value {
+        let clerk = Actor {
+            role: Role::Clerk,
+            ..officer(unit)
+        };
+        let new = NewCase {
+            id: None,
+            channel: Channel::MayorHotline,
+            request_type: minsheng_domain::case::RequestType::HelpRequest,
+            category: None,
+            title: title.into(),
+            content: content.into(),
+            citizen_name: "张三".into(),
+            citizen_phone: Some("13812345678".into()),
+            citizen_id_card: None,
+            address: None,
+            district: None,
+            received_at: None,
+            urgency: minsheng_domain::case::Urgency::Ordinary,
+            flags: minsheng_domain::case::CaseFlags::default(),
+        };
+        let now = Utc::now();
+        let mut c = intake(&new, &clerk, now).unwrap();
+        c.version = version;
+        c.number = Some(format!("MS20260101{version:04}"));
+        c.state = state;
+        if state != CaseState::PendingAcceptance {
+            c.handling_unit = Some(unit);
+            c.deadlines.sign_in = Some(now + Duration::hours(2));
+            c.deadlines.reply = Some(now + Duration::days(5));
+        }
+        if state.is_closed() {
+            c.closed_at = Some(now);
+        }
+        let mut v = serde_json::to_value(&c).unwrap();
+        v["citizen"] = serde_json::to_value(c.citizen.view(false)).unwrap();
+        v["stateName"] = json!(state.label_zh());
+        v["allowedActions"] = json!([]);
+        v
+    }
+
+    #[test]
+    fn masked_server_view_parses_and_newer_versions_win() {
+        let (_dir, mut cache, _) = temp_cache();
+        let unit = UnitId::mint(Utc::now());
+        let v1 = server_view(
+            "噪音扰民",
+            "楼上装修噪音很大",
+            unit,
+            CaseState::InProgress,
+            3,
+        );
+        let id: CaseId = serde_json::from_value(v1["id"].clone()).unwrap();
+        assert_eq!(cache.upsert_server_cases(vec![v1.clone()]).unwrap(), 1);
+        let got = cache.cached_case(id).unwrap().unwrap();
+        assert_eq!(got.citizen.phone.as_deref(), Some("138****5678"));
+        assert!(
+            got.case.citizen.phone.is_none(),
+            "identity never reaches the domain copy"
+        );
+        assert_eq!(got.case.version, 3);
+
+        let mut v2 = v1.clone();
+        v2["version"] = json!(2);
+        v2["title"] = json!("旧版本");
+        assert_eq!(
+            cache.upsert_server_cases(vec![v2]).unwrap(),
+            0,
+            "stale version ignored"
+        );
+        assert_eq!(
+            cache.cached_case(id).unwrap().unwrap().case.title,
+            "噪音扰民"
+        );
+
+        let rows = cache.list_cases(&[CaseState::InProgress], 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].number.as_deref(), Some("MS202601010003"));
+        assert!(cache
+            .list_cases(&[CaseState::Archived], 10)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn purge_drops_only_old_closed_cases() {
+        let (_dir, mut cache, _) = temp_cache();
+        let unit = UnitId::mint(Utc::now());
+        let open = server_view("开着的", "内容", unit, CaseState::InProgress, 2);
+        let closed = server_view("已归档的", "内容", unit, CaseState::Archived, 9);
+        cache.upsert_server_cases(vec![open, closed]).unwrap();
+        cache.set_closed_window_days(10).unwrap();
+        assert_eq!(
+            cache.purge_closed(Utc::now() + Duration::days(9)).unwrap(),
+            0
+        );
+        assert_eq!(
+            cache.purge_closed(Utc::now() + Duration::days(11)).unwrap(),
+            1
+        );
+        let left = cache.list_cases(&[], 10).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].title, "开着的");
+    }
+}

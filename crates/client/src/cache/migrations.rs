@@ -1,0 +1,95 @@
+//! Schema migrations, numbered by `PRAGMA user_version`. Append only: never edit a
+//! shipped step, because caches in the field have already run it.
+
+use rusqlite::Connection;
+
+use crate::error::{ClientError, Result};
+
+const V1: &str = r"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE units (id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+
+-- One row per case in scope: the server's state (its case view, citizen masked) as JSON,
+-- plus the columns lists and purging need. version 0 = created offline, not yet on the
+-- server. `rid` is an explicit rowid so VACUUM cannot renumber what the FTS index points at.
+CREATE TABLE cases (
+    rid           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    number        TEXT,
+    version       INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    handling_unit TEXT,
+    received_at   INTEGER NOT NULL,
+    closed_at     INTEGER,
+    title         TEXT NOT NULL,
+    content       TEXT NOT NULL,
+    json          TEXT NOT NULL
+);
+CREATE INDEX cases_by_received ON cases (received_at);
+CREATE INDEX cases_by_state ON cases (state, received_at);
+CREATE INDEX cases_by_closed ON cases (closed_at) WHERE closed_at IS NOT NULL;
+
+-- Trigram tokens find any Chinese substring of three or more characters.
+CREATE VIRTUAL TABLE cases_fts USING fts5 (
+    title, content, content = 'cases', content_rowid = 'rid', tokenize = 'trigram'
+);
+CREATE TRIGGER cases_fts_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO cases_fts (rowid, title, content) VALUES (new.rid, new.title, new.content);
+END;
+CREATE TRIGGER cases_fts_delete AFTER DELETE ON cases BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, title, content)
+        VALUES ('delete', old.rid, old.title, old.content);
+END;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF title, content ON cases BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, title, content)
+        VALUES ('delete', old.rid, old.title, old.content);
+    INSERT INTO cases_fts (rowid, title, content) VALUES (new.rid, new.title, new.content);
+END;
+
+-- The outbox sequence is a counter row bumped in the inserting transaction, so numbers
+-- are gap-free and never reused, even after old commands are pruned.
+CREATE TABLE outbox_seq (only INTEGER PRIMARY KEY CHECK (only = 1), next INTEGER NOT NULL);
+INSERT INTO outbox_seq (only, next) VALUES (1, 1);
+
+CREATE TABLE outbox (
+    seq           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    case_id       TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('action', 'intake')),
+    action        TEXT NOT NULL,
+    base_version  INTEGER,
+    payload       TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    device_at     INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'queued'
+                  CHECK (status IN ('queued', 'sent', 'applied', 'rejected', 'conflict')),
+    error_code    TEXT,
+    error_message TEXT,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_case ON outbox (case_id, seq);
+CREATE INDEX outbox_by_status ON outbox (status, seq);
+";
+
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(ClientError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

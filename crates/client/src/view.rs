@@ -1,0 +1,100 @@
+//! The local view of a case: the server's state with the user's pending commands
+//! replayed on top through the same `workflow::apply` the server runs.
+
+use minsheng_domain::case::Case;
+use minsheng_domain::citizen::CitizenView;
+use minsheng_domain::ids::{CaseId, CommandId};
+use minsheng_domain::role::Actor;
+use minsheng_domain::workflow::{self, ActionKind, Ctx};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::cache::{cases_load, LocalCache};
+use crate::error::{ClientError, Result};
+use crate::outbox::{pending_for_case, CommandPayload};
+
+/// A pending command that no longer applies to the newer server state. It stays
+/// queued (the server decides); the UI can warn about it before the push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unreplayable {
+    pub command: CommandId,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalCase {
+    pub case: Case,
+    pub citizen: CitizenView,
+    /// The version the server last sent; 0 for a case created offline.
+    pub server_version: u64,
+    /// Pending commands included in `case`, in sequence order.
+    pub pending: Vec<CommandId>,
+    pub unreplayable: Vec<Unreplayable>,
+    /// What the signed-in user may do next (empty without a profile).
+    pub allowed_actions: Vec<ActionKind>,
+}
+
+pub(crate) fn build(
+    conn: &Connection,
+    id: CaseId,
+    ctx: &Ctx<'_>,
+    viewer: Option<&Actor>,
+) -> Result<LocalCase> {
+    let cached = cases_load(conn, id)?.ok_or(ClientError::NotCached(id))?;
+    let server_version = cached.case.version;
+    let mut case = cached.case;
+    let mut pending = Vec::new();
+    let mut unreplayable = Vec::new();
+    for cmd in pending_for_case(conn, id)? {
+        let CommandPayload::Action(action) = &cmd.payload else {
+            // An intake's effect is the cached row itself.
+            pending.push(cmd.id);
+            continue;
+        };
+        // Replayed as of when it was queued, by whoever queued it.
+        let at = Ctx {
+            now: cmd.device_at,
+            ..*ctx
+        };
+        match workflow::apply(&case, &cmd.actor, action, &at) {
+            Ok(next) => {
+                case = next;
+                pending.push(cmd.id);
+            }
+            Err(e) => unreplayable.push(Unreplayable {
+                command: cmd.id,
+                code: e.code().to_owned(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    let allowed_actions = viewer
+        .map(|a| workflow::allowed_actions(&case, a, ctx.org))
+        .unwrap_or_default();
+    Ok(LocalCase {
+        case,
+        citizen: cached.citizen,
+        server_version,
+        pending,
+        unreplayable,
+        allowed_actions,
+    })
+}
+
+impl LocalCache {
+    /// The case as the user should see it now, offline work included.
+    pub fn local_case(&self, id: CaseId, now: chrono::DateTime<chrono::Utc>) -> Result<LocalCase> {
+        let org = self.org_tree()?;
+        let viewer = self.profile()?.map(|p| p.actor()).transpose()?;
+        let ctx = Ctx {
+            now,
+            org: &org,
+            calendar: &self.calendar,
+            sla: &self.sla,
+        };
+        build(&self.conn, id, &ctx, viewer.as_ref())
+    }
+}

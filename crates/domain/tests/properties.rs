@@ -359,9 +359,12 @@ fn run_sequence(
                     DomainError::RoleNotAllowed { .. }
                         | DomainError::OutOfScope
                         | DomainError::IllegalTransition { .. }
+                        | DomainError::NoPendingExtension
+                        | DomainError::ExtensionPending
+                        | DomainError::NotAwaitingAnswer
                 );
-                // `allowed` refuses exactly what the permission check refuses; the
-                // one state-dependent payload refusal is a second re-handling record.
+                // `allowed` refuses exactly what the permission check (including the
+                // payload-independent preconditions) refuses.
                 if !permitted {
                     prop_assert!(
                         permission,

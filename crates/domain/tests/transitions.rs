@@ -80,12 +80,17 @@ fn expected_refusal(kind: ActionKind, role: Role, state: CaseState) -> Option<Do
     }
 }
 
+/// Refusals `allowed` also gives: role, standing, state, and the payload-independent
+/// preconditions (pending extension, awaiting a follow-up answer).
 fn is_permission_error(e: &DomainError) -> bool {
     matches!(
         e,
         DomainError::RoleNotAllowed { .. }
             | DomainError::OutOfScope
             | DomainError::IllegalTransition { .. }
+            | DomainError::NoPendingExtension
+            | DomainError::ExtensionPending
+            | DomainError::NotAwaitingAnswer
     )
 }
 

@@ -168,7 +168,34 @@ fn check_permission(
     if matches!(kind, ActionKind::Approve | ActionKind::SendBack) {
         check_reviewer(case, actor, kind)?;
     }
-    Ok(())
+    precondition(case, kind)
+}
+
+/// Conditions on the case beyond its state that do not depend on the payload, checked
+/// here so the buttons offered (`allowed_actions`) are exactly the ones that can work.
+fn precondition(case: &Case, kind: ActionKind) -> Result<(), DomainError> {
+    let awaiting = matches!(
+        case.state,
+        CaseState::Completed | CaseState::DifficultSupervision
+    ) || case.follow_up.awaiting_answer;
+    match kind {
+        ActionKind::ApproveExtension | ActionKind::RejectExtension
+            if case.pending_extension.is_none() =>
+        {
+            Err(DomainError::NoPendingExtension)
+        }
+        ActionKind::RequestExtension if case.pending_extension.is_some() => {
+            Err(DomainError::ExtensionPending)
+        }
+        ActionKind::FollowUpAnswer if !awaiting => Err(DomainError::NotAwaitingAnswer),
+        ActionKind::RecordRehandle if case.follow_up.awaiting_answer => {
+            Err(DomainError::IllegalTransition {
+                action: kind,
+                state: case.state,
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn text(field: &'static str, label: &str, value: &str, max: usize) -> Result<String, DomainError> {

@@ -38,6 +38,15 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("服务器内部错误，请稍后重试")]
     Internal(String),
+    /// Sync: the client's cursor is outside the server's change log (restored server,
+    /// pruned log, malformed cursor); the client re-downloads and keeps its outbox.
+    #[error("同步位置已失效，需要重新下载数据；未同步的操作已保留在本机")]
+    SyncReset,
+    /// Sync: the client's version or cache schema is one this server cannot serve.
+    #[error("客户端版本过旧，请升级；未同步的操作已保留在本机")]
+    ClientTooOld,
+    #[error("一次最多同步 {0} 条操作，请分批提交")]
+    BatchTooLarge(usize),
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,6 +74,9 @@ impl ApiError {
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::Internal(_) => "INTERNAL",
+            Self::SyncReset => "SYNC_RESET",
+            Self::ClientTooOld => "CLIENT_TOO_OLD",
+            Self::BatchTooLarge(_) => "BATCH_TOO_LARGE",
         }
     }
 
@@ -89,11 +101,14 @@ impl ApiError {
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountDisabled | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::VersionConflict { .. } | Self::AlreadyExists(_) => StatusCode::CONFLICT,
+            Self::VersionConflict { .. } | Self::AlreadyExists(_) | Self::SyncReset => {
+                StatusCode::CONFLICT
+            }
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge | Self::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ClientTooOld => StatusCode::UPGRADE_REQUIRED,
         }
     }
 

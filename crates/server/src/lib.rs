@@ -8,6 +8,7 @@ pub mod intelligence;
 pub mod seed;
 pub mod state;
 pub mod storage;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -302,7 +302,11 @@ pub struct ActionRequest {
 }
 
 /// Resolves references the domain cannot look up itself; never trusts client-sent unit/role.
-fn resolve_action(s: &AppState, actor: &Actor, action: Action) -> Result<Action, ApiError> {
+pub(crate) fn resolve_action(
+    s: &AppState,
+    actor: &Actor,
+    action: Action,
+) -> Result<Action, ApiError> {
     match action {
         Action::Assign { officer } => {
             let u = s
@@ -334,6 +338,44 @@ fn resolve_action(s: &AppState, actor: &Actor, action: Action) -> Result<Action,
     }
 }
 
+/// The state-machine step of an action, run by the store on the locked current case:
+/// re-checks visibility, applies, checks invariants, builds the timeline entry. Shared
+/// by online actions and pushed offline commands.
+pub(crate) fn transition<'a>(
+    s: &'a AppState,
+    actor: &'a Actor,
+    action: &'a Action,
+    org: &'a OrgTree,
+    now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
+) -> impl FnMut(&Case, &TimelineEntry) -> Result<CaseUpdate, ApiError> + 'a {
+    move |c: &Case, last: &TimelineEntry| {
+        if !can_see(actor, c, org) {
+            return Err(ApiError::NotFound("诉求件"));
+        }
+        let next = workflow::apply(c, actor, action, &ctx(now, org, s))?;
+        let broken = next.invariant_violations();
+        if !broken.is_empty() {
+            return Err(ApiError::Internal(format!(
+                "invariant violated: {broken:?}"
+            )));
+        }
+        let entry = TimelineEntry::next(
+            Some(last),
+            EntryId::mint(now),
+            c.id,
+            now,
+            device_at,
+            actor,
+            action.kind().code(),
+            Some(c.state),
+            next.state,
+            serde_json::to_value(action)?,
+        );
+        Ok(CaseUpdate::Write(Box::new(next), Box::new(entry)))
+    }
+}
+
 /// Applies one action through the state machine in one transaction; appends it to the timeline.
 pub fn apply_action(
     s: &AppState,
@@ -348,31 +390,7 @@ pub fn apply_action(
     let check = intelligence::DispatchCheck::before(s, &current, &action);
     let org = s.org();
     let now = s.now();
-    let mut f = |c: &Case, last: &TimelineEntry| {
-        if !can_see(actor, c, &org) {
-            return Err(ApiError::NotFound("诉求件"));
-        }
-        let next = workflow::apply(c, actor, &action, &ctx(now, &org, s))?;
-        let broken = next.invariant_violations();
-        if !broken.is_empty() {
-            return Err(ApiError::Internal(format!(
-                "invariant violated: {broken:?}"
-            )));
-        }
-        let entry = TimelineEntry::next(
-            Some(last),
-            EntryId::mint(now),
-            c.id,
-            now,
-            req.device_at,
-            actor,
-            action.kind().code(),
-            Some(c.state),
-            next.state,
-            serde_json::to_value(&action)?,
-        );
-        Ok(CaseUpdate::Write(Box::new(next), Box::new(entry)))
-    };
+    let mut f = transition(s, actor, &action, &org, now, req.device_at);
     let updated = s
         .store
         .update_case(&org, id, req.expected_version, &mut f)?;

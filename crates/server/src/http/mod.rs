@@ -7,6 +7,7 @@ mod health;
 mod intelligence;
 mod openapi;
 pub(crate) mod org;
+mod sync;
 mod worklists;
 
 pub use cases::intake_entry;
@@ -73,6 +74,9 @@ fn json_rejection(rej: &JsonRejection) -> ApiError {
     }
 }
 
+/// A push carries up to 500 commands, some of them offline intakes with long texts.
+const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.settings.body_limit;
     let bulk_limit = state.settings.bulk_body_limit;
@@ -102,6 +106,11 @@ pub fn router(state: SharedState) -> Router {
             "/intake/bulk",
             post(bulk::import).layer(DefaultBodyLimit::max(bulk_limit)),
         )
+        .route(
+            "/sync/push",
+            post(sync::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+        )
+        .route("/sync/pull", get(sync::pull))
         .fallback(|| async { ApiError::NotFound("接口") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));

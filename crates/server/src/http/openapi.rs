@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, bulk, cases, health, intelligence, org, worklists};
+use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +33,8 @@ use super::{auth, bulk, cases, health, intelligence, org, worklists};
         bulk::import,
         intelligence::suggestions,
         intelligence::accuracy,
+        sync::push,
+        sync::pull,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

@@ -8,12 +8,14 @@
 
 mod learning;
 pub mod sqlite;
+pub mod sync;
 
 pub use learning::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase};
+pub use sync::{ChangePage, CommandKey, CommandTx, ProcessedCommand};
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
-use minsheng_domain::ids::{CaseId, UnitId, UserId};
+use minsheng_domain::ids::{CaseId, CommandId, UnitId, UserId};
 use minsheng_domain::lists::WorkList;
 use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::role::Role;
@@ -214,6 +216,25 @@ pub trait Store: Send + Sync + 'static {
     /// Feedback counts over rows recorded at or after `since` (all rows when None).
     fn dispatch_feedback_counts(&self, since: Option<DateTime<Utc>>)
         -> StoreResult<FeedbackCounts>;
+
+    // Sync (see `sync` for why change positions are in commit order)
+    /// The stored outcome of a pushed command, if it was processed before.
+    fn processed_command(&self, id: CommandId) -> StoreResult<Option<ProcessedCommand>>;
+    /// In one write transaction: returns the stored outcome if `key.id` was processed
+    /// before; otherwise runs `f` (case reads/writes in the same transaction), records
+    /// the JSON it returns as the command's outcome, and commits both together.
+    fn run_command(
+        &self,
+        org: &OrgTree,
+        key: &CommandKey,
+        f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
+    ) -> StoreResult<ProcessedCommand>;
+    /// Highest command sequence processed for an install (None before its first).
+    fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>>;
+    /// Changes after position `after` visible in `scope`, at most `limit` cases, read
+    /// from one snapshot. A position outside the retained log is `ApiError::SyncReset`.
+    fn changes_since(&self, scope: &ListScope, after: u64, limit: usize)
+        -> StoreResult<ChangePage>;
 
     // Audit
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()>;

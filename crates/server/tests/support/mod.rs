@@ -200,3 +200,56 @@ impl TestServer {
         rusqlite::Connection::open(&self.db).expect("open db")
     }
 }
+
+/// What the desktop client sends on every request.
+pub const SYNC_CLIENT: &str = "minsheng-desktop/0.1.0";
+pub const SYNC_SCHEMA: &str = "1";
+
+impl TestServer {
+    /// POST with the desktop's version headers (`client`, `schema`).
+    pub async fn post_as_client(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+        client: &str,
+        schema: &str,
+    ) -> (StatusCode, Value) {
+        let rb = self
+            .client
+            .post(self.url(path))
+            .header("X-Minsheng-Client", client)
+            .header("X-Minsheng-Schema", schema)
+            .json(body);
+        self.send(rb, token).await
+    }
+
+    /// GET with the desktop's version headers.
+    pub async fn get_as_client(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        client: &str,
+        schema: &str,
+    ) -> (StatusCode, Value) {
+        let rb = self
+            .client
+            .get(self.url(path))
+            .header("X-Minsheng-Client", client)
+            .header("X-Minsheng-Schema", schema);
+        self.send(rb, token).await
+    }
+
+    /// `POST /sync/push` as the current desktop client.
+    pub async fn push(&self, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.post_as_client(Some(token), "/sync/push", body, SYNC_CLIENT, SYNC_SCHEMA)
+            .await
+    }
+
+    /// `GET /sync/pull` as the current desktop client.
+    pub async fn pull(&self, token: &str, cursor: &str, limit: usize) -> (StatusCode, Value) {
+        let path = format!("/sync/pull?cursor={cursor}&limit={limit}");
+        self.get_as_client(Some(token), &path, SYNC_CLIENT, SYNC_SCHEMA)
+            .await
+    }
+}

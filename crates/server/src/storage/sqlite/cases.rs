@@ -70,6 +70,7 @@ fn write_row(
 ) -> StoreResult<()> {
     let data = document(c)?;
     let d = &c.deadlines;
+    let mut old_units: Vec<String> = Vec::new();
     let values = params![
         c.id.to_string(),
         c.number,
@@ -116,13 +117,16 @@ fn write_row(
                follow_up_phase=?20, updated_at=?21, data=?22 WHERE id=?1",
         )?
         .execute(values)?;
-        tx.prepare_cached("DELETE FROM case_scope WHERE case_id = ?1")?
-            .execute([c.id.to_string()])?;
+        let mut stmt =
+            tx.prepare_cached("DELETE FROM case_scope WHERE case_id = ?1 RETURNING unit_id")?;
+        let rows = stmt.query_map([c.id.to_string()], |r| r.get::<_, String>(0))?;
+        old_units = rows.collect::<Result<_, _>>()?;
     }
     let mut scope = tx.prepare_cached(
         "INSERT INTO case_scope(unit_id, case_id, received_at, state) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for u in scope_units(c, org) {
+    let units = scope_units(c, org);
+    for u in &units {
         scope.execute(params![
             u.to_string(),
             c.id.to_string(),
@@ -130,7 +134,10 @@ fn write_row(
             c.state.code()
         ])?;
     }
-    Ok(())
+    // The change log and tombstones for units that lost the case, in this transaction.
+    let kept: Vec<String> = units.iter().map(ToString::to_string).collect();
+    old_units.retain(|u| !kept.contains(u));
+    super::sync::record_change(tx, c.id, c.version, &old_units)
 }
 
 fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {

@@ -158,6 +158,57 @@ CREATE INDEX dispatch_feedback_at ON dispatch_feedback(at);
 CREATE INDEX dispatch_feedback_case ON dispatch_feedback(case_id);
 ",
     ),
+    (
+        4,
+        "sync: change log, scope tombstones, processed commands",
+        r"
+-- One row; bumped inside every case-writing transaction, so change positions are
+-- handed out in commit order (see storage::sync).
+CREATE TABLE sync_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+-- Every case write: (position, case, version written).
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE INDEX changes_case ON changes(case_id, seq);
+-- A unit lost sight of a case at position seq (tombstone for that unit's clients).
+CREATE TABLE scope_removals (
+    unit_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (unit_id, case_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX scope_removals_seq ON scope_removals(seq);
+-- min_retained_seq: the lowest change position still in the log; a cursor below
+-- min_retained_seq - 1 must re-snapshot (nothing is pruned yet).
+CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO sync_meta(key, value) VALUES ('min_retained_seq', 1);
+-- Each pushed command's outcome, so a batch delivered twice applies once.
+CREATE TABLE processed_commands (
+    id TEXT PRIMARY KEY,
+    install_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    case_id TEXT,
+    processed_at INTEGER NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE INDEX processed_commands_install ON processed_commands(install_id, seq);
+-- Cases written before this migration enter the log once, in insertion order.
+INSERT INTO changes(seq, case_id, version)
+    SELECT ROW_NUMBER() OVER (ORDER BY rowid), id, version FROM cases;
+INSERT INTO sync_counter(id, last) VALUES (1, (SELECT COUNT(*) FROM cases));
+-- Every case write rewrites all columns; re-index the text only when it changed
+-- (workflow actions never change it), so an update costs no full-text work.
+DROP TRIGGER cases_fts_update;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF title, content ON cases
+WHEN old.title IS NOT new.title OR old.content IS NOT new.content BEGIN
+    INSERT INTO cases_fts(cases_fts, rowid, title, content) VALUES ('delete', old.rowid, old.title, old.content);
+    INSERT INTO cases_fts(rowid, title, content) VALUES (new.rowid, new.title, new.content);
+END;
+",
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -4,6 +4,7 @@
 mod cases;
 mod learning;
 mod migrations;
+mod sync;
 
 use std::path::Path;
 use std::time::Duration;
@@ -432,6 +433,38 @@ impl super::Store for SqliteStore {
         since: Option<DateTime<Utc>>,
     ) -> StoreResult<super::FeedbackCounts> {
         learning::dispatch_feedback_counts(&*self.conn()?, since)
+    }
+
+    fn processed_command(
+        &self,
+        id: minsheng_domain::ids::CommandId,
+    ) -> StoreResult<Option<super::ProcessedCommand>> {
+        sync::processed_command(&*self.conn()?, id)
+    }
+
+    fn run_command(
+        &self,
+        org: &minsheng_domain::org::OrgTree,
+        key: &super::CommandKey,
+        f: &mut dyn FnMut(&mut dyn super::CommandTx) -> StoreResult<String>,
+    ) -> StoreResult<super::ProcessedCommand> {
+        self.write(|tx| sync::run_command(tx, org, key, f))
+    }
+
+    fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>> {
+        sync::ack_seq(&*self.conn()?, install_id)
+    }
+
+    fn changes_since(
+        &self,
+        scope: &minsheng_domain::scope::ListScope,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<super::ChangePage> {
+        // A deferred transaction: every query of the page reads one snapshot.
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        sync::changes_since(&tx, scope, after, limit)
     }
 
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {

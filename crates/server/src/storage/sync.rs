@@ -1,0 +1,63 @@
+//! Storage side of the sync protocol: the change log read by pulls and the
+//! processed-command table that makes pushes exactly-once.
+//!
+//! Change-log positions (`changes.seq`) come from one counter row (`sync_counter`)
+//! bumped inside every case-writing transaction. Writers therefore take positions in
+//! commit order: SQLite serialises writers (`BEGIN IMMEDIATE`), and on PostgreSQL the
+//! `UPDATE sync_counter … RETURNING` row lock serialises them the same way, until commit.
+//! A sequence/`BIGSERIAL` would not do: values are handed out at insert time, so a
+//! transaction that commits late leaves a lower position behind a cursor that already
+//! moved past it, and a pull would skip it for good.
+
+use chrono::{DateTime, Utc};
+use minsheng_domain::case::Case;
+use minsheng_domain::ids::{CaseId, CommandId, UserId};
+use minsheng_domain::timeline::TimelineEntry;
+
+use super::{CaseUpdate, StoreResult};
+
+/// Identifies one pushed command in `processed_commands`.
+#[derive(Debug, Clone)]
+pub struct CommandKey {
+    pub id: CommandId,
+    pub install_id: String,
+    pub user_id: UserId,
+    pub seq: u64,
+    pub case_id: Option<CaseId>,
+    /// When the server processed it.
+    pub at: DateTime<Utc>,
+}
+
+/// A command's stored outcome (the JSON returned to the client, verbatim on replay).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessedCommand {
+    pub user_id: UserId,
+    pub result: String,
+    /// True when the command had been processed before this call.
+    pub replayed: bool,
+}
+
+/// Case reads and writes inside the one transaction that also records the command.
+pub trait CommandTx {
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// Like `Store::update_case` without a version check (sync re-validates instead).
+    fn update_case(
+        &mut self,
+        id: CaseId,
+        f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
+    ) -> StoreResult<Case>;
+    /// Like `Store::insert_cases` for one case.
+    fn insert_case(&mut self, case: Case, entries: Vec<TimelineEntry>) -> StoreResult<Case>;
+}
+
+/// One page of the change log as one user sees it.
+#[derive(Debug, Clone, Default)]
+pub struct ChangePage {
+    /// The latest state of each visible case whose last change lies in the page.
+    pub changed: Vec<Case>,
+    /// Cases that left the caller's scope (tombstones) and are not visible now.
+    pub removed: Vec<CaseId>,
+    /// The position to pull from next (the page's last position, or the log's end).
+    pub next: u64,
+    pub has_more: bool,
+}

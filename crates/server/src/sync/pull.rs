@@ -1,0 +1,81 @@
+//! `GET /sync/pull`: the caller's changes since a cursor (a change-log position),
+//! page by page. Each page lists the latest state of the visible cases whose last
+//! change lies in it, and tombstones for cases that left the caller's unit.
+
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::role::Actor;
+use minsheng_domain::scope::list_scope;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::http::cases::CaseView;
+use crate::state::AppState;
+
+pub const DEFAULT_PULL_LIMIT: usize = 500;
+pub const MAX_PULL_LIMIT: usize = 2000;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PullParams {
+    /// `nextCursor` of the previous page; absent or empty for a full snapshot.
+    pub cursor: Option<String>,
+    /// Cases per page (1–2000, default 500).
+    pub limit: Option<usize>,
+    /// The desktop installation, for `ackSeq` (or header `X-Minsheng-Install`).
+    pub install_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PullResponse {
+    pub changes: Vec<CaseView>,
+    #[schema(value_type = Vec<String>)]
+    pub removed: Vec<CaseId>,
+    /// Save after applying this page; pull again from it while `hasMore`.
+    pub next_cursor: String,
+    pub has_more: bool,
+    /// Highest command sequence processed for the install (0: none or not given).
+    pub ack_seq: u64,
+}
+
+/// A cursor is a position in the change log; anything unreadable means "start over".
+fn parse_cursor(raw: Option<&str>) -> Result<u64, ApiError> {
+    match raw.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(0),
+        Some(c) => c.parse().map_err(|_| ApiError::SyncReset),
+    }
+}
+
+pub fn pull(
+    s: &AppState,
+    actor: &Actor,
+    p: &PullParams,
+    install: Option<&str>,
+) -> Result<PullResponse, ApiError> {
+    let after = parse_cursor(p.cursor.as_deref())?;
+    let limit = p.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if limit == 0 || limit > MAX_PULL_LIMIT {
+        return Err(ApiError::BadRequest(format!(
+            "limit 必须在 1–{MAX_PULL_LIMIT} 之间"
+        )));
+    }
+    let page = s.store.changes_since(&list_scope(actor), after, limit)?;
+    let org = s.org();
+    let now = s.now();
+    let changes = page
+        .changed
+        .iter()
+        .map(|c| CaseView::new(c, actor, &org, now))
+        .collect::<Result<_, _>>()?;
+    let ack_seq = match install.or(p.install_id.as_deref()) {
+        Some(i) if !i.trim().is_empty() => s.store.ack_seq(i.trim())?.unwrap_or(0),
+        _ => 0,
+    };
+    Ok(PullResponse {
+        changes,
+        removed: page.removed,
+        next_cursor: page.next.to_string(),
+        has_more: page.has_more,
+        ack_seq,
+    })
+}

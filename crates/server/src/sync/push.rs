@@ -1,0 +1,348 @@
+//! `POST /sync/push`: queued offline commands, each applied exactly once in its own
+//! transaction together with its recorded outcome, re-validated against the case as it
+//! is now (the client's base version is a hint, not a precondition). A refused command
+//! is answered and recorded like an applied one, so it never blocks the ones after it.
+
+use chrono::{DateTime, Utc};
+use minsheng_domain::case::Case;
+use minsheng_domain::ids::{CaseId, CommandId};
+use minsheng_domain::role::Actor;
+use minsheng_domain::scope::can_see;
+use minsheng_domain::workflow::{self, Action, NewCase};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::http::cases::{intake_entry, resolve_action, transition, CaseView};
+use crate::intelligence;
+use crate::state::AppState;
+use crate::storage::{CommandKey, CommandTx, ProcessedCommand};
+
+/// Commands per push; the client sends larger outboxes in several batches.
+pub const MAX_PUSH_COMMANDS: usize = 500;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PushRequest {
+    /// The desktop installation (its commands' sequence numbers are per install).
+    #[schema(value_type = String)]
+    pub install_id: Uuid,
+    pub commands: Vec<PushCommand>,
+}
+
+/// One queued command: an action on a case, or an offline intake (`intake`, a
+/// `NewCase` whose `id` the client minted). The payloads are parsed one command at a
+/// time so an unreadable one is refused alone instead of failing the batch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushCommand {
+    /// UUIDv7 minted by the client; the server applies each id once.
+    #[schema(value_type = String)]
+    pub id: CommandId,
+    /// Per-install sequence number (push order).
+    pub seq: u64,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub case_id: Option<CaseId>,
+    /// The case version the command was built on.
+    #[serde(default)]
+    pub base_version: Option<u64>,
+    #[serde(default)]
+    #[schema(value_type = Option<minsheng_domain::workflow::Action>)]
+    pub action: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<minsheng_domain::workflow::NewCase>)]
+    pub intake: Option<serde_json::Value>,
+    #[serde(default)]
+    pub device_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum CommandStatus {
+    Applied,
+    /// Refused for good by the rules (shown in 同步冲突 with the reason).
+    Rejected,
+    /// The case moved on (out of scope, or changed so the command no longer fits).
+    Conflict,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandResult {
+    #[schema(value_type = String)]
+    pub id: CommandId,
+    pub status: CommandStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The case as the caller sees it now (a `CaseView`), when they may see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub case: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushResponse {
+    pub results: Vec<CommandResult>,
+    /// Highest command sequence the server has processed for this install (0: none).
+    pub ack_seq: u64,
+}
+
+/// Processes a batch in order; each command commits on its own.
+pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushResponse, ApiError> {
+    if req.commands.len() > MAX_PUSH_COMMANDS {
+        return Err(ApiError::BatchTooLarge(MAX_PUSH_COMMANDS));
+    }
+    let install = req.install_id.to_string();
+    let mut results = Vec::with_capacity(req.commands.len());
+    for cmd in req.commands {
+        results.push(process(s, actor, &install, cmd)?);
+    }
+    Ok(PushResponse {
+        results,
+        ack_seq: s.store.ack_seq(&install)?.unwrap_or(0),
+    })
+}
+
+fn result(
+    id: CommandId,
+    status: CommandStatus,
+    err: Option<&ApiError>,
+    case: Option<serde_json::Value>,
+) -> CommandResult {
+    CommandResult {
+        id,
+        status,
+        code: err.map(|e| e.code().to_owned()),
+        message: err.map(ToString::to_string),
+        case,
+    }
+}
+
+fn view(s: &AppState, actor: &Actor, c: &Case) -> Result<Option<serde_json::Value>, ApiError> {
+    let org = s.org();
+    if !can_see(actor, c, &org) {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::to_value(CaseView::new(
+        c,
+        actor,
+        &org,
+        s.now(),
+    )?)?))
+}
+
+/// The stored outcome, verbatim; another user's command id is refused, never revealed.
+fn replay(
+    actor: &Actor,
+    id: CommandId,
+    done: &ProcessedCommand,
+) -> Result<CommandResult, ApiError> {
+    if done.user_id != actor.user_id {
+        let e = ApiError::AlreadyExists(format!("操作编号 {id}"));
+        return Ok(result(id, CommandStatus::Rejected, Some(&e), None));
+    }
+    Ok(serde_json::from_str(&done.result)?)
+}
+
+/// Records an outcome decided before touching the case (unreadable command, refused
+/// references), in the same exactly-once table.
+fn record(
+    s: &AppState,
+    actor: &Actor,
+    key: &CommandKey,
+    r: &CommandResult,
+) -> Result<CommandResult, ApiError> {
+    let json = serde_json::to_string(r)?;
+    let done = s
+        .store
+        .run_command(&s.org(), key, &mut |_: &mut dyn CommandTx| Ok(json.clone()))?;
+    replay(actor, key.id, &done)
+}
+
+fn process(
+    s: &AppState,
+    actor: &Actor,
+    install: &str,
+    cmd: PushCommand,
+) -> Result<CommandResult, ApiError> {
+    if let Some(done) = s.store.processed_command(cmd.id)? {
+        return replay(actor, cmd.id, &done);
+    }
+    let mut key = CommandKey {
+        id: cmd.id,
+        install_id: install.to_owned(),
+        user_id: actor.user_id,
+        seq: cmd.seq,
+        case_id: cmd.case_id,
+        at: s.now(),
+    };
+    let bad = |msg: String| {
+        let e = ApiError::BadRequest(msg);
+        result(cmd.id, CommandStatus::Rejected, Some(&e), None)
+    };
+    let refusal = match (cmd.action, cmd.intake) {
+        (Some(raw), None) => match (serde_json::from_value::<Action>(raw), cmd.case_id) {
+            (Ok(action), Some(case_id)) => {
+                return action_command(
+                    s,
+                    actor,
+                    &key,
+                    case_id,
+                    action,
+                    cmd.base_version,
+                    cmd.device_at,
+                )
+            }
+            (Err(e), _) => bad(format!("操作内容无法识别（{e}）")),
+            (Ok(_), None) => bad("操作缺少 caseId".into()),
+        },
+        (None, Some(raw)) => match serde_json::from_value::<NewCase>(raw) {
+            Ok(new) => match new.id {
+                Some(case_id) => {
+                    key.case_id = Some(case_id);
+                    return intake_command(s, actor, &key, case_id, &new, cmd.device_at);
+                }
+                None => bad("离线登记须携带本机生成的诉求件 id".into()),
+            },
+            Err(e) => bad(format!("登记内容无法识别（{e}）")),
+        },
+        _ => bad("每条操作须含 action 或 intake 之一".into()),
+    };
+    record(s, actor, &key, &refusal)
+}
+
+/// Not visible (reassigned elsewhere, or unknown): a conflict without a case body.
+fn invisible(id: CommandId, exists: bool) -> CommandResult {
+    let e = if exists {
+        ApiError::Domain(minsheng_domain::DomainError::OutOfScope)
+    } else {
+        ApiError::NotFound("诉求件")
+    };
+    result(id, CommandStatus::Conflict, Some(&e), None)
+}
+
+/// A refusal by the rules: a conflict with the current case when the case changed
+/// since the client's base version (the client shows what happened), else rejected.
+fn refused(
+    s: &AppState,
+    actor: &Actor,
+    id: CommandId,
+    err: &ApiError,
+    current: &Case,
+    base_version: Option<u64>,
+) -> Result<CommandResult, ApiError> {
+    if !can_see(actor, current, &s.org()) {
+        return Ok(invisible(id, true));
+    }
+    if base_version.is_some_and(|b| b < current.version) {
+        return Ok(result(
+            id,
+            CommandStatus::Conflict,
+            Some(err),
+            view(s, actor, current)?,
+        ));
+    }
+    Ok(result(id, CommandStatus::Rejected, Some(err), None))
+}
+
+fn action_command(
+    s: &AppState,
+    actor: &Actor,
+    key: &CommandKey,
+    case_id: CaseId,
+    action: Action,
+    base_version: Option<u64>,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<CommandResult, ApiError> {
+    let id = key.id;
+    // Reads on other connections happen here, before the write lock is taken.
+    let current = match s.store.case(case_id)? {
+        Some(c) if can_see(actor, &c, &s.org()) => c,
+        other => return record(s, actor, key, &invisible(id, other.is_some())),
+    };
+    let action = match resolve_action(s, actor, action) {
+        Ok(a) => a,
+        Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+        Err(e) => {
+            let r = refused(s, actor, id, &e, &current, base_version)?;
+            return record(s, actor, key, &r);
+        }
+    };
+    let check = intelligence::DispatchCheck::before(s, &current, &action);
+    let org = s.org();
+    let now = s.now();
+    let mut applied: Option<Case> = None;
+    let done = s
+        .store
+        .run_command(&org, key, &mut |tx: &mut dyn CommandTx| {
+            let mut step = transition(s, actor, &action, &org, now, device_at);
+            let r = match tx.update_case(case_id, &mut step) {
+                Ok(c) => {
+                    let r = result(id, CommandStatus::Applied, None, view(s, actor, &c)?);
+                    applied = Some(c);
+                    r
+                }
+                Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+                Err(e) => match tx.case(case_id)? {
+                    Some(c) => refused(s, actor, id, &e, &c, base_version)?,
+                    None => invisible(id, false),
+                },
+            };
+            Ok(serde_json::to_string(&r)?)
+        })?;
+    if let (false, Some(c)) = (done.replayed, &applied) {
+        intelligence::after_action(s, c, check);
+    }
+    replay(actor, id, &done)
+}
+
+/// Offline intake, idempotent by the client-minted case id as well as by command id.
+fn intake_command(
+    s: &AppState,
+    actor: &Actor,
+    key: &CommandKey,
+    case_id: CaseId,
+    new: &NewCase,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<CommandResult, ApiError> {
+    let id = key.id;
+    let now = s.now();
+    let case = match workflow::intake(new, actor, now) {
+        Ok(c) => c,
+        Err(e) => {
+            let r = result(id, CommandStatus::Rejected, Some(&e.into()), None);
+            return record(s, actor, key, &r);
+        }
+    };
+    let entry = intake_entry(&case, actor, now, device_at);
+    let mut created: Option<Case> = None;
+    let done = s
+        .store
+        .run_command(&s.org(), key, &mut |tx: &mut dyn CommandTx| {
+            let r = match tx.case(case_id)? {
+                Some(existing) if existing.created_by == actor.user_id => {
+                    result(id, CommandStatus::Applied, None, view(s, actor, &existing)?)
+                }
+                Some(_) => {
+                    let e = ApiError::AlreadyExists(format!("诉求件 {case_id}"));
+                    result(id, CommandStatus::Rejected, Some(&e), None)
+                }
+                None => {
+                    let stored = tx.insert_case(case.clone(), vec![entry.clone()])?;
+                    let r = result(id, CommandStatus::Applied, None, view(s, actor, &stored)?);
+                    created = Some(stored);
+                    r
+                }
+            };
+            Ok(serde_json::to_string(&r)?)
+        })?;
+    if let (false, Some(c)) = (done.replayed, &created) {
+        // Feeds the duplicate index like an online intake.
+        let _ = intelligence::on_intake(s, c);
+    }
+    replay(actor, id, &done)
+}

@@ -409,3 +409,48 @@ async fn home_visit_intake_stays_visible_to_the_recording_station() {
     let v = s.act_ok(&officer, &id, json!({"type": "signIn"})).await;
     assert_eq!(state(&v), "inProgress");
 }
+
+#[tokio::test]
+async fn date_range_filters_in_a_scoped_list() {
+    let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
+    let clerk = s.login("clerk").await;
+    let officer = s.login("officer").await;
+    let early = s.intake(&clerk, "周一受理的噪音投诉").await;
+    s.act_ok(
+        &clerk,
+        &early,
+        s.dispatch("JN-LX-QCL", "噪音扰民", json!({})),
+    )
+    .await;
+    s.clock.set(bj("2026-11-25 09:00"));
+    let late = s.intake(&clerk, "周三受理的停车投诉").await;
+    s.act_ok(
+        &clerk,
+        &late,
+        s.dispatch("JN-LX-QCL", "治安管理", json!({})),
+    )
+    .await;
+    let ids = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, v) = s
+        .get(
+            Some(&officer),
+            "/cases?from=2026-11-24T00:00:00Z&to=2026-11-26T00:00:00Z",
+        )
+        .await;
+    assert_eq!(ids(v), vec![late.clone()]);
+    let (_, v) = s
+        .get(Some(&officer), "/cases?to=2026-11-24T00:00:00Z")
+        .await;
+    assert_eq!(ids(v), vec![early.clone()]);
+    let (_, v) = s
+        .get(Some(&clerk), "/cases?from=2026-11-24T00:00:00Z")
+        .await;
+    assert_eq!(ids(v), vec![late]);
+}

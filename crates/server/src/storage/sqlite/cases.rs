@@ -376,13 +376,15 @@ impl Filter {
                 ));
             }
         }
+        // On the driving table, so a scoped date range is one index range too.
+        let (received, _) = f.order_cols();
         if let Some(from) = q.received_from {
             let p = f.bind(Value::Integer(ms(from)));
-            f.clauses.push(format!("c.received_at >= {p}"));
+            f.clauses.push(format!("{received} >= {p}"));
         }
         if let Some(to) = q.received_to {
             let p = f.bind(Value::Integer(ms(to)));
-            f.clauses.push(format!("c.received_at < {p}"));
+            f.clauses.push(format!("{received} < {p}"));
         }
         f
     }

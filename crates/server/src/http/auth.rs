@@ -78,6 +78,22 @@ pub struct TokenResponse {
     pub user: UserView,
 }
 
+impl TokenResponse {
+    fn new(
+        t: crate::auth::IssuedTokens,
+        user: &UserRecord,
+        org: &minsheng_domain::org::OrgTree,
+    ) -> Self {
+        Self {
+            access_expires_at: t.session.access_expires,
+            refresh_expires_at: t.session.refresh_expires,
+            access_token: t.access,
+            refresh_token: t.refresh,
+            user: UserView::new(user, org),
+        }
+    }
+}
+
 /// A real argon2id hash, verified against when the user does not exist so the
 /// response time does not reveal which usernames exist.
 fn dummy_hash() -> &'static str {
@@ -134,13 +150,7 @@ pub async fn login(
                 target: user.username.clone(),
                 detail: ip_key,
             })?;
-            Ok(Json(TokenResponse {
-                access_token: t.access,
-                refresh_token: t.refresh,
-                access_expires_at: t.session.access_expires,
-                refresh_expires_at: t.session.refresh_expires,
-                user: UserView::new(&user, &s.org()),
-            }))
+            Ok(Json(TokenResponse::new(t, &user, &s.org())))
         })
         .await
 }
@@ -175,13 +185,7 @@ pub async fn refresh(
             s.store
                 .rotate_session(&hash, &t.session)?
                 .ok_or(ApiError::TokenExpired)?;
-            Ok(Json(TokenResponse {
-                access_token: t.access,
-                refresh_token: t.refresh,
-                access_expires_at: t.session.access_expires,
-                refresh_expires_at: t.session.refresh_expires,
-                user: UserView::new(&conn_user, &s.org()),
-            }))
+            Ok(Json(TokenResponse::new(t, &conn_user, &s.org())))
         })
         .await
 }

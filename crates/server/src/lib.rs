@@ -1,10 +1,12 @@
 //! 民生警务平台 city server: REST API over a storage backend (SQLite embedded).
 
+pub mod assessment;
 pub mod auth;
 pub mod error;
 pub mod http;
 pub mod import;
 pub mod intelligence;
+pub mod notify;
 pub mod seed;
 pub mod state;
 pub mod storage;
@@ -32,6 +34,8 @@ pub async fn serve(
     state: SharedState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    notify::start_workers(&state);
+    assessment::start_workers(&state);
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

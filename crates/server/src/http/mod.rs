@@ -1,10 +1,12 @@
 //! The REST API under `/api/v1`.
 
+mod assessment;
 mod auth;
 mod bulk;
 pub(crate) mod cases;
 mod health;
 mod intelligence;
+mod notify;
 mod openapi;
 pub(crate) mod org;
 mod sync;
@@ -111,6 +113,8 @@ pub fn router(state: SharedState) -> Router {
             post(sync::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
         )
         .route("/sync/pull", get(sync::pull))
+        .merge(notify::routes())
+        .merge(assessment::routes())
         .fallback(|| async { ApiError::NotFound("接口") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));

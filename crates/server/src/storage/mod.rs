@@ -6,7 +6,9 @@
 //! `update_case`, whose closure runs inside the backend's write transaction with the
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
+pub mod assessment;
 mod learning;
+pub mod notify;
 pub mod sqlite;
 pub mod sync;
 
@@ -137,7 +139,9 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
-pub trait Store: Send + Sync + 'static {
+/// Follow-up/notification and assessment/analytics storage live in their own traits
+/// (`storage::notify`, `storage::assessment`) so each area stays readable on its own.
+pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync + 'static {
     // Organisation
     fn units(&self) -> StoreResult<Vec<Unit>>;
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()>;

@@ -209,6 +209,8 @@ WHEN old.title IS NOT new.title OR old.content IS NOT new.content BEGIN
 END;
 ",
     ),
+    (5, "follow-up SMS and notifications", super::notify::MIGRATION),
+    (6, "assessment and analytics", super::assessment::MIGRATION),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

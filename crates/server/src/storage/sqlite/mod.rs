@@ -1,9 +1,11 @@
 //! SQLite backend: one file, WAL, a small connection pool; writes take the write lock
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
+mod assessment;
 mod cases;
 mod learning;
 mod migrations;
+mod notify;
 mod sync;
 
 use std::path::Path;

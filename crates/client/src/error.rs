@@ -42,6 +42,23 @@ pub enum ClientError {
     },
     #[error("服务器响应格式不正确：{0}")]
     Protocol(String),
+    #[error("同步冲突列表中没有该操作（可能已处理）：{0}")]
+    NoSuchConflict(minsheng_domain::ids::CommandId),
+    #[error("离线新建的诉求件被拒绝后只能放弃，或重新登记")]
+    ResolutionNotPossible,
+    /// No usable session: the refresh token is gone or expired, or the cached session
+    /// is older than the offline validity window. The outbox is kept.
+    #[error("请重新登录（离线操作已保留，登录后继续同步）")]
+    LoginRequired,
+    #[error("还有 {count} 项离线操作未同步到市局，退出登录会丢失它们")]
+    PendingCommands { count: u64 },
+    /// The server no longer accepts this client version (HTTP 426); the queue is kept.
+    #[error("{message}")]
+    ClientTooOld { message: String },
+    #[error("本地文件读写失败：{0}")]
+    Io(String),
+    #[error("{0}")]
+    InvalidSetting(String),
 }
 
 impl ClientError {
@@ -60,6 +77,13 @@ impl ClientError {
             Self::AuthExpired => "AUTH_EXPIRED",
             Self::Server { code, .. } => code,
             Self::Protocol(_) => "PROTOCOL",
+            Self::NoSuchConflict(_) => "NO_SUCH_CONFLICT",
+            Self::ResolutionNotPossible => "RESOLUTION_NOT_POSSIBLE",
+            Self::LoginRequired => "LOGIN_REQUIRED",
+            Self::PendingCommands { .. } => "PENDING_COMMANDS",
+            Self::ClientTooOld { .. } => "CLIENT_TOO_OLD",
+            Self::Io(_) => "LOCAL_IO",
+            Self::InvalidSetting(_) => "INVALID_SETTING",
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The local view of a case: the server's state with the user's pending commands
 //! replayed on top through the same `workflow::apply` the server runs.
 
+use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, CommandId};
 use minsheng_domain::role::Actor;
+use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, ActionKind, Ctx};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -35,6 +37,23 @@ pub struct LocalCase {
     pub unreplayable: Vec<Unreplayable>,
     /// What the signed-in user may do next (empty without a profile).
     pub allowed_actions: Vec<ActionKind>,
+    /// Every step the server recorded, oldest first (cached by the last sync).
+    pub timeline: Vec<TimelineEntry>,
+    /// The user's own steps not yet confirmed by the server, with their device times.
+    pub pending_steps: Vec<PendingStep>,
+}
+
+/// An offline step shown at the end of the timeline until the server records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingStep {
+    pub command: CommandId,
+    /// Action code (`signIn` ...) or `intake`.
+    pub kind: String,
+    pub label: String,
+    pub actor_name: String,
+    pub device_at: DateTime<Utc>,
+    pub detail: serde_json::Value,
 }
 
 pub(crate) fn build(
@@ -48,7 +67,22 @@ pub(crate) fn build(
     let mut case = cached.case;
     let mut pending = Vec::new();
     let mut unreplayable = Vec::new();
+    let mut pending_steps = Vec::new();
     for cmd in pending_for_case(conn, id)? {
+        pending_steps.push(PendingStep {
+            command: cmd.id,
+            kind: cmd.payload.label().to_owned(),
+            label: match &cmd.payload {
+                CommandPayload::Action(a) => a.kind().label_zh().to_owned(),
+                CommandPayload::Intake(_) => "入户走访登记".to_owned(),
+            },
+            actor_name: cmd.actor.name.clone(),
+            device_at: cmd.device_at,
+            detail: match &cmd.payload {
+                CommandPayload::Action(a) => serde_json::to_value(a)?,
+                CommandPayload::Intake(_) => serde_json::Value::Null,
+            },
+        });
         let CommandPayload::Action(action) = &cmd.payload else {
             // An intake's effect is the cached row itself.
             pending.push(cmd.id);
@@ -81,6 +115,8 @@ pub(crate) fn build(
         pending,
         unreplayable,
         allowed_actions,
+        timeline: crate::cache::timeline_of(conn, id)?,
+        pending_steps,
     })
 }
 

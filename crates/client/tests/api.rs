@@ -73,7 +73,11 @@ async fn every_request_carries_client_and_schema_versions() {
         "{head}"
     );
     assert!(
-        head.contains(&format!("{}: 1", SCHEMA_HEADER.to_lowercase())),
+        head.contains(&format!(
+            "{}: {}",
+            SCHEMA_HEADER.to_lowercase(),
+            minsheng_client::cache::migrations::SCHEMA_VERSION
+        )),
         "{head}"
     );
     assert!(head.contains("authorization: bearer tok"), "{head}");

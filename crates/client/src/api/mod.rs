@@ -7,18 +7,22 @@ mod wire;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use minsheng_domain::ids::CaseId;
+use minsheng_domain::ids::{CaseId, UnitId};
 use minsheng_domain::org::Unit;
+use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::NewCase;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-pub use wire::{ActionRequest, CaseListQuery, CasePage, CaseSummary, TokenResponse};
+pub use wire::{
+    ActionRequest, CaseListQuery, CasePage, CaseSummary, PullPage, PushCommand, PushRequest,
+    PushResponse, PushResult, TokenResponse,
+};
 
 use crate::cache::migrations::SCHEMA_VERSION;
-use crate::cache::Profile;
+use crate::cache::{Profile, UserSummary};
 use crate::error::{ClientError, Result};
 
 pub const CLIENT_HEADER: &str = "X-Minsheng-Client";
@@ -120,6 +124,61 @@ impl ApiClient {
             .await
     }
 
+    /// Hands queued commands to the server (`POST /sync/push`).
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
+        let rb = self.request(Method::POST, "/sync/push").json(req);
+        decode(send(rb).await?).await
+    }
+
+    /// One page of changes after `cursor` (`GET /sync/pull`).
+    pub async fn pull(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+        install: &str,
+    ) -> Result<PullPage> {
+        let limit = limit.to_string();
+        let mut query = vec![("limit", limit.as_str()), ("installId", install)];
+        if let Some(c) = cursor {
+            query.push(("cursor", c));
+        }
+        let rb = self.request(Method::GET, "/sync/pull").query(&query);
+        decode(send(rb).await?).await
+    }
+
+    /// The people of `unit` (a unit head or officer may list their own unit).
+    pub async fn unit_users(&self, unit: UnitId) -> Result<Vec<UserSummary>> {
+        let rb = self
+            .request(Method::GET, "/users")
+            .query(&[("unit", unit.to_string())]);
+        decode(send(rb).await?).await
+    }
+
+    pub async fn timeline(&self, id: CaseId) -> Result<Vec<TimelineEntry>> {
+        self.call(Method::GET, &format!("/cases/{id}/timeline"), None)
+            .await
+    }
+
+    /// Ends the server session of the current access token (204, no body).
+    pub async fn logout(&self) -> Result<()> {
+        let resp = send(self.request(Method::POST, "/auth/logout")).await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            decode::<Value>(resp).await.map(|_| ())
+        }
+    }
+
+    /// Any JSON endpoint under `/api/v1` (online-only screens). `path` starts with `/`
+    /// and may carry a query string.
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let rb = self.http.request(method, format!("{}{path}", self.base));
         match self.token() {
@@ -163,6 +222,11 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()));
     }
     let body: Option<wire::ErrorBody> = serde_json::from_slice(&bytes).ok();
+    if status == StatusCode::UPGRADE_REQUIRED {
+        return Err(ClientError::ClientTooOld {
+            message: body.map_or_else(|| "客户端版本过旧，请升级".to_owned(), |b| b.message),
+        });
+    }
     if status == StatusCode::UNAUTHORIZED
         && body
             .as_ref()

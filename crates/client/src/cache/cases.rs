@@ -65,11 +65,35 @@ pub struct CaseRow {
     pub version: u64,
     /// Commands not yet confirmed by the server.
     pub pending_commands: u32,
+    pub category: Option<String>,
+    /// Channel code (`mayorHotline` ...).
+    pub channel: Option<String>,
+    /// Urgency code (`ordinary`, `urgent` ...).
+    pub urgency: Option<String>,
+    /// The deadline running now (sign-in or reply), if any.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Past `deadline` at the time of the query.
+    pub overdue: bool,
+    /// Inside the warning window of `deadline` at the time of the query.
+    pub due_soon: bool,
+    /// From this instant the running deadline is 即将逾期.
+    pub warn_at: Option<DateTime<Utc>>,
+}
+
+impl CaseRow {
+    /// Sets `overdue`/`due_soon` as of `now` (the same rule as `lists::is_overdue`).
+    #[must_use]
+    pub fn mark(mut self, now: DateTime<Utc>) -> Self {
+        self.overdue = self.deadline.is_some_and(|d| now > d);
+        self.due_soon = !self.overdue && self.warn_at.is_some_and(|w| now >= w);
+        self
+    }
 }
 
 pub(crate) const ROW_COLUMNS: &str = "c.id, c.number, c.title, c.state, c.handling_unit,
     c.received_at, c.version,
-    (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.status IN ('queued', 'sent'))";
+    (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.status IN ('queued', 'sent')),
+    c.category, c.channel, c.urgency, c.due_at, c.warn_at";
 
 pub(crate) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
     let bad = |i: usize, what: &str| {
@@ -93,22 +117,58 @@ pub(crate) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
         received_at: from_ms(r.get(5)?),
         version: r.get::<_, i64>(6)? as u64,
         pending_commands: r.get(7)?,
+        category: r.get(8)?,
+        channel: r.get(9)?,
+        urgency: r.get(10)?,
+        deadline: r.get::<_, Option<i64>>(11)?.map(from_ms),
+        overdue: false,
+        due_soon: false,
+        warn_at: r.get::<_, Option<i64>>(12)?.map(from_ms),
     })
+}
+
+/// The deadline that is running now (earliest of those that apply) and its warning
+/// instant, as `lists::is_overdue`/`is_due_soon` define them.
+fn running_deadline(c: &Case) -> (Option<i64>, Option<i64>) {
+    let d = &c.deadlines;
+    let (due, warn) = if c.state == CaseState::PendingSignIn {
+        (
+            [d.sign_in, d.reply].into_iter().flatten().min(),
+            [d.sign_in_warn, d.reply_warn].into_iter().flatten().min(),
+        )
+    } else if c.state.is_handling() {
+        (d.reply, d.reply_warn)
+    } else {
+        (None, None)
+    };
+    (due.map(to_ms), warn.map(to_ms))
+}
+
+/// The serde code of a unit enum (`mayorHotline`, `urgent` ...).
+fn code_of<T: Serialize>(v: &T) -> Option<String> {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// Writes one case unless the cache already holds a newer version of it.
 /// Returns whether the row changed. Runs on whatever transaction `conn` is in.
 pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
     let k = &c.case;
+    let (due, warn) = running_deadline(k);
     let n = conn.execute(
         "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
-                            closed_at, title, content, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                            closed_at, title, content, json, category, channel, urgency,
+                            request_type, supervising_unit, due_at, warn_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET
              number = excluded.number, version = excluded.version, state = excluded.state,
              handling_unit = excluded.handling_unit, received_at = excluded.received_at,
              closed_at = excluded.closed_at, title = excluded.title,
-             content = excluded.content, json = excluded.json
+             content = excluded.content, json = excluded.json, category = excluded.category,
+             channel = excluded.channel, urgency = excluded.urgency,
+             request_type = excluded.request_type, supervising_unit = excluded.supervising_unit,
+             due_at = excluded.due_at, warn_at = excluded.warn_at
          WHERE excluded.version >= cases.version",
         params![
             k.id.to_string(),
@@ -121,9 +181,29 @@ pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
             k.title,
             k.content,
             serde_json::to_string(&c.raw)?,
+            k.category.as_ref().map(|c| c.as_str().to_owned()),
+            code_of(&k.channel),
+            code_of(&k.urgency),
+            code_of(&k.request_type),
+            k.supervising_unit.map(|u| u.to_string()),
+            due,
+            warn,
         ],
     )?;
     Ok(n > 0)
+}
+
+/// Migration 2: fills the list columns of rows cached before they existed.
+pub(crate) fn backfill_v2(conn: &Connection) -> Result<()> {
+    let rows: Vec<String> = conn
+        .prepare("SELECT json FROM cases")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for json in rows {
+        let c = CachedCase::from_view(serde_json::from_str(&json)?)?;
+        upsert(conn, &c)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn load(conn: &Connection, id: CaseId) -> Result<Option<CachedCase>> {
@@ -173,7 +253,8 @@ impl LocalCache {
         let rows = stmt
             .query_map(rusqlite::params_from_iter(codes.iter()), case_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let now = Utc::now();
+        Ok(rows.into_iter().map(|r| r.mark(now)).collect())
     }
 
     /// Drops cases closed longer ago than the configured window. A case with any

@@ -72,7 +72,37 @@ CREATE INDEX outbox_by_case ON outbox (case_id, seq);
 CREATE INDEX outbox_by_status ON outbox (status, seq);
 ";
 
-const MIGRATIONS: &[&str] = &[V1];
+/// List columns (filters and deadlines without parsing JSON), the cached timelines,
+/// the user directory of the own unit (for 指派 offline), and conflict resolutions.
+/// The new case columns are filled from each row's JSON by `backfill_v2`.
+const V2: &str = r"
+ALTER TABLE cases ADD COLUMN category TEXT;
+ALTER TABLE cases ADD COLUMN channel TEXT;
+ALTER TABLE cases ADD COLUMN urgency TEXT;
+ALTER TABLE cases ADD COLUMN request_type TEXT;
+ALTER TABLE cases ADD COLUMN supervising_unit TEXT;
+-- The running deadline (earliest of sign-in/reply that applies) and its warning instant.
+ALTER TABLE cases ADD COLUMN due_at INTEGER;
+ALTER TABLE cases ADD COLUMN warn_at INTEGER;
+CREATE INDEX cases_by_due ON cases (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX cases_by_unit ON cases (handling_unit, received_at);
+
+CREATE TABLE timeline (
+    case_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    json    TEXT NOT NULL,
+    PRIMARY KEY (case_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE users (id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, json TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX users_by_unit ON users (unit_id);
+
+-- A refused command the user has dealt with (discard / reapply / forwardAsNote).
+ALTER TABLE outbox ADD COLUMN resolution TEXT;
+ALTER TABLE outbox ADD COLUMN resolved_at INTEGER;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -88,6 +118,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if i == 1 {
+            super::cases::backfill_v2(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

@@ -2,8 +2,10 @@
 //! profile, sync metadata and the outbox, in one file whose key lives in the keyring.
 
 pub(crate) mod cases;
+mod directory;
 mod meta;
 pub mod migrations;
+mod query;
 mod search;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +21,10 @@ use crate::error::{ClientError, Result};
 
 pub(crate) use cases::{load as cases_load, upsert as cases_upsert};
 pub use cases::{CachedCase, CaseRow};
+pub use directory::UserSummary;
+pub(crate) use directory::{store_timeline, timeline_of};
 pub use meta::Profile;
+pub use query::{LocalCasePage, LocalCaseQuery, LocalWorkListCounts};
 
 pub struct LocalCache {
     pub(crate) conn: Connection,

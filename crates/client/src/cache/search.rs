@@ -35,11 +35,12 @@ impl LocalCache {
         let rows = stmt
             .query_map([arg], case_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let now = chrono::Utc::now();
+        Ok(rows.into_iter().map(|r| r.mark(now)).collect())
     }
 }
 
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if matches!(ch, '%' | '_' | '\\') {

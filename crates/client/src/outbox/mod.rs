@@ -14,6 +14,9 @@ use crate::cache::{from_ms, to_ms, CachedCase, LocalCache};
 use crate::error::{ClientError, Result};
 use crate::view::{self, LocalCase};
 
+mod conflicts;
+pub use conflicts::Resolution;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CommandStatus {
@@ -105,10 +108,11 @@ pub struct Command {
     pub error_message: Option<String>,
 }
 
-const COLUMNS: &str = "seq, id, case_id, base_version, kind, payload, actor, device_at, \
+pub(crate) const COLUMNS: &str =
+    "seq, id, case_id, base_version, kind, payload, actor, device_at, \
                        status, error_code, error_message";
 
-fn command(r: &Row<'_>) -> rusqlite::Result<Command> {
+pub(crate) fn command(r: &Row<'_>) -> rusqlite::Result<Command> {
     let bad = |i: usize, e: String| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
     };
@@ -220,10 +224,11 @@ impl LocalCache {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut view = view::build(&tx, case_id, &ctx, Some(&actor))?;
-        let next = workflow::apply(&view.case, &actor, &action, &ctx)?;
+        let view = view::build(&tx, case_id, &ctx, Some(&actor))?;
+        // Validation only: the returned view replays the stored command the same way.
+        workflow::apply(&view.case, &actor, &action, &ctx)?;
         let base = (view.server_version > 0).then_some(view.server_version);
-        let cmd = insert(
+        insert(
             &tx,
             case_id,
             base,
@@ -232,17 +237,13 @@ impl LocalCache {
             now,
         )?;
         tx.commit()?;
-        view.case = next;
-        view.pending.push(cmd.id);
-        view.allowed_actions = workflow::allowed_actions(&view.case, &actor, &org);
-        Ok(view)
+        self.local_case(case_id, now)
     }
 
     /// Records a new case offline (入户走访): validated by the domain, shown at once
     /// under a client-minted id and without a case number until the server assigns one.
     pub fn queue_intake(&mut self, mut new: NewCase, now: DateTime<Utc>) -> Result<LocalCase> {
         let actor = self.actor()?;
-        let org = self.org_tree()?;
         let id = *new.id.get_or_insert_with(|| CaseId::mint(now));
         // The citizen asked now, not whenever the device next reaches the server.
         new.received_at.get_or_insert(now);
@@ -259,16 +260,9 @@ impl LocalCache {
             .into());
         }
         crate::cache::cases_upsert(&tx, &local)?;
-        let cmd = insert(&tx, id, None, &CommandPayload::Intake(new), &actor, now)?;
+        insert(&tx, id, None, &CommandPayload::Intake(new), &actor, now)?;
         tx.commit()?;
-        Ok(LocalCase {
-            allowed_actions: workflow::allowed_actions(&case, &actor, &org),
-            case,
-            citizen: local.citizen,
-            server_version: 0,
-            pending: vec![cmd.id],
-            unreplayable: Vec::new(),
-        })
+        self.local_case(id, now)
     }
 
     /// Commands in sequence order, optionally only those in the given states.

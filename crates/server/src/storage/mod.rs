@@ -199,6 +199,8 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
     fn list_cases(&self, q: &CaseQuery) -> StoreResult<CasePage>;
     fn count_cases(&self, q: &CaseQuery) -> StoreResult<u64>;
     fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>>;
+    /// The timelines of several cases (one connection), case by case, oldest first.
+    fn timelines(&self, ids: &[CaseId]) -> StoreResult<Vec<TimelineEntry>>;
     fn worklist_counts(&self, scope: &ListScope, now: DateTime<Utc>)
         -> StoreResult<WorkListCounts>;
 

@@ -5,6 +5,7 @@
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
+use minsheng_domain::timeline::TimelineEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -29,6 +30,10 @@ pub struct PullParams {
 #[serde(rename_all = "camelCase")]
 pub struct PullResponse {
     pub changes: Vec<CaseView>,
+    /// The full timelines of the changed cases (each case's entries oldest first),
+    /// so the desktop shows every step offline.
+    #[schema(value_type = Vec<Object>)]
+    pub timelines: Vec<TimelineEntry>,
     #[schema(value_type = Vec<String>)]
     pub removed: Vec<CaseId>,
     /// Save after applying this page; pull again from it while `hasMore`.
@@ -67,12 +72,15 @@ pub fn pull(
         .iter()
         .map(|c| CaseView::new(c, actor, &org, now))
         .collect::<Result<_, _>>()?;
+    let ids: Vec<CaseId> = page.changed.iter().map(|c| c.id).collect();
+    let timelines = s.store.timelines(&ids)?;
     let ack_seq = match install.or(p.install_id.as_deref()) {
         Some(i) if !i.trim().is_empty() => s.store.ack_seq(i.trim())?.unwrap_or(0),
         _ => 0,
     };
     Ok(PullResponse {
         changes,
+        timelines,
         removed: page.removed,
         next_cursor: page.next.to_string(),
         has_more: page.has_more,

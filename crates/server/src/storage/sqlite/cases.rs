@@ -236,6 +236,18 @@ pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>
     Ok(out)
 }
 
+pub fn timelines(conn: &Connection, ids: &[CaseId]) -> StoreResult<Vec<TimelineEntry>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq")?;
+    let mut out = Vec::new();
+    for id in ids {
+        for r in stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))? {
+            out.push(serde_json::from_str(&r?)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Builds the FROM/WHERE clauses and their named parameters for a query. Scoped
 /// queries drive from `case_scope` (indexed by unit) and join the cases.
 struct Filter {

@@ -403,6 +403,13 @@ impl super::Store for SqliteStore {
         cases::timeline(&*self.conn()?, id)
     }
 
+    fn timelines(
+        &self,
+        ids: &[minsheng_domain::ids::CaseId],
+    ) -> StoreResult<Vec<minsheng_domain::timeline::TimelineEntry>> {
+        cases::timelines(&*self.conn()?, ids)
+    }
+
     fn worklist_counts(
         &self,
         scope: &minsheng_domain::scope::ListScope,

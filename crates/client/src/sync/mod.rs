@@ -1,0 +1,261 @@
+//! The sync engine: push the outbox (in sequence order, in batches; the server applies
+//! each command id once), then pull pages of changes from the saved cursor. Any step
+//! may fail or the process may die anywhere: the outbox and the cursor on disk are
+//! always a consistent place to resume from, and re-pushing a command is harmless.
+
+mod apply;
+mod backoff;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::api::{ApiClient, PushRequest};
+use crate::cache::LocalCache;
+use crate::credentials::CredentialStore;
+use crate::error::{ClientError, Result};
+
+pub use backoff::Backoff;
+
+/// Commands per push request (the server takes up to 500).
+pub const PUSH_BATCH: usize = 200;
+/// Cases per pulled page.
+pub const PULL_PAGE: usize = 500;
+/// A round stops pushing after this many batches (new work keeps arriving while
+/// offline work drains; the next round continues).
+const MAX_PUSH_BATCHES: usize = 100;
+
+/// What the UI shows in the top bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub online: bool,
+    pub syncing: bool,
+    /// Commands waiting for the server.
+    pub queued: u64,
+    /// Refused commands waiting for the user's decision (同步冲突).
+    pub conflicts: u64,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// The last failure in Chinese, with its code; None after a good round.
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The session needs a new login (refresh token gone); the outbox is kept.
+    pub login_required: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub applied: usize,
+    pub rejected: usize,
+    pub conflicts: usize,
+    pub pulled: usize,
+    pub removed: usize,
+    pub pages: usize,
+    /// The server asked for a fresh snapshot and we took one.
+    pub reset: bool,
+}
+
+pub struct SyncEngine {
+    api: Arc<ApiClient>,
+    cache: Arc<Mutex<LocalCache>>,
+    /// Where the refresh token lives; None = no refresh (tests, or a bare client).
+    credentials: Option<Arc<CredentialStore>>,
+    status: watch::Sender<SyncStatus>,
+    /// One round at a time; a second caller waits and then runs its own round.
+    round: tokio::sync::Mutex<()>,
+}
+
+pub(crate) fn lock(cache: &Mutex<LocalCache>) -> MutexGuard<'_, LocalCache> {
+    // A panic while holding the lock cannot leave SQLite half-written (transactions
+    // roll back), so the cache stays usable.
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SyncEngine {
+    pub fn new(api: Arc<ApiClient>, cache: Arc<Mutex<LocalCache>>) -> Self {
+        let (status, _) = watch::channel(SyncStatus::default());
+        let engine = Self {
+            api,
+            cache,
+            credentials: None,
+            status,
+            round: tokio::sync::Mutex::new(()),
+        };
+        engine.refresh_counts();
+        engine
+    }
+
+    /// Refreshes the access token from this keyring entry when the server says it expired.
+    #[must_use]
+    pub fn with_credentials(mut self, creds: Arc<CredentialStore>) -> Self {
+        self.credentials = Some(creds);
+        self
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    pub fn api(&self) -> &Arc<ApiClient> {
+        &self.api
+    }
+
+    /// Re-reads the queue and conflict counts (after the UI queued or resolved something).
+    pub fn refresh_counts(&self) {
+        let counts = {
+            let c = lock(&self.cache);
+            (
+                c.pending_count().ok(),
+                c.conflict_count().ok(),
+                c.last_sync_at().ok().flatten(),
+            )
+        };
+        self.status.send_modify(|s| {
+            if let Some(q) = counts.0 {
+                s.queued = q;
+            }
+            if let Some(c) = counts.1 {
+                s.conflicts = c;
+            }
+            s.last_sync_at = counts.2.or(s.last_sync_at);
+        });
+    }
+
+    pub(crate) fn set_next_attempt(&self, at: Option<DateTime<Utc>>) {
+        self.status.send_modify(|s| s.next_attempt_at = at);
+    }
+
+    /// One full round: push everything queued, then pull until the server has no more.
+    pub async fn sync_once(&self, now: DateTime<Utc>) -> Result<SyncReport> {
+        let _round = self.round.lock().await;
+        self.status.send_modify(|s| s.syncing = true);
+        let outcome = self.run_round(now).await;
+        self.refresh_counts();
+        self.status.send_modify(|s| {
+            s.syncing = false;
+            match &outcome {
+                Ok(_) => {
+                    s.online = true;
+                    s.last_error = None;
+                    s.last_error_code = None;
+                    s.login_required = false;
+                }
+                Err(e) => {
+                    s.online = !matches!(e, ClientError::Offline(_));
+                    s.last_error = Some(e.to_string());
+                    s.last_error_code = Some(e.code().to_owned());
+                    s.login_required = matches!(e, ClientError::LoginRequired);
+                }
+            }
+        });
+        outcome
+    }
+
+    async fn run_round(&self, now: DateTime<Utc>) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.push_all(now, &mut report).await?;
+        match self.pull_all(now, &mut report).await {
+            Err(ClientError::Server { code, .. }) if code == "SYNC_RESET" => {
+                lock(&self.cache).reset_for_snapshot()?;
+                report.reset = true;
+                self.pull_all(now, &mut report).await?;
+            }
+            other => other?,
+        }
+        lock(&self.cache).purge_closed(now)?;
+        Ok(report)
+    }
+
+    async fn push_all(&self, now: DateTime<Utc>, report: &mut SyncReport) -> Result<()> {
+        let install = lock(&self.cache).install_id()?;
+        for _ in 0..MAX_PUSH_BATCHES {
+            let commands = lock(&self.cache).next_push_batch(PUSH_BATCH)?;
+            if commands.is_empty() {
+                return Ok(());
+            }
+            let req = PushRequest {
+                install_id: install,
+                commands,
+            };
+            let resp = self.authed(|| self.api.push(&req)).await?;
+            if resp.results.len() != req.commands.len() {
+                return Err(ClientError::Protocol(format!(
+                    "推送了 {} 项操作，服务器只回复了 {} 项",
+                    req.commands.len(),
+                    resp.results.len()
+                )));
+            }
+            lock(&self.cache).apply_push_results(&resp.results, now)?;
+            report.pushed += resp.results.len();
+            for r in &resp.results {
+                match r.status.as_str() {
+                    "applied" => report.applied += 1,
+                    "rejected" => report.rejected += 1,
+                    _ => report.conflicts += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn pull_all(&self, now: DateTime<Utc>, report: &mut SyncReport) -> Result<()> {
+        let install = lock(&self.cache).install_id()?.to_string();
+        loop {
+            let cursor = lock(&self.cache).pull_cursor()?;
+            let page = self
+                .authed(|| self.api.pull(cursor.as_deref(), PULL_PAGE, &install))
+                .await?;
+            lock(&self.cache).apply_pull_page(&page, now)?;
+            report.pages += 1;
+            report.pulled += page.changes.len();
+            report.removed += page.removed.len();
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Runs `call`; if the access token expired, refreshes it once and runs it again.
+    pub(crate) async fn authed<T, F, Fut>(&self, call: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        match call().await {
+            Err(ClientError::AuthExpired) => {
+                self.refresh_token().await?;
+                call().await
+            }
+            other => other,
+        }
+    }
+
+    /// Trades the keyring's refresh token for a new pair and saves the new refresh token.
+    pub async fn refresh_token(&self) -> Result<()> {
+        let creds = self
+            .credentials
+            .as_ref()
+            .ok_or(ClientError::LoginRequired)?;
+        let token = creds.refresh_token()?.ok_or(ClientError::LoginRequired)?;
+        match self.api.refresh(&token).await {
+            Ok(t) => {
+                creds.save_refresh_token(&t.refresh_token)?;
+                Ok(())
+            }
+            Err(ClientError::AuthExpired) => Err(ClientError::LoginRequired),
+            Err(ClientError::Server { status, .. }) if status == 401 || status == 400 => {
+                Err(ClientError::LoginRequired)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

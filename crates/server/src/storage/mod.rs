@@ -13,7 +13,7 @@ pub mod sqlite;
 pub mod sync;
 
 pub use learning::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase};
-pub use sync::{ChangePage, CommandKey, CommandTx, ProcessedCommand};
+pub use sync::{ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand};
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
@@ -226,15 +226,14 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
     // Sync (see `sync` for why change positions are in commit order)
     /// The stored outcome of a pushed command, if it was processed before.
     fn processed_command(&self, id: CommandId) -> StoreResult<Option<ProcessedCommand>>;
-    /// In one write transaction: returns the stored outcome if `key.id` was processed
-    /// before; otherwise runs `f` (case reads/writes in the same transaction), records
-    /// the JSON it returns as the command's outcome, and commits both together.
-    fn run_command(
+    /// Runs `f` in one write transaction; `f` processes pushed commands through the
+    /// `CommandBatch`, each in its own savepoint with its recorded outcome. One commit
+    /// per batch instead of per command; an error from `f` rolls the batch back.
+    fn run_batch(
         &self,
         org: &OrgTree,
-        key: &CommandKey,
-        f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
-    ) -> StoreResult<ProcessedCommand>;
+        f: &mut dyn FnMut(&mut dyn CommandBatch) -> StoreResult<()>,
+    ) -> StoreResult<()>;
     /// Highest command sequence processed for an install (None before its first).
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>>;
     /// Changes after position `after` visible in `scope`, at most `limit` cases, read

@@ -50,6 +50,21 @@ pub trait CommandTx {
     fn insert_case(&mut self, case: Case, entries: Vec<TimelineEntry>) -> StoreResult<Case>;
 }
 
+/// The pushed commands of one write transaction.
+pub trait CommandBatch {
+    /// The stored outcome of a command processed before (in this batch or earlier).
+    fn processed_command(&mut self, id: CommandId) -> StoreResult<Option<ProcessedCommand>>;
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// Returns the stored outcome if `key.id` was processed before; otherwise runs `f`
+    /// (case reads/writes) in a savepoint and records the JSON it returns as the
+    /// command's outcome. An error from `f` rolls back that command's savepoint.
+    fn run_command(
+        &mut self,
+        key: &CommandKey,
+        f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
+    ) -> StoreResult<ProcessedCommand>;
+}
+
 /// One page of the change log as one user sees it.
 #[derive(Debug, Clone, Default)]
 pub struct ChangePage {

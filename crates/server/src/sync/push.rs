@@ -1,5 +1,5 @@
-//! `POST /sync/push`: queued offline commands, each applied exactly once in its own
-//! transaction together with its recorded outcome, re-validated against the case as it
+//! `POST /sync/push`: queued offline commands, each applied exactly once (in its own
+//! savepoint of a chunk's transaction) together with its recorded outcome, re-validated against the case as it
 //! is now (the client's base version is a hint, not a precondition). A refused command
 //! is answered and recorded like an applied one, so it never blocks the ones after it.
 
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::http::cases::{intake_entry, resolve_action, transition, CaseView};
 use crate::intelligence;
 use crate::state::AppState;
-use crate::storage::{CommandKey, CommandTx, ProcessedCommand};
+use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand};
 
 /// Commands per push; the client sends larger outboxes in several batches.
 pub const MAX_PUSH_COMMANDS: usize = 500;
@@ -91,15 +91,47 @@ pub struct PushResponse {
     pub ack_seq: u64,
 }
 
-/// Processes a batch in order; each command commits on its own.
+/// Commands per write transaction: one commit per chunk instead of per command,
+/// while bounding how long a push holds the write lock.
+const COMMANDS_PER_TX: usize = 100;
+
+/// Work for after the commit: the indexes and the feedback table must neither see
+/// uncommitted cases nor wait for the write lock this batch holds.
+enum AfterCommit {
+    Action(Case, intelligence::DispatchCheck),
+    Intake(Case),
+}
+
+/// Processes a batch in order, `COMMANDS_PER_TX` commands per transaction, each in its
+/// own savepoint with its recorded outcome.
 pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushResponse, ApiError> {
     if req.commands.len() > MAX_PUSH_COMMANDS {
         return Err(ApiError::BatchTooLarge(MAX_PUSH_COMMANDS));
     }
     let install = req.install_id.to_string();
+    let org = s.org();
     let mut results = Vec::with_capacity(req.commands.len());
-    for cmd in req.commands {
-        results.push(process(s, actor, &install, cmd)?);
+    let mut commands = req.commands.into_iter().peekable();
+    while commands.peek().is_some() {
+        let mut chunk = Some(commands.by_ref().take(COMMANDS_PER_TX).collect::<Vec<_>>());
+        let mut done = Vec::new();
+        let mut after = Vec::new();
+        s.store.run_batch(&org, &mut |b: &mut dyn CommandBatch| {
+            for cmd in chunk.take().unwrap_or_default() {
+                done.push(process(s, actor, &install, cmd, b, &mut after)?);
+            }
+            Ok(())
+        })?;
+        for a in after {
+            match a {
+                AfterCommit::Action(c, check) => intelligence::after_action(s, &c, check),
+                // Feeds the duplicate index like an online intake.
+                AfterCommit::Intake(c) => {
+                    let _ = intelligence::on_intake(s, &c);
+                }
+            }
+        }
+        results.extend(done);
     }
     Ok(PushResponse {
         results,
@@ -151,15 +183,13 @@ fn replay(
 /// Records an outcome decided before touching the case (unreadable command, refused
 /// references), in the same exactly-once table.
 fn record(
-    s: &AppState,
+    b: &mut dyn CommandBatch,
     actor: &Actor,
     key: &CommandKey,
     r: &CommandResult,
 ) -> Result<CommandResult, ApiError> {
     let json = serde_json::to_string(r)?;
-    let done = s
-        .store
-        .run_command(&s.org(), key, &mut |_: &mut dyn CommandTx| Ok(json.clone()))?;
+    let done = b.run_command(key, &mut |_: &mut dyn CommandTx| Ok(json.clone()))?;
     replay(actor, key.id, &done)
 }
 
@@ -168,8 +198,10 @@ fn process(
     actor: &Actor,
     install: &str,
     cmd: PushCommand,
+    b: &mut dyn CommandBatch,
+    after: &mut Vec<AfterCommit>,
 ) -> Result<CommandResult, ApiError> {
-    if let Some(done) = s.store.processed_command(cmd.id)? {
+    if let Some(done) = b.processed_command(cmd.id)? {
         return replay(actor, cmd.id, &done);
     }
     let mut key = CommandKey {
@@ -190,6 +222,7 @@ fn process(
                 return action_command(
                     s,
                     actor,
+                    (b, after),
                     &key,
                     case_id,
                     action,
@@ -204,7 +237,15 @@ fn process(
             Ok(new) => match new.id {
                 Some(case_id) => {
                     key.case_id = Some(case_id);
-                    return intake_command(s, actor, &key, case_id, &new, cmd.device_at);
+                    return intake_command(
+                        s,
+                        actor,
+                        (b, after),
+                        &key,
+                        case_id,
+                        &new,
+                        cmd.device_at,
+                    );
                 }
                 None => bad("离线登记须携带本机生成的诉求件 id".into()),
             },
@@ -212,7 +253,7 @@ fn process(
         },
         _ => bad("每条操作须含 action 或 intake 之一".into()),
     };
-    record(s, actor, &key, &refusal)
+    record(b, actor, &key, &refusal)
 }
 
 /// Not visible (reassigned elsewhere, or unknown): a conflict without a case body.
@@ -249,9 +290,14 @@ fn refused(
     Ok(result(id, CommandStatus::Rejected, Some(err), None))
 }
 
+/// The batch a command runs in, and where it leaves work for after the commit.
+type Batch<'a, 'b> = (&'a mut dyn CommandBatch, &'b mut Vec<AfterCommit>);
+
+#[allow(clippy::too_many_arguments)]
 fn action_command(
     s: &AppState,
     actor: &Actor,
+    (b, after): Batch<'_, '_>,
     key: &CommandKey,
     case_id: CaseId,
     action: Action,
@@ -259,43 +305,40 @@ fn action_command(
     device_at: Option<DateTime<Utc>>,
 ) -> Result<CommandResult, ApiError> {
     let id = key.id;
-    // Reads on other connections happen here, before the write lock is taken.
-    let current = match s.store.case(case_id)? {
+    let current = match b.case(case_id)? {
         Some(c) if can_see(actor, &c, &s.org()) => c,
-        other => return record(s, actor, key, &invisible(id, other.is_some())),
+        other => return record(b, actor, key, &invisible(id, other.is_some())),
     };
     let action = match resolve_action(s, actor, action) {
         Ok(a) => a,
         Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
         Err(e) => {
             let r = refused(s, actor, id, &e, &current, base_version)?;
-            return record(s, actor, key, &r);
+            return record(b, actor, key, &r);
         }
     };
     let check = intelligence::DispatchCheck::before(s, &current, &action);
     let org = s.org();
     let now = s.now();
     let mut applied: Option<Case> = None;
-    let done = s
-        .store
-        .run_command(&org, key, &mut |tx: &mut dyn CommandTx| {
-            let mut step = transition(s, actor, &action, &org, now, device_at);
-            let r = match tx.update_case(case_id, &mut step) {
-                Ok(c) => {
-                    let r = result(id, CommandStatus::Applied, None, view(s, actor, &c)?);
-                    applied = Some(c);
-                    r
-                }
-                Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
-                Err(e) => match tx.case(case_id)? {
-                    Some(c) => refused(s, actor, id, &e, &c, base_version)?,
-                    None => invisible(id, false),
-                },
-            };
-            Ok(serde_json::to_string(&r)?)
-        })?;
-    if let (false, Some(c)) = (done.replayed, &applied) {
-        intelligence::after_action(s, c, check);
+    let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
+        let mut step = transition(s, actor, &action, &org, now, device_at);
+        let r = match tx.update_case(case_id, &mut step) {
+            Ok(c) => {
+                let r = result(id, CommandStatus::Applied, None, view(s, actor, &c)?);
+                applied = Some(c);
+                r
+            }
+            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+            Err(e) => match tx.case(case_id)? {
+                Some(c) => refused(s, actor, id, &e, &c, base_version)?,
+                None => invisible(id, false),
+            },
+        };
+        Ok(serde_json::to_string(&r)?)
+    })?;
+    if let (false, Some(c)) = (done.replayed, applied) {
+        after.push(AfterCommit::Action(c, check));
     }
     replay(actor, id, &done)
 }
@@ -304,6 +347,7 @@ fn action_command(
 fn intake_command(
     s: &AppState,
     actor: &Actor,
+    (b, after): Batch<'_, '_>,
     key: &CommandKey,
     case_id: CaseId,
     new: &NewCase,
@@ -315,34 +359,31 @@ fn intake_command(
         Ok(c) => c,
         Err(e) => {
             let r = result(id, CommandStatus::Rejected, Some(&e.into()), None);
-            return record(s, actor, key, &r);
+            return record(b, actor, key, &r);
         }
     };
     let entry = intake_entry(&case, actor, now, device_at);
     let mut created: Option<Case> = None;
-    let done = s
-        .store
-        .run_command(&s.org(), key, &mut |tx: &mut dyn CommandTx| {
-            let r = match tx.case(case_id)? {
-                Some(existing) if existing.created_by == actor.user_id => {
-                    result(id, CommandStatus::Applied, None, view(s, actor, &existing)?)
-                }
-                Some(_) => {
-                    let e = ApiError::AlreadyExists(format!("诉求件 {case_id}"));
-                    result(id, CommandStatus::Rejected, Some(&e), None)
-                }
-                None => {
-                    let stored = tx.insert_case(case.clone(), vec![entry.clone()])?;
-                    let r = result(id, CommandStatus::Applied, None, view(s, actor, &stored)?);
-                    created = Some(stored);
-                    r
-                }
-            };
-            Ok(serde_json::to_string(&r)?)
-        })?;
-    if let (false, Some(c)) = (done.replayed, &created) {
-        // Feeds the duplicate index like an online intake.
-        let _ = intelligence::on_intake(s, c);
+    let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
+        let r = match tx.case(case_id)? {
+            Some(existing) if existing.created_by == actor.user_id => {
+                result(id, CommandStatus::Applied, None, view(s, actor, &existing)?)
+            }
+            Some(_) => {
+                let e = ApiError::AlreadyExists(format!("诉求件 {case_id}"));
+                result(id, CommandStatus::Rejected, Some(&e), None)
+            }
+            None => {
+                let stored = tx.insert_case(case.clone(), vec![entry.clone()])?;
+                let r = result(id, CommandStatus::Applied, None, view(s, actor, &stored)?);
+                created = Some(stored);
+                r
+            }
+        };
+        Ok(serde_json::to_string(&r)?)
+    })?;
+    if let (false, Some(c)) = (done.replayed, created) {
+        after.push(AfterCommit::Intake(c));
     }
     replay(actor, id, &done)
 }

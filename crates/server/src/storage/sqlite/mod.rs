@@ -451,13 +451,12 @@ impl super::Store for SqliteStore {
         sync::processed_command(&*self.conn()?, id)
     }
 
-    fn run_command(
+    fn run_batch(
         &self,
         org: &minsheng_domain::org::OrgTree,
-        key: &super::CommandKey,
-        f: &mut dyn FnMut(&mut dyn super::CommandTx) -> StoreResult<String>,
-    ) -> StoreResult<super::ProcessedCommand> {
-        self.write(|tx| sync::run_command(tx, org, key, f))
+        f: &mut dyn FnMut(&mut dyn super::CommandBatch) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        self.write(|tx| f(&mut sync::TxBatch { tx, org }))
     }
 
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>> {

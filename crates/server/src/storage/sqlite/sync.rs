@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::{cases, ms, parse_id};
 use crate::error::ApiError;
 use crate::storage::{
-    CaseUpdate, ChangePage, CommandKey, CommandTx, ProcessedCommand, StoreResult,
+    CaseUpdate, ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, StoreResult,
 };
 
 /// Appends one case write to the change log, and a tombstone per unit that lost the
@@ -82,17 +82,52 @@ impl CommandTx for TxCases<'_, '_> {
     }
 }
 
-pub fn run_command(
+/// A push batch inside one `BEGIN IMMEDIATE` transaction (see `Store::run_batch`).
+pub struct TxBatch<'a, 'b> {
+    pub tx: &'a Transaction<'b>,
+    pub org: &'a OrgTree,
+}
+
+impl CommandBatch for TxBatch<'_, '_> {
+    fn processed_command(&mut self, id: CommandId) -> StoreResult<Option<ProcessedCommand>> {
+        processed_command(self.tx, id)
+    }
+
+    fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
+        cases::get_case(self.tx, id)
+    }
+
+    fn run_command(
+        &mut self,
+        key: &CommandKey,
+        f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
+    ) -> StoreResult<ProcessedCommand> {
+        // Under the write lock: a duplicate delivered concurrently waits for the first
+        // batch to commit and then finds its outcome here.
+        if let Some(done) = processed_command(self.tx, key.id)? {
+            return Ok(done);
+        }
+        self.tx.execute_batch("SAVEPOINT push_command")?;
+        match run_command(self.tx, self.org, key, f) {
+            Ok(done) => {
+                self.tx.execute_batch("RELEASE push_command")?;
+                Ok(done)
+            }
+            Err(e) => {
+                self.tx
+                    .execute_batch("ROLLBACK TO push_command; RELEASE push_command")?;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn run_command(
     tx: &Transaction<'_>,
     org: &OrgTree,
     key: &CommandKey,
     f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
 ) -> StoreResult<ProcessedCommand> {
-    // Checked again under the write lock: a duplicate delivered concurrently waits
-    // for the first to commit and then finds its outcome here.
-    if let Some(done) = processed_command(tx, key.id)? {
-        return Ok(done);
-    }
     let result = f(&mut TxCases { tx, org })?;
     tx.prepare_cached(
         "INSERT INTO processed_commands(id, install_id, user_id, seq, case_id, processed_at, result)

@@ -118,7 +118,31 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
         let mut after = Vec::new();
         s.store.run_batch(&org, &mut |b: &mut dyn CommandBatch| {
             for cmd in chunk.take().unwrap_or_default() {
-                done.push(process(s, actor, &install, cmd, b, &mut after)?);
+                let key = CommandKey {
+                    id: cmd.id,
+                    install_id: install.clone(),
+                    user_id: actor.user_id,
+                    seq: cmd.seq,
+                    case_id: cmd.case_id,
+                    at: s.now(),
+                };
+                let r = match process(s, actor, &install, cmd, b, &mut after) {
+                    Err(ApiError::Internal(detail)) if !is_transient(&detail) => {
+                        // A command that breaks the server every time must not block the
+                        // queue behind it forever: it is refused (the user can re-apply
+                        // it from 同步冲突) and the detail goes to the log.
+                        tracing::error!(command = %key.id, %detail, "push command failed; refused");
+                        let e = ApiError::Internal(detail);
+                        record(
+                            b,
+                            actor,
+                            &key,
+                            &result(key.id, CommandStatus::Rejected, Some(&e), None),
+                        )?
+                    }
+                    other => other?,
+                };
+                done.push(r);
             }
             Ok(())
         })?;
@@ -137,6 +161,12 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
         results,
         ack_seq: s.store.ack_seq(&install)?.unwrap_or(0),
     })
+}
+
+/// Storage trouble (locked, pool exhausted, I/O) passes: the whole push is answered
+/// 500 and the client retries. Anything else would fail the same way every time.
+fn is_transient(detail: &str) -> bool {
+    detail.starts_with("sqlite:") || detail.starts_with("pool:")
 }
 
 fn result(

@@ -377,6 +377,12 @@ impl Session {
         self.0.engine.authed(|| api.get_json(path)).await
     }
 
+    /// Online-only binary download (Excel exports) under `/api/v1`.
+    pub async fn api_get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let api = self.0.engine.api().clone();
+        self.0.engine.authed(|| api.get_bytes(path)).await
+    }
+
     pub async fn api_post(
         &self,
         path: &str,

@@ -175,6 +175,19 @@ impl ApiClient {
         self.call(Method::GET, path, None).await
     }
 
+    /// A binary download (an .xlsx export): the body bytes of a successful answer.
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let resp = send(self.request(Method::GET, path)).await?;
+        if !resp.status().is_success() {
+            return decode::<Value>(resp).await.map(|_| Vec::new());
+        }
+        Ok(resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Offline(e.to_string()))?
+            .to_vec())
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.call(Method::POST, path, Some(body)).await
     }

@@ -102,7 +102,19 @@ ALTER TABLE outbox ADD COLUMN resolution TEXT;
 ALTER TABLE outbox ADD COLUMN resolved_at INTEGER;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2];
+/// A pulled case whose text did not change (most updates are workflow steps) must not
+/// be re-indexed: the trigram index is the dearest part of applying a page.
+const V3: &str = r"
+DROP TRIGGER cases_fts_update;
+CREATE TRIGGER cases_fts_update AFTER UPDATE OF title, content ON cases
+WHEN old.title IS NOT new.title OR old.content IS NOT new.content BEGIN
+    INSERT INTO cases_fts (cases_fts, rowid, title, content)
+        VALUES ('delete', old.rid, old.title, old.content);
+    INSERT INTO cases_fts (rowid, title, content) VALUES (new.rid, new.title, new.content);
+END;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

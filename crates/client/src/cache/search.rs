@@ -134,5 +134,19 @@ mod tests {
         cache.upsert_server_cases(vec![v]).unwrap();
         assert!(titles(&cache, "噪音扰").is_empty());
         assert_eq!(titles(&cache, "更新的标"), ["已更新的标题"]);
+
+        // A workflow step (same text, newer version) keeps the index entry, exactly once.
+        let mut step = server_view(
+            "已更新的标题",
+            "内容改了",
+            unit,
+            CaseState::PendingReview,
+            3,
+        );
+        step["id"] = serde_json::json!(first.id);
+        cache.upsert_server_cases(vec![step]).unwrap();
+        assert_eq!(titles(&cache, "更新的标"), ["已更新的标题"]);
+        let rows = cache.search("更新的标", 10).unwrap();
+        assert_eq!(rows[0].state, CaseState::PendingReview);
     }
 }

@@ -13,6 +13,7 @@ pub mod role;
 mod schema;
 pub mod scope;
 pub mod sla;
+pub mod sync;
 pub mod timeline;
 pub mod workflow;
 

@@ -16,10 +16,10 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-pub use wire::{
-    ActionRequest, CaseListQuery, CasePage, CaseSummary, PullPage, PushCommand, PushRequest,
-    PushResponse, PushResult, TokenResponse,
+pub use minsheng_domain::sync::{
+    CommandOutcome, CommandResult, PushCommand, PushRequest, PushResponse,
 };
+pub use wire::{ActionRequest, CaseListQuery, CasePage, CaseSummary, PullPage, TokenResponse};
 
 use crate::cache::migrations::SCHEMA_VERSION;
 use crate::cache::{Profile, UserSummary};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{CaseState, Channel, RequestType};
-use minsheng_domain::ids::{CaseId, CommandId, UnitId};
+use minsheng_domain::ids::{CaseId, UnitId};
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::Action;
 use serde::{Deserialize, Serialize};
@@ -78,50 +78,6 @@ pub struct ActionRequest {
 pub(crate) struct ErrorBody {
     pub code: String,
     pub message: String,
-}
-
-/// `POST /sync/push` body: queued commands in sequence order.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushRequest {
-    pub install_id: uuid::Uuid,
-    pub commands: Vec<PushCommand>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushCommand {
-    pub id: CommandId,
-    pub seq: u64,
-    pub case_id: Option<CaseId>,
-    pub base_version: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub intake: Option<serde_json::Value>,
-    pub device_at: DateTime<Utc>,
-}
-
-/// What the server decided for one command (`applied`, `rejected`, `conflict`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushResult {
-    pub id: CommandId,
-    pub status: String,
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    /// The case as the user may see it now (absent when out of scope).
-    #[serde(default)]
-    pub case: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushResponse {
-    pub results: Vec<PushResult>,
-    pub ack_seq: u64,
 }
 
 /// One page of `GET /sync/pull`.

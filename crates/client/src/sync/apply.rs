@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use minsheng_domain::ids::CaseId;
 use rusqlite::{params, TransactionBehavior};
 
-use crate::api::{PullPage, PushCommand, PushResult};
+use crate::api::{CommandOutcome, CommandResult, PullPage, PushCommand};
 use crate::cache::{cases_upsert, to_ms, CachedCase, LocalCache};
-use crate::error::{ClientError, Result};
+use crate::error::Result;
 use crate::outbox::{CommandPayload, CommandStatus};
 
 const PULL_CURSOR: &str = "pull_cursor";
@@ -52,7 +52,7 @@ impl LocalCache {
                     base_version: c.base_version,
                     action,
                     intake,
-                    device_at: c.device_at,
+                    device_at: Some(c.device_at),
                 })
             })
             .collect()
@@ -62,17 +62,16 @@ impl LocalCache {
     /// it sent back, in one transaction.
     pub(crate) fn apply_push_results(
         &mut self,
-        results: &[PushResult],
+        results: &[CommandResult],
         now: DateTime<Utc>,
     ) -> Result<()> {
         let parsed = results
             .iter()
             .map(|r| {
-                let status = match r.status.as_str() {
-                    "applied" => CommandStatus::Applied,
-                    "rejected" => CommandStatus::Rejected,
-                    "conflict" => CommandStatus::Conflict,
-                    other => return Err(ClientError::Protocol(format!("未知的同步结果“{other}”"))),
+                let status = match r.status {
+                    CommandOutcome::Applied => CommandStatus::Applied,
+                    CommandOutcome::Rejected => CommandStatus::Rejected,
+                    CommandOutcome::Conflict => CommandStatus::Conflict,
                 };
                 let case = r.case.clone().map(CachedCase::from_view).transpose()?;
                 Ok((r, status, case))

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::api::{ApiClient, PushRequest};
+use crate::api::{ApiClient, CommandOutcome, PushRequest};
 use crate::cache::LocalCache;
 use crate::credentials::CredentialStore;
 use crate::error::{ClientError, Result};
@@ -197,10 +197,10 @@ impl SyncEngine {
             lock(&self.cache).apply_push_results(&resp.results, now)?;
             report.pushed += resp.results.len();
             for r in &resp.results {
-                match r.status.as_str() {
-                    "applied" => report.applied += 1,
-                    "rejected" => report.rejected += 1,
-                    _ => report.conflicts += 1,
+                match r.status {
+                    CommandOutcome::Applied => report.applied += 1,
+                    CommandOutcome::Rejected => report.rejected += 1,
+                    CommandOutcome::Conflict => report.conflicts += 1,
                 }
             }
         }

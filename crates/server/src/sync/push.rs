@@ -8,88 +8,16 @@ use minsheng_domain::case::Case;
 use minsheng_domain::ids::{CaseId, CommandId};
 use minsheng_domain::role::Actor;
 use minsheng_domain::scope::can_see;
+pub use minsheng_domain::sync::{
+    CommandOutcome, CommandResult, PushCommand, PushRequest, PushResponse, MAX_PUSH_COMMANDS,
+};
 use minsheng_domain::workflow::{self, Action, NewCase};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::cases::{intake_entry, resolve_action, transition, CaseView};
 use crate::intelligence;
 use crate::state::AppState;
 use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand};
-
-/// Commands per push; the client sends larger outboxes in several batches.
-pub const MAX_PUSH_COMMANDS: usize = 500;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PushRequest {
-    /// The desktop installation (its commands' sequence numbers are per install).
-    #[schema(value_type = String)]
-    pub install_id: Uuid,
-    pub commands: Vec<PushCommand>,
-}
-
-/// One queued command: an action on a case, or an offline intake (`intake`, a
-/// `NewCase` whose `id` the client minted). The payloads are parsed one command at a
-/// time so an unreadable one is refused alone instead of failing the batch.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PushCommand {
-    /// UUIDv7 minted by the client; the server applies each id once.
-    #[schema(value_type = String)]
-    pub id: CommandId,
-    /// Per-install sequence number (push order).
-    pub seq: u64,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub case_id: Option<CaseId>,
-    /// The case version the command was built on.
-    #[serde(default)]
-    pub base_version: Option<u64>,
-    #[serde(default)]
-    #[schema(value_type = Option<minsheng_domain::workflow::Action>)]
-    pub action: Option<serde_json::Value>,
-    #[serde(default)]
-    #[schema(value_type = Option<minsheng_domain::workflow::NewCase>)]
-    pub intake: Option<serde_json::Value>,
-    #[serde(default)]
-    pub device_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum CommandStatus {
-    Applied,
-    /// Refused for good by the rules (shown in 同步冲突 with the reason).
-    Rejected,
-    /// The case moved on (out of scope, or changed so the command no longer fits).
-    Conflict,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CommandResult {
-    #[schema(value_type = String)]
-    pub id: CommandId,
-    pub status: CommandStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// The case as the caller sees it now (a `CaseView`), when they may see it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub case: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PushResponse {
-    pub results: Vec<CommandResult>,
-    /// Highest command sequence the server has processed for this install (0: none).
-    pub ack_seq: u64,
-}
 
 /// Commands per write transaction: one commit per chunk instead of per command,
 /// while bounding how long a push holds the write lock.
@@ -137,7 +65,7 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
                             b,
                             actor,
                             &key,
-                            &result(key.id, CommandStatus::Rejected, Some(&e), None),
+                            &result(key.id, CommandOutcome::Rejected, Some(&e), None),
                         )?
                     }
                     other => other?,
@@ -171,7 +99,7 @@ fn is_transient(detail: &str) -> bool {
 
 fn result(
     id: CommandId,
-    status: CommandStatus,
+    status: CommandOutcome,
     err: Option<&ApiError>,
     case: Option<serde_json::Value>,
 ) -> CommandResult {
@@ -205,7 +133,7 @@ fn replay(
 ) -> Result<CommandResult, ApiError> {
     if done.user_id != actor.user_id {
         let e = ApiError::AlreadyExists(format!("操作编号 {id}"));
-        return Ok(result(id, CommandStatus::Rejected, Some(&e), None));
+        return Ok(result(id, CommandOutcome::Rejected, Some(&e), None));
     }
     Ok(serde_json::from_str(&done.result)?)
 }
@@ -244,7 +172,7 @@ fn process(
     };
     let bad = |msg: String| {
         let e = ApiError::BadRequest(msg);
-        result(cmd.id, CommandStatus::Rejected, Some(&e), None)
+        result(cmd.id, CommandOutcome::Rejected, Some(&e), None)
     };
     let refusal = match (cmd.action, cmd.intake) {
         (Some(raw), None) => match (serde_json::from_value::<Action>(raw), cmd.case_id) {
@@ -293,7 +221,7 @@ fn invisible(id: CommandId, exists: bool) -> CommandResult {
     } else {
         ApiError::NotFound("诉求件")
     };
-    result(id, CommandStatus::Conflict, Some(&e), None)
+    result(id, CommandOutcome::Conflict, Some(&e), None)
 }
 
 /// A refusal by the rules: a conflict with the current case when the case changed
@@ -312,12 +240,12 @@ fn refused(
     if base_version.is_some_and(|b| b < current.version) {
         return Ok(result(
             id,
-            CommandStatus::Conflict,
+            CommandOutcome::Conflict,
             Some(err),
             view(s, actor, current)?,
         ));
     }
-    Ok(result(id, CommandStatus::Rejected, Some(err), None))
+    Ok(result(id, CommandOutcome::Rejected, Some(err), None))
 }
 
 /// The batch a command runs in, and where it leaves work for after the commit.
@@ -355,7 +283,7 @@ fn action_command(
         let mut step = transition(s, actor, &action, &org, now, device_at);
         let r = match tx.update_case(case_id, &mut step) {
             Ok(c) => {
-                let r = result(id, CommandStatus::Applied, None, view(s, actor, &c)?);
+                let r = result(id, CommandOutcome::Applied, None, view(s, actor, &c)?);
                 applied = Some(c);
                 r
             }
@@ -388,7 +316,7 @@ fn intake_command(
     let case = match workflow::intake(new, actor, now) {
         Ok(c) => c,
         Err(e) => {
-            let r = result(id, CommandStatus::Rejected, Some(&e.into()), None);
+            let r = result(id, CommandOutcome::Rejected, Some(&e.into()), None);
             return record(b, actor, key, &r);
         }
     };
@@ -396,16 +324,19 @@ fn intake_command(
     let mut created: Option<Case> = None;
     let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
         let r = match tx.case(case_id)? {
-            Some(existing) if existing.created_by == actor.user_id => {
-                result(id, CommandStatus::Applied, None, view(s, actor, &existing)?)
-            }
+            Some(existing) if existing.created_by == actor.user_id => result(
+                id,
+                CommandOutcome::Applied,
+                None,
+                view(s, actor, &existing)?,
+            ),
             Some(_) => {
                 let e = ApiError::AlreadyExists(format!("诉求件 {case_id}"));
-                result(id, CommandStatus::Rejected, Some(&e), None)
+                result(id, CommandOutcome::Rejected, Some(&e), None)
             }
             None => {
                 let stored = tx.insert_case(case.clone(), vec![entry.clone()])?;
-                let r = result(id, CommandStatus::Applied, None, view(s, actor, &stored)?);
+                let r = result(id, CommandOutcome::Applied, None, view(s, actor, &stored)?);
                 created = Some(stored);
                 r
             }

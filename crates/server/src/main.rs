@@ -26,6 +26,14 @@ enum Command {
         /// MINSHENG_MODEL). Without one the server runs without suggestions.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// SMS gateway send URL (else env MINSHENG_SMS_URL; none = SMS wait in the
+        /// outbox). Token and webhook secret only from env: MINSHENG_SMS_TOKEN,
+        /// MINSHENG_SMS_WEBHOOK_SECRET.
+        #[arg(long)]
+        sms_url: Option<String>,
+        /// SMS gateway account (else env MINSHENG_SMS_ACCOUNT).
+        #[arg(long)]
+        sms_account: Option<String>,
     },
     /// Seed the demo organisation, users (password Demo@2026) and cases.
     SeedDemo {
@@ -108,8 +116,19 @@ fn model_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Serve { db, listen, model } => {
+        Command::Serve {
+            db,
+            listen,
+            model,
+            sms_url,
+            sms_account,
+        } => {
             let state = open_state(&db, Settings::default(), Clock::System)?;
+            minsheng_server::notify::configure(
+                &state,
+                minsheng_server::notify::NotifyConfig::from_env()
+                    .with_gateway(sms_url, sms_account),
+            )?;
             intelligence::start(&state, model_dir(model).as_deref())?;
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {

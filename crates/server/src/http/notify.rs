@@ -1,9 +1,679 @@
-//! HTTP endpoints of the notify area.
+//! HTTP endpoints of the notify area:
+//!
+//! * staff: `GET /notifications`, `POST /notifications/read`,
+//!   `GET|PUT /notifications/preferences` — each user sees only their own;
+//! * SMS: `POST /sms/inbound` (gateway webhook, HMAC-signed, idempotent),
+//!   `GET /sms/templates`, `PUT /sms/templates/{code}` (admin), `GET /sms/outbox`,
+//!   `POST /sms/outbox/{id}/retry` (admin), `GET /sms/inbound` (admin, 回访员),
+//!   `POST /sms/reminders` (温馨提示);
+//! * follow-up: `GET /followups`, `GET /followups/stats`,
+//!   `POST /service-events/import?source=…` (window-service feeds).
 
-use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use minsheng_domain::ids::{CaseId, UserId};
+use minsheng_domain::role::Role;
+use serde::{Deserialize, Serialize};
 
-use crate::state::SharedState;
+use super::{ApiJson, ApiQuery};
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::notify::gateway::{verify, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::notify::inbound::{handle_reply, normalize_phone, ReplyOutcome};
+use crate::notify::service::{self, ImportReport};
+use crate::notify::templates::mask;
+use crate::notify::{self as area};
+use crate::state::{AppState, SharedState};
+use crate::storage::notify::{
+    FollowUpRecord, FollowUpStatsRow, FollowUpStatus, InboundRecord, InboundSms, NotifyPrefs,
+    OutboxMessage, OutboxStatus, SmsTemplate, StaffNotification,
+};
+use crate::storage::AuditRecord;
+
+/// This area's part of the OpenAPI document (merged by `openapi::document`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_notifications,
+    mark_read,
+    get_prefs,
+    put_prefs,
+    webhook,
+    list_inbound,
+    list_templates,
+    put_template,
+    list_outbox,
+    retry_outbox,
+    send_reminder,
+    list_followups,
+    followup_stats,
+    import_service_events,
+))]
+pub struct NotifyApi;
+
+/// Service feeds come in bulk like case feeds.
+const FEED_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/read", post(mark_read))
+        .route("/notifications/preferences", get(get_prefs).put(put_prefs))
+        .route("/sms/inbound", post(webhook).get(list_inbound))
+        .route("/sms/templates", get(list_templates))
+        .route("/sms/templates/{code}", put(put_template))
+        .route("/sms/outbox", get(list_outbox))
+        .route("/sms/outbox/{id}/retry", post(retry_outbox))
+        .route("/sms/reminders", post(send_reminder))
+        .route("/followups", get(list_followups))
+        .route("/followups/stats", get(followup_stats))
+        .route(
+            "/service-events/import",
+            post(import_service_events).layer(DefaultBodyLimit::max(FEED_BODY_LIMIT)),
+        )
+}
+
+fn require(auth: &Authed, roles: &[Role]) -> Result<(), ApiError> {
+    if roles.contains(&auth.actor.role) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+// ---------------------------------------------------------------- staff notifications
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListParams {
+    #[serde(default)]
+    pub unread_only: bool,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationList {
+    pub items: Vec<StaffNotification>,
+    pub unread: u64,
+}
+
+/// The caller's own notifications, newest first (the desktop app polls this).
+#[utoipa::path(get, path = "/api/v1/notifications", params(ListParams), responses((status = 200, body = NotificationList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_notifications(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<NotificationList>, ApiError> {
+    let user = auth.actor.user_id;
+    state
+        .blocking(move |s| {
+            let limit = p.limit.unwrap_or(50).clamp(1, 500);
+            Ok(Json(NotificationList {
+                items: s.store.notifications(user, p.unread_only, limit)?,
+                unread: s.store.unread_count(user)?,
+            }))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarkRead {
+    /// The notifications to mark; all of the caller's when `all` is true.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    #[serde(default)]
+    pub all: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkReadResult {
+    pub updated: u64,
+    pub unread: u64,
+}
+
+/// Marks the caller's notifications read; other users' ids are ignored.
+#[utoipa::path(post, path = "/api/v1/notifications/read", request_body = MarkRead, responses((status = 200, body = MarkReadResult), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn mark_read(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<MarkRead>,
+) -> Result<Json<MarkReadResult>, ApiError> {
+    if !req.all && req.ids.is_empty() {
+        return Err(ApiError::BadRequest("请指定 ids 或 all".into()));
+    }
+    if req.ids.len() > 1000 {
+        return Err(ApiError::BadRequest("一次最多标记1000条".into()));
+    }
+    let user = auth.actor.user_id;
+    state
+        .blocking(move |s| {
+            let ids = (!req.all).then_some(req.ids.as_slice());
+            let updated = s.store.mark_notifications_read(user, ids, s.now())?;
+            Ok(Json(MarkReadResult {
+                updated,
+                unread: s.store.unread_count(user)?,
+            }))
+        })
+        .await
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications/preferences", responses((status = 200, body = NotifyPrefs)))]
+pub async fn get_prefs(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<NotifyPrefs>, ApiError> {
+    let user = auth.actor.user_id;
+    state
+        .blocking(move |s| Ok(Json(s.store.notify_prefs(user)?)))
+        .await
+}
+
+const KINDS: &[&str] = &[
+    "dispatch",
+    "assign",
+    "approval",
+    "urge",
+    "sendBack",
+    "signInReminder",
+    "overdue",
+    "followUpTask",
+    "phoneFollowUp",
+    "freeTextReply",
+];
+
+#[utoipa::path(put, path = "/api/v1/notifications/preferences", request_body = NotifyPrefs, responses((status = 200, body = NotifyPrefs), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn put_prefs(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(p): ApiJson<NotifyPrefs>,
+) -> Result<Json<NotifyPrefs>, ApiError> {
+    if let Some(k) = p.sms_kinds.iter().find(|k| !KINDS.contains(&k.as_str())) {
+        return Err(ApiError::BadRequest(format!("未知的提醒类型“{k}”")));
+    }
+    let user = auth.actor.user_id;
+    state
+        .blocking(move |s| {
+            s.store.set_notify_prefs(user, &p)?;
+            Ok(Json(p))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- SMS webhook
+
+/// A signed call older or newer than this (gateway wall clock vs ours) is refused, so a
+/// captured request cannot be replayed later; message ids make repeats harmless anyway.
+const MAX_SKEW_SECS: i64 = 300;
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum WebhookEvent {
+    Reply {
+        message_id: String,
+        from: String,
+        text: String,
+        #[serde(default)]
+        sent_at: Option<DateTime<Utc>>,
+    },
+    Status {
+        message_id: String,
+        status: String,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase", untagged)]
+enum WebhookAnswer {
+    Reply(ReplyOutcome),
+    Status { message_id: String, known: bool },
+}
+
+/// Logs a refused webhook call (log and audit trail) and returns the 401 to answer.
+fn reject(s: &AppState, reason: &str) -> ApiError {
+    log_rejection(s, reason);
+    ApiError::Unauthenticated
+}
+
+fn log_rejection(s: &AppState, reason: &str) {
+    tracing::warn!(reason, "sms webhook call rejected");
+    let _ = s.store.audit(&AuditRecord {
+        at: s.now(),
+        user_id: UserId::SYSTEM,
+        action: "smsWebhookRejected".into(),
+        target: "sms/inbound".into(),
+        detail: reason.to_owned(),
+    });
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn check_signature(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    let n = area::notifier(s);
+    let Some(secret) = n.config.webhook_secret.as_deref() else {
+        return Err(reject(s, "未配置短信回调密钥"));
+    };
+    let (Some(ts), Some(sig)) = (
+        header(headers, TIMESTAMP_HEADER),
+        header(headers, SIGNATURE_HEADER),
+    ) else {
+        return Err(reject(s, "缺少签名"));
+    };
+    // Transport freshness is judged on the wall clock: the gateway knows nothing of the
+    // business clock (which tests move).
+    let fresh = ts
+        .parse::<i64>()
+        .is_ok_and(|t| (Utc::now().timestamp() - t).abs() <= MAX_SKEW_SECS);
+    if !fresh {
+        return Err(reject(s, "签名时间戳无效或已过期"));
+    }
+    if !verify(secret, ts, body, sig) {
+        return Err(reject(s, "签名错误"));
+    }
+    Ok(())
+}
+
+/// Gateway webhook: citizen replies and delivery reports.
+#[utoipa::path(post, path = "/api/v1/sms/inbound", request_body(content = Object, description = "{type: reply, messageId, from, text, sentAt?} or {type: status, messageId, status}; headers X-Sms-Timestamp, X-Sms-Signature"), responses((status = 200, body = ReplyOutcome), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn webhook(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(e.body_text())
+        }
+    })?;
+    state
+        .blocking(move |s| {
+            check_signature(s, &headers, &body)?;
+            let event: WebhookEvent = serde_json::from_slice(&body).map_err(|e| {
+                log_rejection(s, &format!("格式错误：{e}"));
+                ApiError::BadRequest(format!("回调内容格式错误（{e}）"))
+            })?;
+            let answer = match event {
+                WebhookEvent::Reply {
+                    message_id,
+                    from,
+                    text,
+                    sent_at,
+                } => {
+                    let bad = |m: &str| Err(ApiError::BadRequest(m.into()));
+                    if message_id.trim().is_empty() || message_id.len() > 200 {
+                        return bad("messageId 无效");
+                    }
+                    if text.chars().count() > 2000 {
+                        return bad("短信内容过长");
+                    }
+                    let m = InboundSms {
+                        message_id,
+                        phone: normalize_phone(&from),
+                        text,
+                        sent_at: sent_at.unwrap_or_else(|| s.now()),
+                    };
+                    WebhookAnswer::Reply(handle_reply(s, &m)?)
+                }
+                WebhookEvent::Status { message_id, status } => {
+                    let known = s.store.sms_delivery_report(
+                        &message_id,
+                        &status.chars().take(40).collect::<String>(),
+                    )?;
+                    WebhookAnswer::Status { message_id, known }
+                }
+            };
+            Ok(Json(serde_json::to_value(answer)?))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitParams {
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Recent inbound replies and what became of them (admin, 回访员).
+#[utoipa::path(get, path = "/api/v1/sms/inbound", params(LimitParams), responses((status = 200, body = Vec<InboundRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_inbound(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<LimitParams>,
+) -> Result<Json<Vec<InboundRecord>>, ApiError> {
+    require(&auth, &[Role::Admin, Role::FollowUp])?;
+    let unmask = auth.actor.role.sees_citizen_identity();
+    state
+        .blocking(move |s| {
+            let mut rows = s
+                .store
+                .recent_inbound(p.limit.unwrap_or(100).clamp(1, 1000))?;
+            if !unmask {
+                for r in &mut rows {
+                    r.phone = mask(&r.phone);
+                }
+            }
+            Ok(Json(rows))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- templates
+
+#[utoipa::path(get, path = "/api/v1/sms/templates", responses((status = 200, body = Vec<SmsTemplate>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_templates(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<Vec<SmsTemplate>>, ApiError> {
+    require(
+        &auth,
+        &[Role::Admin, Role::Clerk, Role::FollowUp, Role::Leader],
+    )?;
+    state.blocking(|s| Ok(Json(s.store.sms_templates()?))).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateEdit {
+    pub name: Option<String>,
+    pub body: String,
+    #[serde(default)]
+    pub provider_template_id: Option<String>,
+}
+
+/// Admin only: edits (or adds) a template; takes effect for messages queued afterwards.
+#[utoipa::path(put, path = "/api/v1/sms/templates/{code}", request_body = TemplateEdit, responses((status = 200, body = SmsTemplate), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn put_template(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<TemplateEdit>,
+) -> Result<Json<SmsTemplate>, ApiError> {
+    require(&auth, &[Role::Admin])?;
+    let valid_code = !code.is_empty()
+        && code.len() <= 60
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-');
+    if !valid_code {
+        return Err(ApiError::BadRequest(
+            "模板代码只能包含字母、数字和 . _ -".into(),
+        ));
+    }
+    let body = req.body.trim().to_owned();
+    if body.is_empty() || body.chars().count() > 500 {
+        return Err(ApiError::BadRequest("模板内容不能为空且不超过500字".into()));
+    }
+    state
+        .blocking(move |s| {
+            let old = s.store.sms_template(&code)?;
+            let t = SmsTemplate {
+                name: req
+                    .name
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| old.as_ref().map(|o| o.name.clone()))
+                    .unwrap_or_else(|| code.clone()),
+                code,
+                body,
+                provider_template_id: req
+                    .provider_template_id
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty()),
+                updated_at: s.now(),
+            };
+            s.store.upsert_sms_template(&t)?;
+            s.store.audit(&AuditRecord {
+                at: s.now(),
+                user_id: auth.actor.user_id,
+                action: "editSmsTemplate".into(),
+                target: t.code.clone(),
+                detail: t.body.clone(),
+            })?;
+            Ok(Json(t))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- outbox
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutboxParams {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// The SMS outbox with delivery status and dead letters (admin).
+#[utoipa::path(get, path = "/api/v1/sms/outbox", params(OutboxParams), responses((status = 200, body = Vec<OutboxMessage>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_outbox(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<OutboxParams>,
+) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
+    require(&auth, &[Role::Admin])?;
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(st) => Some(
+            OutboxStatus::from_code(st)
+                .ok_or_else(|| ApiError::BadRequest(format!("未知的状态“{st}”")))?,
+        ),
+    };
+    state
+        .blocking(move |s| {
+            Ok(Json(
+                s.store
+                    .outbox(status, p.limit.unwrap_or(100).clamp(1, 1000))?,
+            ))
+        })
+        .await
+}
+
+/// Puts a dead letter back in the queue (admin).
+#[utoipa::path(post, path = "/api/v1/sms/outbox/{id}/retry", responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn retry_outbox(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require(&auth, &[Role::Admin])?;
+    state
+        .blocking(move |s| {
+            if !s.store.requeue_sms(&id, s.now())? {
+                return Err(ApiError::NotFound("死信短信"));
+            }
+            Ok(Json(serde_json::json!({"id": id, "status": "pending"})))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReminderReq {
+    /// A `reminder.*` template code, e.g. `reminder.documentReady`.
+    pub template: String,
+    pub phone: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+    /// The business event (e.g. the document's number): one SMS per key.
+    pub key: String,
+}
+
+/// Queues a 温馨提示 (window staff, clerks, admin).
+#[utoipa::path(post, path = "/api/v1/sms/reminders", request_body = ReminderReq, responses((status = 201, body = Object), (status = 200, body = Object), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn send_reminder(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<ReminderReq>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    require(
+        &auth,
+        &[Role::Admin, Role::Clerk, Role::Officer, Role::UnitHead],
+    )?;
+    state
+        .blocking(move |s| {
+            let queued = service::reminder(s, &req.template, &req.phone, req.params, &req.key)?;
+            let status = if queued {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Json(serde_json::json!({"queued": queued}))))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------- follow-ups
+
+const FOLLOW_UP_READERS: &[Role] = &[Role::FollowUp, Role::Leader, Role::Admin, Role::Clerk];
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FollowUpParams {
+    #[serde(default)]
+    pub case_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Follow-up rounds (回访 records), e.g. `?status=phoneTask` for the 回访员's phone list.
+#[utoipa::path(get, path = "/api/v1/followups", params(FollowUpParams), responses((status = 200, body = Vec<FollowUpRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_followups(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<FollowUpParams>,
+) -> Result<Json<Vec<FollowUpRecord>>, ApiError> {
+    require(&auth, FOLLOW_UP_READERS)?;
+    let case_id = p
+        .case_id
+        .as_deref()
+        .map(|c| {
+            c.parse::<CaseId>()
+                .map_err(|_| ApiError::BadRequest("caseId 无效".into()))
+        })
+        .transpose()?;
+    let status = p
+        .status
+        .as_deref()
+        .map(|st| {
+            FollowUpStatus::from_code(st)
+                .ok_or_else(|| ApiError::BadRequest(format!("未知的状态“{st}”")))
+        })
+        .transpose()?;
+    let unmask = auth.actor.role.sees_citizen_identity();
+    state
+        .blocking(move |s| {
+            let mut rows =
+                s.store
+                    .followups(case_id, status, p.limit.unwrap_or(100).clamp(1, 1000))?;
+            if !unmask {
+                for r in &mut rows {
+                    r.phone = r.phone.as_deref().map(mask);
+                }
+            }
+            Ok(Json(rows))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatsParams {
+    /// Rounds opened at or after this instant (RFC 3339).
+    #[serde(default)]
+    pub from: Option<DateTime<Utc>>,
+    /// Rounds opened before this instant.
+    #[serde(default)]
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Satisfaction by window service and by case follow-up level.
+#[utoipa::path(get, path = "/api/v1/followups/stats", params(StatsParams), responses((status = 200, body = Vec<FollowUpStatsRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn followup_stats(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<StatsParams>,
+) -> Result<Json<Vec<FollowUpStatsRow>>, ApiError> {
+    require(&auth, FOLLOW_UP_READERS)?;
+    state
+        .blocking(move |s| Ok(Json(s.store.followup_stats(p.from, p.to)?)))
+        .await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportParams {
+    /// Name of the feed (e.g. `hz-window`); with the row's externalId it identifies the event.
+    pub source: String,
+}
+
+/// Imports window-service events (CSV with header, or a JSON array) and queues their
+/// follow-up SMS. Re-importing the same rows sends nothing again.
+#[utoipa::path(post, path = "/api/v1/service-events/import", params(ImportParams), request_body(content = String, content_type = "text/csv"), responses((status = 200, body = ImportReport), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn import_service_events(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ImportReport>, ApiError> {
+    require(&auth, &[Role::Admin, Role::Clerk])?;
+    let body = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let source = p.source.trim().to_owned();
+    if source.is_empty() || source.len() > 60 || source.contains(':') {
+        return Err(ApiError::BadRequest(
+            "source 不能为空、不超过60字符且不含冒号".into(),
+        ));
+    }
+    let json = header(&headers, "content-type").is_some_and(|c| c.contains("json"));
+    state
+        .blocking(move |s| {
+            let rows = service::parse_feed(&body, json)?;
+            if rows.len() > s.settings.bulk_max_rows {
+                return Err(ApiError::BatchTooLarge(s.settings.bulk_max_rows));
+            }
+            let n = area::notifier(s);
+            Ok(Json(service::import(s, &n.config, &source, &rows)?))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[test]
+    fn openapi_part_lists_every_route() {
+        let doc = super::NotifyApi::openapi();
+        for p in [
+            "/api/v1/notifications",
+            "/api/v1/notifications/read",
+            "/api/v1/sms/inbound",
+            "/api/v1/sms/templates/{code}",
+            "/api/v1/followups/stats",
+            "/api/v1/service-events/import",
+        ] {
+            assert!(doc.paths.paths.contains_key(p), "{p}");
+        }
+    }
 }

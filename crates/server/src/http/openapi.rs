@@ -41,5 +41,8 @@ use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
 pub struct ApiDoc;
 
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::notify::NotifyApi::openapi());
+    doc.merge(super::assessment::AssessmentApi::openapi());
+    Json(doc)
 }

@@ -72,13 +72,14 @@ mod tests {
     fn accepts_current_and_newer_clients() {
         assert!(check(Some("minsheng-desktop/0.1.0"), Some("1")).is_ok());
         assert!(check(Some("minsheng-desktop/1.2.3-beta.1"), Some("1")).is_ok());
+        assert!(check(Some("minsheng-desktop/0.1.0"), Some("3")).is_ok());
     }
 
     #[test]
     fn refuses_old_unknown_or_malformed_clients() {
         for (c, s) in [
             (Some("minsheng-desktop/0.0.9"), Some("1")),
-            (Some("minsheng-desktop/0.1.0"), Some("2")),
+            (Some("minsheng-desktop/0.1.0"), Some("4")),
             (Some("minsheng-desktop/0.1.0"), Some("0")),
             (Some("minsheng-desktop/0.1"), Some("1")),
             (Some("other-app/9.9.9"), Some("1")),

@@ -209,7 +209,11 @@ WHEN old.title IS NOT new.title OR old.content IS NOT new.content BEGIN
 END;
 ",
     ),
-    (5, "follow-up SMS and notifications", super::notify::MIGRATION),
+    (
+        5,
+        "follow-up SMS and notifications",
+        super::notify::MIGRATION,
+    ),
     (6, "assessment and analytics", super::assessment::MIGRATION),
 ];
 

@@ -1,0 +1,179 @@
+//! The checks every scenario ends with: exactly-once (the outbox against the server's
+//! processed log and timelines), convergence (the cache against the server), case
+//! invariants and hash chains, and the cache file's own integrity.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use minsheng_client::outbox::{Command, CommandPayload, CommandStatus};
+use minsheng_client::{DbKey, LocalCache};
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::role::Actor;
+use minsheng_domain::scope::can_see;
+
+use crate::server::CityServer;
+
+/// Every command in `cache`'s outbox is settled, was processed by the server exactly
+/// once under this install with the same outcome the client recorded, and every
+/// applied action appears exactly once in its case's timeline. Returns the commands.
+pub fn assert_exactly_once(server: &CityServer, cache: &LocalCache, who: &str) -> Vec<Command> {
+    let install = cache.install_id().expect("install id").to_string();
+    let commands = cache.commands(&[]).expect("outbox");
+    let processed: HashMap<String, crate::server::Processed> = server
+        .processed()
+        .into_iter()
+        .filter(|p| p.install_id == install)
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let ids: HashSet<String> = commands.iter().map(|c| c.id.to_string()).collect();
+    let unknown: Vec<&String> = processed.keys().filter(|k| !ids.contains(*k)).collect();
+    assert!(
+        unknown.is_empty(),
+        "{who}: the server processed commands this outbox does not have: {unknown:?}"
+    );
+    // Gap-free sequence in the outbox.
+    for (i, c) in commands.iter().enumerate() {
+        assert_eq!(
+            c.seq,
+            i as u64 + 1,
+            "{who}: outbox sequence has a gap at {c:?}"
+        );
+    }
+    // Applied actions by (case, kind, device time): the multiset must match the timeline.
+    let mut expected: HashMap<(CaseId, String, i64), usize> = HashMap::new();
+    for c in &commands {
+        assert!(
+            !c.status.is_pending(),
+            "{who}: command {} ({}) still {:?}",
+            c.seq,
+            c.payload.label(),
+            c.status
+        );
+        let p = processed.get(&c.id.to_string()).unwrap_or_else(|| {
+            panic!(
+                "{who}: command {} {} ({}) never reached the server's processed log",
+                c.seq,
+                c.id,
+                c.payload.label()
+            )
+        });
+        assert_eq!(p.seq, c.seq, "{who}: sequence of {}", c.id);
+        assert_eq!(
+            p.status(),
+            c.status.code(),
+            "{who}: client and server disagree on the outcome of {} ({}): {}",
+            c.id,
+            c.payload.label(),
+            p.result
+        );
+        if matches!(c.status, CommandStatus::Rejected | CommandStatus::Conflict) {
+            assert!(
+                c.error_code.as_deref().is_some_and(|s| !s.is_empty())
+                    && c.error_message.as_deref().is_some_and(|s| !s.is_empty()),
+                "{who}: a refused command must carry the server's reason: {c:?}"
+            );
+        }
+        if c.status == CommandStatus::Applied {
+            if let CommandPayload::Action(a) = &c.payload {
+                *expected
+                    .entry((
+                        c.case_id,
+                        a.kind().code().to_owned(),
+                        c.device_at.timestamp_millis(),
+                    ))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let actor = cache.profile().expect("profile").expect("profile").id;
+    let cases: HashSet<CaseId> = expected.keys().map(|k| k.0).collect();
+    let mut found: HashMap<(CaseId, String, i64), usize> = HashMap::new();
+    for id in cases {
+        for e in server.timeline(id) {
+            if e.actor_id != actor {
+                continue;
+            }
+            if let Some(d) = e.device_at {
+                *found
+                    .entry((id, e.kind.clone(), d.timestamp_millis()))
+                    .or_default() += 1;
+            }
+        }
+    }
+    for (k, n) in &expected {
+        assert_eq!(
+            found.get(k).copied().unwrap_or(0),
+            *n,
+            "{who}: applied {n} time(s) locally, in the timeline {:?} time(s): {k:?}",
+            found.get(k)
+        );
+    }
+    commands
+}
+
+/// The cache holds exactly the server's current version of every case the user may
+/// see (closed ones may have been purged), and nothing the server does not show them.
+pub fn assert_converged(server: &CityServer, cache: &LocalCache, actor: &Actor, who: &str) {
+    let org = server.state.org();
+    let mut cached: HashMap<CaseId, u64> = cache
+        .list_cases(&[], 1_000_000)
+        .expect("list cache")
+        .into_iter()
+        .map(|r| (r.id, r.version))
+        .collect();
+    for id in server.all_case_ids() {
+        let c = server.case(id);
+        if !can_see(actor, &c, &org) {
+            assert!(
+                !cached.contains_key(&id),
+                "{who}: case {id} left the scope but is still cached"
+            );
+            continue;
+        }
+        match cached.remove(&id) {
+            Some(v) => assert_eq!(
+                v, c.version,
+                "{who}: case {id} cached at version {v}, server has {} ({:?})",
+                c.version, c.state
+            ),
+            None => assert!(
+                c.state.is_closed(),
+                "{who}: open case {id} ({:?}) in scope is missing from the cache",
+                c.state
+            ),
+        }
+    }
+    assert!(
+        cached.is_empty(),
+        "{who}: cached cases the server does not have or show: {cached:?}"
+    );
+}
+
+/// `Case::invariant_violations()` is empty for every case on the server and each
+/// timeline's hash chain verifies through the API.
+pub async fn assert_cases_sound(server: &CityServer, clerk_token: &str) -> usize {
+    let ids = server.all_case_ids();
+    for id in &ids {
+        let c = server.case(*id);
+        let broken = c.invariant_violations();
+        assert!(broken.is_empty(), "case {id} ({:?}): {broken:?}", c.state);
+        let report = server.verify_timeline(clerk_token, *id).await;
+        assert_eq!(
+            report["valid"],
+            serde_json::json!(true),
+            "timeline of {id}: {report}"
+        );
+    }
+    ids.len()
+}
+
+/// SQLite's own integrity check over the encrypted cache file (a second connection).
+pub fn assert_cache_file_intact(path: &Path, key: &DbKey) {
+    let conn = rusqlite::Connection::open(path).expect("open cache file");
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
+        .expect("key");
+    let report: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check");
+    assert_eq!(report, "ok", "cache file {} is corrupt", path.display());
+}

@@ -7,14 +7,36 @@ pub enum Error {
     InvalidServerUrl(String),
     #[error("网络客户端初始化失败：{0}")]
     HttpClient(String),
+    #[error("尚未登录")]
+    NotSignedIn,
+    #[error("参数无效：{0}")]
+    InvalidArgument(String),
+    #[error("无法确定本机数据目录：{0}")]
+    DataDir(String),
+    /// A failure of the client core, with its stable code (`OFFLINE`, `PENDING_COMMANDS` ...).
+    #[error("{message}")]
+    Client { code: String, message: String },
 }
 
 impl Error {
     /// Stable machine-readable code; the message is for people and may change.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::InvalidServerUrl(_) => "invalidServerUrl",
             Self::HttpClient(_) => "httpClient",
+            Self::NotSignedIn => "NOT_SIGNED_IN",
+            Self::InvalidArgument(_) => "INVALID_ARGUMENT",
+            Self::DataDir(_) => "DATA_DIR",
+            Self::Client { code, .. } => code,
+        }
+    }
+}
+
+impl From<minsheng_client::ClientError> for Error {
+    fn from(e: minsheng_client::ClientError) -> Self {
+        Self::Client {
+            code: e.code().to_owned(),
+            message: e.to_string(),
         }
     }
 }
@@ -38,6 +60,16 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!({ "code": "invalidServerUrl", "message": "市局服务器地址无效：ftp://x" })
+        );
+    }
+
+    #[test]
+    fn client_errors_keep_their_code() {
+        let value =
+            serde_json::to_value(Error::from(minsheng_client::ClientError::AuthExpired)).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({ "code": "AUTH_EXPIRED", "message": "登录已过期，请重新登录" })
         );
     }
 }

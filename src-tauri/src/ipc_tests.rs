@@ -5,7 +5,10 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{ipc::CallbackFn, test::MockRuntime, App, WebviewWindow};
 
-use crate::{configure, configure_with, ServerLink, DEFAULT_SERVER_URL, SERVER_URL_ENV};
+use crate::{
+    configure, configure_full, configure_with, DataDir, ServerLink, DEFAULT_SERVER_URL,
+    SERVER_URL_ENV,
+};
 
 fn build(builder: tauri::Builder<MockRuntime>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = builder
@@ -18,6 +21,15 @@ fn build(builder: tauri::Builder<MockRuntime>) -> (App<MockRuntime>, WebviewWind
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value> {
+    invoke_with(window, cmd, json!({}))
+}
+
+/// Calls `cmd` with `args` as the UI does (camelCase keys, JSON body).
+fn invoke_with(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
     get_ipc_response(
         window,
         InvokeRequest {
@@ -25,7 +37,7 @@ fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str) -> Result<Value, Value
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse().unwrap(),
-            body: tauri::ipc::InvokeBody::default(),
+            body: tauri::ipc::InvokeBody::Json(args),
             headers: tauri::http::HeaderMap::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
@@ -123,4 +135,55 @@ fn server_health_rejects_an_unusable_url_with_code_and_message() {
         invoke(&window, "server_health"),
         Err(json!({ "code": "invalidServerUrl", "message": "市局服务器地址无效：ftp://x" }))
     );
+}
+
+#[test]
+fn session_commands_without_a_session_say_not_signed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let builder = configure_full(
+        mock_builder(),
+        ServerLink::new(&closed_port_url()),
+        Some(DataDir::new(dir.path())),
+    );
+    let (_app, window) = build(builder);
+    assert_eq!(invoke(&window, "auth_last_user"), Ok(Value::Null));
+    assert_eq!(invoke(&window, "auth_current"), Ok(Value::Null));
+    for cmd in [
+        "sync_status",
+        "worklist_counts",
+        "org_units",
+        "sync_conflicts",
+        "approvals_queue",
+    ] {
+        let err = invoke(&window, cmd).unwrap_err();
+        assert_eq!(err["code"], "NOT_SIGNED_IN", "{cmd}: {err}");
+        assert_eq!(err["message"], "尚未登录");
+    }
+    let err = invoke_with(&window, "case_get", json!({ "id": "not-a-uuid" })).unwrap_err();
+    assert_eq!(err["code"], "NOT_SIGNED_IN");
+}
+
+#[test]
+fn login_against_an_unreachable_server_fails_with_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let builder = configure_full(
+        mock_builder(),
+        ServerLink::new(DEFAULT_SERVER_URL),
+        Some(DataDir::new(dir.path())),
+    );
+    let (_app, window) = build(builder);
+    let err = invoke_with(
+        &window,
+        "auth_login",
+        json!({ "serverUrl": closed_port_url(), "username": "officer", "password": "x" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "OFFLINE", "{err}");
+    let err = invoke_with(
+        &window,
+        "auth_login",
+        json!({ "serverUrl": "ftp://nowhere", "username": "officer", "password": "x" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "invalidServerUrl");
 }

@@ -6,12 +6,18 @@
 pub mod commands;
 mod error;
 mod server_link;
+mod session_slot;
 
+#[cfg(test)]
+mod bindings_tests;
+#[cfg(test)]
+mod ipc_session_tests;
 #[cfg(test)]
 mod ipc_tests;
 
 pub use error::Error;
 pub use server_link::{ServerLink, DEFAULT_SERVER_URL, SERVER_URL_ENV};
+pub use session_slot::{DataDir, SessionSlot, DATA_DIR_ENV, SYNC_STATUS_EVENT};
 
 /// Registers the state and every command on `builder`, using the server URL from the environment.
 pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -19,16 +25,56 @@ pub fn configure<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
 }
 
 /// Same as [`configure`] with an explicit server link (tests point it at a local server).
+/// The cache directory comes from `$MINSHENG_DATA_DIR` or the platform's app-data dir.
 pub fn configure_with<R: tauri::Runtime>(
     builder: tauri::Builder<R>,
     link: ServerLink,
 ) -> tauri::Builder<R> {
-    builder
+    configure_full(builder, link, None)
+}
+
+/// Same as [`configure_with`] with an explicit cache directory.
+pub fn configure_full<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    link: ServerLink,
+    data_dir: Option<DataDir>,
+) -> tauri::Builder<R> {
+    let builder = builder
         .manage(link)
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_info,
-            commands::server::server_health,
-        ])
+        .manage(SessionSlot::default())
+        .manage(commands::cases::Countdown::default());
+    // Without an explicit directory the commands resolve the platform's app-data dir.
+    let builder = match data_dir {
+        Some(dir) => builder.manage(dir),
+        None => builder,
+    };
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::server::server_health,
+        commands::auth::auth_last_user,
+        commands::auth::auth_login,
+        commands::auth::auth_resume,
+        commands::auth::auth_current,
+        commands::auth::auth_sign_out,
+        commands::sync::sync_status,
+        commands::sync::sync_now,
+        commands::sync::sync_conflicts,
+        commands::sync::sync_resolve_conflict,
+        commands::cases::cases_list,
+        commands::cases::case_get,
+        commands::cases::worklist_counts,
+        commands::cases::case_act,
+        commands::cases::case_intake,
+        commands::cases::approvals_queue,
+        commands::org::org_units,
+        commands::org::org_unit_users,
+        commands::settings::settings_set_closed_window,
+        commands::settings::settings_closed_window,
+        commands::intake::intake_bulk,
+        commands::online::online_get,
+        commands::online::online_post,
+        commands::online::online_download,
+    ])
 }
 
 /// Starts the desktop application; returns when the last window closes.

@@ -1,4 +1,20 @@
 //! IPC commands, one module per area. Keep them out of the crate root (E0255 with `pub`).
 
 pub mod app;
+pub mod auth;
+pub mod cases;
+pub mod intake;
+pub mod online;
+pub mod org;
 pub mod server;
+pub mod settings;
+pub mod sync;
+
+use crate::Error;
+
+/// Parses a UUID id (case, unit, command) sent by the UI.
+pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Error> {
+    raw.trim()
+        .parse()
+        .map_err(|_| Error::InvalidArgument(format!("无效的编号：{raw}")))
+}

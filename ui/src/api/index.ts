@@ -1,8 +1,30 @@
 // The only module that talks to the Rust side. Views and stores import from here.
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core'
-import type { AppInfo, CommandErrorBody, ServerHealth } from './types'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type {
+  Action,
+  AppInfo,
+  ApprovalItem,
+  BulkResult,
+  CaseRowPage,
+  CommandErrorBody,
+  LastUser,
+  LocalCase,
+  LocalCaseQuery,
+  NewCase,
+  OutboxCommand,
+  Profile,
+  Resolution,
+  ServerHealth,
+  SessionInfo,
+  SyncReport,
+  SyncStatus,
+  Unit,
+  UserSummary,
+  WorkListCounts,
+} from './types'
 
-export type { AppInfo, CommandErrorBody, ServerHealth } from './types'
+export * from './types'
 
 /** A command failure with the Rust error's stable `code`. */
 export class ApiError extends Error {
@@ -24,6 +46,12 @@ function isErrorBody(value: unknown): value is CommandErrorBody {
   )
 }
 
+/** The message of any failure, for toasts. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message
+  return String(err)
+}
+
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args)
@@ -34,7 +62,54 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
   }
 }
 
+/** Event the shell emits whenever the session's sync status changes. */
+export const SYNC_STATUS_EVENT = 'sync-status'
+
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   serverHealth: () => call<ServerHealth>('server_health'),
+
+  // session
+  lastUser: () => call<LastUser | null>('auth_last_user'),
+  login: (serverUrl: string, username: string, password: string) =>
+    call<SessionInfo>('auth_login', { serverUrl, username, password }),
+  resume: (serverUrl: string, username: string) => call<SessionInfo>('auth_resume', { serverUrl, username }),
+  currentSession: () => call<SessionInfo | null>('auth_current'),
+  signOut: (force: boolean) => call<null>('auth_sign_out', { force }),
+
+  // sync
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  syncNow: () => call<SyncReport>('sync_now'),
+  conflicts: () => call<OutboxCommand[]>('sync_conflicts'),
+  resolveConflict: (command: string, how: Resolution) => call<null>('sync_resolve_conflict', { command, how }),
+
+  // reads (local cache, offline)
+  listCases: (query: LocalCaseQuery) => call<CaseRowPage>('cases_list', { query }),
+  getCase: (id: string) => call<LocalCase>('case_get', { id }),
+  worklistCounts: () => call<WorkListCounts>('worklist_counts'),
+  units: () => call<Unit[]>('org_units'),
+  unitUsers: (unit: string) => call<UserSummary[]>('org_unit_users', { unit }),
+
+  // writes (queued, applied optimistically)
+  act: (id: string, action: Action) => call<LocalCase>('case_act', { id, action }),
+  intake: (newCase: NewCase) => call<LocalCase>('case_intake', { newCase }),
+
+  approvals: () => call<ApprovalItem[]>('approvals_queue'),
+
+  // settings
+  closedWindowDays: () => call<number>('settings_closed_window'),
+  setClosedWindowDays: (days: number) => call<null>('settings_set_closed_window', { days }),
+
+  // online only
+  bulkImport: (channel: string, rows: Record<string, unknown>[]) =>
+    call<BulkResult>('intake_bulk', { channel, rows }),
 }
+
+export type Api = typeof api
+
+/** Subscribes to `sync-status` events; resolves to the function that unsubscribes. */
+export function onSyncStatus(handler: (status: SyncStatus) => void): Promise<UnlistenFn> {
+  return listen<SyncStatus>(SYNC_STATUS_EVENT, (event) => handler(event.payload))
+}
+
+export type { Profile }

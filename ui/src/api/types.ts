@@ -1,4 +1,7 @@
-// Wire types of the Tauri commands in src-tauri/src/commands/. Keep in step with the Rust structs.
+// Wire types of the Tauri commands (src-tauri/src/commands/). They mirror the Rust
+// types' serde output; `generated/samples.ts` (written by the Rust test
+// `bindings::samples_are_current`) holds real serialised values typed with these
+// interfaces, so `npm run typecheck` fails as soon as either side drifts.
 
 /** `app_info` */
 export interface AppInfo {
@@ -17,4 +20,472 @@ export interface ServerHealth {
 export interface CommandErrorBody {
   code: string
   message: string
+}
+
+// ---- vocabulary (crates/domain) -------------------------------------------------
+
+export const CASE_STATES = [
+  'pendingAcceptance',
+  'pendingSignIn',
+  'inProgress',
+  'pendingReview',
+  'completed',
+  'followUpL2',
+  'followUpL3',
+  'difficultSupervision',
+  'archived',
+  'concluded',
+  'rejected',
+  'transferred',
+  'merged',
+] as const
+export type CaseState = (typeof CASE_STATES)[number]
+
+export const ACTION_KINDS = [
+  'dispatch',
+  'redispatch',
+  'reject',
+  'transferOut',
+  'linkDuplicate',
+  'signIn',
+  'assign',
+  'return',
+  'coUnitOpinion',
+  'submitReply',
+  'approve',
+  'sendBack',
+  'requestExtension',
+  'approveExtension',
+  'rejectExtension',
+  'urge',
+  'consult',
+  'addNote',
+  'followUpAnswer',
+  'recordRehandle',
+  'leaderSignOff',
+  'recordInvestigation',
+  'supervisionNotice',
+  'conclude',
+  'archive',
+] as const
+export type ActionKind = (typeof ACTION_KINDS)[number]
+
+export const WORK_LISTS = ['unsigned', 'inProgress', 'dueSoon', 'overdue'] as const
+export type WorkList = (typeof WORK_LISTS)[number]
+
+export const ROLES = ['clerk', 'officer', 'unitHead', 'supervisor', 'leader', 'followUp', 'admin', 'system'] as const
+export type Role = (typeof ROLES)[number]
+
+/** Channels serialise as their Chinese names. */
+export const CHANNELS = [
+  '12345市长热线',
+  '政务监督热线',
+  '领导批示',
+  '来信来访',
+  '局长信箱',
+  '网上信访',
+  '民生警务热线',
+  '手机版在线服务',
+  '入户走访',
+  '窗口服务',
+  '110接处警',
+] as const
+export type Channel = (typeof CHANNELS)[number]
+
+export const REQUEST_TYPES = ['咨询', '求助', '投诉', '举报', '建议', '表扬'] as const
+export type RequestType = (typeof REQUEST_TYPES)[number]
+
+export const URGENCIES = ['普通', '紧急', '特急'] as const
+export type Urgency = (typeof URGENCIES)[number]
+
+export const CATEGORIES = [
+  '治安管理',
+  '噪音扰民',
+  '交通管理',
+  '车驾管',
+  '户政管理',
+  '出入境',
+  '诈骗与经济犯罪',
+  '刑事案件',
+  '民警作风与执法',
+  '网络安全',
+  '其他公安事务',
+] as const
+
+export type Satisfaction = 'satisfied' | 'basicallySatisfied' | 'unsatisfied'
+export type FollowUpChannel = 'sms' | 'phone' | 'visit'
+export type InvestigatingDept = '纪委' | '督察' | '法制'
+export type Resolution = 'discard' | 'reapply' | 'forwardAsNote'
+
+// ---- session and sync -----------------------------------------------------------
+
+export interface Profile {
+  id: string
+  username: string
+  displayName: string
+  role: string
+  roleName: string
+  unitId: string
+  unitName: string | null
+  active: boolean
+}
+
+export interface SyncStatus {
+  online: boolean
+  syncing: boolean
+  queued: number
+  conflicts: number
+  lastSyncAt: string | null
+  lastError: string | null
+  lastErrorCode: string | null
+  nextAttemptAt: string | null
+  /** The refresh credential is gone: sign in again (the outbox is kept). */
+  loginRequired: boolean
+}
+
+export interface SyncReport {
+  pushed: number
+  applied: number
+  rejected: number
+  conflicts: number
+  pulled: number
+  removed: number
+  pages: number
+  reset: boolean
+}
+
+/** `auth_login` / `auth_resume` */
+export interface SessionInfo {
+  profile: Profile
+  status: SyncStatus
+  /** True when the session was opened from the cache without the server. */
+  offline: boolean
+}
+
+// ---- org --------------------------------------------------------------------------
+
+export interface Unit {
+  id: string
+  code: string
+  name: string
+  level: 1 | 2 | 3
+  parent: string | null
+  kind: string
+  policeLine: string | null
+  jurisdiction: { districts: string[]; streets: string[] }
+}
+
+export interface UserSummary {
+  id: string
+  username: string
+  displayName: string
+  role: string
+  roleName: string
+  unitId: string
+  active: boolean
+}
+
+/** `auth_last_user`: who signed in last on this machine (no secret). */
+export interface LastUser {
+  serverUrl: string
+  username: string
+}
+
+// ---- cases ------------------------------------------------------------------------
+
+export interface LocalCaseQuery {
+  states?: CaseState[]
+  category?: string | null
+  channel?: Channel | null
+  unit?: string | null
+  from?: string | null
+  to?: string | null
+  overdue?: boolean
+  keyword?: string | null
+  list?: WorkList | null
+  sort?: 'receivedAt' | 'deadline' | 'number' | 'state' | null
+  desc?: boolean
+  offset: number
+  limit: number
+}
+
+export interface CaseRow {
+  id: string
+  number: string | null
+  title: string
+  state: CaseState
+  handlingUnit: string | null
+  receivedAt: string
+  version: number
+  pendingCommands: number
+  category: string | null
+  channel: Channel | null
+  urgency: Urgency | null
+  /** The deadline running now (sign-in or reply). */
+  deadline: string | null
+  overdue: boolean
+  dueSoon: boolean
+  warnAt: string | null
+  /** Working minutes until `deadline` (negative when late), from the holiday calendar. */
+  remainingMinutes: number | null
+}
+
+export interface CaseRowPage {
+  total: number
+  rows: CaseRow[]
+  /** Working minutes in one working day, to show countdowns as days + hours. */
+  minutesPerDay: number
+}
+
+export interface WorkListCounts {
+  unsigned: number
+  inProgress: number
+  dueSoon: number
+  overdue: number
+}
+
+export interface CitizenView {
+  name: string
+  phone: string | null
+  idCard: string | null
+  masked: boolean
+}
+
+export interface Deadlines {
+  signIn: string | null
+  signInWarn: string | null
+  reply: string | null
+  replyWarn: string | null
+  followUpTask: string | null
+}
+
+export interface Opinion {
+  text: string
+  by: string
+  at: string
+}
+
+export interface CoUnit {
+  unit: string
+  opinion: Opinion | null
+}
+
+export interface SignOff {
+  step: 'unitHead' | 'superior'
+  by: string
+  name: string
+  role: Role
+  unit: string
+  at: string
+  comment: string | null
+}
+
+export interface ExtensionRequest {
+  reason: string
+  until: string
+  by: string
+  at: string
+}
+
+export interface FollowUp {
+  level: 'l1' | 'l2' | 'l3' | 'difficult' | null
+  awaitingAnswer: boolean
+  satisfaction: Satisfaction | null
+  rehandleResult: string | null
+  leaderSigned: boolean
+  investigation: string | null
+  supervisionNotices: number
+}
+
+/** The domain `Case` (citizen identity replaced by `LocalCase.citizen`). */
+export interface Case {
+  id: string
+  number: string | null
+  version: number
+  channel: Channel
+  requestType: RequestType
+  category: string | null
+  title: string
+  content: string
+  citizen: { name: string; phone: string | null; idCard: string | null }
+  address: string | null
+  district: string | null
+  receivedAt: string
+  urgency: Urgency
+  flags: { policeComplaint: boolean; important: boolean }
+  handlingUnit: string | null
+  supervisingUnit: string | null
+  coUnits: CoUnit[]
+  assignedOfficer: string | null
+  state: CaseState
+  deadlines: Deadlines
+  dispatchedAt: string | null
+  signedInAt: string | null
+  completedAt: string | null
+  closedAt: string | null
+  reply: Opinion | null
+  signOffs: SignOff[]
+  pendingExtension: ExtensionRequest | null
+  extensionsGranted: number
+  duplicateOf: string | null
+  followUp: FollowUp
+  returnCount: number
+  urgeCount: number
+  closingNote: string | null
+  createdBy: string
+  intakeUnit?: string | null
+}
+
+export interface TimelineEntry {
+  id: string
+  caseId: string
+  seq: number
+  at: string
+  deviceAt: string | null
+  actorId: string
+  actorName: string
+  actorRole: Role
+  actorUnit: string
+  kind: string
+  fromState: CaseState | null
+  toState: CaseState
+  detail: unknown
+  prevHash: string
+  hash: string
+}
+
+export interface Unreplayable {
+  command: string
+  code: string
+  message: string
+}
+
+/** `case_get` / `case_act` / `case_intake`: the case as this user sees it now. */
+export interface LocalCase {
+  case: Case
+  citizen: CitizenView
+  serverVersion: number
+  pending: string[]
+  unreplayable: Unreplayable[]
+  allowedActions: ActionKind[]
+  /** Every step the server recorded, oldest first. */
+  timeline: TimelineEntry[]
+  /** This user's steps not yet confirmed by the server, with their device times. */
+  pendingSteps: PendingStep[]
+}
+
+export interface PendingStep {
+  command: string
+  kind: string
+  label: string
+  actorName: string
+  deviceAt: string
+  detail: unknown
+}
+
+// ---- actions (the domain `Action`, tagged by `type`) --------------------------------
+
+export interface DispatchOrder {
+  handlingUnit: string
+  supervisingUnit?: string | null
+  coUnits?: string[]
+  category: string
+  requestType: RequestType
+  urgency?: Urgency
+  flags?: { policeComplaint: boolean; important: boolean }
+}
+
+export type Action =
+  | ({ type: 'dispatch' } & DispatchOrder)
+  | { type: 'redispatch'; order: DispatchOrder; reason: string }
+  | { type: 'reject'; reason: string }
+  | { type: 'transferOut'; department: string; reason: string }
+  | { type: 'linkDuplicate'; master: string }
+  | { type: 'signIn' }
+  | { type: 'assign'; officer: { id: string; unit: string; role: Role } }
+  | { type: 'return'; reason: string }
+  | { type: 'coUnitOpinion'; text: string }
+  | { type: 'submitReply'; text: string }
+  | { type: 'approve'; comment: string | null }
+  | { type: 'sendBack'; reason: string }
+  | { type: 'requestExtension'; reason: string; until: string }
+  | { type: 'approveExtension'; comment: string | null }
+  | { type: 'rejectExtension'; reason: string }
+  | { type: 'urge'; message: string }
+  | { type: 'consult'; participants: string[]; summary: string }
+  | { type: 'addNote'; text: string }
+  | { type: 'followUpAnswer'; satisfaction: Satisfaction; channel: FollowUpChannel; note: string | null }
+  | { type: 'recordRehandle'; result: string }
+  | { type: 'leaderSignOff'; opinion: string }
+  | { type: 'recordInvestigation'; department: InvestigatingDept; finding: string }
+  | { type: 'supervisionNotice'; notice: string }
+  | { type: 'conclude'; decision: string }
+  | { type: 'archive'; reason: string }
+
+/** The domain `NewCase` (intake, 入户走访). */
+export interface NewCase {
+  id?: string | null
+  channel: Channel
+  requestType: RequestType
+  category?: string | null
+  title: string
+  content: string
+  citizenName: string
+  citizenPhone?: string | null
+  citizenIdCard?: string | null
+  address?: string | null
+  district?: string | null
+  receivedAt?: string | null
+  urgency: Urgency
+  flags: { policeComplaint: boolean; important: boolean }
+}
+
+// ---- sync conflicts ---------------------------------------------------------------
+
+export type CommandPayload = { kind: 'action'; body: Action } | { kind: 'intake'; body: NewCase }
+
+export interface OutboxCommand {
+  seq: number
+  id: string
+  caseId: string
+  baseVersion: number | null
+  payload: CommandPayload
+  actor: { userId: string; name: string; role: Role; unitId: string }
+  deviceAt: string
+  status: 'queued' | 'sent' | 'applied' | 'rejected' | 'conflict'
+  errorCode: string | null
+  errorMessage: string | null
+}
+
+// ---- bulk import (server POST /intake/bulk) ------------------------------------------
+
+export interface BulkRowResult {
+  row: number
+  ok: boolean
+  caseId: string | null
+  number: string | null
+  code: string | null
+  message: string | null
+}
+
+export interface BulkResult {
+  channel: string
+  total: number
+  accepted: number
+  rejected: number
+  rows: BulkRowResult[]
+  notPoliceRelated: string[]
+}
+
+// ---- approvals (`approvals_queue`) --------------------------------------------------
+
+/** A reply or an extension request that waits for this user's decision. */
+export interface ApprovalItem {
+  kind: 'reply' | 'extension'
+  row: CaseRow
+  /** The reply under review (kind = reply). */
+  reply: Opinion | null
+  /** The request (kind = extension). */
+  extension: ExtensionRequest | null
+  sensitive: boolean
 }

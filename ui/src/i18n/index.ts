@@ -1,6 +1,8 @@
 import { createI18n } from 'vue-i18n'
 import en from './locales/en'
 import zhCN from './locales/zh-CN'
+import analyticsZhCN from './locales/analytics.zh-CN'
+import analyticsEn from './locales/analytics.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -16,7 +18,7 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     legacy: false,
     locale,
     fallbackLocale: 'zh-CN',
-    messages: { 'zh-CN': zhCN, en },
+    messages: { 'zh-CN': { ...zhCN, ...analyticsZhCN }, en: { ...en, ...analyticsEn } },
   })
 }
 

@@ -1,18 +1,43 @@
 import { createRouter, createWebHashHistory, type RouterHistory } from 'vue-router'
+import { useSessionStore } from '@/stores/session'
 
 // Hash history: the app is served from a custom protocol with no server-side fallback.
-export function createAppRouter(history: RouterHistory = createWebHashHistory()) {
-  return createRouter({
+export function createAppRouter(history: RouterHistory = createWebHashHistory(), guard = true) {
+  const router = createRouter({
     history,
     routes: [
       { path: '/', name: 'workbench', component: () => import('@/views/WorkbenchView.vue') },
+      { path: '/cases', name: 'cases', component: () => import('@/views/CaseListView.vue') },
+      { path: '/cases/:id', name: 'case', component: () => import('@/views/CaseDetailView.vue'), props: true },
+      { path: '/intake', name: 'intake', component: () => import('@/views/IntakeView.vue') },
+      { path: '/home-visit', name: 'homeVisit', component: () => import('@/views/HomeVisitView.vue') },
+      { path: '/approvals', name: 'approvals', component: () => import('@/views/ApprovalsView.vue') },
+      { path: '/conflicts', name: 'conflicts', component: () => import('@/views/ConflictsView.vue') },
+      { path: '/settings', name: 'settings', component: () => import('@/views/SettingsView.vue') },
+      { path: '/dashboard', name: 'dashboard', component: () => import('@/views/analytics/DashboardView.vue') },
+      { path: '/assessment', name: 'assessment', component: () => import('@/views/analytics/AssessmentView.vue') },
+      { path: '/alerts', name: 'alerts', component: () => import('@/views/analytics/AlertsView.vue') },
+      { path: '/followups', name: 'followups', component: () => import('@/views/analytics/FollowUpQueueView.vue') },
       {
         path: '/login',
         name: 'login',
         component: () => import('@/views/LoginView.vue'),
-        meta: { bare: true },
+        meta: { bare: true, public: true },
       },
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })
+  if (guard) {
+    let restored = false
+    router.beforeEach(async (to) => {
+      if (to.meta.public) return true
+      const session = useSessionStore()
+      if (!session.signedIn && !restored) {
+        restored = true
+        await session.restore()
+      }
+      return session.signedIn ? true : { name: 'login' }
+    })
+  }
+  return router
 }

@@ -1,0 +1,96 @@
+//! Sign-in (online, or from the cache within the offline validity window) and sign-out.
+
+use minsheng_client::cache::Profile;
+use minsheng_client::session::LastUser;
+use minsheng_client::{Session, SessionConfig, SyncStatus};
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::session_slot::{DataDir, SessionSlot};
+use crate::{Error, ServerLink};
+
+/// What the UI learns at sign-in.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub profile: Profile,
+    pub status: SyncStatus,
+    /// Opened from the cache without reaching the server.
+    pub offline: bool,
+}
+
+impl SessionInfo {
+    pub fn of(session: &Session) -> Self {
+        let status = session.status();
+        Self {
+            profile: session.profile(),
+            offline: !status.online,
+            status,
+        }
+    }
+}
+
+fn config(server_url: &str, link: &ServerLink, dir: &DataDir) -> Result<SessionConfig, Error> {
+    // An empty address from the form means "the one this app was started with".
+    let url = if server_url.trim().is_empty() {
+        link.url().to_owned()
+    } else {
+        server_url.trim().trim_end_matches('/').to_owned()
+    };
+    ServerLink::new(&url).endpoint("/api/v1/health")?;
+    Ok(SessionConfig::new(&url, dir.path()))
+}
+
+/// The last user who signed in on this machine (prefills the form; no secret).
+#[tauri::command]
+pub fn auth_last_user<R: Runtime>(app: AppHandle<R>) -> Option<LastUser> {
+    Session::last_user(DataDir::of(&app).ok()?.path())
+}
+
+#[tauri::command]
+pub async fn auth_login<R: Runtime>(
+    app: AppHandle<R>,
+    slot: State<'_, SessionSlot>,
+    link: State<'_, ServerLink>,
+    server_url: String,
+    username: String,
+    password: String,
+) -> Result<SessionInfo, Error> {
+    let cfg = config(&server_url, &link, &DataDir::of(&app)?)?;
+    let session = Session::login(cfg, username.trim(), &password).await?;
+    let info = SessionInfo::of(&session);
+    slot.install(&app, session);
+    Ok(info)
+}
+
+/// Reopens the cached session of `username` (online if the server answers, else offline).
+#[tauri::command]
+pub async fn auth_resume<R: Runtime>(
+    app: AppHandle<R>,
+    slot: State<'_, SessionSlot>,
+    link: State<'_, ServerLink>,
+    server_url: String,
+    username: String,
+) -> Result<SessionInfo, Error> {
+    let cfg = config(&server_url, &link, &DataDir::of(&app)?)?;
+    let session = Session::resume(cfg, username.trim()).await?;
+    let info = SessionInfo::of(&session);
+    slot.install(&app, session);
+    Ok(info)
+}
+
+/// The session the shell already holds (after a reload of the web view), if any.
+#[tauri::command]
+pub fn auth_current(slot: State<'_, SessionSlot>) -> Option<SessionInfo> {
+    slot.current().as_ref().map(SessionInfo::of)
+}
+
+/// Without `force`, refuses with `PENDING_COMMANDS` while anything is queued (the
+/// session stays signed in); otherwise deletes the keyring entries and the cache.
+#[tauri::command]
+pub async fn auth_sign_out(slot: State<'_, SessionSlot>, force: bool) -> Result<(), Error> {
+    let session = slot.get()?;
+    session.sign_out(force).await?;
+    slot.take();
+    Ok(())
+}

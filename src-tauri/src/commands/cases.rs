@@ -1,0 +1,180 @@
+//! Case reads from the local cache (work offline) and the writes that queue commands.
+
+use chrono::{DateTime, Utc};
+use minsheng_client::cache::{CaseRow, LocalCaseQuery, LocalWorkListCounts};
+use minsheng_client::view::LocalCase;
+use minsheng_client::Session;
+use minsheng_domain::calendar::Calendar;
+use minsheng_domain::case::{CaseState, ExtensionRequest, Reply};
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::workflow::{Action, ActionKind, NewCase};
+use serde::Serialize;
+use tauri::State;
+
+use crate::commands::parse_id;
+use crate::session_slot::SessionSlot;
+use crate::Error;
+
+/// The largest page the UI may ask for; lists are paged over the cache.
+const MAX_PAGE: usize = 500;
+/// How many handling cases the approval queue looks at.
+const APPROVAL_SCAN: usize = 5000;
+
+/// A list row plus the working time left until its deadline.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRowView {
+    #[serde(flatten)]
+    pub row: CaseRow,
+    /// Working minutes from now to `deadline` on the holiday calendar; negative when late.
+    pub remaining_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseRowPage {
+    pub total: u64,
+    pub rows: Vec<CaseRowView>,
+    /// Working minutes of one working day (countdowns show days + hours).
+    pub minutes_per_day: i64,
+}
+
+/// Holds the calendar once: building it parses the holiday files.
+pub struct Countdown {
+    calendar: Calendar,
+}
+
+impl Default for Countdown {
+    fn default() -> Self {
+        Self {
+            calendar: Calendar::builtin(),
+        }
+    }
+}
+
+impl Countdown {
+    pub fn page(&self, total: u64, rows: Vec<CaseRow>, now: DateTime<Utc>) -> CaseRowPage {
+        CaseRowPage {
+            total,
+            rows: rows
+                .into_iter()
+                .map(|row| CaseRowView {
+                    remaining_minutes: row
+                        .deadline
+                        .map(|d| self.calendar.working_minutes_between(now, d)),
+                    row,
+                })
+                .collect(),
+            minutes_per_day: self.calendar.office_hours().minutes_per_day(),
+        }
+    }
+}
+
+#[tauri::command]
+pub fn cases_list(
+    slot: State<'_, SessionSlot>,
+    countdown: State<'_, Countdown>,
+    mut query: LocalCaseQuery,
+) -> Result<CaseRowPage, Error> {
+    query.limit = query.limit.clamp(1, MAX_PAGE);
+    let page = slot.get()?.list_cases(&query)?;
+    Ok(countdown.page(page.total, page.rows, Utc::now()))
+}
+
+#[tauri::command]
+pub fn case_get(slot: State<'_, SessionSlot>, id: String) -> Result<LocalCase, Error> {
+    Ok(slot.get()?.case(parse_id(&id)?)?)
+}
+
+#[tauri::command]
+pub fn worklist_counts(slot: State<'_, SessionSlot>) -> Result<LocalWorkListCounts, Error> {
+    Ok(slot.get()?.worklist_counts()?)
+}
+
+/// Validated by the domain, queued durably, applied to the local view; sync is kicked.
+#[tauri::command]
+pub fn case_act(
+    slot: State<'_, SessionSlot>,
+    id: String,
+    action: Action,
+) -> Result<LocalCase, Error> {
+    Ok(slot.get()?.act(parse_id(&id)?, action)?)
+}
+
+/// 入户走访 and other intake typed on this device; works offline (id minted here).
+#[tauri::command]
+pub fn case_intake(
+    slot: State<'_, SessionSlot>,
+    mut new_case: NewCase,
+) -> Result<LocalCase, Error> {
+    if new_case.id.is_none() {
+        new_case.id = Some(CaseId::mint(Utc::now()));
+    }
+    Ok(slot.get()?.intake(new_case)?)
+}
+
+/// A reply or extension request waiting for this user's decision.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalItem {
+    /// `reply` or `extension`.
+    pub kind: &'static str,
+    pub row: CaseRowView,
+    pub reply: Option<Reply>,
+    pub extension: Option<ExtensionRequest>,
+    pub sensitive: bool,
+}
+
+/// Replies to sign off (审核签批) and extension requests to decide, in deadline order:
+/// exactly the cases where the state machine offers this user approve/approveExtension.
+#[tauri::command]
+pub fn approvals_queue(
+    slot: State<'_, SessionSlot>,
+    countdown: State<'_, Countdown>,
+) -> Result<Vec<ApprovalItem>, Error> {
+    approvals(&slot.get()?, &countdown, Utc::now())
+}
+
+pub fn approvals(
+    session: &Session,
+    countdown: &Countdown,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApprovalItem>, Error> {
+    let query = LocalCaseQuery {
+        states: vec![
+            CaseState::PendingReview,
+            CaseState::PendingSignIn,
+            CaseState::InProgress,
+        ],
+        sort: Some("deadline".into()),
+        limit: APPROVAL_SCAN,
+        ..LocalCaseQuery::default()
+    };
+    let page = session.list_cases(&query)?;
+    let rows = countdown.page(page.total, page.rows, now).rows;
+    let mut out = Vec::new();
+    for row in rows {
+        let local = session.case(row.row.id)?;
+        let allowed = |k: ActionKind| local.allowed_actions.contains(&k);
+        let c = &local.case;
+        if c.state == CaseState::PendingReview && allowed(ActionKind::Approve) {
+            out.push(ApprovalItem {
+                kind: "reply",
+                row: row.clone(),
+                reply: c.reply.clone(),
+                extension: None,
+                sensitive: c.is_sensitive(),
+            });
+        }
+        if c.pending_extension.is_some() && allowed(ActionKind::ApproveExtension) {
+            out.push(ApprovalItem {
+                kind: "extension",
+                row,
+                reply: None,
+                extension: c.pending_extension.clone(),
+                sensitive: c.is_sensitive(),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,312 @@
+//! Online-only screens (analytics, assessment, alerts, reports, notifications, 回访):
+//! a narrow passthrough to the server's `/api/v1` with the session's token.
+//!
+//! Only the listed path prefixes pass, so the webview cannot use this door to reach
+//! case writes that must go through the offline queue. Offline every call fails with
+//! `OFFLINE` and the UI shows its offline state.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use crate::session_slot::SessionSlot;
+use crate::Error;
+
+/// Paths (under `/api/v1`) the UI may GET.
+const GET_PREFIXES: &[&str] = &[
+    "/assessment/",
+    "/analytics",
+    "/alerts",
+    "/reports",
+    "/dashboard",
+    "/notifications",
+    "/followups",
+];
+
+/// Paths the UI may POST to: marking notifications read and generating a report.
+const POST_PATHS: &[&str] = &["/notifications/read", "/reports"];
+
+/// Downloads: Excel exports only.
+const DOWNLOAD_SUFFIX: &str = ".xlsx";
+
+/// `path` with its query string removed.
+fn route_of(path: &str) -> &str {
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// Rejects anything that is not a plain absolute path (no scheme, no `..`, no spaces).
+fn check_shape(path: &str) -> Result<(), Error> {
+    let route = route_of(path);
+    let plain = route.starts_with('/')
+        && !route.starts_with("//")
+        && !route.contains("..")
+        && !route.contains('\\')
+        && !path.chars().any(char::is_whitespace);
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("不允许的地址：{path}")))
+    }
+}
+
+/// True when `route` is `prefix` itself or continues it at a path or name boundary.
+fn under(route: &str, prefix: &str) -> bool {
+    route.strip_prefix(prefix).is_some_and(|rest| {
+        prefix.ends_with('/') || rest.is_empty() || rest.starts_with('/') || rest.starts_with('.')
+    })
+}
+
+/// Validates a GET path against the allowlist.
+pub(crate) fn check_get(path: &str) -> Result<(), Error> {
+    check_shape(path)?;
+    let route = route_of(path);
+    if GET_PREFIXES.iter().any(|p| under(route, p)) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "该地址不在统计与通知接口范围内：{route}"
+        )))
+    }
+}
+
+/// Validates a POST path: exact routes only.
+pub(crate) fn check_post(path: &str) -> Result<(), Error> {
+    check_shape(path)?;
+    let route = route_of(path);
+    if POST_PATHS.contains(&route) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "不允许提交到该地址：{route}"
+        )))
+    }
+}
+
+/// Validates a download path: an allowed GET ending in `.xlsx`.
+pub(crate) fn check_download(path: &str) -> Result<(), Error> {
+    check_get(path)?;
+    if route_of(path).ends_with(DOWNLOAD_SUFFIX) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "只能下载 Excel 文件：{path}"
+        )))
+    }
+}
+
+/// A safe file name from the UI's suggestion: no directories, no reserved characters,
+/// always ending in `.xlsx`.
+pub(crate) fn safe_file_name(suggested: &str) -> String {
+    let cleaned: String = suggested
+        .chars()
+        .map(|c| {
+            if c.is_control() || r#"/\:*?"<>|"#.contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim().trim_matches('.');
+    let stem = trimmed
+        .strip_suffix(DOWNLOAD_SUFFIX)
+        .unwrap_or(trimmed)
+        .trim();
+    let stem = if stem.is_empty() { "导出" } else { stem };
+    // Keep names well under file-system limits (255 bytes; a CJK char is 3 bytes).
+    let stem: String = stem.chars().take(60).collect();
+    format!("{stem}{DOWNLOAD_SUFFIX}")
+}
+
+/// `dir/name`, or `dir/stem (2).xlsx` ... when that exists: never overwrite a saved export.
+pub(crate) fn free_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let stem = name.strip_suffix(DOWNLOAD_SUFFIX).unwrap_or(name);
+    (2..10_000)
+        .map(|n| dir.join(format!("{stem} ({n}){DOWNLOAD_SUFFIX}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+fn io_error(e: &std::io::Error, what: &Path) -> Error {
+    Error::Client {
+        code: "LOCAL_IO".to_owned(),
+        message: format!("无法保存文件 {}：{e}", what.display()),
+    }
+}
+
+/// GET `/api/v1{path}` (with its query) and return the JSON body.
+#[tauri::command]
+pub async fn online_get(slot: State<'_, SessionSlot>, path: String) -> Result<Value, Error> {
+    check_get(&path)?;
+    let session = slot.get()?;
+    Ok(session.api_get(&path).await?)
+}
+
+/// POST `body` to `/api/v1{path}` and return the JSON answer.
+#[tauri::command]
+pub async fn online_post(
+    slot: State<'_, SessionSlot>,
+    path: String,
+    body: Value,
+) -> Result<Value, Error> {
+    check_post(&path)?;
+    let session = slot.get()?;
+    Ok(session.api_post(&path, &body).await?)
+}
+
+/// Downloads an Excel export into the user's download directory (`$MINSHENG_DOWNLOAD_DIR`
+/// overrides it, for tests and kiosks) and returns the saved file's path.
+#[tauri::command]
+pub async fn online_download<R: Runtime>(
+    app: AppHandle<R>,
+    slot: State<'_, SessionSlot>,
+    path: String,
+    file_name: String,
+) -> Result<String, Error> {
+    check_download(&path)?;
+    let session = slot.get()?;
+    let bytes = session.api_get_bytes(&path).await?;
+    let dir = match std::env::var_os(DOWNLOAD_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => app
+            .path()
+            .download_dir()
+            .map_err(|e| Error::DataDir(e.to_string()))?,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&e, &dir))?;
+    let target = free_path(&dir, &safe_file_name(&file_name));
+    std::fs::write(&target, bytes).map_err(|e| io_error(&e, &target))?;
+    Ok(target.to_string_lossy().into_owned())
+}
+
+/// Environment variable that overrides the download directory.
+pub const DOWNLOAD_DIR_ENV: &str = "MINSHENG_DOWNLOAD_DIR";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_the_analytics_and_notification_reads() {
+        for ok in [
+            "/assessment/scores?period=month&level=station",
+            "/assessment/explain?unit=x&metric=overdue",
+            "/analytics?by=category",
+            "/analytics/cases?category=%E5%99%AA",
+            "/alerts",
+            "/reports/abc",
+            "/dashboard",
+            "/notifications?limit=20",
+            "/followups?status=phoneTask",
+            "/followups/stats",
+        ] {
+            assert!(check_get(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_other_reads_and_tricks() {
+        for bad in [
+            "/cases",
+            "/sync/pull",
+            "/auth/login",
+            "/alertsx",
+            "/dashboardAdmin",
+            "/assessment",
+            "//evil.example/alerts",
+            "/alerts/../cases",
+            "http://evil/alerts",
+            "alerts",
+            "/alerts ?x",
+        ] {
+            assert!(check_get(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn posts_only_to_exact_routes() {
+        assert!(check_post("/notifications/read").is_ok());
+        assert!(check_post("/reports").is_ok());
+        assert!(check_post("/reports/1").is_err());
+        assert!(check_post("/cases/1/commands").is_err());
+        assert!(check_post("/assessment/weights").is_err());
+    }
+
+    #[test]
+    fn downloads_only_excel() {
+        assert!(check_download("/assessment/scores.xlsx?period=week").is_ok());
+        assert!(check_download("/reports/r1/export.xlsx").is_ok());
+        assert!(check_download("/assessment/scores?period=week").is_err());
+        assert!(check_download("/cases.xlsx").is_err());
+    }
+
+    #[test]
+    fn file_names_are_flattened_and_end_in_xlsx() {
+        assert_eq!(safe_file_name("考核排名 2026-11"), "考核排名 2026-11.xlsx");
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd.xlsx");
+        assert_eq!(safe_file_name("月报.xlsx"), "月报.xlsx");
+        assert_eq!(safe_file_name("  "), "导出.xlsx");
+    }
+
+    #[test]
+    fn never_overwrites_an_earlier_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = free_path(dir.path(), "周报.xlsx");
+        assert_eq!(first, dir.path().join("周报.xlsx"));
+        std::fs::write(&first, b"x").unwrap();
+        let second = free_path(dir.path(), "周报.xlsx");
+        assert_eq!(second, dir.path().join("周报 (2).xlsx"));
+    }
+
+    /// Through Tauri's real IPC path: the allowlist answers before the session is looked at.
+    #[test]
+    fn ipc_refuses_paths_outside_the_allowlist_and_needs_a_session() {
+        use serde_json::json;
+        use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+        use tauri::webview::InvokeRequest;
+
+        let dir = tempfile::tempdir().unwrap();
+        let app = crate::configure_full(
+            mock_builder(),
+            crate::ServerLink::new("http://127.0.0.1:9"),
+            Some(crate::DataDir::new(dir.path())),
+        )
+        .build(mock_context(noop_assets()))
+        .unwrap();
+        let window = tauri::WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
+            .build()
+            .unwrap();
+        let call = |cmd: &str, body: Value| {
+            get_ipc_response(
+                &window,
+                InvokeRequest {
+                    cmd: cmd.into(),
+                    callback: tauri::ipc::CallbackFn(0),
+                    error: tauri::ipc::CallbackFn(1),
+                    url: "tauri://localhost".parse().unwrap(),
+                    body: tauri::ipc::InvokeBody::Json(body),
+                    headers: tauri::http::HeaderMap::default(),
+                    invoke_key: INVOKE_KEY.to_string(),
+                },
+            )
+            .map(|b| b.deserialize::<Value>().unwrap())
+        };
+        let refused = call("online_get", json!({ "path": "/cases" })).unwrap_err();
+        assert_eq!(refused["code"], "INVALID_ARGUMENT");
+        let refused = call("online_post", json!({ "path": "/sync/push", "body": {} })).unwrap_err();
+        assert_eq!(refused["code"], "INVALID_ARGUMENT");
+        let no_session = call("online_get", json!({ "path": "/dashboard" })).unwrap_err();
+        assert_eq!(no_session["code"], "NOT_SIGNED_IN");
+        let no_session = call(
+            "online_download",
+            json!({ "path": "/reports/r1/export.xlsx", "fileName": "周报" }),
+        )
+        .unwrap_err();
+        assert_eq!(no_session["code"], "NOT_SIGNED_IN");
+    }
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { ACTION_KINDS } from '@/api'
+import { ACTION_FIELDS, actionButtons, buildAction, initialValues, validateAction } from '@/domain/actionForms'
+
+describe('action buttons from allowedActions', () => {
+  it('shows exactly the allowed actions, main step first', () => {
+    const buttons = actionButtons(['addNote', 'return', 'signIn', 'requestExtension'])
+    expect(buttons.map((b) => b.kind)).toEqual(['signIn', 'requestExtension', 'return', 'addNote'])
+    expect(buttons[0]?.tone).toBe('primary')
+    expect(buttons.find((b) => b.kind === 'return')?.tone).toBe('danger')
+  })
+
+  it('shows nothing when nothing is allowed (e.g. an archived case for an officer)', () => {
+    expect(actionButtons([])).toEqual([])
+  })
+
+  it('knows a form and a display slot for every domain action', () => {
+    const all = actionButtons(ACTION_KINDS)
+    expect(all).toHaveLength(ACTION_KINDS.length)
+    for (const k of ACTION_KINDS) expect(ACTION_FIELDS[k]).toBeDefined()
+  })
+})
+
+describe('validation before queueing', () => {
+  const now = new Date('2026-11-26T08:00:00Z')
+
+  it('a reply needs text', () => {
+    expect(validateAction('submitReply', { reply: '   ' }, now)).toEqual({ reply: 'form.required' })
+    expect(validateAction('submitReply', { reply: '已责令停工' }, now)).toEqual({})
+  })
+
+  it('a return needs a reason; approve does not need a comment', () => {
+    expect(validateAction('return', { reason: '' }, now)).toEqual({ reason: 'form.required' })
+    expect(validateAction('approve', { comment: '' }, now)).toEqual({})
+  })
+
+  it('an extension needs a reason and a future date', () => {
+    expect(validateAction('requestExtension', { reason: '', until: null }, now)).toEqual({
+      reason: 'form.required',
+      until: 'form.required',
+    })
+    expect(validateAction('requestExtension', { reason: '需复核', until: new Date('2026-11-25T08:00:00Z') }, now)).toEqual({
+      until: 'form.futureDate',
+    })
+    const ok = validateAction('requestExtension', { reason: '需复核', until: new Date('2026-11-30T08:00:00Z') }, now)
+    expect(ok).toEqual({})
+  })
+
+  it('assign needs an assignee; dispatch needs category, type and unit', () => {
+    expect(validateAction('assign', { assignee: '' }, now)).toEqual({ assignee: 'form.required' })
+    const errors = validateAction('dispatch', initialValues('dispatch', now), now)
+    expect(Object.keys(errors).sort()).toEqual(['category', 'handlingUnit', 'requestType'])
+  })
+
+  it('too long text is refused', () => {
+    expect(validateAction('addNote', { text: '字'.repeat(2001) }, now)).toEqual({ text: 'form.tooLong' })
+  })
+
+  it('a duplicate link needs a case id', () => {
+    expect(validateAction('linkDuplicate', { master: 'MS2026' }, now)).toEqual({ master: 'form.caseId' })
+  })
+})
+
+describe('building the domain action', () => {
+  it('maps form fields to the action payload', () => {
+    expect(buildAction('submitReply', { reply: ' 已处理 ' })).toEqual({ type: 'submitReply', text: '已处理' })
+    expect(buildAction('approve', { comment: '' })).toEqual({ type: 'approve', comment: null })
+    expect(buildAction('signIn', {})).toEqual({ type: 'signIn' })
+    const until = new Date('2026-11-30T08:00:00Z')
+    expect(buildAction('requestExtension', { reason: '需复核', until })).toEqual({
+      type: 'requestExtension',
+      reason: '需复核',
+      until: '2026-11-30T08:00:00.000Z',
+    })
+  })
+
+  it('resolves the assignee to id, unit and role', () => {
+    const users = [{ id: 'u1', unitId: 'unit1', role: 'officer' }]
+    expect(buildAction('assign', { assignee: 'u1' }, users)).toEqual({
+      type: 'assign',
+      officer: { id: 'u1', unit: 'unit1', role: 'officer' },
+    })
+  })
+
+  it('builds a dispatch order with flags', () => {
+    const a = buildAction('dispatch', {
+      category: '噪音扰民',
+      requestType: '投诉',
+      handlingUnit: 'h',
+      supervisingUnit: '',
+      urgency: '特急',
+      policeComplaint: true,
+      important: false,
+    })
+    expect(a).toEqual({
+      type: 'dispatch',
+      handlingUnit: 'h',
+      supervisingUnit: null,
+      coUnits: [],
+      category: '噪音扰民',
+      requestType: '投诉',
+      urgency: '特急',
+      flags: { policeComplaint: true, important: false },
+    })
+  })
+
+  it('splits consultation participants on Chinese and Latin separators', () => {
+    expect(buildAction('consult', { participants: '张三，李四、王五', summary: '纪要' })).toEqual({
+      type: 'consult',
+      participants: ['张三', '李四', '王五'],
+      summary: '纪要',
+    })
+  })
+})

@@ -1,0 +1,263 @@
+import { clearMocks } from '@tauri-apps/api/mocks'
+import { mount } from '@vue/test-utils'
+import ElementPlus from 'element-plus'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryHistory } from 'vue-router'
+import type { Component } from 'vue'
+import type { AlertRecord, FollowUpRecord } from '@/api/online'
+import { createAppI18n } from '@/i18n'
+import { navItems } from '@/navigation'
+import { createAppRouter } from '@/router'
+import { useSessionStore } from '@/stores/session'
+import AlertsView from '@/views/analytics/AlertsView.vue'
+import AssessmentView from '@/views/analytics/AssessmentView.vue'
+import DashboardView from '@/views/analytics/DashboardView.vue'
+import FollowUpQueueView from '@/views/analytics/FollowUpQueueView.vue'
+import { board, dashboard, OFFLINE, view } from './analyticsFixtures'
+import { mockCommands, settle } from './helpers'
+
+let pinia: Pinia
+
+function mountView(c: Component) {
+  return mount(c, {
+    attachTo: document.body,
+    global: { plugins: [pinia, createAppI18n('zh-CN'), ElementPlus, createAppRouter(createMemoryHistory(), false)] },
+  })
+}
+
+function signIn(role: string): void {
+  useSessionStore().profile = {
+    id: 'u1',
+    username: role,
+    displayName: '王领导',
+    role,
+    roleName: role,
+    unitId: 'unit1',
+    unitName: '济南市公安局',
+    active: true,
+  }
+}
+
+function path(args: Record<string, unknown>): string {
+  return String(args.path)
+}
+
+beforeEach(() => {
+  pinia = createPinia()
+  setActivePinia(pinia)
+})
+afterEach(() => {
+  clearMocks()
+  document.body.innerHTML = ''
+})
+
+describe('navigation', () => {
+  it('shows dashboards and assessment to leaders, the 回访 queue to follow-up agents', () => {
+    const leader = navItems('leader').map((i) => i.test)
+    expect(leader).toEqual(expect.arrayContaining(['dashboard', 'assessment', 'alerts']))
+    expect(leader).not.toContain('followups')
+    const follow = navItems('followUp').map((i) => i.test)
+    expect(follow).toContain('followups')
+    expect(follow).not.toContain('assessment')
+    expect(navItems('officer').map((i) => i.test)).not.toContain('dashboard')
+  })
+})
+
+describe('AssessmentView', () => {
+  it('lists the board with ranking movement arrows and red/black lists', { timeout: 30_000 }, async () => {
+    mockCommands({ online_get: () => board() })
+    signIn('leader')
+    const w = mountView(AssessmentView)
+    await settle()
+    expect(w.findAll('[data-test="assessment-row"]')).toHaveLength(5)
+    const moves = w.findAll('[data-test="movement"]').map((m) => m.text())
+    expect(moves).toEqual(['▲ 2', '▼ 1', '新上榜', '—', ''])
+    expect(w.find('[data-test="movement"]').classes()).toContain('up')
+    expect(w.text()).toContain('87.5%')
+    expect(w.text()).toContain('88.25')
+    expect(w.get('[data-test="period-label"]').text()).toBe('2026年11月')
+    expect(w.findAll('[data-test="red-item"]').map((r) => r.text())[0]).toContain('▲2')
+    expect(w.findAll('[data-test="black-item"]').length).toBeGreaterThan(0)
+  })
+
+  it('reloads for the period picked (week / year) and for the officer level', { timeout: 30_000 }, async () => {
+    const calls = mockCommands({
+      online_get: (a) => {
+        const q = new URLSearchParams(path(a).split('?')[1])
+        return board((q.get('level') ?? 'station') as 'station', (q.get('period') ?? 'month') as 'month')
+      },
+    })
+    signIn('leader')
+    const w = mountView(AssessmentView)
+    await settle()
+    await w.get('[data-test="period-week"] input').trigger('change')
+    await settle()
+    expect(path(calls.at(-1)!.args)).toMatch(/^\/assessment\/scores\?period=week&date=\d{4}-\d{2}-\d{2}&level=station$/)
+    expect(w.get('[data-test="period-label"]').text()).toBe('2026年第48周')
+    await w.get('[data-test="period-year"] input').trigger('change')
+    await settle()
+    expect(path(calls.at(-1)!.args)).toContain('period=year')
+    await w.get('[data-test="level-officer"] input').trigger('change')
+    await settle()
+    expect(path(calls.at(-1)!.args)).toContain('level=officer')
+    const before = path(calls.at(-1)!.args)
+    await w.get('[data-test="period-prev"]').trigger('click')
+    await settle()
+    expect(path(calls.at(-1)!.args)).not.toBe(before)
+  })
+
+  it('shows the offline state instead of an error when the city is unreachable', async () => {
+    mockCommands({
+      online_get: () => {
+        throw OFFLINE
+      },
+    })
+    signIn('leader')
+    const w = mountView(AssessmentView)
+    await settle()
+    expect(w.get('[data-test="analytics-offline"]').text()).toContain('离线：统计数据需要连接市局服务器')
+    expect(w.find('[data-test="analytics-error"]').exists()).toBe(false)
+    expect(w.text()).not.toContain('connection refused')
+    expect(w.get('[data-test="assessment-export"]').attributes('disabled')).toBeDefined()
+  })
+
+  it('opens the cases behind a number', { timeout: 30_000 }, async () => {
+    const calls = mockCommands({
+      online_get: (a) =>
+        path(a).startsWith('/assessment/explain')
+          ? {
+              period: board().period,
+              metric: 'overdue',
+              asOf: '2026-11-26T02:00:00Z',
+              total: 1,
+              items: [{ caseId: 'c-1', number: 'MS202611260001', title: '楼上夜间装修噪音', stint: null, counts: null }],
+            }
+          : board(),
+    })
+    signIn('leader')
+    const w = mountView(AssessmentView)
+    await settle()
+    await w.findAll('a.num.bad')[0]!.trigger('click')
+    await settle()
+    expect(path(calls.at(-1)!.args)).toContain('metric=overdue&unit=u-1')
+    expect(document.body.textContent).toContain('MS202611260001')
+  })
+})
+
+describe('DashboardView', () => {
+  it('draws the chart panels and the KPIs from the analytics answers', { timeout: 30_000 }, async () => {
+    mockCommands({
+      online_get: (a) => {
+        const p = path(a)
+        if (p === '/dashboard') return dashboard()
+        const by = new URLSearchParams(p.split('?')[1]).get('by') as 'category'
+        return view(by, [
+          ['噪音扰民', 1200],
+          ['交通管理', 800],
+        ])
+      },
+    })
+    signIn('leader')
+    const w = mountView(DashboardView)
+    await settle()
+    for (const id of ['category', 'line', 'trend', 'satisfaction']) {
+      expect(w.find(`[data-test="dashboard-chart-${id}"]`).exists()).toBe(true)
+    }
+    expect(w.get('[data-test="kpi-received"]').text()).toBe('2,000')
+    expect(w.get('[data-test="kpi-satisfaction"]').text()).toBe('90.0%')
+    expect(w.findAll('[data-test="red-row"]')).toHaveLength(2)
+    expect(w.get('[data-test="report-row"]').text()).toContain('周报')
+  })
+
+  it('shows the offline state', async () => {
+    mockCommands({
+      online_get: () => {
+        throw OFFLINE
+      },
+    })
+    signIn('leader')
+    const w = mountView(DashboardView)
+    await settle()
+    expect(w.text()).toContain('离线：统计数据需要连接市局服务器')
+    expect(w.find('[data-test="dashboard-chart-category"]').exists()).toBe(false)
+  })
+})
+
+describe('AlertsView', () => {
+  it('lists alerts with kind and area', async () => {
+    const alert: AlertRecord = {
+      id: 'a1',
+      kind: 'volume',
+      areaKind: 'district',
+      area: '历下区',
+      areaName: '历下区',
+      category: '噪音扰民',
+      week: '2026-11-16',
+      observed: 42,
+      baseline: 12.5,
+      statistic: 0.00001,
+      message: '历下区噪音扰民本周42件，远高于前8周均值12.5件',
+      raisedAt: '2026-11-23T01:00:00Z',
+      units: ['u1'],
+    }
+    mockCommands({ online_get: () => [alert, { ...alert, id: 'a2', kind: 'dissatisfaction', baseline: 0.05, statistic: 3.2 }] })
+    signIn('supervisor')
+    const w = mountView(AlertsView)
+    await settle()
+    expect(w.findAll('[data-test="alert-row"]')).toHaveLength(2)
+    expect(w.text()).toContain('数量激增')
+    expect(w.text()).toContain('不满意率升高')
+    expect(w.text()).toContain('5.0%')
+  })
+})
+
+describe('FollowUpQueueView', () => {
+  const rec: FollowUpRecord = {
+    id: 'f1',
+    eventKey: 'k',
+    caseId: 'c-1',
+    level: 'l1',
+    round: 0,
+    serviceEventId: null,
+    service: null,
+    phone: '138****5678',
+    status: 'phoneTask',
+    createdAt: '2026-11-25T01:00:00Z',
+    dueAt: '2026-11-26T01:00:00Z',
+    answeredAt: null,
+    satisfaction: null,
+    answerText: null,
+  }
+
+  it('lists the phone tasks with cached case titles and the satisfaction stats', async () => {
+    const calls = mockCommands({
+      online_get: (a) =>
+        path(a).startsWith('/followups/stats')
+          ? [{ group: 'l1', sent: 100, answered: 80, satisfied: 70, basicallySatisfied: 6, unsatisfied: 4, phoneTasks: 5 }]
+          : [rec],
+      case_get: () => ({ case: { number: 'MS202611250007', title: '电动车被盗' } }),
+    })
+    signIn('followUp')
+    const w = mountView(FollowUpQueueView)
+    await settle()
+    expect(path(calls[0]!.args)).toBe('/followups?limit=1000')
+    expect(w.findAll('[data-test="followup-row"]')).toHaveLength(1)
+    expect(w.text()).toContain('MS202611250007')
+    expect(w.text()).toContain('一级回访')
+    expect(w.get('[data-test="followup-stat"]').text()).toContain('95.0%')
+  })
+
+  it('offline: says so and points to offline recording in the case detail', async () => {
+    mockCommands({
+      online_get: () => {
+        throw OFFLINE
+      },
+    })
+    signIn('followUp')
+    const w = mountView(FollowUpQueueView)
+    await settle()
+    expect(w.text()).toContain('离线：统计数据需要连接市局服务器')
+    expect(w.text()).toContain('仍可在诉求件详情中记录电话回访')
+  })
+})

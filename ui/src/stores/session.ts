@@ -1,0 +1,89 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { api, type Profile, type SessionInfo } from '@/api'
+
+const SERVER_KEY = 'minsheng.serverUrl'
+
+/** Roles whose 工作台 shows the subtree they supervise rather than one unit. */
+export const SUPERVISING_ROLES = ['supervisor', 'leader'] as const
+
+/** The signed-in user. The session itself (tokens, cache) lives on the Rust side. */
+export const useSessionStore = defineStore('session', () => {
+  const profile = ref<Profile | null>(null)
+  /** Opened from the cache without reaching the server. */
+  const offlineLogin = ref(false)
+  const lastUser = ref<string | null>(null)
+  /** The server the last user's cache belongs to (the cache is per server and account). */
+  const lastServer = ref<string | null>(null)
+  const savedServer = ref<string>(globalThis.localStorage?.getItem(SERVER_KEY) ?? '')
+
+  const signedIn = computed(() => profile.value !== null)
+  const role = computed(() => profile.value?.role ?? '')
+  const isSupervising = computed(() => (SUPERVISING_ROLES as readonly string[]).includes(role.value))
+
+  function adopt(info: SessionInfo): void {
+    profile.value = info.profile
+    offlineLogin.value = info.offline
+  }
+
+  function rememberServer(url: string): void {
+    savedServer.value = url.trim()
+    globalThis.localStorage?.setItem(SERVER_KEY, savedServer.value)
+  }
+
+  async function loadLastUser(): Promise<void> {
+    try {
+      const last = await api.lastUser()
+      lastUser.value = last?.username ?? null
+      lastServer.value = last?.serverUrl ?? null
+    } catch {
+      lastUser.value = null
+    }
+  }
+
+  /** Picks up a session the shell already holds (e.g. after a reload of the webview). */
+  async function restore(): Promise<boolean> {
+    try {
+      const info = await api.currentSession()
+      if (info) adopt(info)
+      return info !== null
+    } catch {
+      return false
+    }
+  }
+
+  async function login(serverUrl: string, username: string, password: string): Promise<void> {
+    const info = await api.login(serverUrl, username, password)
+    rememberServer(serverUrl)
+    adopt(info)
+  }
+
+  async function resume(serverUrl: string, username: string): Promise<void> {
+    const info = await api.resume(serverUrl, username)
+    rememberServer(serverUrl)
+    adopt(info)
+  }
+
+  async function signOut(force: boolean): Promise<void> {
+    await api.signOut(force)
+    profile.value = null
+    offlineLogin.value = false
+  }
+
+  return {
+    profile,
+    offlineLogin,
+    lastUser,
+    lastServer,
+    savedServer,
+    signedIn,
+    role,
+    isSupervising,
+    rememberServer,
+    loadLastUser,
+    restore,
+    login,
+    resume,
+    signOut,
+  }
+})

@@ -66,9 +66,9 @@ pub struct CaseRow {
     /// Commands not yet confirmed by the server.
     pub pending_commands: u32,
     pub category: Option<String>,
-    /// Channel code (`mayorHotline` ...).
+    /// Channel in its wire form (the Chinese name, e.g. `12345市长热线`).
     pub channel: Option<String>,
-    /// Urgency code (`ordinary`, `urgent` ...).
+    /// Urgency in its wire form (`普通`, `紧急` ...).
     pub urgency: Option<String>,
     /// The deadline running now (sign-in or reply), if any.
     pub deadline: Option<DateTime<Utc>>,
@@ -144,7 +144,7 @@ fn running_deadline(c: &Case) -> (Option<i64>, Option<i64>) {
     (due.map(to_ms), warn.map(to_ms))
 }
 
-/// The serde code of a unit enum (`mayorHotline`, `urgent` ...).
+/// The wire form of a unit enum (its Chinese name).
 fn code_of<T: Serialize>(v: &T) -> Option<String> {
     serde_json::to_value(v)
         .ok()
@@ -156,8 +156,9 @@ fn code_of<T: Serialize>(v: &T) -> Option<String> {
 pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
     let k = &c.case;
     let (due, warn) = running_deadline(k);
-    let n = conn.execute(
-        "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
                             closed_at, title, content, json, category, channel, urgency,
                             request_type, supervising_unit, due_at, warn_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
@@ -170,7 +171,8 @@ pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
              request_type = excluded.request_type, supervising_unit = excluded.supervising_unit,
              due_at = excluded.due_at, warn_at = excluded.warn_at
          WHERE excluded.version >= cases.version",
-        params![
+        )?
+        .execute(params![
             k.id.to_string(),
             k.number,
             k.version as i64,
@@ -188,8 +190,7 @@ pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
             k.supervising_unit.map(|u| u.to_string()),
             due,
             warn,
-        ],
-    )?;
+        ])?;
     Ok(n > 0)
 }
 

@@ -103,11 +103,10 @@ impl LocalCache {
     }
 
     /// Applies one pulled page with the cursor that covers it (one transaction).
-    pub(crate) fn apply_pull_page(&mut self, page: &PullPage, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn apply_pull_page(&mut self, page: PullPage, now: DateTime<Utc>) -> Result<()> {
         let cases = page
             .changes
-            .iter()
-            .cloned()
+            .into_iter()
             .map(CachedCase::from_view)
             .collect::<Result<Vec<_>>>()?;
         let tx = self

@@ -214,11 +214,12 @@ impl SyncEngine {
             let page = self
                 .authed(|| self.api.pull(cursor.as_deref(), PULL_PAGE, &install))
                 .await?;
-            lock(&self.cache).apply_pull_page(&page, now)?;
+            let (pulled, removed, more) = (page.changes.len(), page.removed.len(), page.has_more);
+            lock(&self.cache).apply_pull_page(page, now)?;
             report.pages += 1;
-            report.pulled += page.changes.len();
-            report.removed += page.removed.len();
-            if !page.has_more {
+            report.pulled += pulled;
+            report.removed += removed;
+            if !more {
                 return Ok(());
             }
         }

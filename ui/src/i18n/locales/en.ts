@@ -158,6 +158,7 @@ const en: typeof zhCN = {
     minutes: '{n} min',
   },
   login: {
+    expired: 'Your session has expired. Please sign in again (queued offline work is kept).',
     title: 'Sign in',
     subtitle: 'Use your police account',
     username: 'Username',

@@ -156,6 +156,7 @@ export default {
     minutes: '{n}分钟',
   },
   login: {
+    expired: '登录已过期，请重新登录（离线操作已保留，登录后继续同步）',
     title: '用户登录',
     subtitle: '使用警务账号登录',
     username: '用户名',

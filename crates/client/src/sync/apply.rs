@@ -83,10 +83,11 @@ impl LocalCache {
         for (r, status, case) in &parsed {
             // Only a command still waiting takes an outcome: a late duplicate answer
             // never overwrites what the user already resolved.
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE outbox SET status = ?2, error_code = ?3, error_message = ?4, updated_at = ?5
                  WHERE id = ?1 AND status IN ('queued', 'sent')",
-                params![
+            )?
+            .execute(params![
                     r.id.to_string(),
                     status.code(),
                     r.code,

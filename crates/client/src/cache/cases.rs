@@ -6,7 +6,7 @@ use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, UnitId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{from_ms, to_ms, LocalCache};
@@ -23,17 +23,21 @@ pub struct CachedCase {
 
 impl CachedCase {
     /// Parses a server case view (`GET /cases/{id}`, action responses, pulls).
-    pub fn from_view(raw: Value) -> Result<Self> {
-        let citizen: CitizenView = raw
-            .get("citizen")
-            .cloned()
-            .map(serde_json::from_value)
-            .transpose()?
+    pub fn from_view(mut raw: Value) -> Result<Self> {
+        let shown = raw
+            .get_mut("citizen")
+            .map(Value::take)
             .ok_or_else(|| ClientError::Corrupt("诉求件缺少 citizen 字段".into()))?;
-        let mut domain = raw.clone();
-        domain["citizen"] = json!({ "name": citizen.name, "phone": null, "idCard": null });
-        let case: Case = serde_json::from_value(domain)?;
-        Ok(Self { case, citizen, raw })
+        let citizen = CitizenView::deserialize(&shown)?;
+        // The domain copy gets the name only; parsed in place, without copying the view.
+        raw["citizen"] = json!({ "name": citizen.name, "phone": null, "idCard": null });
+        let parsed = Case::deserialize(&raw);
+        raw["citizen"] = shown;
+        Ok(Self {
+            case: parsed?,
+            citizen,
+            raw,
+        })
     }
 
     /// A case created offline, in the same JSON shape as the server's view. The

@@ -28,8 +28,9 @@ use crate::view::LocalCase;
 
 /// Offline use is allowed this long after the last successful online sign-in.
 pub const DEFAULT_OFFLINE_VALIDITY_DAYS: i64 = 7;
-/// Rounds run this often while idle, and right after each queued command.
-const SYNC_INTERVAL: StdDuration = StdDuration::from_secs(30);
+/// Rounds run this often while idle, and right after each queued command. An idle round
+/// is one cheap pull; 15 s is also how long a lost link can go unnoticed in the top bar.
+const SYNC_INTERVAL: StdDuration = StdDuration::from_secs(15);
 const LAST_ONLINE_LOGIN: &str = "last_online_login_at";
 const LAST_USER_FILE: &str = "last-user.json";
 
@@ -259,7 +260,7 @@ impl Session {
         report
     }
 
-    /// Starts the background loop (idempotent): a round every 30 s and right after
+    /// Starts the background loop (idempotent): a round every 15 s and right after
     /// each queued command; while the server is unreachable, retries back off with
     /// jitter from 2 s to 5 min. The loop ends with the session.
     pub fn start_background(&self) {

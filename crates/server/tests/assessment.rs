@@ -728,6 +728,18 @@ async fn early_warning_on_a_jump_above_the_baseline() {
             "治安管理",
         );
     }
+    // The unit head also wants staff notifications by SMS.
+    let head_id = s.state.store.user_by_username("head").unwrap().unwrap().id;
+    s.state
+        .store
+        .set_notify_prefs(
+            head_id,
+            &minsheng_server::storage::notify::NotifyPrefs {
+                sms: true,
+                sms_kinds: vec!["alert".into()],
+            },
+        )
+        .unwrap();
     run_worker(&s).await;
 
     let leader = s.login("leader").await;
@@ -755,6 +767,42 @@ async fn early_warning_on_a_jump_above_the_baseline() {
     let dash = get_ok(&s, &s.login("head").await, "/dashboard").await;
     assert_eq!(dash["alerts"].as_array().unwrap().len(), 1);
 
+    // Pushed as staff notifications: the station's head gets the unit alert, the
+    // branch supervisors both (unit and district); officers and other stations nothing.
+    let pushed = |user: &'static str| {
+        let s = &s;
+        async move {
+            let token = s.login(user).await;
+            let list = get_ok(s, &token, "/notifications").await;
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["kind"] == "alert")
+                .map(|n| n["body"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let head_notes = pushed("head").await;
+    assert_eq!(head_notes.len(), 1, "{head_notes:?}");
+    assert!(head_notes[0].contains("噪音扰民") && head_notes[0].contains("泊松"));
+    assert_eq!(pushed("supervisor").await.len(), 2);
+    assert_eq!(pushed("sup-lx").await.len(), 2);
+    assert!(pushed("sup-sz").await.is_empty());
+    assert!(pushed("officer").await.is_empty());
+    assert!(pushed("officer2").await.is_empty());
+    // The head asked for SMS copies of alerts: exactly one is queued for them.
+    let sms: Vec<_> = s
+        .state
+        .store
+        .outbox(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.template == "staff.notice")
+        .collect();
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(sms[0].phone, "13800000005");
+
     // Evaluating again keeps one alert per week, category and area.
     seed_case(
         &s,
@@ -768,4 +816,7 @@ async fn early_warning_on_a_jump_above_the_baseline() {
     let again = get_ok(&s, &leader, "/alerts").await;
     assert_eq!(again.as_array().unwrap().len(), 2);
     assert!(again.as_array().unwrap().iter().all(|a| a["observed"] == 9));
+    // ... and pushes each of them once.
+    assert_eq!(pushed("head").await.len(), 1);
+    assert_eq!(pushed("supervisor").await.len(), 2);
 }

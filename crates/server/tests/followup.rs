@@ -29,6 +29,7 @@ fn config(gw_base: &str, max_attempts: u32) -> NotifyConfig {
             account: Some("dev".into()),
             token: Some("gw-token".into()),
             timeout: std::time::Duration::from_secs(5),
+            provider: notify::Provider::Generic,
         }),
         webhook_secret: Some(SECRET.into()),
         max_attempts,
@@ -523,6 +524,7 @@ async fn a_restarted_worker_never_sends_an_event_twice() {
         account: None,
         token: Some("gw-token".into()),
         timeout: std::time::Duration::from_secs(5),
+        provider: notify::Provider::Generic,
     })
     .unwrap();
     let m = &claimed[0];
@@ -1017,4 +1019,224 @@ async fn two_server_instances_working_the_same_queue_send_each_message_once() {
     );
     assert_eq!(e.to(CITIZEN).len(), 6);
     assert_each_sent_once(&e.gw);
+}
+
+/// A provider-shaped mock of 阿里云短信 `SendSms`: checks every request's signature with
+/// its own implementation, remembers what it accepted, and answers like the provider
+/// (flow control once for one number, an illegal number for another).
+mod aliyun_mock {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{Form, State};
+    use axum::http::StatusCode;
+    use axum::Json;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    use serde_json::{json, Value};
+
+    pub const THROTTLED: &str = "13800000099";
+    pub const ILLEGAL: &str = "13800000098";
+
+    #[derive(Clone, Default)]
+    pub struct Mock {
+        pub secret: String,
+        pub accepted: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
+        pub raw: Arc<Mutex<Vec<String>>>,
+        pub throttled_once: Arc<Mutex<bool>>,
+    }
+
+    const SET: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+
+    fn enc(s: &str) -> String {
+        utf8_percent_encode(s, SET).to_string()
+    }
+
+    fn expected_signature(secret: &str, p: &BTreeMap<String, String>) -> String {
+        let query: Vec<String> = p
+            .iter()
+            .filter(|(k, _)| k.as_str() != "Signature")
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        let text = format!("POST&%2F&{}", enc(&query.join("&")));
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).unwrap();
+        mac.update(text.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
+
+    async fn send(
+        State(m): State<Mock>,
+        Form(p): Form<BTreeMap<String, String>>,
+    ) -> (StatusCode, Json<Value>) {
+        m.raw.lock().unwrap().push(format!("{p:?}"));
+        let sig = p.get("Signature").cloned().unwrap_or_default();
+        if sig != expected_signature(&m.secret, &p) {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(
+                    json!({"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched with our calculation.", "RequestId": "r0"}),
+                ),
+            );
+        }
+        let phone = p.get("PhoneNumbers").cloned().unwrap_or_default();
+        if phone == THROTTLED && !std::mem::replace(&mut *m.throttled_once.lock().unwrap(), true) {
+            return (
+                StatusCode::OK,
+                Json(
+                    json!({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控Permits:1", "RequestId": "r1"}),
+                ),
+            );
+        }
+        if phone == ILLEGAL {
+            return (
+                StatusCode::OK,
+                Json(
+                    json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "r2"}),
+                ),
+            );
+        }
+        let mut accepted = m.accepted.lock().unwrap();
+        accepted.push(p);
+        let biz = format!("9006197469364984{:02}^0", accepted.len());
+        (
+            StatusCode::OK,
+            Json(json!({"Code": "OK", "Message": "OK", "BizId": biz, "RequestId": "r3"})),
+        )
+    }
+
+    pub async fn spawn(m: Mock) -> String {
+        let app = axum::Router::new()
+            .route("/", axum::routing::post(send))
+            .with_state(m);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/")
+    }
+}
+
+#[tokio::test]
+async fn the_aliyun_style_provider_gets_signed_template_requests_over_http() {
+    use minsheng_server::storage::notify::{NewSms, OutboxStatus};
+
+    let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
+    let mock = aliyun_mock::Mock {
+        secret: "mock-access-secret".into(),
+        ..Default::default()
+    };
+    let url = aliyun_mock::spawn(mock.clone()).await;
+    let provider = |secret: &str| {
+        notify::Provider::Aliyun(notify::AliyunConfig {
+            access_key_id: "LTAI5tMockKey".into(),
+            access_key_secret: secret.into(),
+            sign_name: "济南公安".into(),
+            region: "cn-hangzhou".into(),
+            fallback_template: Some("SMS_900000".into()),
+        })
+    };
+    let configure = |secret: &str| {
+        notify::configure(
+            &s.state,
+            NotifyConfig {
+                gateway: Some(GatewayConfig {
+                    url: url.clone(),
+                    account: None,
+                    token: None,
+                    timeout: std::time::Duration::from_secs(5),
+                    provider: provider(secret),
+                }),
+                ..NotifyConfig::default()
+            },
+        )
+        .expect("configure");
+    };
+    configure("mock-access-secret");
+    let now = s.clock.now();
+    let queue = |key: &str, phone: &str, template_id: Option<&str>| {
+        let params = json!({"caseNumber": "MS202611230001", "rounds": 2});
+        s.state
+            .store
+            .enqueue_sms(
+                &NewSms {
+                    event_key: key.into(),
+                    phone: phone.into(),
+                    template: "followup.l1".into(),
+                    provider_template_id: template_id.map(str::to_owned),
+                    body: "【济南公安】您好，您反映的诉求（编号MS202611230001）已办结。".into(),
+                    params,
+                },
+                now,
+            )
+            .expect("enqueue");
+    };
+    queue("a", CITIZEN, Some("SMS_900001"));
+    queue("b", "13900002222", None);
+    queue("c", aliyun_mock::THROTTLED, Some("SMS_900001"));
+    queue("d", aliyun_mock::ILLEGAL, Some("SMS_900001"));
+
+    let r = notify::run_once(&s.state).await.expect("pass");
+    assert_eq!((r.sent, r.failed, r.dead), (2, 1, 1), "{r:?}");
+    let outbox = |status| s.state.store.outbox(Some(status), 50).unwrap();
+    let sent = outbox(OutboxStatus::Sent);
+    assert!(sent
+        .iter()
+        .all(|m| m.provider_id.as_deref().is_some_and(|p| p.ends_with("^0"))));
+    let dead = outbox(OutboxStatus::Dead);
+    assert!(dead[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("MOBILE_NUMBER_ILLEGAL"));
+    let pending = outbox(OutboxStatus::Pending);
+    assert!(pending[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("BUSINESS_LIMIT_CONTROL"));
+    // Flow control is retried after the backoff and then goes through.
+    s.clock.set(now + Duration::minutes(2));
+    assert_eq!(notify::run_once(&s.state).await.unwrap().sent, 1);
+
+    // What the provider received: our template code and named params, the fallback
+    // template with the whole text, our outbox id as OutId; never the secret.
+    let accepted = mock.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 3);
+    let first = &accepted[0];
+    assert_eq!(first["PhoneNumbers"], CITIZEN);
+    assert_eq!(first["TemplateCode"], "SMS_900001");
+    assert_eq!(
+        serde_json::from_str::<Value>(&first["TemplateParam"]).unwrap(),
+        json!({"caseNumber": "MS202611230001", "rounds": "2"})
+    );
+    assert_eq!(first["SignName"], "济南公安");
+    assert_eq!(first["AccessKeyId"], "LTAI5tMockKey");
+    assert!(sent.iter().any(|m| m.id == first["OutId"]));
+    let fallback = accepted
+        .iter()
+        .find(|p| p["PhoneNumbers"] == "13900002222")
+        .unwrap();
+    assert_eq!(fallback["TemplateCode"], "SMS_900000");
+    assert!(fallback["TemplateParam"].contains("已办结"));
+    assert!(!mock
+        .raw
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.contains("mock-access-secret")));
+
+    // A wrong secret is refused by the provider: a permanent failure, not retried.
+    configure("not-the-secret");
+    queue("e", "13900003333", Some("SMS_900001"));
+    let r = notify::run_once(&s.state).await.unwrap();
+    assert_eq!((r.sent, r.dead), (0, 1));
+    assert!(outbox(OutboxStatus::Dead).iter().any(|m| m
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("SignatureDoesNotMatch")));
 }

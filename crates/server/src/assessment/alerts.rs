@@ -10,9 +10,18 @@
 //!   8 weeks is `p₀ = (U + 1) / (N + 2)` (Laplace-smoothed). Alert when `u ≥ 3` and
 //!   `z = (u − n·p₀) / √(n·p₀·(1 − p₀)) ≥ 3`.
 //!
+//! Both are one-sided tests of "this week is above the cell's own baseline": volume
+//! treats weekly counts as Poisson with the baseline mean as rate; dissatisfaction
+//! treats this week's answers as binomial draws at the baseline rate (normal
+//! approximation). Duplicates are left out of volume (they are the same request again).
+//!
 //! An alert goes to the unit concerned (the handling unit; for a district, the
-//! level-2 units whose jurisdiction lists it) and every unit above it, so the unit and
-//! its supervisors see it on their dashboards; city-wide roles see all alerts.
+//! level-2 units whose jurisdiction lists it) and every unit above it (`units`), so the
+//! unit and its supervisors see it on their dashboards; city-wide roles see all alerts.
+//! It is also *pushed* once (`push_pending`): one staff notification (kind `alert`) per
+//! unit head and supervisor of those units, with an SMS copy for those whose
+//! notification preferences ask for it. The same alert seen again on a later pass
+//! (same kind, area, category and week) keeps its id and is not pushed again.
 
 use std::collections::HashMap;
 
@@ -23,7 +32,7 @@ use minsheng_domain::org::{OrgTree, UnitLevel};
 use super::period::{bj_date, date_of_day, day_number, Period, PeriodKind};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{AlertRecord, WeekCell};
+use crate::storage::assessment::{AlertRecord, Via, WeekCell};
 
 pub const BASELINE_WEEKS: i64 = 8;
 pub const MIN_VOLUME: u64 = 5;
@@ -103,7 +112,7 @@ pub fn evaluate(s: &AppState, now: DateTime<Utc>) -> Result<Vec<AlertRecord>, Ap
     let org = s.org();
     let this_week = day_number(Period::containing(PeriodKind::Week, bj_date(now)).start);
     let first = this_week - 7 * (BASELINE_WEEKS + 1);
-    let cells = s.store.week_cells(first, this_week)?;
+    let cells = s.store.week_cells(first, this_week, Via::Rollups)?;
     let mut alerts = Vec::new();
     for week in [this_week - 7, this_week] {
         let week_label = date_of_day(week).format("%Y-%m-%d").to_string();
@@ -186,8 +195,19 @@ pub fn evaluate(s: &AppState, now: DateTime<Utc>) -> Result<Vec<AlertRecord>, Ap
             });
         }
     }
-    s.store.upsert_alerts(&alerts)?;
-    Ok(alerts)
+    s.store.upsert_alerts(&alerts)
+}
+
+/// Pushes the alerts not pushed yet to their units' staff; returns the notifications
+/// created. A notification's key is the alert and the user, so a crash between
+/// delivering and marking the alert pushed never notifies anyone twice.
+pub fn push_pending(s: &AppState) -> Result<usize, ApiError> {
+    let mut n = 0;
+    for a in s.store.alerts_to_push(100)? {
+        n += crate::notify::staff::alert(s, &a)?;
+        s.store.mark_alert_pushed(&a.id, s.now())?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::period::{date_of_day, day_start, Period};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension};
+use crate::storage::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, Via};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -265,7 +265,7 @@ fn drills(q: &AnalyticsQuery, key: Option<&str>) -> (Option<Drill>, Drill) {
 
 pub fn run(s: &AppState, q: &AnalyticsQuery) -> Result<AnalyticsView, ApiError> {
     let org = s.org();
-    let mut rows = s.store.analytics(q)?;
+    let mut rows = s.store.analytics(q, Via::Rollups)?;
     let time = matches!(
         q.by,
         Dimension::Day | Dimension::Week | Dimension::Month | Dimension::Hour

@@ -15,7 +15,7 @@ use super::replay::replay;
 use super::score::{outcome, ranks, rates, score, Rates, Weights};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{CaseFacts, Counts, StintGroup};
+use crate::storage::assessment::{CaseFacts, Counts, StintGroup, Via};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -108,14 +108,7 @@ fn counts(
     let (from, to) = (p.from(), p.to());
     let mut map: HashMap<String, Counts> = HashMap::new();
     match replayed {
-        None => {
-            map.extend(s.store.stint_counts(from, to, now, group)?);
-            if group == StintGroup::Unit {
-                for (k, n) in s.store.duplicate_counts(from, to)? {
-                    map.entry(k).or_default().duplicates += n;
-                }
-            }
-        }
+        None => map.extend(s.store.period_counts(from, to, now, group, Via::Rollups)?),
         Some(all) => {
             let handling: HashMap<_, _> = all
                 .iter()

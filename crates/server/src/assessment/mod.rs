@@ -3,8 +3,9 @@
 //!
 //! The facts worker follows the sync change log (`changes`) from a stored position:
 //! each changed case's timeline is replayed (`replay`) into one analytics row and its
-//! handling stints, written together with the new position in one transaction, so the
-//! case write path is untouched and a crash never skips a change.
+//! handling stints, written together with the per-day rollups they change and the new
+//! position in one transaction, so the case write path is untouched, a crash never
+//! skips a change, and dashboards (which sum rollup rows) never disagree with the facts.
 
 pub mod alerts;
 pub mod analytics;
@@ -40,6 +41,8 @@ pub struct RunSummary {
     pub position: u64,
     pub reports: usize,
     pub alerts: usize,
+    /// Staff notifications created for alerts.
+    pub alert_notifications: usize,
 }
 
 /// Brings the facts up to date with the change log; returns cases updated.
@@ -64,7 +67,8 @@ pub fn update_facts(s: &AppState) -> Result<(u64, u64), ApiError> {
     }
 }
 
-/// One pass of the worker at `state.clock.now()`: facts, scheduled reports, alerts.
+/// One pass of the worker at `state.clock.now()`: facts (and their rollups), scheduled
+/// reports, alerts and their push to the units' staff.
 pub fn run_once(s: &AppState) -> Result<RunSummary, ApiError> {
     let _guard = RUN
         .lock()
@@ -78,11 +82,13 @@ pub fn run_once(s: &AppState) -> Result<RunSummary, ApiError> {
     } else {
         0
     };
+    let alert_notifications = alerts::push_pending(s)?;
     Ok(RunSummary {
         cases_updated,
         position,
         reports,
         alerts,
+        alert_notifications,
     })
 }
 

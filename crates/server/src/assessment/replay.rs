@@ -137,6 +137,7 @@ pub fn replay(
             first_satisfied,
             duplicate_of: case.duplicate_of,
             merged_at,
+            scope_units: minsheng_domain::scope::scope_units(case, org),
         },
         stints,
     }

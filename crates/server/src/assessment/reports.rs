@@ -12,7 +12,7 @@ use super::period::{bj_date, Period, PeriodKind, PeriodView};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::assessment::{
-    AnalyticsFilter, AnalyticsQuery, BucketCounts, Counts, Dimension, ReportRecord,
+    AnalyticsFilter, AnalyticsQuery, BucketCounts, Counts, Dimension, ReportRecord, Via,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -43,13 +43,16 @@ pub fn build_body(
     for r in &stations {
         totals.add(&r.counts);
     }
-    let mut categories = s.store.analytics(&AnalyticsQuery {
-        scope: ListScope::Everything,
-        from: period.from(),
-        to: period.to(),
-        by: Dimension::Category,
-        filter: AnalyticsFilter::default(),
-    })?;
+    let mut categories = s.store.analytics(
+        &AnalyticsQuery {
+            scope: ListScope::Everything,
+            from: period.from(),
+            to: period.to(),
+            by: Dimension::Category,
+            filter: AnalyticsFilter::default(),
+        },
+        Via::Rollups,
+    )?;
     categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
     Ok(ReportBody {
         period: period.view(),

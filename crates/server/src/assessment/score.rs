@@ -76,35 +76,9 @@ impl Weights {
     }
 }
 
-/// What one stint contributes, as of `now`.
+/// What one stint contributes, as of `now` (see `Stint::counts_at`).
 pub fn outcome(s: &Stint, now: DateTime<Utc>) -> Counts {
-    let cutoff = s.ended_at.map_or(now, |e| e.min(now));
-    let (s_dec, s_late) = decided(s.signed_in_at, s.sign_in_deadline, cutoff);
-    let (r_dec, r_late) = decided(s.completed_at, s.reply_deadline, cutoff);
-    Counts {
-        received: 1,
-        sign_in_decided: u64::from(s_dec),
-        sign_in_late: u64::from(s_late),
-        reply_decided: u64::from(r_dec),
-        reply_late: u64::from(r_late),
-        returned: u64::from(s.returned),
-        answered: u64::from(s.first_satisfied.is_some()),
-        rehandled: u64::from(s.first_satisfied == Some(false)),
-        satisfied: u64::from(s.final_satisfied == Some(true)),
-        overdue: u64::from(s_late || r_late),
-        duplicates: 0,
-    }
-}
-
-fn decided(
-    done: Option<DateTime<Utc>>,
-    deadline: DateTime<Utc>,
-    cutoff: DateTime<Utc>,
-) -> (bool, bool) {
-    match done {
-        Some(t) => (true, t > deadline),
-        None => (cutoff > deadline, cutoff > deadline),
-    }
+    s.counts_at(now)
 }
 
 /// Rates in percent (2 decimals); None when the denominator is 0.

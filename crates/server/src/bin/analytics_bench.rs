@@ -1,7 +1,9 @@
 //! Benchmark (not a test): seeds N cases (default 100,000) with full timelines
 //! (dispatch, sign-in, reply, approval, follow-up; some returns, re-handling and
-//! duplicates) over the year before a fixed "now", builds the assessment facts from
-//! the change log, and prints p50/p95 of scores and dashboard aggregates.
+//! duplicates) over the year before a fixed "now", builds the assessment facts (and
+//! their per-day rollups) from the change log, and prints p50/p95 of the score boards
+//! and analytics charts for every level and scope over a week, a month and a year,
+//! plus the dashboard endpoints over HTTP, with the load average before and after.
 //!
 //! `cargo run --release -p minsheng-server --bin analytics-bench -- --cases 1000000 --db /tmp/ms-analytics-1m.db`
 //! (`--reuse` keeps an existing file and skips seeding; `--facts-only` writes the facts
@@ -464,82 +466,81 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         analytics::run(&state, &q)?;
         Ok(())
     };
-    let benches: Vec<(&str, Bench<'_>)> = vec![
-        (
-            "scores: stations, week (leader)",
-            Box::new(|| scores(PeriodKind::Week, Level::Station, &leader)),
-        ),
-        (
-            "scores: stations, month (leader)",
-            Box::new(|| scores(PeriodKind::Month, Level::Station, &leader)),
-        ),
-        (
-            "scores: branches, month (leader)",
-            Box::new(|| scores(PeriodKind::Month, Level::Branch, &leader)),
-        ),
-        (
-            "scores: officers, month (leader)",
-            Box::new(|| scores(PeriodKind::Month, Level::Officer, &leader)),
-        ),
-        (
-            "scores: stations, month (supervisor)",
-            Box::new(|| scores(PeriodKind::Month, Level::Station, &supervisor)),
-        ),
-        (
-            "scores: stations, year (leader)",
-            Box::new(|| scores(PeriodKind::Year, Level::Station, &leader)),
-        ),
-        (
-            "analytics: category, month (leader)",
-            Box::new(|| chart("category", "month", &leader)),
-        ),
-        (
-            "analytics: day trend, month (leader)",
-            Box::new(|| chart("day", "month", &leader)),
-        ),
-        (
-            "analytics: hour of day, month (leader)",
-            Box::new(|| chart("hour", "month", &leader)),
-        ),
-        (
-            "analytics: channel, month (leader)",
-            Box::new(|| chart("channel", "month", &leader)),
-        ),
-        (
-            "analytics: district, year (leader)",
-            Box::new(|| chart("district", "year", &leader)),
-        ),
-        (
-            "analytics: month trend, year (leader)",
-            Box::new(|| chart("month", "year", &leader)),
-        ),
-        (
-            "analytics: category, month (supervisor)",
-            Box::new(|| chart("category", "month", &supervisor)),
-        ),
-        (
-            "analytics: category, year (supervisor)",
-            Box::new(|| chart("category", "year", &supervisor)),
-        ),
-        (
-            "analytics: category, month (station)",
-            Box::new(|| chart("category", "month", &officer)),
-        ),
-        (
-            "worklist counts (supervisor)",
-            Box::new(|| {
-                state.store.worklist_counts(&list_scope(&supervisor), now)?;
-                Ok(())
-            }),
-        ),
+    let mut benches: Vec<(String, Bench<'_>)> = Vec::new();
+    let kinds = [
+        ("week", PeriodKind::Week),
+        ("month", PeriodKind::Month),
+        ("year", PeriodKind::Year),
     ];
-    let mut benches = benches;
+    let who = [
+        ("leader", &leader),
+        ("supervisor", &supervisor),
+        ("station", &officer),
+    ];
+    for (level_name, level) in [
+        ("stations", Level::Station),
+        ("branches", Level::Branch),
+        ("officers", Level::Officer),
+    ] {
+        for (kind_name, kind) in kinds {
+            for (who_name, a) in who {
+                // Branch rows are not a station's business; the board itself is the same.
+                if level != Level::Station && who_name == "station" {
+                    continue;
+                }
+                benches.push((
+                    format!("scores: {level_name}, {kind_name} ({who_name})"),
+                    Box::new(move || scores(kind, level, a)),
+                ));
+            }
+        }
+    }
+    for by in [
+        "category",
+        "policeLine",
+        "district",
+        "unit",
+        "branch",
+        "channel",
+        "requestType",
+        "hour",
+        "state",
+        "trend",
+    ] {
+        for (kind_name, _) in kinds {
+            for (who_name, a) in who {
+                let dim = match (by, kind_name) {
+                    ("trend", "year") => "month",
+                    ("trend", _) => "day",
+                    (d, _) => d,
+                };
+                let label = if by == "trend" {
+                    format!("{dim} trend")
+                } else {
+                    by.to_owned()
+                };
+                benches.push((
+                    format!("analytics: {label}, {kind_name} ({who_name})"),
+                    Box::new(move || chart(dim, kind_name, a)),
+                ));
+            }
+        }
+    }
+    benches.push((
+        "worklist counts (supervisor)".into(),
+        Box::new(|| {
+            state.store.worklist_counts(&list_scope(&supervisor), now)?;
+            Ok(())
+        }),
+    ));
     if facts_only {
         // No cases table content in this mode: the 民生清单 counts would measure nothing.
         benches.retain(|(name, _)| !name.starts_with("worklist"));
         println!("(--facts-only: HTTP /dashboard below includes 民生清单 counts over an empty cases table)");
     }
     println!("\nanalytics-bench: {n} cases, SQLite {db_mb:.0} MB (with WAL), {runs} runs per query, release build expected");
+    println!("load average before the queries: {}", loadavg());
+    rollup_sizes(&db)?;
     println!(
         "early-warning evaluation (2 weeks × 8-week baselines): {alert_ms:.0} ms, {} alerts",
         alerts.len()
@@ -560,6 +561,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pct(v, 0.95)
         );
     }
+    reference(&state, &leader, now, today)?;
     // Scheduled reports are built once here, so the server's worker finds nothing to do.
     let t = Instant::now();
     let run = minsheng_server::assessment::run_once(&state)?;
@@ -571,6 +573,107 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n| HTTP query | p50 ms | p95 ms |");
     println!("|---|---|---|");
     http_bench(&state, runs)?;
+    println!("\nload average after: {}", loadavg());
+    Ok(())
+}
+
+/// The same store queries on the rollups and on the per-case facts (a few runs: the
+/// facts path over a year takes seconds), and a filtered chart, which rollups do not
+/// answer (it reads the facts).
+fn reference(
+    state: &AppState,
+    leader: &Actor,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use minsheng_server::storage::assessment::{StintGroup, Via};
+    println!(
+        "\n| store query, rollups vs per-case facts (5 runs) | rollups p50 ms | facts p50 ms |"
+    );
+    println!("|---|---|---|");
+    let time = |f: &dyn Fn() -> Result<(), Box<dyn std::error::Error>>| {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            f()?;
+            v.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        Ok::<_, Box<dyn std::error::Error>>(pct(v, 0.5))
+    };
+    for kind in [PeriodKind::Month, PeriodKind::Year] {
+        let p = Period::containing(kind, today);
+        let run = |via| {
+            move || -> Result<(), Box<dyn std::error::Error>> {
+                state
+                    .store
+                    .period_counts(p.from(), p.to(), now, StintGroup::Unit, via)?;
+                Ok(())
+            }
+        };
+        println!(
+            "| stint counts by unit, {} | {:.1} | {:.1} |",
+            kind.code(),
+            time(&run(Via::Rollups))?,
+            time(&run(Via::Facts))?
+        );
+    }
+    for (by, period, category) in [
+        ("district", "year", None),
+        ("unit", "month", None),
+        ("unit", "month", Some("噪音扰民")),
+    ] {
+        let q = analytics::query(
+            &AnalyticsParams {
+                by: Some(by.into()),
+                period: Some(period.into()),
+                category: category.map(str::to_owned),
+                ..AnalyticsParams::default()
+            },
+            leader,
+            now,
+        )?;
+        let run = |via| {
+            let q = &q;
+            move || -> Result<(), Box<dyn std::error::Error>> {
+                state.store.analytics(q, via)?;
+                Ok(())
+            }
+        };
+        let filter = category.map_or_else(String::new, |c| {
+            format!(", category={c} (facts either way)")
+        });
+        println!(
+            "| analytics by {by}, {period}{filter} | {:.1} | {:.1} |",
+            time(&run(Via::Rollups))?,
+            time(&run(Via::Facts))?
+        );
+    }
+    Ok(())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "?".into(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
+
+/// Row counts of the rollup tables (what a period query sums instead of case rows).
+fn rollup_sizes(db: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let conn = rusqlite::Connection::open(db)?;
+    let mut parts = Vec::new();
+    for t in [
+        "assess_cases",
+        "assess_stints",
+        "assess_roll_units",
+        "assess_roll_officers",
+        "assess_roll_cases",
+        "assess_roll_weeks",
+    ] {
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
+        parts.push(format!("{t} {n}"));
+    }
+    println!("rows: {}", parts.join(", "));
     Ok(())
 }
 

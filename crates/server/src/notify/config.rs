@@ -3,15 +3,56 @@
 
 use std::time::Duration;
 
+/// Which provider protocol the gateway speaks.
+#[derive(Clone, Default)]
+pub enum Provider {
+    /// Generic JSON over HTTP with a bearer token (also what `sms-devgw` speaks).
+    #[default]
+    Generic,
+    /// 阿里云短信 `SendSms`: template code + named params, HMAC-SHA1 signed form.
+    Aliyun(AliyunConfig),
+}
+
+/// Credentials and defaults of the Aliyun-style adapter (`notify::aliyun`).
+#[derive(Clone)]
+pub struct AliyunConfig {
+    pub access_key_id: String,
+    /// Only ever used as the signing key; never sent, logged or printed.
+    pub access_key_secret: String,
+    /// The registered SMS signature (签名), e.g. 济南公安.
+    pub sign_name: String,
+    pub region: String,
+    /// Provider template for our templates that have no provider template id; its
+    /// single variable `content` gets the whole text.
+    pub fallback_template: Option<String>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Generic => f.write_str("Generic"),
+            Self::Aliyun(a) => f
+                .debug_struct("Aliyun")
+                .field("access_key_id", &a.access_key_id)
+                .field("access_key_secret", &"***")
+                .field("sign_name", &a.sign_name)
+                .field("region", &a.region)
+                .field("fallback_template", &a.fallback_template)
+                .finish(),
+        }
+    }
+}
+
 /// Where and how to reach the SMS provider.
 #[derive(Clone)]
 pub struct GatewayConfig {
     /// Full URL of the provider's send endpoint (e.g. `http://127.0.0.1:8787/send`).
     pub url: String,
     pub account: Option<String>,
-    /// Sent as `Authorization: Bearer …`.
+    /// Sent as `Authorization: Bearer …` (generic provider).
     pub token: Option<String>,
     pub timeout: Duration,
+    pub provider: Provider,
 }
 
 impl std::fmt::Debug for GatewayConfig {
@@ -21,9 +62,13 @@ impl std::fmt::Debug for GatewayConfig {
             .field("account", &self.account)
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
+            .field("provider", &self.provider)
             .finish()
     }
 }
+
+/// The default endpoint of the Aliyun-style provider.
+pub const ALIYUN_URL: &str = "https://dysmsapi.aliyuncs.com/";
 
 #[derive(Clone)]
 pub struct NotifyConfig {
@@ -83,18 +128,54 @@ fn env_num<T: std::str::FromStr>(name: &str) -> Option<T> {
     env(name).and_then(|v| v.trim().parse().ok())
 }
 
+/// The provider chosen by `MINSHENG_SMS_PROVIDER` (`generic`, the default, or `aliyun`
+/// with `MINSHENG_SMS_ACCESS_KEY_ID`, `MINSHENG_SMS_ACCESS_KEY_SECRET`,
+/// `MINSHENG_SMS_SIGN_NAME`, optional `MINSHENG_SMS_REGION` and
+/// `MINSHENG_SMS_FALLBACK_TEMPLATE`). Err names what is missing (never a value).
+pub fn provider_from_env() -> Result<Provider, String> {
+    match env("MINSHENG_SMS_PROVIDER").as_deref().map(str::trim) {
+        None | Some("generic") => Ok(Provider::Generic),
+        Some("aliyun") => {
+            let need = |k: &str| env(k).ok_or_else(|| format!("缺少环境变量 {k}"));
+            Ok(Provider::Aliyun(AliyunConfig {
+                access_key_id: need("MINSHENG_SMS_ACCESS_KEY_ID")?,
+                access_key_secret: need("MINSHENG_SMS_ACCESS_KEY_SECRET")?,
+                sign_name: need("MINSHENG_SMS_SIGN_NAME")?,
+                region: env("MINSHENG_SMS_REGION").unwrap_or_else(|| "cn-hangzhou".into()),
+                fallback_template: env("MINSHENG_SMS_FALLBACK_TEMPLATE"),
+            }))
+        }
+        Some(other) => Err(format!(
+            "MINSHENG_SMS_PROVIDER 的值“{other}”无效（generic 或 aliyun）"
+        )),
+    }
+}
+
 impl NotifyConfig {
-    /// `MINSHENG_SMS_URL`, `MINSHENG_SMS_ACCOUNT`, `MINSHENG_SMS_TOKEN`,
+    /// `MINSHENG_SMS_PROVIDER` (see `provider_from_env`), `MINSHENG_SMS_URL` (default
+    /// for aliyun: its public endpoint), `MINSHENG_SMS_ACCOUNT`, `MINSHENG_SMS_TOKEN`,
     /// `MINSHENG_SMS_WEBHOOK_SECRET`, `MINSHENG_SMS_MAX_ATTEMPTS`,
-    /// `MINSHENG_FOLLOWUP_NO_REPLY_DAYS`.
+    /// `MINSHENG_FOLLOWUP_NO_REPLY_DAYS`. A provider configured wrongly leaves no
+    /// gateway (messages wait in the outbox) and logs what is missing.
     pub fn from_env() -> Self {
         let d = Self::default();
+        let provider = provider_from_env()
+            .map_err(|e| tracing::error!(error = %e, "SMS provider not configured"))
+            .ok();
+        let url = match &provider {
+            Some(Provider::Aliyun(_)) => {
+                Some(env("MINSHENG_SMS_URL").unwrap_or_else(|| ALIYUN_URL.into()))
+            }
+            Some(Provider::Generic) => env("MINSHENG_SMS_URL"),
+            None => None,
+        };
         Self {
-            gateway: env("MINSHENG_SMS_URL").map(|url| GatewayConfig {
+            gateway: url.zip(provider).map(|(url, provider)| GatewayConfig {
                 url,
                 account: env("MINSHENG_SMS_ACCOUNT"),
                 token: env("MINSHENG_SMS_TOKEN"),
                 timeout: Duration::from_secs(10),
+                provider,
             }),
             webhook_secret: env("MINSHENG_SMS_WEBHOOK_SECRET"),
             max_attempts: env_num("MINSHENG_SMS_MAX_ATTEMPTS").unwrap_or(d.max_attempts),
@@ -113,9 +194,11 @@ impl NotifyConfig {
                 url,
                 account: old.as_ref().and_then(|g| g.account.clone()),
                 token: old
-                    .and_then(|g| g.token)
+                    .as_ref()
+                    .and_then(|g| g.token.clone())
                     .or_else(|| env("MINSHENG_SMS_TOKEN")),
                 timeout: Duration::from_secs(10),
+                provider: old.map(|g| g.provider).unwrap_or_default(),
             });
         }
         if let (Some(g), Some(a)) = (self.gateway.as_mut(), account) {
@@ -155,10 +238,21 @@ mod tests {
                 account: None,
                 token: Some("tok3n".into()),
                 timeout: Duration::from_secs(1),
+                provider: Provider::Aliyun(AliyunConfig {
+                    access_key_id: "LTAIid".into(),
+                    access_key_secret: "k3y-secret".into(),
+                    sign_name: "济南公安".into(),
+                    region: "cn-hangzhou".into(),
+                    fallback_template: None,
+                }),
             }),
             ..NotifyConfig::default()
         };
         let s = format!("{c:?}");
-        assert!(!s.contains("s3cret") && !s.contains("tok3n"), "{s}");
+        assert!(
+            !s.contains("s3cret") && !s.contains("tok3n") && !s.contains("k3y-secret"),
+            "{s}"
+        );
+        assert!(s.contains("LTAIid") && s.contains("Aliyun"), "{s}");
     }
 }

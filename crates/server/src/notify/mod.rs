@@ -5,6 +5,7 @@
 //! `serve` runs it in a loop on the system clock; tests with a manual clock call it
 //! themselves, so they are deterministic instead of sleeping.
 
+pub mod aliyun;
 pub mod config;
 pub mod devgw;
 pub mod followup;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use serde::Serialize;
 
-pub use config::{GatewayConfig, NotifyConfig};
+pub use config::{AliyunConfig, GatewayConfig, NotifyConfig, Provider};
 pub use gateway::{HttpGateway, SmsGateway};
 
 use crate::error::ApiError;
@@ -33,11 +34,16 @@ pub struct Notifier {
 
 impl Notifier {
     fn from_config(config: NotifyConfig) -> Result<Self, ApiError> {
-        let gateway = match &config.gateway {
-            Some(g) => Some(
-                Arc::new(HttpGateway::new(g.clone()).map_err(ApiError::internal)?)
-                    as Arc<dyn SmsGateway>,
-            ),
+        let gateway: Option<Arc<dyn SmsGateway>> = match &config.gateway {
+            Some(g) => Some(match &g.provider {
+                Provider::Generic => {
+                    Arc::new(HttpGateway::new(g.clone()).map_err(ApiError::internal)?)
+                }
+                Provider::Aliyun(a) => Arc::new(
+                    aliyun::AliyunGateway::new(g.url.clone(), a.clone(), g.timeout)
+                        .map_err(ApiError::internal)?,
+                ),
+            }),
             None => None,
         };
         Ok(Self { config, gateway })
@@ -58,7 +64,7 @@ fn register(state: &SharedState, n: Notifier) -> Arc<Notifier> {
     n
 }
 
-/// Sets the gateway (generic HTTP adapter) and policy for this server state.
+/// Sets the gateway (the adapter its `provider` names) and policy for this server state.
 pub fn configure(state: &SharedState, config: NotifyConfig) -> Result<Arc<Notifier>, ApiError> {
     Ok(register(state, Notifier::from_config(config)?))
 }

@@ -13,6 +13,7 @@ use minsheng_domain::timeline::TimelineEntry;
 use super::templates::{self, is_mobile};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::storage::assessment::AlertRecord;
 use crate::storage::notify::{FollowUpRecord, StaffNotification};
 use crate::storage::UserRecord;
 
@@ -371,6 +372,32 @@ pub fn pass(s: &AppState, batch: usize) -> Result<usize, ApiError> {
         count += deliver(s, &draft, &to)?;
     }
     Ok(count)
+}
+
+/// An early-warning alert (`assessment::alerts`), pushed to the unit heads and
+/// supervisors of the units it concerns (the unit and every unit above it).
+pub fn alert(s: &AppState, a: &AlertRecord) -> Result<usize, ApiError> {
+    let mut to = Vec::new();
+    for u in &a.units {
+        to.extend(unit_users(
+            s,
+            Some(*u),
+            &[Role::UnitHead, Role::Supervisor],
+        )?);
+    }
+    let title = if a.kind == "volume" {
+        "预警：诉求量异常上升"
+    } else {
+        "预警：回访不满意率异常上升"
+    };
+    let draft = Draft {
+        key: format!("alert:{}", a.id),
+        kind: "alert",
+        case_id: None,
+        title: title.into(),
+        body: format!("{}（{}周）", a.message, a.week),
+    };
+    deliver(s, &draft, &to)
 }
 
 /// A round the citizen did not answer by SMS: every 回访员 sees a phone task.

@@ -1,5 +1,10 @@
 //! Storage of the assessment area (see `crate::assessment`): per-case facts derived
-//! from the timelines, the handling stints they contain, alerts, reports, weights.
+//! from the timelines, the handling stints they contain, the per-day rollups kept in
+//! step with them, alerts, reports, weights.
+//!
+//! Aggregates can be read two ways (`Via`): from the rollups (what dashboards use: a
+//! period sums day rows, never per-case rows) or from the per-case facts (the reference
+//! the rollups are tested against, and the fallback for what rollups cannot answer).
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
@@ -30,6 +35,8 @@ pub struct FactCase {
     pub first_satisfied: Option<bool>,
     pub duplicate_of: Option<CaseId>,
     pub merged_at: Option<DateTime<Utc>>,
+    /// The units whose staff may see the case (`scope::scope_units`), for scoped rollups.
+    pub scope_units: Vec<UnitId>,
 }
 
 /// One handling stint: a dispatch to a unit, until the case is returned, re-dispatched
@@ -57,6 +64,61 @@ pub struct Stint {
     pub returned: bool,
     pub first_satisfied: Option<bool>,
     pub final_satisfied: Option<bool>,
+}
+
+impl Stint {
+    /// What this stint contributes to its unit's counts, as of `now`:
+    /// * sign-in is *decided* once the unit signed in or the sign-in deadline passed
+    ///   (before the stint ended by 退办/改派); it is *late* if signed after the deadline
+    ///   or not signed by then. Reply (已办结) likewise against the reply deadline.
+    /// * overdue = late on sign-in or on reply; rehandled = first answer 不满意;
+    ///   satisfied = latest answer 满意/基本满意; both over answered stints.
+    pub fn counts_at(&self, now: DateTime<Utc>) -> Counts {
+        let cutoff = self.ended_at.map_or(now, |e| e.min(now));
+        let (s_dec, s_late) = decided(self.signed_in_at, self.sign_in_deadline, cutoff);
+        let (r_dec, r_late) = decided(self.completed_at, self.reply_deadline, cutoff);
+        Counts {
+            received: 1,
+            sign_in_decided: u64::from(s_dec),
+            sign_in_late: u64::from(s_late),
+            reply_decided: u64::from(r_dec),
+            reply_late: u64::from(r_late),
+            returned: u64::from(self.returned),
+            answered: u64::from(self.first_satisfied.is_some()),
+            rehandled: u64::from(self.first_satisfied == Some(false)),
+            satisfied: u64::from(self.final_satisfied == Some(true)),
+            overdue: u64::from(s_late || r_late),
+            duplicates: 0,
+        }
+    }
+
+    /// The counts once every deadline has passed (what the rollups hold).
+    pub fn final_counts(&self) -> Counts {
+        self.counts_at(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// From when on `counts_at(now) == final_counts()`: the first instant after the last
+    /// deadline still open (None when the counts never change with time). Open means
+    /// not done, and not ended before the deadline (then it can never be missed).
+    pub fn settles_at(&self) -> Option<DateTime<Utc>> {
+        let open = |done: Option<DateTime<Utc>>, deadline: DateTime<Utc>| {
+            let ended_first = self.ended_at.is_some_and(|e| e <= deadline);
+            (done.is_none() && !ended_first).then(|| deadline + chrono::Duration::milliseconds(1))
+        };
+        open(self.signed_in_at, self.sign_in_deadline)
+            .max(open(self.completed_at, self.reply_deadline))
+    }
+}
+
+fn decided(
+    done: Option<DateTime<Utc>>,
+    deadline: DateTime<Utc>,
+    cutoff: DateTime<Utc>,
+) -> (bool, bool) {
+    match done {
+        Some(t) => (true, t > deadline),
+        None => (cutoff > deadline, cutoff > deadline),
+    }
 }
 
 /// Everything the facts worker writes for one case.
@@ -109,6 +171,49 @@ impl Counts {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// The fields in declaration order (for signed arithmetic on rollup rows).
+    pub const fn to_array(&self) -> [u64; 11] {
+        [
+            self.received,
+            self.sign_in_decided,
+            self.sign_in_late,
+            self.reply_decided,
+            self.reply_late,
+            self.returned,
+            self.answered,
+            self.rehandled,
+            self.satisfied,
+            self.overdue,
+            self.duplicates,
+        ]
+    }
+
+    pub const fn from_array(a: [u64; 11]) -> Self {
+        Self {
+            received: a[0],
+            sign_in_decided: a[1],
+            sign_in_late: a[2],
+            reply_decided: a[3],
+            reply_late: a[4],
+            returned: a[5],
+            answered: a[6],
+            rehandled: a[7],
+            satisfied: a[8],
+            overdue: a[9],
+            duplicates: a[10],
+        }
+    }
+}
+
+/// Where an aggregate is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Per-day rollups (falls back to the facts for what they cannot answer: ranges not
+    /// on Beijing day boundaries, filtered analytics).
+    Rollups,
+    /// The per-case facts tables.
+    Facts,
 }
 
 /// How stint counts are grouped.
@@ -249,20 +354,17 @@ pub trait AssessmentStore {
         f: &mut dyn FnMut(Case, Vec<TimelineEntry>) -> StoreResult<()>,
     ) -> StoreResult<u64>;
 
-    /// Counts of stints dispatched in `[from, to)`, as of `now`, by unit or officer id.
-    fn stint_counts(
+    /// Counts of stints dispatched in `[from, to)`, as of `now`, by unit or officer id;
+    /// by unit also the duplicates linked in `[from, to)` to the unit's cases (by the
+    /// master's handling unit). Keys whose counts are all zero are left out.
+    fn period_counts(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
         group: StintGroup,
+        via: Via,
     ) -> StoreResult<Vec<(String, Counts)>>;
-    /// Duplicates linked in `[from, to)`, by the master's handling unit id.
-    fn duplicate_counts(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>>;
     /// Stints of these units (or of one officer) dispatched in `[from, to)`.
     fn stints(
         &self,
@@ -279,15 +381,21 @@ pub trait AssessmentStore {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<CaseId>>;
 
-    fn analytics(&self, q: &AnalyticsQuery) -> StoreResult<Vec<BucketCounts>>;
+    /// Buckets with at least one case.
+    fn analytics(&self, q: &AnalyticsQuery, via: Via) -> StoreResult<Vec<BucketCounts>>;
     /// Case ids of an analytics drill-down, newest first.
     fn analytics_cases(&self, q: &AnalyticsQuery, limit: usize) -> StoreResult<Vec<CaseId>>;
     /// Weekly volume by (category, district) and (category, handling unit), and weekly
     /// first-answer dissatisfaction by (category, handling unit), for weeks in `[from_week, to_week]`.
-    fn week_cells(&self, from_week: i64, to_week: i64) -> StoreResult<WeekCells>;
+    /// Cells with no case are left out.
+    fn week_cells(&self, from_week: i64, to_week: i64, via: Via) -> StoreResult<WeekCells>;
 
-    /// Inserts or refreshes alerts (same kind, area, category and week = same alert).
-    fn upsert_alerts(&self, alerts: &[AlertRecord]) -> StoreResult<()>;
+    /// Inserts or refreshes alerts (same kind, area, category and week = same alert);
+    /// returns them as stored (an alert seen before keeps its id and first raise time).
+    fn upsert_alerts(&self, alerts: &[AlertRecord]) -> StoreResult<Vec<AlertRecord>>;
+    /// Alerts not yet pushed to their units' staff, oldest first.
+    fn alerts_to_push(&self, limit: usize) -> StoreResult<Vec<AlertRecord>>;
+    fn mark_alert_pushed(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Newest alerts visible to any of `units` (all when None).
     fn alerts(&self, units: Option<&[UnitId]>, limit: usize) -> StoreResult<Vec<AlertRecord>>;
 

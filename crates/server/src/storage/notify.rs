@@ -245,7 +245,7 @@ pub struct StaffNotification {
     #[schema(value_type = String)]
     pub user_id: UserId,
     /// `dispatch` | `assign` | `approval` | `urge` | `sendBack` | `signInReminder` |
-    /// `overdue` | `followUpTask` | `phoneFollowUp` | `freeTextReply`
+    /// `overdue` | `followUpTask` | `phoneFollowUp` | `freeTextReply` | `alert`
     pub kind: String,
     #[schema(value_type = Option<String>)]
     pub case_id: Option<CaseId>,

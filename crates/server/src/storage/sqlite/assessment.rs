@@ -1,9 +1,13 @@
 //! SQLite side of `storage::assessment`.
 //!
-//! The facts tables are clustered by time (`WITHOUT ROWID`, primary key led by the
-//! instant), so a dashboard query over a week or month reads one contiguous range of
-//! compact rows and never touches the wide `cases` rows; scoped queries drive from
-//! `case_scope`'s (unit, received_at) index and look facts up by primary key.
+//! Dashboards read the per-day rollups (`rollups`), kept in step with the facts in the
+//! facts transaction. The facts tables are clustered by time (`WITHOUT ROWID`, primary
+//! key led by the instant) for the facts path and the drill-downs; scoped facts queries
+//! drive from `case_scope`'s (unit, received_at) index and look facts up by primary key.
+
+mod rollups;
+
+pub(super) use rollups::MIGRATION as ROLLUPS_MIGRATION;
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
@@ -13,10 +17,11 @@ use minsheng_domain::timeline::TimelineEntry;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
+use self::rollups::{BJ_OFFSET_MS, DAY_MS};
 use super::{from_ms, ms, parse_id, SqliteStore};
 use crate::storage::assessment::{
     AlertRecord, AnalyticsQuery, BucketCounts, CaseFacts, Counts, Dimension, ReportRecord, Stint,
-    StintGroup, WeekCell, WeekCells,
+    StintGroup, Via, WeekCell, WeekCells,
 };
 use crate::storage::StoreResult;
 
@@ -103,8 +108,6 @@ CREATE TABLE assess_reports (
 );
 ";
 
-const DAY_MS: i64 = 86_400_000;
-const BJ_OFFSET_MS: i64 = 8 * 3_600_000;
 const FOLLOW_UP_STATES: &str =
     "('completed','followUpL2','followUpL3','difficultSupervision','archived','concluded')";
 
@@ -164,6 +167,22 @@ fn count(r: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
 const WEEK_OF_DAY: &str = "(d - ((d + 3) % 7))";
 
 impl SqliteStore {
+    /// Duplicates linked in `[from, to)`, by the master's handling unit (facts path).
+    fn duplicate_counts(
+        conn: &rusqlite::Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.handling_unit, COUNT(*) FROM assess_cases d
+             JOIN assess_cases m ON m.case_id = d.duplicate_of
+             WHERE d.merged_at >= ?1 AND d.merged_at < ?2 AND m.handling_unit IS NOT NULL
+             GROUP BY m.handling_unit",
+        )?;
+        let rows = stmt.query_map(params![ms(from), ms(to)], |r| Ok((r.get(0)?, count(r, 1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn analytics_sql(q: &AnalyticsQuery, select: &str) -> Option<(String, Vec<(String, Value)>)> {
         let mut params: Vec<(String, Value)> = vec![
             (":from".into(), Value::Integer(ms(q.from))),
@@ -293,47 +312,67 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
 
     fn write_facts(&self, facts: &[CaseFacts], position: u64) -> StoreResult<()> {
         self.write(|tx| {
+            let mut deltas = rollups::Deltas::default();
+            let mut keys = rollups::ScopeKeys::default();
+            let mut duplicates = Vec::new();
             let mut del_case = tx.prepare_cached("DELETE FROM assess_cases WHERE case_id = ?1")?;
             let mut del_stints =
                 tx.prepare_cached("DELETE FROM assess_stints WHERE case_id = ?1")?;
             let mut ins_case = tx.prepare_cached(
                 "INSERT INTO assess_cases(received_at, case_id, bj_day, bj_month, bj_hour, category, channel,
                    request_type, district, handling_unit, branch, police_line, state, closed, answered_at,
-                   first_satisfied, duplicate_of, merged_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+                   first_satisfied, duplicate_of, merged_at, scope, dup_unit)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,NULL)",
             )?;
             let mut ins_stint = tx.prepare_cached(
                 "INSERT INTO assess_stints(dispatched_at, case_id, n, unit_id, officer_id, sign_in_deadline,
-                   signed_in_at, reply_deadline, completed_at, ended_at, returned, first_satisfied, final_satisfied)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                   signed_in_at, reply_deadline, completed_at, ended_at, returned, first_satisfied,
+                   final_satisfied, settle_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
             )?;
             for f in facts {
                 let c = &f.case;
                 let id = c.case_id.to_string();
+                // Take away what the case's old rows added to the rollups.
+                if let Some(old) = rollups::CaseRow::load(tx, &id)? {
+                    deltas.case(&old, -1);
+                    if let (Some(m), Some(u)) = (old.merged_at, &old.dup_unit) {
+                        deltas.duplicate(m, u, -1);
+                    }
+                }
+                for s in rollups::case_stints(tx, &id)? {
+                    deltas.stint(&s, -1);
+                }
                 del_case.execute([&id])?;
                 del_stints.execute([&id])?;
+                let row = rollups::CaseRow::new(c, keys.column(tx, c)?);
                 let (day, month, hour) = bj_parts(c.received_at);
                 ins_case.execute(params![
-                    ms(c.received_at),
+                    row.received_at,
                     id,
                     day,
                     month,
                     hour,
-                    c.category,
-                    c.channel,
-                    c.request_type,
-                    c.district,
-                    c.handling_unit.map(|u| u.to_string()),
-                    c.branch.map(|u| u.to_string()),
-                    c.police_line,
-                    c.state,
-                    c.closed,
-                    opt_ms(c.answered_at),
-                    c.first_satisfied,
-                    c.duplicate_of.map(|d| d.to_string()),
-                    opt_ms(c.merged_at),
+                    row.category,
+                    row.channel,
+                    row.request_type,
+                    row.district,
+                    row.handling_unit,
+                    row.branch,
+                    row.police_line,
+                    row.state,
+                    row.closed,
+                    row.answered_at,
+                    row.first_satisfied,
+                    row.duplicate_of,
+                    row.merged_at,
+                    row.scope,
                 ])?;
-                for s in &f.stints {
+                deltas.case(&row, 1);
+                if c.duplicate_of.is_some() {
+                    duplicates.push(id.clone());
+                }
+                for s in f.stints.iter().map(rollups::stored) {
                     ins_stint.execute(params![
                         ms(s.dispatched_at),
                         id,
@@ -348,9 +387,22 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                         s.returned,
                         s.first_satisfied,
                         s.final_satisfied,
+                        opt_ms(s.settles_at()),
                     ])?;
+                    deltas.stint(&s, 1);
                 }
             }
+            // A duplicate counts for its master's handling unit: those just written, and
+            // those of masters just written (their unit may have changed).
+            for f in facts {
+                duplicates.extend(rollups::duplicates_of(tx, &f.case.case_id.to_string())?);
+            }
+            duplicates.sort_unstable();
+            duplicates.dedup();
+            for d in &duplicates {
+                rollups::attribute_duplicate(tx, d, &mut deltas)?;
+            }
+            deltas.apply(tx)?;
             // Never move backwards if two runs overlap.
             tx.execute(
                 "UPDATE assess_meta SET value = MAX(value, ?1) WHERE key = 'facts_position'",
@@ -381,13 +433,18 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         Ok(n)
     }
 
-    fn stint_counts(
+    fn period_counts(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
         group: StintGroup,
+        via: Via,
     ) -> StoreResult<Vec<(String, Counts)>> {
+        let conn = self.conn()?;
+        if let (Via::Rollups, Some(days)) = (via, rollups::day_range(from, to)) {
+            return rollups::period_counts(&conn, days, from, to, now, group);
+        }
         let (col, extra) = match group {
             StintGroup::Unit => ("unit_id", ""),
             StintGroup::Officer => ("officer_id", "AND officer_id IS NOT NULL"),
@@ -395,7 +452,6 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         let sql = STINT_COUNTS
             .replace("{group}", col)
             .replace("{extra}", extra);
-        let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             rusqlite::named_params! {":from": ms(from), ":to": ms(to), ":now": ms(now)},
@@ -418,23 +474,13 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                 ))
             },
         )?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn duplicate_counts(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT m.handling_unit, COUNT(*) FROM assess_cases d
-             JOIN assess_cases m ON m.case_id = d.duplicate_of
-             WHERE d.merged_at >= ?1 AND d.merged_at < ?2 AND m.handling_unit IS NOT NULL
-             GROUP BY m.handling_unit",
-        )?;
-        let rows = stmt.query_map(params![ms(from), ms(to)], |r| Ok((r.get(0)?, count(r, 1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut map: std::collections::HashMap<String, Counts> = rows.collect::<Result<_, _>>()?;
+        if group == StintGroup::Unit {
+            for (k, n) in Self::duplicate_counts(&conn, from, to)? {
+                map.entry(k).or_default().duplicates += n;
+            }
+        }
+        Ok(map.into_iter().filter(|(_, c)| !c.is_empty()).collect())
     }
 
     fn stints(
@@ -493,7 +539,12 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         Ok(out)
     }
 
-    fn analytics(&self, q: &AnalyticsQuery) -> StoreResult<Vec<BucketCounts>> {
+    fn analytics(&self, q: &AnalyticsQuery, via: Via) -> StoreResult<Vec<BucketCounts>> {
+        if via == Via::Rollups {
+            if let Some(rows) = rollups::analytics(&*self.conn()?, q)? {
+                return Ok(rows);
+            }
+        }
         let key = dimension_key(q.by);
         let select = format!(
             "SELECT CAST({key} AS TEXT) AS k, COUNT(*), SUM(f.closed), SUM(f.first_satisfied IS NOT NULL),
@@ -534,10 +585,15 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         Ok(out)
     }
 
-    fn week_cells(&self, from_week: i64, to_week: i64) -> StoreResult<WeekCells> {
+    fn week_cells(&self, from_week: i64, to_week: i64, via: Via) -> StoreResult<WeekCells> {
+        let conn = self.conn()?;
+        if via == Via::Rollups {
+            if let Some(cells) = rollups::week_cells(&conn, from_week, to_week)? {
+                return Ok(cells);
+            }
+        }
         let from = from_week * DAY_MS - BJ_OFFSET_MS;
         let to = (to_week + 7) * DAY_MS - BJ_OFFSET_MS;
-        let conn = self.conn()?;
         let volume = |area: &str| -> StoreResult<Vec<WeekCell>> {
             let sql = format!(
                 "SELECT w, category, area, COUNT(*) FROM (
@@ -585,8 +641,9 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         })
     }
 
-    fn upsert_alerts(&self, alerts: &[AlertRecord]) -> StoreResult<()> {
+    fn upsert_alerts(&self, alerts: &[AlertRecord]) -> StoreResult<Vec<AlertRecord>> {
         self.write(|tx| {
+            let mut stored = Vec::with_capacity(alerts.len());
             for a in alerts {
                 let existing: Option<String> = tx
                     .query_row(
@@ -610,6 +667,7 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                         "UPDATE assess_alerts SET data = ?2 WHERE id = ?1",
                         params![rec.id, serde_json::to_string(&rec)?],
                     )?;
+                    stored.push(rec);
                     continue;
                 }
                 tx.execute(
@@ -632,7 +690,29 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                         params![u.to_string(), rec.id, ms(rec.raised_at)],
                     )?;
                 }
+                stored.push(rec);
             }
+            Ok(stored)
+        })
+    }
+
+    fn alerts_to_push(&self, limit: usize) -> StoreResult<Vec<AlertRecord>> {
+        let conn = self.conn()?;
+        let datas: Vec<String> = conn
+            .prepare_cached(
+                "SELECT data FROM assess_alerts WHERE pushed_at IS NULL ORDER BY raised_at LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        datas.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+    }
+
+    fn mark_alert_pushed(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE assess_alerts SET pushed_at = ?2 WHERE id = ?1",
+                params![id, ms(at)],
+            )?;
             Ok(())
         })
     }

@@ -215,6 +215,11 @@ END;
         super::notify::MIGRATION,
     ),
     (6, "assessment and analytics", super::assessment::MIGRATION),
+    (
+        7,
+        "assessment rollups, alert pushes",
+        super::assessment::ROLLUPS_MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -9,6 +9,7 @@
 //! local limit the reconcile is compared with).
 //!
 //! `cargo run --release -p minsheng-tests --bin sync-bench [station|county]`
+//! (`SYNC_BENCH_PERF=<dir>` also records `perf` profiles of the reconcile: client and server.)
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -172,10 +173,68 @@ async fn run(s: &Scenario) -> Measured {
     tokio::task::spawn_blocking(move || change_all(&st, &ids))
         .await
         .expect("join");
+    // The assessment worker replays every changed case; let it catch up first, so it
+    // does not run (at random) inside the timed reconcile.
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        while minsheng_server::assessment::run_once(&st)
+            .expect("assessment worker")
+            .cases_updated
+            > 0
+        {}
+    })
+    .await
+    .expect("join");
 
+    // SYNC_BENCH_PERF=<dir>: profile the reconcile with `perf record`, the client
+    // child and this process (the server) into separate files.
+    let perf_dir = std::env::var_os("SYNC_BENCH_PERF").map(PathBuf::from);
+    let mut reconcile_cmd = child("child-reconcile");
+    let mut server_perf = None;
+    if let Some(d) = &perf_dir {
+        let exe = std::env::current_exe().expect("exe");
+        let mut c = tokio::process::Command::new("perf");
+        c.args(["record", "-F", "2000", "--call-graph=dwarf,16384", "-o"])
+            .arg(d.join(format!("{}-client.data", s.name)))
+            .arg("--")
+            .arg(exe)
+            .arg("child-reconcile")
+            .envs(
+                reconcile_cmd
+                    .as_std()
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k, v?))),
+            );
+        reconcile_cmd = c;
+        server_perf = Some(
+            tokio::process::Command::new("perf")
+                .args([
+                    "record",
+                    "-F",
+                    "2000",
+                    "--call-graph=dwarf,16384",
+                    "-p",
+                    &std::process::id().to_string(),
+                    "-o",
+                ])
+                .arg(d.join(format!("{}-server.data", s.name)))
+                .spawn()
+                .expect("perf"),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     let server_cpu = cpu_ms();
-    let mut reconcile = run_child(child("child-reconcile")).await;
+    let mut reconcile = run_child(reconcile_cmd).await;
     reconcile["serverCpuMs"] = json!(cpu_ms() - server_cpu);
+    if let Some(mut p) = server_perf {
+        if let Some(pid) = p.id() {
+            // perf writes its file on SIGINT.
+            let _ = std::process::Command::new("kill")
+                .args(["-INT", &pid.to_string()])
+                .status();
+        }
+        let _ = p.wait().await;
+    }
     // How long the server spent on the pushed commands: first to last start time of
     // the processed commands (each commits on its own).
     let conn = rusqlite::Connection::open_with_flags(
@@ -417,13 +476,15 @@ async fn child_reconcile() {
         out.push_str(&cached.raw.to_string());
         out.push('\n');
     }
+    let avg_json = out.len() / ids.len().max(1);
     std::fs::write(env("MS_ROWS"), out).expect("rows");
     println!(
         "{}",
         json!({
             "ms": ms, "cpuMs": cpu, "pushed": report.pushed, "applied": report.applied,
+            "pushMs": report.push_ms, "pullMs": report.pull_ms,
             "pulled": report.pulled, "pages": report.pages,
-            "hwmBeforeKiB": before, "hwmKiB": peak, "cached": ids.len(),
+            "hwmBeforeKiB": before, "hwmKiB": peak, "cached": ids.len(), "avgCaseJsonBytes": avg_json,
             "queuedAfter": c.pending_count().expect("pending"),
         })
     );
@@ -523,15 +584,15 @@ fn print_table(rows: &[(&Scenario, Measured)]) {
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     println!();
     println!(
-        "| scenario | cases pulled | commands pushed (applied) | pages | reconcile (wall) | SPEC target | client CPU | server CPU | server span on the push | same pull, no cache writes | client peak RSS (VmHWM) | bulk insert, SQLCipher | ratio | bulk insert, plain SQLite | bulk peak RSS |"
+        "| scenario | cases pulled | commands pushed (applied) | pages | reconcile (wall) | SPEC target | client CPU | server CPU | push / pull phase | server span on the push | same pull, no cache writes | client peak RSS (VmHWM) | bulk insert, SQLCipher | ratio | bulk insert, plain SQLite | bulk peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (s, m) in rows {
         let r = &m.reconcile;
         let ms = f(r, "ms");
         let bulk = f(&m.bulk, "ms");
         println!(
-            "| {} ({} cases, {} queued) | {} | {} ({}) | {} | {:.0} ms | < {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {:.1} MiB | {:.0} ms | {:.1}x | {:.0} ms | {:.1} MiB |",
+            "| {} ({} cases, {} queued) | {} | {} ({}) | {} | {:.0} ms | < {:.0} ms | {:.0} ms | {:.0} ms | {:.0} / {:.0} ms | {:.0} ms | {:.0} ms | {:.1} MiB | {:.0} ms | {:.1}x | {:.0} ms | {:.1} MiB |",
             s.name,
             s.cases,
             s.queued,
@@ -543,6 +604,8 @@ fn print_table(rows: &[(&Scenario, Measured)]) {
             s.target_s * 1000.0,
             f(r, "cpuMs"),
             f(r, "serverCpuMs"),
+            f(r, "pushMs"),
+            f(r, "pullMs"),
             f(r, "serverPushSpanMs"),
             f(&m.wire, "ms"),
             f(r, "hwmKiB") / 1024.0,

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{CaseState, Channel, RequestType};
 use minsheng_domain::ids::{CaseId, UnitId};
-use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::Action;
 use serde::{Deserialize, Serialize};
 
@@ -80,13 +79,14 @@ pub(crate) struct ErrorBody {
     pub message: String,
 }
 
-/// One page of `GET /sync/pull`.
-#[derive(Debug, Clone, Deserialize)]
+/// One page of `GET /sync/pull`. Case views and timeline entries stay raw JSON: the
+/// cache stores them verbatim and reads only the columns it indexes.
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullPage {
-    pub changes: Vec<serde_json::Value>,
+    pub changes: Vec<Box<serde_json::value::RawValue>>,
     #[serde(default)]
-    pub timelines: Vec<TimelineEntry>,
+    pub timelines: Vec<Box<serde_json::value::RawValue>>,
     pub removed: Vec<CaseId>,
     pub next_cursor: String,
     pub has_more: bool,

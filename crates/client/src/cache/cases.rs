@@ -1,11 +1,15 @@
 //! Cached cases: the server's view of each case in scope, and the columns lists,
 //! search and purging need.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Duration, Utc};
-use minsheng_domain::case::{Case, CaseState};
+use minsheng_domain::case::{Case, CaseState, Deadlines};
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, UnitId};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -133,14 +137,13 @@ pub(crate) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
 
 /// The deadline that is running now (earliest of those that apply) and its warning
 /// instant, as `lists::is_overdue`/`is_due_soon` define them.
-fn running_deadline(c: &Case) -> (Option<i64>, Option<i64>) {
-    let d = &c.deadlines;
-    let (due, warn) = if c.state == CaseState::PendingSignIn {
+fn running_deadline(state: CaseState, d: &Deadlines) -> (Option<i64>, Option<i64>) {
+    let (due, warn) = if state == CaseState::PendingSignIn {
         (
             [d.sign_in, d.reply].into_iter().flatten().min(),
             [d.sign_in_warn, d.reply_warn].into_iter().flatten().min(),
         )
-    } else if c.state.is_handling() {
+    } else if state.is_handling() {
         (d.reply, d.reply_warn)
     } else {
         (None, None)
@@ -148,54 +151,141 @@ fn running_deadline(c: &Case) -> (Option<i64>, Option<i64>) {
     (due.map(to_ms), warn.map(to_ms))
 }
 
-/// The wire form of a unit enum (its Chinese name).
-fn code_of<T: Serialize>(v: &T) -> Option<String> {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+/// The columns the cache keeps beside a case view's JSON, read straight from that JSON:
+/// unknown fields are skipped and strings borrowed, so storing a pulled case builds
+/// neither a `Value` nor a `Case` (enums stay in their wire form, the Chinese name).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewColumns<'a> {
+    id: CaseId,
+    #[serde(borrow)]
+    number: Option<Cow<'a, str>>,
+    version: u64,
+    state: CaseState,
+    handling_unit: Option<UnitId>,
+    received_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
+    #[serde(borrow)]
+    content: Cow<'a, str>,
+    #[serde(borrow)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    channel: Cow<'a, str>,
+    #[serde(borrow)]
+    urgency: Cow<'a, str>,
+    #[serde(borrow)]
+    request_type: Cow<'a, str>,
+    supervising_unit: Option<UnitId>,
+    deadlines: Deadlines,
 }
 
-/// Writes one case unless the cache already holds a newer version of it.
+/// Writes one case unless the cache already holds this version or a newer one (a view
+/// of the same version differs at most in what depends on the clock, which the cache
+/// recomputes; so the cases a push just returned are not written again by the pull).
 /// Returns whether the row changed. Runs on whatever transaction `conn` is in.
 pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
-    let k = &c.case;
-    let (due, warn) = running_deadline(k);
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
-                            closed_at, title, content, json, category, channel, urgency,
-                            request_type, supervising_unit, due_at, warn_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-         ON CONFLICT (id) DO UPDATE SET
-             number = excluded.number, version = excluded.version, state = excluded.state,
-             handling_unit = excluded.handling_unit, received_at = excluded.received_at,
-             closed_at = excluded.closed_at, title = excluded.title,
-             content = excluded.content, json = excluded.json, category = excluded.category,
-             channel = excluded.channel, urgency = excluded.urgency,
-             request_type = excluded.request_type, supervising_unit = excluded.supervising_unit,
-             due_at = excluded.due_at, warn_at = excluded.warn_at
-         WHERE excluded.version >= cases.version",
-        )?
-        .execute(params![
-            k.id.to_string(),
-            k.number,
-            k.version as i64,
-            k.state.code(),
-            k.handling_unit.map(|u| u.to_string()),
-            to_ms(k.received_at),
-            k.closed_at.map(to_ms),
-            k.title,
-            k.content,
-            serde_json::to_string(&c.raw)?,
-            k.category.as_ref().map(|c| c.as_str().to_owned()),
-            code_of(&k.channel),
-            code_of(&k.urgency),
-            code_of(&k.request_type),
-            k.supervising_unit.map(|u| u.to_string()),
-            due,
-            warn,
-        ])?;
-    Ok(n > 0)
+    upsert_json(conn, &serde_json::to_string(&c.raw)?)
+}
+
+/// The list columns of a case row besides `id` and `json`, in this order.
+const LIST_COLUMNS: [&str; 15] = [
+    "number",
+    "version",
+    "state",
+    "handling_unit",
+    "received_at",
+    "closed_at",
+    "title",
+    "content",
+    "category",
+    "channel",
+    "urgency",
+    "request_type",
+    "supervising_unit",
+    "due_at",
+    "warn_at",
+];
+
+fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 15] {
+    let text = |s: &str| SqlValue::Text(s.to_owned());
+    let opt_text = |s: Option<&str>| s.map_or(SqlValue::Null, text);
+    let opt_int = |i: Option<i64>| i.map_or(SqlValue::Null, SqlValue::Integer);
+    let (due, warn) = running_deadline(k.state, &k.deadlines);
+    [
+        opt_text(k.number.as_deref()),
+        SqlValue::Integer(k.version as i64),
+        SqlValue::Text(k.state.code()),
+        opt_text(k.handling_unit.map(|u| u.to_string()).as_deref()),
+        SqlValue::Integer(to_ms(k.received_at)),
+        opt_int(k.closed_at.map(to_ms)),
+        text(&k.title),
+        text(&k.content),
+        opt_text(k.category.as_deref()),
+        text(&k.channel),
+        text(&k.urgency),
+        text(&k.request_type),
+        opt_text(k.supervising_unit.map(|u| u.to_string()).as_deref()),
+        opt_int(due),
+        opt_int(warn),
+    ]
+}
+
+/// `upsert` for a case view as received (`json` is stored verbatim). An update sets
+/// only the columns whose values changed (and the JSON): SQLite rewrites an index
+/// whenever one of its columns is assigned, and most changes a pull brings are workflow
+/// steps that leave units, channel, category and dates as they were.
+pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<bool> {
+    let k: ViewColumns<'_> = serde_json::from_str(json)?;
+    let id_text = k.id.to_string();
+    let id = id_text.as_str();
+    let new = list_values(&k);
+    let old: Option<Vec<SqlValue>> = conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM cases WHERE id = ?1",
+            LIST_COLUMNS.join(", ")
+        ))?
+        .query_row([&id], |r| {
+            (0..LIST_COLUMNS.len()).map(|i| r.get(i)).collect()
+        })
+        .optional()?;
+    let Some(old) = old else {
+        conn.prepare_cached(&format!(
+            "INSERT INTO cases (id, json, {}) VALUES (?1, ?2, {})",
+            LIST_COLUMNS.join(", "),
+            (3..LIST_COLUMNS.len() + 3)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?
+        .execute(bound(&id, &json, new.iter()).as_slice())?;
+        return Ok(true);
+    };
+    // Versions only grow; the same version again (a push answer, then the pull) is
+    // the same case.
+    if matches!(old[1], SqlValue::Integer(v) if v >= k.version as i64) {
+        return Ok(false);
+    }
+    let changed: Vec<usize> = (0..new.len()).filter(|&i| new[i] != old[i]).collect();
+    let mut set = String::new();
+    for (n, &i) in changed.iter().enumerate() {
+        let _ = write!(set, ", {} = ?{}", LIST_COLUMNS[i], n + 3);
+    }
+    conn.prepare_cached(&format!("UPDATE cases SET json = ?2{set} WHERE id = ?1"))?
+        .execute(bound(&id, &json, changed.iter().map(|&i| &new[i])).as_slice())?;
+    Ok(true)
+}
+
+/// `?1` = id, `?2` = JSON, then the given column values.
+fn bound<'a>(
+    id: &'a &'a str,
+    json: &'a &'a str,
+    values: impl Iterator<Item = &'a SqlValue>,
+) -> Vec<&'a dyn rusqlite::ToSql> {
+    let mut out: Vec<&dyn rusqlite::ToSql> = vec![id, json];
+    out.extend(values.map(|v| v as &dyn rusqlite::ToSql));
+    out
 }
 
 /// Migration 2: fills the list columns of rows cached before they existed.
@@ -380,6 +470,42 @@ pub(crate) mod tests {
             .list_cases(&[CaseState::Archived], 10)
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn an_update_rewrites_exactly_the_columns_that_changed() {
+        let (_dir, mut cache, _) = temp_cache();
+        let (a, b) = (UnitId::mint(Utc::now()), UnitId::mint(Utc::now()));
+        let v1 = server_view("占道经营", "门口摆摊", a, CaseState::PendingSignIn, 2);
+        let id: CaseId = serde_json::from_value(v1["id"].clone()).unwrap();
+        cache.upsert_server_cases(vec![v1.clone()]).unwrap();
+        // Re-dispatched to unit b and signed in: state, unit and deadline columns move.
+        let mut v2 = v1.clone();
+        v2["version"] = json!(3);
+        v2["state"] = json!("inProgress");
+        v2["handlingUnit"] = json!(b.to_string());
+        assert_eq!(cache.upsert_server_cases(vec![v2.clone()]).unwrap(), 1);
+        let rows = cache.list_cases(&[CaseState::InProgress], 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].handling_unit, Some(b));
+        assert!(rows[0].deadline.is_some(), "the reply deadline runs now");
+        assert!(cache
+            .list_cases(&[CaseState::PendingSignIn], 10)
+            .unwrap()
+            .is_empty());
+        // Only the JSON changed (an urge): the list columns stay, the JSON is new.
+        let mut v3 = v2.clone();
+        v3["version"] = json!(4);
+        v3["urgeCount"] = json!(1);
+        assert_eq!(cache.upsert_server_cases(vec![v3]).unwrap(), 1);
+        let got = cache.cached_case(id).unwrap().unwrap();
+        assert_eq!((got.case.version, got.case.urge_count), (4, 1));
+        assert_eq!(got.case.handling_unit, Some(b));
+        // The same version again (a push answer, then the pull) writes nothing.
+        let mut again = v2;
+        again["version"] = json!(4);
+        assert_eq!(cache.upsert_server_cases(vec![again]).unwrap(), 0);
+        assert_eq!(cache.cached_case(id).unwrap().unwrap().case.urge_count, 1);
     }
 
     #[test]

@@ -31,16 +31,25 @@ const fn yes() -> bool {
 
 /// Stores a case's server timeline; entries are immutable, so known ones are skipped.
 pub(crate) fn store_timeline(conn: &Connection, entries: &[TimelineEntry]) -> Result<()> {
-    let mut ins = conn.prepare_cached(
-        "INSERT OR IGNORE INTO timeline (case_id, seq, json) VALUES (?1, ?2, ?3)",
-    )?;
     for e in entries {
-        ins.execute(params![
-            e.case_id.to_string(),
-            e.seq as i64,
-            serde_json::to_string(e)?
-        ])?;
+        store_entry_json(conn, &serde_json::to_string(e)?)?;
     }
+    Ok(())
+}
+
+/// Where an entry belongs, read from its JSON without parsing the rest.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryKey {
+    case_id: CaseId,
+    seq: u64,
+}
+
+/// Stores one timeline entry as received (verbatim) unless it is already cached.
+pub(crate) fn store_entry_json(conn: &Connection, json: &str) -> Result<()> {
+    let key: EntryKey = serde_json::from_str(json)?;
+    conn.prepare_cached("INSERT OR IGNORE INTO timeline (case_id, seq, json) VALUES (?1, ?2, ?3)")?
+        .execute(params![key.case_id.to_string(), key.seq as i64, json])?;
     Ok(())
 }
 

@@ -19,10 +19,12 @@ use zeroize::Zeroizing;
 use crate::credentials::{CredentialStore, DbKey};
 use crate::error::{ClientError, Result};
 
-pub(crate) use cases::{load as cases_load, upsert as cases_upsert};
+pub(crate) use cases::{
+    load as cases_load, upsert as cases_upsert, upsert_json as upsert_case_json,
+};
 pub use cases::{CachedCase, CaseRow};
 pub use directory::UserSummary;
-pub(crate) use directory::{store_timeline, timeline_of};
+pub(crate) use directory::{store_entry_json, timeline_of};
 pub use meta::Profile;
 pub use query::{LocalCasePage, LocalCaseQuery, LocalWorkListCounts};
 
@@ -68,6 +70,8 @@ impl LocalCache {
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;
         migrations::migrate(&mut conn)?;
+        // Case updates set only their changed columns: a few dozen distinct statements.
+        conn.set_prepared_statement_cache_capacity(128);
         let cache = Self {
             conn,
             path: path.to_owned(),

@@ -104,19 +104,16 @@ impl LocalCache {
     }
 
     /// Applies one pulled page with the cursor that covers it (one transaction).
-    pub(crate) fn apply_pull_page(&mut self, page: PullPage, now: DateTime<Utc>) -> Result<()> {
-        let cases = page
-            .changes
-            .into_iter()
-            .map(CachedCase::from_view)
-            .collect::<Result<Vec<_>>>()?;
+    pub(crate) fn apply_pull_page(&mut self, page: &PullPage, now: DateTime<Utc>) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for c in &cases {
-            cases_upsert(&tx, c)?;
+        for c in &page.changes {
+            crate::cache::upsert_case_json(&tx, c.get())?;
         }
-        crate::cache::store_timeline(&tx, &page.timelines)?;
+        for e in &page.timelines {
+            crate::cache::store_entry_json(&tx, e.get())?;
+        }
         for id in &page.removed {
             remove_case(&tx, *id)?;
         }

@@ -5,6 +5,7 @@
 
 mod apply;
 mod backoff;
+mod round;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::api::{ApiClient, CommandOutcome, PushRequest};
+use crate::api::ApiClient;
 use crate::cache::LocalCache;
 use crate::credentials::CredentialStore;
 use crate::error::{ClientError, Result};
@@ -58,6 +59,9 @@ pub struct SyncReport {
     pub pages: usize,
     /// The server asked for a fresh snapshot and we took one.
     pub reset: bool,
+    /// How long the push and the pull took (for the log and the benchmark).
+    pub push_ms: u64,
+    pub pull_ms: u64,
 }
 
 pub struct SyncEngine {
@@ -68,6 +72,10 @@ pub struct SyncEngine {
     status: watch::Sender<SyncStatus>,
     /// One round at a time; a second caller waits and then runs its own round.
     round: tokio::sync::Mutex<()>,
+}
+
+fn elapsed_ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 pub(crate) fn lock(cache: &Mutex<LocalCache>) -> MutexGuard<'_, LocalCache> {
@@ -162,67 +170,22 @@ impl SyncEngine {
 
     async fn run_round(&self, now: DateTime<Utc>) -> Result<SyncReport> {
         let mut report = SyncReport::default();
-        self.push_all(now, &mut report).await?;
-        match self.pull_all(now, &mut report).await {
+        let started = std::time::Instant::now();
+        // The last batch's outcomes are still being stored while the pull starts.
+        let storing = self.push_all(now, &mut report).await?;
+        report.push_ms = elapsed_ms(started);
+        let started = std::time::Instant::now();
+        match self.pull_all(now, &mut report, storing).await {
             Err(ClientError::Server { code, .. }) if code == "SYNC_RESET" => {
                 lock(&self.cache).reset_for_snapshot()?;
                 report.reset = true;
-                self.pull_all(now, &mut report).await?;
+                self.pull_all(now, &mut report, None).await?;
             }
             other => other?,
         }
+        report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;
         Ok(report)
-    }
-
-    async fn push_all(&self, now: DateTime<Utc>, report: &mut SyncReport) -> Result<()> {
-        let install = lock(&self.cache).install_id()?;
-        for _ in 0..MAX_PUSH_BATCHES {
-            let commands = lock(&self.cache).next_push_batch(PUSH_BATCH)?;
-            if commands.is_empty() {
-                return Ok(());
-            }
-            let req = PushRequest {
-                install_id: install,
-                commands,
-            };
-            let resp = self.authed(|| self.api.push(&req)).await?;
-            if resp.results.len() != req.commands.len() {
-                return Err(ClientError::Protocol(format!(
-                    "推送了 {} 项操作，服务器只回复了 {} 项",
-                    req.commands.len(),
-                    resp.results.len()
-                )));
-            }
-            lock(&self.cache).apply_push_results(&resp.results, now)?;
-            report.pushed += resp.results.len();
-            for r in &resp.results {
-                match r.status {
-                    CommandOutcome::Applied => report.applied += 1,
-                    CommandOutcome::Rejected => report.rejected += 1,
-                    CommandOutcome::Conflict => report.conflicts += 1,
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn pull_all(&self, now: DateTime<Utc>, report: &mut SyncReport) -> Result<()> {
-        let install = lock(&self.cache).install_id()?.to_string();
-        loop {
-            let cursor = lock(&self.cache).pull_cursor()?;
-            let page = self
-                .authed(|| self.api.pull(cursor.as_deref(), PULL_PAGE, &install))
-                .await?;
-            let (pulled, removed, more) = (page.changes.len(), page.removed.len(), page.has_more);
-            lock(&self.cache).apply_pull_page(page, now)?;
-            report.pages += 1;
-            report.pulled += pulled;
-            report.removed += removed;
-            if !more {
-                return Ok(());
-            }
-        }
     }
 
     /// Runs `call`; if the access token expired, refreshes it once and runs it again.

@@ -199,8 +199,9 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
     fn list_cases(&self, q: &CaseQuery) -> StoreResult<CasePage>;
     fn count_cases(&self, q: &CaseQuery) -> StoreResult<u64>;
     fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>>;
-    /// The timelines of several cases (one connection), case by case, oldest first.
-    fn timelines(&self, ids: &[CaseId]) -> StoreResult<Vec<TimelineEntry>>;
+    /// The timelines of several cases (one connection), case by case, oldest first,
+    /// each entry as its stored JSON.
+    fn timelines_json(&self, ids: &[CaseId]) -> StoreResult<Vec<Box<serde_json::value::RawValue>>>;
     fn worklist_counts(&self, scope: &ListScope, now: DateTime<Utc>)
         -> StoreResult<WorkListCounts>;
 

@@ -5,7 +5,6 @@
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
-use minsheng_domain::timeline::TimelineEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -33,7 +32,7 @@ pub struct PullResponse {
     /// The full timelines of the changed cases (each case's entries oldest first),
     /// so the desktop shows every step offline.
     #[schema(value_type = Vec<Object>)]
-    pub timelines: Vec<TimelineEntry>,
+    pub timelines: Vec<Box<serde_json::value::RawValue>>,
     #[schema(value_type = Vec<String>)]
     pub removed: Vec<CaseId>,
     /// Save after applying this page; pull again from it while `hasMore`.
@@ -73,7 +72,7 @@ pub fn pull(
         .map(|c| CaseView::new(c, actor, &org, now))
         .collect::<Result<_, _>>()?;
     let ids: Vec<CaseId> = page.changed.iter().map(|c| c.id).collect();
-    let timelines = s.store.timelines(&ids)?;
+    let timelines = s.store.timelines_json(&ids)?;
     let ack_seq = match install.or(p.install_id.as_deref()) {
         Some(i) if !i.trim().is_empty() => s.store.ack_seq(i.trim())?.unwrap_or(0),
         _ => 0,

@@ -126,16 +126,22 @@ fn view(s: &AppState, actor: &Actor, c: &Case) -> Result<Option<serde_json::Valu
 }
 
 /// The stored outcome, verbatim; another user's command id is refused, never revealed.
+/// `fresh` is the outcome just recorded (when this call recorded it): the same value
+/// the stored JSON holds, so it is answered without parsing that JSON back.
 fn replay(
     actor: &Actor,
     id: CommandId,
     done: &ProcessedCommand,
+    fresh: Option<CommandResult>,
 ) -> Result<CommandResult, ApiError> {
     if done.user_id != actor.user_id {
         let e = ApiError::AlreadyExists(format!("操作编号 {id}"));
         return Ok(result(id, CommandOutcome::Rejected, Some(&e), None));
     }
-    Ok(serde_json::from_str(&done.result)?)
+    match fresh {
+        Some(r) if !done.replayed => Ok(r),
+        _ => Ok(serde_json::from_str(&done.result)?),
+    }
 }
 
 /// Records an outcome decided before touching the case (unreadable command, refused
@@ -148,7 +154,7 @@ fn record(
 ) -> Result<CommandResult, ApiError> {
     let json = serde_json::to_string(r)?;
     let done = b.run_command(key, &mut |_: &mut dyn CommandTx| Ok(json.clone()))?;
-    replay(actor, key.id, &done)
+    replay(actor, key.id, &done, Some(r.clone()))
 }
 
 fn process(
@@ -160,7 +166,7 @@ fn process(
     after: &mut Vec<AfterCommit>,
 ) -> Result<CommandResult, ApiError> {
     if let Some(done) = b.processed_command(cmd.id)? {
-        return replay(actor, cmd.id, &done);
+        return replay(actor, cmd.id, &done, None);
     }
     let mut key = CommandKey {
         id: cmd.id,
@@ -279,6 +285,7 @@ fn action_command(
     let org = s.org();
     let now = s.now();
     let mut applied: Option<Case> = None;
+    let mut fresh: Option<CommandResult> = None;
     let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
         let mut step = transition(s, actor, &action, &org, now, device_at);
         let r = match tx.update_case(case_id, &mut step) {
@@ -293,12 +300,14 @@ fn action_command(
                 None => invisible(id, false),
             },
         };
-        Ok(serde_json::to_string(&r)?)
+        let json = serde_json::to_string(&r)?;
+        fresh = Some(r);
+        Ok(json)
     })?;
     if let (false, Some(c)) = (done.replayed, applied) {
         after.push(AfterCommit::Action(c, check));
     }
-    replay(actor, id, &done)
+    replay(actor, id, &done, fresh)
 }
 
 /// Offline intake, idempotent by the client-minted case id as well as by command id.
@@ -322,6 +331,7 @@ fn intake_command(
     };
     let entry = intake_entry(&case, actor, now, device_at);
     let mut created: Option<Case> = None;
+    let mut fresh: Option<CommandResult> = None;
     let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
         let r = match tx.case(case_id)? {
             Some(existing) if existing.created_by == actor.user_id => result(
@@ -341,10 +351,12 @@ fn intake_command(
                 r
             }
         };
-        Ok(serde_json::to_string(&r)?)
+        let json = serde_json::to_string(&r)?;
+        fresh = Some(r);
+        Ok(json)
     })?;
     if let (false, Some(c)) = (done.replayed, created) {
         after.push(AfterCommit::Intake(c));
     }
-    replay(actor, id, &done)
+    replay(actor, id, &done, fresh)
 }

@@ -52,92 +52,181 @@ fn document(c: &Case) -> StoreResult<String> {
     Ok(v.to_string())
 }
 
-fn from_document(data: &str, title: String, content: String) -> StoreResult<Case> {
-    let mut v: serde_json::Value = serde_json::from_str(data)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("title".into(), title.into());
-        o.insert("content".into(), content.into());
+/// Puts title and content back in front of the document's other fields and parses the
+/// case in one pass (no intermediate `Value`: this runs for every case a pull sends).
+fn from_document(data: &str, title: &str, content: &str) -> StoreResult<Case> {
+    let rest = data
+        .trim_start()
+        .strip_prefix('{')
+        .ok_or_else(|| ApiError::Internal("case document is not a JSON object".into()))?;
+    let mut json = String::with_capacity(data.len() + title.len() + content.len() + 32);
+    json.push_str("{\"title\":");
+    json.push_str(&serde_json::to_string(title)?);
+    json.push_str(",\"content\":");
+    json.push_str(&serde_json::to_string(content)?);
+    if !rest.trim_start().starts_with('}') {
+        json.push(',');
     }
-    Ok(serde_json::from_value(v)?)
+    json.push_str(rest);
+    Ok(serde_json::from_str(&json)?)
 }
 
+/// The `cases` columns of a case (besides `id`), in table order; the last two,
+/// `updated_at` and the document (`data`, None: not built), change on every write.
+fn columns(
+    c: &Case,
+    now: DateTime<Utc>,
+    document_too: bool,
+) -> StoreResult<[(&'static str, Value); 21]> {
+    let d = &c.deadlines;
+    let text = |s: &str| Value::Text(s.to_owned());
+    let opt_text = |s: Option<String>| s.map_or(Value::Null, Value::Text);
+    let opt_ms = |t: Option<DateTime<Utc>>| t.map_or(Value::Null, |t| Value::Integer(ms(t)));
+    Ok([
+        ("number", opt_text(c.number.clone())),
+        ("version", Value::Integer(c.version as i64)),
+        ("state", Value::Text(c.state.code())),
+        ("channel", text(c.channel.label_zh())),
+        ("request_type", text(c.request_type.label_zh())),
+        (
+            "category",
+            opt_text(c.category.as_ref().map(|x| x.as_str().to_owned())),
+        ),
+        ("urgency", text(c.urgency.label_zh())),
+        ("sensitive", Value::Integer(i64::from(c.is_sensitive()))),
+        ("title", text(&c.title)),
+        ("content", text(&c.content)),
+        (
+            "citizen_phone",
+            opt_text(c.citizen.phone.as_ref().map(|p| p.as_str().to_owned())),
+        ),
+        (
+            "handling_unit",
+            opt_text(c.handling_unit.map(|u| u.to_string())),
+        ),
+        (
+            "supervising_unit",
+            opt_text(c.supervising_unit.map(|u| u.to_string())),
+        ),
+        ("received_at", Value::Integer(ms(c.received_at))),
+        ("sign_in_deadline", opt_ms(d.sign_in)),
+        ("sign_in_warn", opt_ms(d.sign_in_warn)),
+        ("reply_deadline", opt_ms(d.reply)),
+        ("reply_warn", opt_ms(d.reply_warn)),
+        (
+            "follow_up_phase",
+            Value::Integer(i64::from(c.state.is_follow_up_phase())),
+        ),
+        ("updated_at", Value::Integer(ms(now))),
+        (
+            "data",
+            if document_too {
+                Value::Text(document(c)?)
+            } else {
+                Value::Null
+            },
+        ),
+    ])
+}
+
+/// Inserts a case row (`prev` None) or updates the columns that differ from `prev`'s:
+/// an index is only rewritten when one of its columns is set, and most workflow steps
+/// change the state and the document, not the channel, category or units.
 fn write_row(
     tx: &Transaction<'_>,
     org: &OrgTree,
     c: &Case,
-    insert: bool,
+    prev: Option<&Case>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let data = document(c)?;
-    let d = &c.deadlines;
-    let mut old_units: Vec<String> = Vec::new();
-    let values = params![
-        c.id.to_string(),
-        c.number,
-        c.version as i64,
-        c.state.code(),
-        c.channel.label_zh(),
-        c.request_type.label_zh(),
-        c.category.as_ref().map(|x| x.as_str().to_owned()),
-        c.urgency.label_zh(),
-        c.is_sensitive(),
-        c.title,
-        c.content,
-        c.citizen.phone.as_ref().map(|p| p.as_str().to_owned()),
-        c.handling_unit.map(|u| u.to_string()),
-        c.supervising_unit.map(|u| u.to_string()),
-        ms(c.received_at),
-        d.sign_in.map(ms),
-        d.sign_in_warn.map(ms),
-        d.reply.map(ms),
-        d.reply_warn.map(ms),
-        c.state.is_follow_up_phase(),
-        ms(now),
-        data,
-    ];
-    if insert {
-        tx.prepare_cached(
-            "INSERT INTO cases(id, number, version, state, channel, request_type, category, urgency, sensitive,
-               title, content, citizen_phone, handling_unit, supervising_unit, received_at, sign_in_deadline,
-               sign_in_warn, reply_deadline, reply_warn, follow_up_phase, updated_at, data)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-        )?
-        .execute(values)
+    let cols = columns(c, now, true)?;
+    let insert = prev.is_none();
+    if let Some(prev) = prev {
+        let old = columns(prev, now, false)?;
+        let always = cols.len() - 2;
+        let changed: Vec<usize> = (0..cols.len())
+            .filter(|&i| i >= always || cols[i].1 != old[i].1)
+            .collect();
+        let set = changed
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| format!("{} = ?{}", cols[i].0, n + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let id = Value::Text(c.id.to_string());
+        let values = std::iter::once(&id).chain(changed.iter().map(|&i| &cols[i].1));
+        tx.prepare_cached(&format!("UPDATE cases SET {set} WHERE id = ?1"))?
+            .execute(rusqlite::params_from_iter(values))?;
+    } else {
+        let names = cols.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        let marks = (2..=cols.len() + 1)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let id = Value::Text(c.id.to_string());
+        let values = std::iter::once(&id).chain(cols.iter().map(|(_, v)| v));
+        tx.prepare_cached(&format!(
+            "INSERT INTO cases(id, {names}) VALUES (?1,{marks})"
+        ))?
+        .execute(rusqlite::params_from_iter(values))
         .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
                 ApiError::AlreadyExists(format!("诉求件 {}", c.id))
             }
             e => e.into(),
         })?;
-    } else {
-        tx.prepare_cached(
-            "UPDATE cases SET number=?2, version=?3, state=?4, channel=?5, request_type=?6, category=?7, urgency=?8,
-               sensitive=?9, title=?10, content=?11, citizen_phone=?12, handling_unit=?13, supervising_unit=?14,
-               received_at=?15, sign_in_deadline=?16, sign_in_warn=?17, reply_deadline=?18, reply_warn=?19,
-               follow_up_phase=?20, updated_at=?21, data=?22 WHERE id=?1",
-        )?
-        .execute(values)?;
-        let mut stmt =
-            tx.prepare_cached("DELETE FROM case_scope WHERE case_id = ?1 RETURNING unit_id")?;
-        let rows = stmt.query_map([c.id.to_string()], |r| r.get::<_, String>(0))?;
-        old_units = rows.collect::<Result<_, _>>()?;
     }
-    let mut scope = tx.prepare_cached(
+    let units: Vec<String> = scope_units(c, org)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let removed = write_scope(tx, c, &units, insert)?;
+    // The change log and tombstones for units that lost the case, in this transaction.
+    super::sync::record_change(tx, c.id, c.version, &removed)
+}
+
+/// Brings the case's `case_scope` rows to `units`, touching only rows that differ (most
+/// workflow steps change neither the units nor the received time). Returns the units
+/// that lost the case.
+fn write_scope(
+    tx: &Transaction<'_>,
+    c: &Case,
+    units: &[String],
+    insert: bool,
+) -> StoreResult<Vec<String>> {
+    let (id, state, received) = (c.id.to_string(), c.state.code(), ms(c.received_at));
+    let existing: Vec<(String, String, i64)> = if insert {
+        Vec::new()
+    } else {
+        tx.prepare_cached("SELECT unit_id, state, received_at FROM case_scope WHERE case_id = ?1")?
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut removed = Vec::new();
+    for (unit, old_state, old_received) in &existing {
+        if !units.contains(unit) {
+            tx.prepare_cached("DELETE FROM case_scope WHERE unit_id = ?1 AND case_id = ?2")?
+                .execute(params![unit, id])?;
+            removed.push(unit.clone());
+        } else if *old_state != state || *old_received != received {
+            tx.prepare_cached(
+                "UPDATE case_scope SET state = ?3, received_at = ?4 WHERE unit_id = ?1 AND case_id = ?2",
+            )?
+            .execute(params![unit, id, state, received])?;
+        }
+    }
+    let mut ins = tx.prepare_cached(
         "INSERT INTO case_scope(unit_id, case_id, received_at, state) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let units = scope_units(c, org);
-    for u in &units {
-        scope.execute(params![
-            u.to_string(),
-            c.id.to_string(),
-            ms(c.received_at),
-            c.state.code()
-        ])?;
+    for u in units
+        .iter()
+        .filter(|u| !existing.iter().any(|(e, _, _)| e == *u))
+    {
+        ins.execute(params![u, id, received, state])?;
     }
-    // The change log and tombstones for units that lost the case, in this transaction.
-    let kept: Vec<String> = units.iter().map(ToString::to_string).collect();
-    old_units.retain(|u| !kept.contains(u));
-    super::sync::record_change(tx, c.id, c.version, &old_units)
+    Ok(removed)
 }
 
 fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {
@@ -172,7 +261,7 @@ pub fn insert_cases(
             c.number = Some(next_number(tx, first.at)?);
         }
         c.version = entries.len() as u64;
-        write_row(tx, org, &c, true, last.at)?;
+        write_row(tx, org, &c, None, last.at)?;
         for e in &entries {
             append_entry(tx, e)?;
         }
@@ -186,7 +275,7 @@ pub fn get_case(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
         .prepare_cached("SELECT data, title, content FROM cases WHERE id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    row.map(|(d, t, c)| from_document(&d, t, c)).transpose()
+    row.map(|(d, t, c)| from_document(&d, &t, &c)).transpose()
 }
 
 fn last_entry(tx: &Transaction<'_>, id: CaseId) -> StoreResult<TimelineEntry> {
@@ -218,7 +307,7 @@ pub fn update_case(
         CaseUpdate::Write(next, entry) => {
             let mut next = *next;
             next.version = current.version + 1;
-            write_row(tx, org, &next, false, entry.at)?;
+            write_row(tx, org, &next, Some(&current), entry.at)?;
             append_entry(tx, &entry)?;
             Ok(next)
         }
@@ -236,13 +325,17 @@ pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>
     Ok(out)
 }
 
-pub fn timelines(conn: &Connection, ids: &[CaseId]) -> StoreResult<Vec<TimelineEntry>> {
+/// The stored JSON of each entry, verbatim (a pull sends it on without parsing it).
+pub fn timelines_json(
+    conn: &Connection,
+    ids: &[CaseId],
+) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
     let mut stmt =
         conn.prepare_cached("SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq")?;
     let mut out = Vec::new();
     for id in ids {
         for r in stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))? {
-            out.push(serde_json::from_str(&r?)?);
+            out.push(serde_json::value::RawValue::from_string(r?)?);
         }
     }
     Ok(out)
@@ -520,4 +613,45 @@ pub fn worklist_counts(
         })
     })?;
     Ok(rows.into_iter().next().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minsheng_domain::case::{CaseFlags, Channel, RequestType, Urgency};
+    use minsheng_domain::ids::{UnitId, UserId};
+    use minsheng_domain::role::{Actor, Role};
+    use minsheng_domain::workflow::{intake, NewCase};
+
+    #[test]
+    fn a_document_and_its_text_columns_give_back_the_same_case() {
+        let clerk = Actor {
+            user_id: UserId::mint(Utc::now()),
+            name: "李受理".into(),
+            role: Role::Clerk,
+            unit_id: UnitId::mint(Utc::now()),
+        };
+        let new = NewCase {
+            id: None,
+            channel: Channel::MayorHotline,
+            request_type: RequestType::Complaint,
+            category: None,
+            title: "标题含\"引号\"与\\反斜杠".into(),
+            content: "第一行\n第二行\t<script>alert(1)</script> 😀".into(),
+            citizen_name: "张三".into(),
+            citizen_phone: Some("13812345678".into()),
+            citizen_id_card: None,
+            address: None,
+            district: None,
+            received_at: None,
+            urgency: Urgency::Ordinary,
+            flags: CaseFlags::default(),
+        };
+        let case = intake(&new, &clerk, Utc::now()).unwrap();
+        let doc = document(&case).unwrap();
+        assert!(!doc.contains("第二行"), "the text lives in its own columns");
+        let back = from_document(&doc, &case.title, &case.content).unwrap();
+        assert_eq!(back, case);
+        assert!(from_document("[1]", "t", "c").is_err());
+    }
 }

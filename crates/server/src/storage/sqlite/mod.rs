@@ -60,7 +60,11 @@ impl SqliteStore {
                  PRAGMA cache_size = -65536;
                  PRAGMA temp_store = MEMORY;
                  PRAGMA mmap_size = 1073741824;",
-            )
+            )?;
+            // Room for every query the server runs, including the case updates that
+            // set only the changed columns (a few dozen distinct statements).
+            c.set_prepared_statement_cache_capacity(256);
+            Ok(())
         });
         let pool = r2d2::Pool::builder()
             .max_size(8)
@@ -403,11 +407,11 @@ impl super::Store for SqliteStore {
         cases::timeline(&*self.conn()?, id)
     }
 
-    fn timelines(
+    fn timelines_json(
         &self,
         ids: &[minsheng_domain::ids::CaseId],
-    ) -> StoreResult<Vec<minsheng_domain::timeline::TimelineEntry>> {
-        cases::timelines(&*self.conn()?, ids)
+    ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
+        cases::timelines_json(&*self.conn()?, ids)
     }
 
     fn worklist_counts(

@@ -1,0 +1,147 @@
+//! The two halves of a round, pipelined: while the cache stores one answer, the next
+//! request is already on the wire. The server still sees the protocol's order (every
+//! push batch in sequence, then the pull pages from the cursor), and the cache still
+//! applies every answer in order, each in its own transaction.
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinHandle;
+
+use super::{lock, SyncEngine, SyncReport, MAX_PUSH_BATCHES, PULL_PAGE, PUSH_BATCH};
+use crate::api::{CommandOutcome, PullPage, PushRequest};
+use crate::error::{ClientError, Result};
+
+/// Storing an answer in the cache, on a blocking thread.
+pub(super) type Storing = JoinHandle<Result<()>>;
+
+/// A spawned request that is cancelled when the round gives up before awaiting it.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn finish(storing: Storing) -> Result<()> {
+    storing
+        .await
+        .map_err(|e| ClientError::Protocol(format!("写入缓存的任务中断：{e}")))?
+}
+
+impl SyncEngine {
+    /// Pushes the whole queue, oldest first, `PUSH_BATCH` commands per request. The
+    /// commands are marked `sent` up front (re-pushing one is harmless: the server
+    /// answers a known id from its log). Returns the storing of the last batch's
+    /// outcomes, still running.
+    pub(super) async fn push_all(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut SyncReport,
+    ) -> Result<Option<Storing>> {
+        let (install, queue) = {
+            let mut cache = lock(&self.cache);
+            (
+                cache.install_id()?,
+                cache.next_push_batch(PUSH_BATCH * MAX_PUSH_BATCHES)?,
+            )
+        };
+        let mut storing: Option<Storing> = None;
+        for batch in queue.chunks(PUSH_BATCH) {
+            let req = PushRequest {
+                install_id: install,
+                commands: batch.to_vec(),
+            };
+            let sent = self.authed(|| self.api.push(&req)).await;
+            // The previous batch's outcomes are stored whatever happens to this one.
+            if let Some(s) = storing.take() {
+                finish(s).await?;
+            }
+            let resp = sent?;
+            if resp.results.len() != req.commands.len() {
+                return Err(ClientError::Protocol(format!(
+                    "推送了 {} 项操作，服务器只回复了 {} 项",
+                    req.commands.len(),
+                    resp.results.len()
+                )));
+            }
+            report.pushed += resp.results.len();
+            for r in &resp.results {
+                match r.status {
+                    CommandOutcome::Applied => report.applied += 1,
+                    CommandOutcome::Rejected => report.rejected += 1,
+                    CommandOutcome::Conflict => report.conflicts += 1,
+                }
+            }
+            let cache = self.cache.clone();
+            storing = Some(tokio::task::spawn_blocking(move || {
+                lock(&cache).apply_push_results(&resp.results, now)
+            }));
+        }
+        Ok(storing)
+    }
+
+    /// Pulls page after page from the saved cursor. The next page is fetched (and
+    /// decoded) while the current one is written, so the server's work and ours
+    /// overlap; `pushed` (the last push outcomes being stored) is awaited before the
+    /// first page is written.
+    pub(super) async fn pull_all(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut SyncReport,
+        pushed: Option<Storing>,
+    ) -> Result<()> {
+        let install = lock(&self.cache).install_id()?.to_string();
+        let cursor = lock(&self.cache).pull_cursor()?;
+        let first = self.fetch(cursor.clone(), &install);
+        if let Some(s) = pushed {
+            finish(s).await?;
+        }
+        let mut page = self.fetched(first, cursor, &install).await?;
+        loop {
+            let next = page.has_more.then(|| {
+                (
+                    self.fetch(Some(page.next_cursor.clone()), &install),
+                    page.next_cursor.clone(),
+                )
+            });
+            let (pulled, removed) = (page.changes.len(), page.removed.len());
+            let cache = self.cache.clone();
+            // Off the async thread: the next page's request goes on meanwhile.
+            tokio::task::spawn_blocking(move || lock(&cache).apply_pull_page(&page, now))
+                .await
+                .map_err(|e| ClientError::Protocol(format!("写入缓存的任务中断：{e}")))??;
+            report.pages += 1;
+            report.pulled += pulled;
+            report.removed += removed;
+            let Some((next, cursor)) = next else {
+                return Ok(());
+            };
+            page = self.fetched(next, Some(cursor), &install).await?;
+        }
+    }
+
+    /// Starts fetching the page after `cursor` (no token refresh here: see `fetched`).
+    fn fetch(&self, cursor: Option<String>, install: &str) -> AbortOnDrop<Result<PullPage>> {
+        let (api, install) = (self.api.clone(), install.to_owned());
+        AbortOnDrop(tokio::spawn(async move {
+            api.pull(cursor.as_deref(), PULL_PAGE, &install).await
+        }))
+    }
+
+    /// The page a `fetch` got; an expired token is refreshed and the page asked again.
+    async fn fetched(
+        &self,
+        mut fetch: AbortOnDrop<Result<PullPage>>,
+        cursor: Option<String>,
+        install: &str,
+    ) -> Result<PullPage> {
+        match (&mut fetch.0).await {
+            Ok(Err(ClientError::AuthExpired)) => {
+                self.authed(|| self.api.pull(cursor.as_deref(), PULL_PAGE, install))
+                    .await
+            }
+            Ok(page) => page,
+            Err(e) => Err(ClientError::Protocol(format!("拉取任务中断：{e}"))),
+        }
+    }
+}

@@ -344,6 +344,8 @@ fn generate() -> String {
             removed: 1,
             pages: 1,
             reset: false,
+            push_ms: 40,
+            pull_ms: 120,
         },
     );
     let page = Countdown::default().page(1, vec![row()], at(2));

@@ -17,7 +17,7 @@ use crate::Error;
 
 /// The largest page the UI may ask for; lists are paged over the cache.
 const MAX_PAGE: usize = 500;
-/// How many handling cases the approval queue looks at.
+/// The most cases the approval queue shows (the waiting ones, earliest deadline first).
 const APPROVAL_SCAN: usize = 5000;
 
 /// A list row plus the working time left until its deadline.
@@ -140,17 +140,26 @@ pub fn approvals(
     countdown: &Countdown,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApprovalItem>, Error> {
-    let query = LocalCaseQuery {
-        states: vec![
-            CaseState::PendingReview,
-            CaseState::PendingSignIn,
-            CaseState::InProgress,
-        ],
-        sort: Some("deadline".into()),
-        limit: APPROVAL_SCAN,
-        ..LocalCaseQuery::default()
-    };
-    let page = session.list_cases(&query)?;
+    // The candidates come from an indexed filter; who may decide on each is the
+    // workflow's rule (`allowed_actions`), checked per case below.
+    let mut found = Vec::new();
+    loop {
+        let query = LocalCaseQuery {
+            awaiting_decision: true,
+            sort: Some("deadline".into()),
+            offset: found.len(),
+            limit: MAX_PAGE,
+            ..LocalCaseQuery::default()
+        };
+        let page = session.list_cases(&query)?;
+        let done = page.rows.len() < query.limit || found.len() + page.rows.len() >= APPROVAL_SCAN;
+        found.extend(page.rows);
+        if done {
+            break;
+        }
+    }
+    let total = found.len() as u64;
+    let page = minsheng_client::cache::LocalCasePage { total, rows: found };
     let rows = countdown.page(page.total, page.rows, now).rows;
     let mut out = Vec::new();
     for row in rows {

@@ -152,6 +152,9 @@ export interface SyncReport {
   removed: number
   pages: number
   reset: boolean
+  /** How long the push and the pull took. */
+  pushMs: number
+  pullMs: number
 }
 
 /** `auth_login` / `auth_resume` */
@@ -201,6 +204,8 @@ export interface LocalCaseQuery {
   from?: string | null
   to?: string | null
   overdue?: boolean
+  /** Only cases waiting for a supervisor's decision (reply review or extension). */
+  awaitingDecision?: boolean
   keyword?: string | null
   list?: WorkList | null
   sort?: 'receivedAt' | 'deadline' | 'number' | 'state' | null

@@ -179,6 +179,8 @@ struct ViewColumns<'a> {
     request_type: Cow<'a, str>,
     supervising_unit: Option<UnitId>,
     deadlines: Deadlines,
+    /// Only whether one is present matters to the cache.
+    pending_extension: Option<serde::de::IgnoredAny>,
 }
 
 /// Writes one case unless the cache already holds this version or a newer one (a view
@@ -190,7 +192,7 @@ pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
 }
 
 /// The list columns of a case row besides `id` and `json`, in this order.
-const LIST_COLUMNS: [&str; 15] = [
+const LIST_COLUMNS: [&str; 16] = [
     "number",
     "version",
     "state",
@@ -206,9 +208,10 @@ const LIST_COLUMNS: [&str; 15] = [
     "supervising_unit",
     "due_at",
     "warn_at",
+    "awaiting_extension",
 ];
 
-fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 15] {
+fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 16] {
     let text = |s: &str| SqlValue::Text(s.to_owned());
     let opt_text = |s: Option<&str>| s.map_or(SqlValue::Null, text);
     let opt_int = |i: Option<i64>| i.map_or(SqlValue::Null, SqlValue::Integer);
@@ -229,6 +232,7 @@ fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 15] {
         opt_text(k.supervising_unit.map(|u| u.to_string()).as_deref()),
         opt_int(due),
         opt_int(warn),
+        SqlValue::Integer(i64::from(k.pending_extension.is_some())),
     ]
 }
 

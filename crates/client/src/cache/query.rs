@@ -30,6 +30,9 @@ pub struct LocalCaseQuery {
     /// Substring of title or content (trigram index from three characters).
     pub keyword: Option<String>,
     pub list: Option<WorkList>,
+    /// Only cases waiting for a supervisor's decision: a reply to review (待审核) or an
+    /// extension request. Who may decide is the workflow's rule, applied per case.
+    pub awaiting_decision: bool,
     /// `receivedAt` (default), `deadline`, `number` or `state`.
     pub sort: Option<String>,
     pub desc: bool,
@@ -141,6 +144,9 @@ impl LocalCache {
         if let Some(l) = q.list {
             cond.push(list_condition(l, now_ms));
         }
+        if q.awaiting_decision {
+            cond.push("(c.state = 'pendingReview' OR c.awaiting_extension = 1)".into());
+        }
         let filter = if cond.is_empty() {
             String::new()
         } else {
@@ -198,5 +204,54 @@ impl LocalCache {
             due_soon: count(WorkList::DueSoon)?,
             overdue: count(WorkList::Overdue)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::cases::tests::server_view;
+    use crate::cache::tests::temp_cache;
+    use minsheng_domain::ids::UnitId;
+    use serde_json::json;
+
+    #[test]
+    fn the_approval_filter_finds_reviews_and_extension_requests_only() {
+        let (_dir, mut cache, _) = temp_cache();
+        let unit = UnitId::mint(Utc::now());
+        let review = server_view("待审核的答复", "内容", unit, CaseState::PendingReview, 5);
+        let plain = server_view("正在办理", "内容", unit, CaseState::InProgress, 4);
+        let mut extension = server_view("申请延期", "内容", unit, CaseState::InProgress, 6);
+        extension["pendingExtension"] = json!({
+            "reason": "需要协调其他部门",
+            "until": "2026-12-31T00:00:00Z",
+            "by": "0190f0a0-0000-7000-8000-000000000001",
+            "at": "2026-11-20T00:00:00Z",
+        });
+        cache
+            .upsert_server_cases(vec![review, plain, extension.clone()])
+            .unwrap();
+        let q = LocalCaseQuery {
+            awaiting_decision: true,
+            ..LocalCaseQuery::default()
+        };
+        let mut titles: Vec<String> = cache
+            .query_cases(&q, Utc::now())
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.title)
+            .collect();
+        titles.sort();
+        assert_eq!(titles, ["待审核的答复", "申请延期"]);
+
+        // Decided: the next version has no pending request and leaves the queue.
+        let mut decided = extension;
+        decided["version"] = json!(7);
+        decided["pendingExtension"] = serde_json::Value::Null;
+        cache.upsert_server_cases(vec![decided]).unwrap();
+        let page = cache.query_cases(&q, Utc::now()).unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(page.rows[0].title, "待审核的答复");
     }
 }

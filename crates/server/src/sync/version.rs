@@ -16,8 +16,8 @@ const CLIENT_PRODUCT: &str = "minsheng-desktop";
 /// The oldest desktop release whose sync protocol this server speaks.
 pub const MIN_CLIENT_VERSION: (u64, u64, u64) = (0, 1, 0);
 /// The newest client cache schema whose commands this server understands (schemas 2
-/// and 3 only changed local storage; the commands are unchanged).
-pub const MAX_CLIENT_SCHEMA: u32 = 3;
+/// to 4 only changed local storage; the commands are unchanged).
+pub const MAX_CLIENT_SCHEMA: u32 = 4;
 
 /// A desktop client the sync endpoints accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,14 +72,14 @@ mod tests {
     fn accepts_current_and_newer_clients() {
         assert!(check(Some("minsheng-desktop/0.1.0"), Some("1")).is_ok());
         assert!(check(Some("minsheng-desktop/1.2.3-beta.1"), Some("1")).is_ok());
-        assert!(check(Some("minsheng-desktop/0.1.0"), Some("3")).is_ok());
+        assert!(check(Some("minsheng-desktop/0.1.0"), Some("4")).is_ok());
     }
 
     #[test]
     fn refuses_old_unknown_or_malformed_clients() {
         for (c, s) in [
             (Some("minsheng-desktop/0.0.9"), Some("1")),
-            (Some("minsheng-desktop/0.1.0"), Some("4")),
+            (Some("minsheng-desktop/0.1.0"), Some("5")),
             (Some("minsheng-desktop/0.1.0"), Some("0")),
             (Some("minsheng-desktop/0.1"), Some("1")),
             (Some("other-app/9.9.9"), Some("1")),

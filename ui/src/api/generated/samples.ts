@@ -67,7 +67,9 @@ export const syncReport = {
   "pulled": 20,
   "removed": 1,
   "pages": 1,
-  "reset": false
+  "reset": false,
+  "pushMs": 40,
+  "pullMs": 120
 } satisfies SyncReport
 
 export const caseRowPage = {

@@ -38,6 +38,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("服务器内部错误，请稍后重试")]
     Internal(String),
+    /// The database failed (locked, pool exhausted, I/O): worth retrying, unlike
+    /// `Internal`, which would fail the same way again.
+    #[error("服务器数据库暂时不可用，请稍后重试")]
+    Storage(String),
     /// Sync: the client's cursor is outside the server's change log (restored server,
     /// pruned log, malformed cursor); the client re-downloads and keeps its outbox.
     #[error("同步位置已失效，需要重新下载数据；未同步的操作已保留在本机")]
@@ -74,6 +78,7 @@ impl ApiError {
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::Internal(_) => "INTERNAL",
+            Self::Storage(_) => "STORAGE_UNAVAILABLE",
             Self::SyncReset => "SYNC_RESET",
             Self::ClientTooOld => "CLIENT_TOO_OLD",
             Self::BatchTooLarge(_) => "BATCH_TOO_LARGE",
@@ -107,7 +112,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge | Self::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) | Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::ClientTooOld => StatusCode::UPGRADE_REQUIRED,
         }
     }
@@ -119,13 +124,13 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        Self::Internal(format!("sqlite: {e}"))
+        Self::Storage(format!("sqlite: {e}"))
     }
 }
 
 impl From<r2d2::Error> for ApiError {
     fn from(e: r2d2::Error) -> Self {
-        Self::Internal(format!("pool: {e}"))
+        Self::Storage(format!("pool: {e}"))
     }
 }
 
@@ -137,7 +142,7 @@ impl From<serde_json::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Internal(detail) = &self {
+        if let Self::Internal(detail) | Self::Storage(detail) = &self {
             // The detail goes to the log, never to the client.
             tracing::error!(%detail, "internal error");
         }

@@ -54,8 +54,10 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
                     case_id: cmd.case_id,
                     at: s.now(),
                 };
+                // A storage failure (`ApiError::Storage`) fails the whole push: it is
+                // answered 500 and the client pushes again.
                 let r = match process(s, actor, &install, cmd, b, &mut after) {
-                    Err(ApiError::Internal(detail)) if !is_transient(&detail) => {
+                    Err(ApiError::Internal(detail)) => {
                         // A command that breaks the server every time must not block the
                         // queue behind it forever: it is refused (the user can re-apply
                         // it from 同步冲突) and the detail goes to the log.
@@ -89,12 +91,6 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
         results,
         ack_seq: s.store.ack_seq(&install)?.unwrap_or(0),
     })
-}
-
-/// Storage trouble (locked, pool exhausted, I/O) passes: the whole push is answered
-/// 500 and the client retries. Anything else would fail the same way every time.
-fn is_transient(detail: &str) -> bool {
-    detail.starts_with("sqlite:") || detail.starts_with("pool:")
 }
 
 fn result(
@@ -275,7 +271,7 @@ fn action_command(
     };
     let action = match resolve_action(s, actor, action) {
         Ok(a) => a,
-        Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+        Err(e @ (ApiError::Internal(_) | ApiError::Storage(_))) => return Err(e),
         Err(e) => {
             let r = refused(s, actor, id, &e, &current, base_version)?;
             return record(b, actor, key, &r);
@@ -294,7 +290,7 @@ fn action_command(
                 applied = Some(c);
                 r
             }
-            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
+            Err(e @ (ApiError::Internal(_) | ApiError::Storage(_))) => return Err(e),
             Err(e) => match tx.case(case_id)? {
                 Some(c) => refused(s, actor, id, &e, &c, base_version)?,
                 None => invisible(id, false),

@@ -24,7 +24,9 @@
 # launch with the cache filled is timed to the same form; it then resumes the session
 # (继续), opens the case list and is measured again: the steady state with the cache.
 # PSS = sum of Pss in /proc/PID/smaps_rollup over the app and all its descendants
-# (WebKitWebProcess, WebKitNetworkProcess, ...). Every app launch gets a fresh HOME.
+# (WebKitWebProcess, WebKitNetworkProcess, ...), also split per process and by kind (anon /
+# file / shmem) at the end of the report. Every app launch gets a fresh HOME. Both apps get
+# the same web engine defaults (src-tauri/src/webview_env.rs, shared with the empty app).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -86,6 +88,9 @@ measure_phase() {
   (cd "$ROOT" && exec "$SERVER" serve --db "$WORK/city.db" --listen "127.0.0.1:$sport") >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   export MINSHENG_SERVER_URL="http://127.0.0.1:$sport"
+  # The product's web engine setting, which both apps leave out under WebDriver (so that the
+  # e2e tests' screenshots work; see src-tauri/src/webview_env.rs): set it for both here.
+  export WEBKIT_DISABLE_COMPOSITING_MODE="${WEBKIT_DISABLE_COMPOSITING_MODE:-1}"
   for _ in $(seq 1 600); do curl -fsS "$MINSHENG_SERVER_URL/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
   local in_scope
   # The sync scope is the list scope: count it through the case list.

@@ -1,11 +1,19 @@
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 import { defineConfig } from 'vitest/config'
 
 // Tauri loads ui/dist through its own protocol; the dev server must stay on the
 // fixed port that tauri.conf.json's devUrl names.
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // Element Plus on demand: each <el-*> tag (and v-loading) imports its component and
+    // its CSS into the chunk that uses it, so the login screen loads a fraction of the
+    // library (memory of the webview; see scripts/measure-desktop.sh).
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: false }),
+  ],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   resolve: {

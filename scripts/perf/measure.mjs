@@ -77,19 +77,27 @@ function tree(root) {
   return out;
 }
 
+// Pss split by kind (anonymous = heaps and JS; file = mapped libraries and files; shmem =
+// shared memory such as WebKit's rendering buffers), per process, for the detail table.
+const KINDS = ['Pss', 'Pss_Anon', 'Pss_File', 'Pss_Shmem', 'Rss'];
+
 function pss(root) {
   let total = 0;
   const parts = [];
+  const detail = [];
   for (const pid of tree(root)) {
     try {
-      const kb = Number(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m)[1]);
-      total += kb;
-      parts.push(`${stat(pid).comm}:${Math.round(kb / 1024)}MB`);
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const kb = Object.fromEntries(KINDS.map((k) => [k, Number(text.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN)]));
+      total += kb.Pss;
+      const comm = stat(pid).comm;
+      parts.push(`${comm}:${Math.round(kb.Pss / 1024)}MB`);
+      detail.push({ comm, ...kb });
     } catch {
       // exited meanwhile
     }
   }
-  return { total, parts };
+  return { total, parts, detail };
 }
 
 function dirBytes(dir) {
@@ -162,6 +170,7 @@ try {
   const p = pss(pid);
   result.pssKb = p.total;
   result.processes = p.parts.join(' ');
+  result.detail = p.detail;
 
   if (args.login) {
     const [user, password] = args.login.split(':');
@@ -196,6 +205,7 @@ try {
     const q = pss(pid);
     result.loggedInPssKb = q.total;
     result.loggedInProcesses = q.parts.join(' ');
+    result.loggedInDetail = q.detail;
   }
   if (args.resume) {
     // A restart with the cache filled: 继续 as the last user, open the case list, measure.
@@ -209,6 +219,7 @@ try {
     const q = pss(pid);
     result.resumedPssKb = q.total;
     result.resumedProcesses = q.parts.join(' ');
+    result.resumedDetail = q.detail;
   }
 } catch (e) {
   // What was on screen: messages to stderr, a screenshot next to the results.
@@ -218,7 +229,11 @@ try {
   }).catch(() => []);
   console.error(`measure: ${e.message}; on screen: ${JSON.stringify(msgs)}`);
   if (args['fail-shot']) {
-    const png = await wd('GET', `/session/${sid}/screenshot`).catch(() => null);
+    // WebKitGTK's driver may never answer a screenshot (non-composited views): give up after 10 s.
+    const png = await Promise.race([
+      wd('GET', `/session/${sid}/screenshot`).catch(() => null),
+      sleep(10_000).then(() => null),
+    ]);
     if (png) writeFileSync(args['fail-shot'], Buffer.from(png, 'base64'));
   }
   throw e;

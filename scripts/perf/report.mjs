@@ -79,3 +79,27 @@ if (again) console.log(`second launch: 继续 to the workbench ${ms(again.resume
 if (empty[0]) console.log(`processes, floor:      ${empty[0].processes}`);
 if (cold[0]) console.log(`processes, app:        ${cold[0].processes}`);
 console.log(`per launch: ${rows.map((r) => `${r.label}=${ms(r.startupMs)}/${mb(r.pssKb)}`).join(' ')}`);
+
+// Where the memory is: PSS per process and kind (anon = heaps, JS; file = libraries and
+// mapped files; shmem = shared buffers) in each phase. Repeated launches: the median one.
+const medianRow = (rs) => {
+  const v = rs.filter((r) => Number.isFinite(r.pssKb)).sort((a, b) => a.pssKb - b.pssKb);
+  return v[(v.length - 1) >> 1];
+};
+const phases = [
+  ['floor, first screen', medianRow(empty)?.detail],
+  ['app, login screen', medianRow(cold)?.detail],
+  ['app, cached after first sync + case list', synced?.loggedInDetail],
+  ['app, second launch: login screen', again?.detail],
+  ['app, second launch: resumed + case list', again?.resumedDetail],
+].filter(([, d]) => Array.isArray(d));
+if (phases.length) {
+  const f = (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(1) : '-');
+  console.log();
+  console.log('PSS by process, MB: total (anon / file / shmem)');
+  for (const [name, detail] of phases) {
+    const sum = detail.reduce((a, d) => a + d.Pss, 0);
+    const cells = detail.map((d) => `${d.comm} ${f(d.Pss)} (${f(d.Pss_Anon)}/${f(d.Pss_File)}/${f(d.Pss_Shmem)})`);
+    console.log(`  ${name}: ${f(sum)} = ${cells.join(' + ')}`);
+  }
+}

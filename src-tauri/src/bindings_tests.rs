@@ -27,6 +27,7 @@ use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{
     self, Action, ActionKind, Assignee, DispatchOrder, FollowUpChannel, InvestigatingDept, NewCase,
 };
+use minsheng_server::storage::notify::NotifyPrefs;
 use serde::Serialize;
 use serde_json::json;
 
@@ -310,7 +311,8 @@ fn generate() -> String {
          import type {\n  Action,\n  ActionKind,\n  ApprovalItem,\n  CaseRowPage,\n  CaseState,\n  \
          Channel,\n  LocalCase,\n  NewCase,\n  OutboxCommand,\n  RequestType,\n  Role,\n  \
          SessionInfo,\n  SyncReport,\n  SyncStatus,\n  Unit,\n  Urgency,\n  UserSummary,\n  \
-         WorkList,\n  WorkListCounts,\n} from '../types'\n\n",
+         WorkList,\n  WorkListCounts,\n} from '../types'\n\
+         import type { NotifyPrefs } from '../online'\n\n",
     ));
     let profile = Profile {
         id: id(1),
@@ -450,6 +452,15 @@ fn generate() -> String {
         }],
     );
     s.add("newCase", "NewCase", &new_case());
+    // The server's own DTO (通知偏好 goes through the online passthrough as JSON).
+    s.add(
+        "notifyPrefs",
+        "NotifyPrefs",
+        &NotifyPrefs {
+            sms: true,
+            sms_kinds: vec!["overdue".into(), "urge".into()],
+        },
+    );
     s.add("actions", "Action[]", &actions());
     s.all("caseStates", "CaseState", CaseState::ALL);
     s.all("actionKinds", "ActionKind", ActionKind::ALL);

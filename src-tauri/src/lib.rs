@@ -7,6 +7,7 @@ pub mod commands;
 mod error;
 mod server_link;
 mod session_slot;
+pub mod webview_env;
 
 #[cfg(test)]
 mod bindings_tests;
@@ -74,11 +75,14 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::online::online_get,
         commands::online::online_post,
         commands::online::online_download,
+        commands::online::online_put,
+        commands::desktop::desktop_notify,
     ])
 }
 
 /// Starts the desktop application; returns when the last window closes.
 pub fn run() {
+    webview_env::apply_defaults();
     configure(tauri::Builder::default())
         .run(tauri::generate_context!())
         .expect("error while running the 民生警务平台 desktop application");

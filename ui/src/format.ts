@@ -1,18 +1,13 @@
-// Dates are shown as YYYY-MM-DD HH:mm in Asia/Shanghai, whatever the machine's zone.
-const parts = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-})
+// Dates are shown as YYYY-MM-DD HH:mm in Beijing time, whatever the machine's zone.
+// China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact; it
+// also spares the web view ICU's time-zone and date-format data (a few MB per process).
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000
+
+const pad = (n: number): string => String(n).padStart(2, '0')
 
 export function formatDateTime(date: Date): string {
-  const p: Record<string, string> = {}
-  for (const { type, value } of parts.formatToParts(date)) p[type] = value
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
+  const b = new Date(date.getTime() + BEIJING_OFFSET_MS)
+  return `${b.getUTCFullYear()}-${pad(b.getUTCMonth() + 1)}-${pad(b.getUTCDate())} ${pad(b.getUTCHours())}:${pad(b.getUTCMinutes())}`
 }
 
 /** An ISO instant from the Rust side as `YYYY-MM-DD HH:mm` (Beijing); '—' when absent. */

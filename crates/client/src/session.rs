@@ -393,6 +393,12 @@ impl Session {
         self.0.engine.authed(|| api.post_json(path, body)).await
     }
 
+    /// Online-only update (e.g. notification preferences), with the same token refresh.
+    pub async fn api_put(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
+        let api = self.0.engine.api().clone();
+        self.0.engine.authed(|| api.put_json(path, body)).await
+    }
+
     /// Org units and the own unit's people, for offline dispatch forms and 指派.
     /// Best effort: without a link the cached copies stay.
     async fn refresh_directory(&self) {

@@ -149,6 +149,31 @@ async fn login_refresh_and_server_errors_against_the_real_server() {
     assert_eq!(err.code(), "NOT_FOUND");
 }
 
+/// The online-only passthroughs the desktop's 通知偏好 uses: read, change, read back.
+#[tokio::test]
+async fn notification_preferences_round_trip_through_put() {
+    let (base, _dir) = start_server().await;
+    let api = ApiClient::new(&base).unwrap();
+    api.login("officer", PASSWORD).await.unwrap();
+    let mut prefs = api.get_json("/notifications/preferences").await.unwrap();
+    prefs["sms"] = serde_json::json!(!prefs["sms"].as_bool().unwrap_or(false));
+    let saved = api
+        .put_json("/notifications/preferences", &prefs)
+        .await
+        .unwrap();
+    assert_eq!(saved["sms"], prefs["sms"]);
+    let again = api.get_json("/notifications/preferences").await.unwrap();
+    assert_eq!(again["sms"], prefs["sms"]);
+    let err = api
+        .put_json(
+            "/notifications/preferences",
+            &serde_json::json!({"sms": "yes"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "BAD_REQUEST");
+}
+
 /// The local half end to end: cache the officer's scope from the server, act offline
 /// through the outbox, then deliver the command with the online action endpoint.
 #[tokio::test]

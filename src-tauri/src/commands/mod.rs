@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod cases;
+pub mod desktop;
 pub mod intake;
 pub mod online;
 pub mod org;

@@ -27,6 +27,9 @@ const GET_PREFIXES: &[&str] = &[
 /// Paths the UI may POST to: marking notifications read and generating a report.
 const POST_PATHS: &[&str] = &["/notifications/read", "/reports"];
 
+/// Paths the UI may PUT to: the caller's own notification preferences.
+const PUT_PATHS: &[&str] = &["/notifications/preferences"];
+
 /// Downloads: Excel exports only.
 const DOWNLOAD_SUFFIX: &str = ".xlsx";
 
@@ -80,6 +83,17 @@ pub(crate) fn check_post(path: &str) -> Result<(), Error> {
         Err(Error::InvalidArgument(format!(
             "不允许提交到该地址：{route}"
         )))
+    }
+}
+
+/// Validates a PUT path: exact routes only.
+pub(crate) fn check_put(path: &str) -> Result<(), Error> {
+    check_shape(path)?;
+    let route = route_of(path);
+    if PUT_PATHS.contains(&route) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("不允许修改该地址：{route}")))
     }
 }
 
@@ -159,6 +173,18 @@ pub async fn online_post(
     Ok(session.api_post(&path, &body).await?)
 }
 
+/// PUT `body` to `/api/v1{path}` (通知偏好, the only allowlisted path) and return the
+/// JSON answer.
+#[tauri::command]
+pub async fn online_put(
+    slot: State<'_, SessionSlot>,
+    path: String,
+    body: Value,
+) -> Result<Value, Error> {
+    check_put(&path)?;
+    Ok(slot.get()?.api_put(&path, &body).await?)
+}
+
 /// Downloads an Excel export into the user's download directory (`$MINSHENG_DOWNLOAD_DIR`
 /// overrides it, for tests and kiosks) and returns the saved file's path.
 #[tauri::command]
@@ -235,6 +261,14 @@ mod tests {
         assert!(check_post("/reports/1").is_err());
         assert!(check_post("/cases/1/commands").is_err());
         assert!(check_post("/assessment/weights").is_err());
+    }
+
+    #[test]
+    fn puts_only_the_own_preferences() {
+        assert!(check_put("/notifications/preferences").is_ok());
+        assert!(check_put("/notifications/read").is_err());
+        assert!(check_put("/sms/templates/x").is_err());
+        assert!(check_put("/assessment/weights").is_err());
     }
 
     #[test]

@@ -100,6 +100,10 @@ export const api = {
   closedWindowDays: () => call<number>('settings_closed_window'),
   setClosedWindowDays: (days: number) => call<null>('settings_set_closed_window', { days }),
 
+  // desktop
+  /** Resolves to false when the desktop has no notification service. */
+  desktopNotify: (title: string, body: string) => call<boolean>('desktop_notify', { title, body }),
+
   // online only
   bulkImport: (channel: string, rows: Record<string, unknown>[]) =>
     call<BulkResult>('intake_bulk', { channel, rows }),

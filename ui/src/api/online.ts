@@ -233,6 +233,28 @@ export interface MarkReadResult {
   unread: number
 }
 
+/** Kinds of staff notification (server `notify.rs` KINDS), in the order the settings list them. */
+export const NOTIFY_KINDS = [
+  'dispatch',
+  'assign',
+  'approval',
+  'urge',
+  'sendBack',
+  'signInReminder',
+  'overdue',
+  'followUpTask',
+  'phoneFollowUp',
+  'freeTextReply',
+] as const
+export type NotifyKind = (typeof NOTIFY_KINDS)[number]
+
+/** The caller's notification preferences: staff notifications also by SMS, for which kinds. */
+export interface NotifyPrefs {
+  sms: boolean
+  /** Kinds sent by SMS; empty means every kind. */
+  smsKinds: string[]
+}
+
 export type FollowUpStatus = 'awaiting' | 'phoneTask' | 'answered' | 'superseded'
 
 export interface FollowUpRecord {
@@ -301,6 +323,7 @@ export function relativePath(apiPath: string): string {
 
 const get = <T>(path: string, query?: Query) => call<T>('online_get', { path: withQuery(path, query) })
 const post = <T>(path: string, body: unknown) => call<T>('online_post', { path, body })
+const put = <T>(path: string, body: unknown) => call<T>('online_put', { path, body })
 
 export interface PeriodQuery {
   period: PeriodKind
@@ -336,6 +359,8 @@ export const online = {
     get<NotificationList>('/notifications', { unreadOnly: unreadOnly || undefined, limit }),
   markRead: (ids: string[]) => post<MarkReadResult>('/notifications/read', { ids }),
   markAllRead: () => post<MarkReadResult>('/notifications/read', { all: true }),
+  notificationPrefs: () => get<NotifyPrefs>('/notifications/preferences'),
+  saveNotificationPrefs: (prefs: NotifyPrefs) => put<NotifyPrefs>('/notifications/preferences', prefs),
   followups: (q: { status?: FollowUpStatus; caseId?: string; limit?: number } = {}) =>
     get<FollowUpRecord[]>('/followups', { ...q }),
   followupStats: () => get<FollowUpStatsRow[]>('/followups/stats'),

@@ -1,23 +1,25 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
+import { api } from '@/api'
 import { isOffline, online, type StaffNotification } from '@/api/online'
 
 /** Poll interval of GET /notifications while the app runs. */
 export const POLL_MS = 60_000
 
-/** Shows one desktop notification; returns false when the platform does not allow it. */
+/** Where the 桌面弹窗 switch of 通知偏好 is kept (a setting of this computer, not the account). */
+const DESKTOP_KEY = 'minsheng.notify.desktop'
+
+/** Shows one desktop notification; returns false when it was not shown. */
 export type DesktopNotifier = (title: string, body: string) => boolean
 
-/** The Web Notification API of the webview (WebKitGTK, WebView2, WKWebView). */
-export const webNotifier: DesktopNotifier = (title, body) => {
-  const N = globalThis.Notification
-  if (typeof N === 'undefined') return false
-  if (N.permission === 'granted') {
-    new N(title, { body })
-    return true
-  }
-  if (N.permission !== 'denied') void N.requestPermission()
-  return false
+/**
+ * The operating system's notifications through the shell (`desktop_notify`), only while the
+ * window is in the background: in front, the in-app toast says the same.
+ */
+export const shellNotifier: DesktopNotifier = (title, body) => {
+  if (globalThis.document?.hasFocus()) return false
+  void api.desktopNotify(title, body).catch(() => false)
+  return true
 }
 
 /** Staff notifications (派单, 签收提醒, 签批, 催办, 逾期 …) from the city server. */
@@ -30,7 +32,9 @@ export const useNotificationsStore = defineStore('notifications', () => {
   const seen = new Set<string>()
   let primed = false
   let timer: ReturnType<typeof setInterval> | null = null
-  let notifier: DesktopNotifier = webNotifier
+  let notifier: DesktopNotifier = shellNotifier
+  /** 桌面弹窗 on or off (default on). */
+  const desktopEnabled = ref(globalThis.localStorage?.getItem(DESKTOP_KEY) !== 'off')
   /** Called with notifications that arrived since the last poll (the in-app toast). */
   let onFresh: ((fresh: StaffNotification[]) => void) | null = null
 
@@ -52,7 +56,7 @@ export const useNotificationsStore = defineStore('notifications', () => {
       for (const n of list.items) seen.add(n.id)
       // The first answer after sign-in is the backlog, not news: no pop-ups for it.
       if (primed && fresh.length > 0) {
-        for (const n of fresh.slice(0, 3)) notifier(n.title, n.body)
+        if (desktopEnabled.value) for (const n of fresh.slice(0, 3)) notifier(n.title, n.body)
         onFresh?.(fresh)
       }
       primed = true
@@ -60,6 +64,11 @@ export const useNotificationsStore = defineStore('notifications', () => {
       offline.value = isOffline(err)
       lastError.value = offline.value ? '' : String((err as Error).message ?? err)
     }
+  }
+
+  function setDesktopEnabled(on: boolean): void {
+    desktopEnabled.value = on
+    globalThis.localStorage?.setItem(DESKTOP_KEY, on ? 'on' : 'off')
   }
 
   function start(): void {
@@ -93,5 +102,19 @@ export const useNotificationsStore = defineStore('notifications', () => {
     unread.value = r.unread
   }
 
-  return { items, unread, offline, lastError, unreadItems, poll, start, stop, markRead, markAllRead, setNotifier }
+  return {
+    items,
+    unread,
+    offline,
+    lastError,
+    unreadItems,
+    desktopEnabled,
+    poll,
+    start,
+    stop,
+    markRead,
+    markAllRead,
+    setNotifier,
+    setDesktopEnabled,
+  }
 })

@@ -20,7 +20,8 @@ export const useOrgStore = defineStore('org', () => {
     const nodes = new Map<string, UnitNode>()
     for (const u of units.value) nodes.set(u.id, { value: u.id, label: u.name, level: u.level })
     const roots: UnitNode[] = []
-    const sorted = [...units.value].sort((a, b) => a.code.localeCompare(b.code))
+    // Codes are ASCII: a plain comparison (localeCompare would load ICU's Chinese collation).
+    const sorted = [...units.value].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
     for (const u of sorted) {
       const node = nodes.get(u.id)
       if (!node) continue

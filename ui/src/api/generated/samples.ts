@@ -21,6 +21,7 @@ import type {
   WorkList,
   WorkListCounts,
 } from '../types'
+import type { NotifyPrefs } from '../online'
 
 export const sessionInfo = {
   "profile": {
@@ -417,6 +418,14 @@ export const newCase = {
     "important": false
   }
 } satisfies NewCase
+
+export const notifyPrefs = {
+  "sms": true,
+  "smsKinds": [
+    "overdue",
+    "urge"
+  ]
+} satisfies NotifyPrefs
 
 export const actions = [
   {

@@ -316,6 +316,18 @@ const en: typeof zhCN = {
     signOutForce: 'Sign out anyway',
     version: 'Client version',
   },
+  notifyPrefs: {
+    title: 'Notification preferences',
+    desktop: 'Desktop pop-ups',
+    desktopHint: 'New city messages pop up on the desktop while the window is in the background (this computer)',
+    sms: 'SMS alerts',
+    smsHint: 'City messages are also sent to your phone by SMS (account setting, saved on the city server)',
+    kinds: 'SMS alert kinds',
+    kindsHint: 'None ticked means every kind',
+    saved: 'Notification preferences saved',
+    offline: 'Offline: SMS alert settings need the city server',
+    unsupported: 'This version cannot save SMS alert settings yet',
+  },
 }
 
 export default en

@@ -314,4 +314,16 @@ export default {
     signOutForce: '仍然退出',
     version: '客户端版本',
   },
+  notifyPrefs: {
+    title: '通知偏好',
+    desktop: '桌面弹窗',
+    desktopHint: '窗口在后台时，新的市局消息在桌面右下角弹出（本机设置）',
+    sms: '短信提醒',
+    smsHint: '市局消息同时发送短信到本人手机（账号设置，保存到市局服务器）',
+    kinds: '短信提醒类型',
+    kindsHint: '不勾选表示全部类型',
+    saved: '通知偏好已保存',
+    offline: '离线：短信提醒设置需连接市局服务器',
+    unsupported: '此版本暂不能保存短信提醒设置',
+  },
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, CaseState};
+use crate::case::{Case, CaseState, Deadlines};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,6 +53,26 @@ pub fn is_overdue(c: &Case, now: DateTime<Utc>) -> bool {
         c.state == CaseState::PendingSignIn && c.deadlines.sign_in.is_some_and(|d| now > d);
     let reply_late = c.state.is_handling() && c.deadlines.reply.is_some_and(|d| now > d);
     sign_in_late || reply_late
+}
+
+/// The deadline running now and the instant it turns 即将逾期: while awaiting sign-in the
+/// earlier of the sign-in and reply deadlines (either late means overdue), while handling
+/// the reply deadline, otherwise none. `is_overdue` is "now past the first", `is_due_soon`
+/// "now past the second but not the first"; caches store the pair to filter by it.
+pub fn running_deadline(
+    state: CaseState,
+    d: &Deadlines,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    if state == CaseState::PendingSignIn {
+        (
+            [d.sign_in, d.reply].into_iter().flatten().min(),
+            [d.sign_in_warn, d.reply_warn].into_iter().flatten().min(),
+        )
+    } else if state.is_handling() {
+        (d.reply, d.reply_warn)
+    } else {
+        (None, None)
+    }
 }
 
 /// Inside the warning window of a running deadline, and not yet overdue.

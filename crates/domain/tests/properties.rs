@@ -11,6 +11,7 @@ use minsheng_domain::case::{
     Urgency,
 };
 use minsheng_domain::ids::{CaseId, EntryId};
+use minsheng_domain::lists;
 use minsheng_domain::role::Actor;
 use minsheng_domain::timeline::{verify_chain, TimelineEntry};
 use minsheng_domain::workflow::{
@@ -411,6 +412,23 @@ fn run_sequence(
                 prop_assert!(broken.is_empty(), "{}: {:?}\n{:#?}", label, broken, next);
                 let extra = extra_violations(&next, &first);
                 prop_assert!(extra.is_empty(), "{}: {:?}\n{:#?}", label, extra, next);
+                // The pair the caches store and filter by says what the list rules say,
+                // before, at and after each instant that matters.
+                let (due, warn) = lists::running_deadline(next.state, &next.deadlines);
+                for t in [due, warn]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|t| [t - Duration::seconds(1), t, t + Duration::seconds(1)])
+                {
+                    let past_due = due.is_some_and(|d| t > d);
+                    prop_assert_eq!(lists::is_overdue(&next, t), past_due, "{}", label);
+                    prop_assert_eq!(
+                        lists::is_due_soon(&next, t),
+                        !past_due && warn.is_some_and(|w| t >= w),
+                        "{}",
+                        label
+                    );
+                }
                 prop_assert_eq!(next.return_count, counters.returns);
                 prop_assert_eq!(next.urge_count, counters.urges);
                 prop_assert_eq!(next.extensions_granted, counters.extensions);

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::case::{Case, CaseState, Deadlines};
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, UnitId};
+use minsheng_domain::lists::running_deadline;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -135,22 +136,6 @@ pub(crate) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRow> {
     })
 }
 
-/// The deadline that is running now (earliest of those that apply) and its warning
-/// instant, as `lists::is_overdue`/`is_due_soon` define them.
-fn running_deadline(state: CaseState, d: &Deadlines) -> (Option<i64>, Option<i64>) {
-    let (due, warn) = if state == CaseState::PendingSignIn {
-        (
-            [d.sign_in, d.reply].into_iter().flatten().min(),
-            [d.sign_in_warn, d.reply_warn].into_iter().flatten().min(),
-        )
-    } else if state.is_handling() {
-        (d.reply, d.reply_warn)
-    } else {
-        (None, None)
-    };
-    (due.map(to_ms), warn.map(to_ms))
-}
-
 /// The columns the cache keeps beside a case view's JSON, read straight from that JSON:
 /// unknown fields are skipped and strings borrowed, so storing a pulled case builds
 /// neither a `Value` nor a `Case` (enums stay in their wire form, the Chinese name).
@@ -216,6 +201,7 @@ fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 16] {
     let opt_text = |s: Option<&str>| s.map_or(SqlValue::Null, text);
     let opt_int = |i: Option<i64>| i.map_or(SqlValue::Null, SqlValue::Integer);
     let (due, warn) = running_deadline(k.state, &k.deadlines);
+    let (due, warn) = (due.map(to_ms), warn.map(to_ms));
     [
         opt_text(k.number.as_deref()),
         SqlValue::Integer(k.version as i64),

@@ -107,9 +107,10 @@ impl SyncEngine {
             let (pulled, removed) = (page.changes.len(), page.removed.len());
             let cache = self.cache.clone();
             // Off the async thread: the next page's request goes on meanwhile.
-            tokio::task::spawn_blocking(move || lock(&cache).apply_pull_page(&page, now))
-                .await
-                .map_err(|e| ClientError::Protocol(format!("写入缓存的任务中断：{e}")))??;
+            finish(tokio::task::spawn_blocking(move || {
+                lock(&cache).apply_pull_page(&page, now)
+            }))
+            .await?;
             report.pages += 1;
             report.pulled += pulled;
             report.removed += removed;

@@ -112,7 +112,9 @@ pub fn assert_exactly_once(server: &CityServer, cache: &LocalCache, who: &str) -
 }
 
 /// The cache holds exactly the server's current version of every case the user may
-/// see (closed ones may have been purged), and nothing the server does not show them.
+/// see (closed ones may have been purged), with its whole timeline (pulls bring only
+/// new entries, so a case that entered the scope must have had its history fetched),
+/// and nothing the server does not show them.
 pub fn assert_converged(server: &CityServer, cache: &LocalCache, actor: &Actor, who: &str) {
     let org = server.state.org();
     let mut cached: HashMap<CaseId, u64> = cache
@@ -131,11 +133,21 @@ pub fn assert_converged(server: &CityServer, cache: &LocalCache, actor: &Actor, 
             continue;
         }
         match cached.remove(&id) {
-            Some(v) => assert_eq!(
-                v, c.version,
-                "{who}: case {id} cached at version {v}, server has {} ({:?})",
-                c.version, c.state
-            ),
+            Some(v) => {
+                assert_eq!(
+                    v, c.version,
+                    "{who}: case {id} cached at version {v}, server has {} ({:?})",
+                    c.version, c.state
+                );
+                let seqs = |t: Vec<minsheng_domain::timeline::TimelineEntry>| {
+                    t.into_iter().map(|e| (e.seq, e.hash)).collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    seqs(cache.timeline(id).expect("cached timeline")),
+                    seqs(server.timeline(id)),
+                    "{who}: the cached timeline of case {id} differs from the server's"
+                );
+            }
             None => assert!(
                 c.state.is_closed(),
                 "{who}: open case {id} ({:?}) in scope is missing from the cache",

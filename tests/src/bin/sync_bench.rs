@@ -251,7 +251,11 @@ async fn run(s: &Scenario) -> Measured {
         .expect("processed span");
     reconcile["serverPushSpanMs"] = json!(span);
     eprintln!("[{}] reconcile: {reconcile}", s.name);
-    let wire = run_child(child("child-wire")).await;
+    let mut wire_cmd = child("child-wire");
+    if let Some(c) = prime["cursor"].as_str() {
+        wire_cmd.env("MS_CURSOR", c);
+    }
+    let wire = run_child(wire_cmd).await;
     eprintln!("[{}] the same pull without the cache: {wire}", s.name);
     let bulk = run_child(child("child-bulk")).await;
     let mut plain = child("child-bulk");
@@ -453,7 +457,8 @@ async fn child_prime() {
     }
     println!(
         "{}",
-        json!({"firstSyncMs": first_ms, "pulled": report.pulled, "queued": rows.len()})
+        json!({"firstSyncMs": first_ms, "pulled": report.pulled, "queued": rows.len(),
+               "cursor": c.pull_cursor().expect("cursor")})
     );
 }
 
@@ -482,7 +487,8 @@ async fn child_reconcile() {
         "{}",
         json!({
             "ms": ms, "cpuMs": cpu, "pushed": report.pushed, "applied": report.applied,
-            "pushMs": report.push_ms, "pullMs": report.pull_ms,
+            "pushMs": report.push_ms, "pullMs": report.pull_ms, "storeMs": report.store_ms,
+            "timelinesFilled": report.timelines_filled,
             "pulled": report.pulled, "pages": report.pages,
             "hwmBeforeKiB": before, "hwmKiB": peak, "cached": ids.len(), "avgCaseJsonBytes": avg_json,
             "queuedAfter": c.pending_count().expect("pending"),
@@ -490,18 +496,22 @@ async fn child_reconcile() {
     );
 }
 
-/// The server and the wire alone: every page of the scope pulled and parsed by the
-/// API client, nothing written (how much of the reconcile is not the cache's).
+/// The server and the wire alone: the reconcile's pull (every page since the first
+/// sync's cursor) fetched and parsed by the API client, nothing written (how much of
+/// the reconcile is not the cache's).
 async fn child_wire() {
     let api = ApiClient::new(&env("MS_SERVER")).expect("api");
     api.set_access_token(Some(env("MS_TOKEN")));
     let install = uuid::Uuid::now_v7().to_string();
     let t = Instant::now();
-    let (mut cursor, mut cases, mut entries, mut pages) = (None::<String>, 0, 0, 0);
+    // From where the reconcile started, asking for the same timeline entries.
+    let base = std::env::var("MS_CURSOR").ok();
+    let (mut cursor, mut cases, mut entries, mut pages) = (base.clone(), 0, 0, 0);
     loop {
         let page = api
             .pull(
                 cursor.as_deref(),
+                base.as_deref(),
                 minsheng_client::sync::PULL_PAGE,
                 &install,
             )

@@ -130,10 +130,12 @@ impl ApiClient {
         decode(send(rb).await?).await
     }
 
-    /// One page of changes after `cursor` (`GET /sync/pull`).
+    /// One page of changes after `cursor` (`GET /sync/pull`), with the timeline entries
+    /// appended after `timelines_since` (None: whole timelines).
     pub async fn pull(
         &self,
         cursor: Option<&str>,
+        timelines_since: Option<&str>,
         limit: usize,
         install: &str,
     ) -> Result<PullPage> {
@@ -141,6 +143,9 @@ impl ApiClient {
         let mut query = vec![("limit", limit.as_str()), ("installId", install)];
         if let Some(c) = cursor {
             query.push(("cursor", c));
+        }
+        if let Some(b) = timelines_since {
+            query.push(("timelinesSince", b));
         }
         let rb = self.request(Method::GET, "/sync/pull").query(&query);
         decode(send(rb).await?).await

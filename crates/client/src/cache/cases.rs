@@ -173,7 +173,15 @@ struct ViewColumns<'a> {
 /// recomputes; so the cases a push just returned are not written again by the pull).
 /// Returns whether the row changed. Runs on whatever transaction `conn` is in.
 pub(crate) fn upsert(conn: &Connection, c: &CachedCase) -> Result<bool> {
-    upsert_json(conn, &serde_json::to_string(&c.raw)?)
+    Ok(upsert_json(conn, &serde_json::to_string(&c.raw)?)?.written)
+}
+
+/// What `upsert_json` did with a case view.
+pub(crate) struct Upserted {
+    pub id: CaseId,
+    pub version: u64,
+    /// False when the cache already held this version or a newer one.
+    pub written: bool,
 }
 
 /// The list columns of a case row besides `id` and `json`, in this order.
@@ -226,8 +234,19 @@ fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 16] {
 /// only the columns whose values changed (and the JSON): SQLite rewrites an index
 /// whenever one of its columns is assigned, and most changes a pull brings are workflow
 /// steps that leave units, channel, category and dates as they were.
-pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<bool> {
+pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<Upserted> {
+    write_view(conn, json, false)
+}
+
+/// `upsert_json`; with `same_version`, a view of the version already cached is written
+/// too (the migration that fills new columns).
+fn write_view(conn: &Connection, json: &str, same_version: bool) -> Result<Upserted> {
     let k: ViewColumns<'_> = serde_json::from_str(json)?;
+    let mut done = Upserted {
+        id: k.id,
+        version: k.version,
+        written: true,
+    };
     let id_text = k.id.to_string();
     let id = id_text.as_str();
     let new = list_values(&k);
@@ -240,7 +259,10 @@ pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<bool> {
             (0..LIST_COLUMNS.len()).map(|i| r.get(i)).collect()
         })
         .optional()?;
+    let stored = || super::stored_view::encode(json, &k.title, &k.content);
     let Some(old) = old else {
+        let json = stored()?;
+        let json = json.as_slice();
         conn.prepare_cached(&format!(
             "INSERT INTO cases (id, json, {}) VALUES (?1, ?2, {})",
             LIST_COLUMNS.join(", "),
@@ -250,13 +272,17 @@ pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<bool> {
                 .join(", ")
         ))?
         .execute(bound(&id, &json, new.iter()).as_slice())?;
-        return Ok(true);
+        return Ok(done);
     };
     // Versions only grow; the same version again (a push answer, then the pull) is
     // the same case.
-    if matches!(old[1], SqlValue::Integer(v) if v >= k.version as i64) {
-        return Ok(false);
+    let newer = |v| v > k.version as i64 || (v == k.version as i64 && !same_version);
+    if matches!(old[1], SqlValue::Integer(v) if newer(v)) {
+        done.written = false;
+        return Ok(done);
     }
+    let json = stored()?;
+    let json = json.as_slice();
     let changed: Vec<usize> = (0..new.len()).filter(|&i| new[i] != old[i]).collect();
     let mut set = String::new();
     for (n, &i) in changed.iter().enumerate() {
@@ -264,13 +290,13 @@ pub(crate) fn upsert_json(conn: &Connection, json: &str) -> Result<bool> {
     }
     conn.prepare_cached(&format!("UPDATE cases SET json = ?2{set} WHERE id = ?1"))?
         .execute(bound(&id, &json, changed.iter().map(|&i| &new[i])).as_slice())?;
-    Ok(true)
+    Ok(done)
 }
 
-/// `?1` = id, `?2` = JSON, then the given column values.
+/// `?1` = id, `?2` = the stored view, then the given column values.
 fn bound<'a>(
     id: &'a &'a str,
-    json: &'a &'a str,
+    json: &'a &'a [u8],
     values: impl Iterator<Item = &'a SqlValue>,
 ) -> Vec<&'a dyn rusqlite::ToSql> {
     let mut out: Vec<&dyn rusqlite::ToSql> = vec![id, json];
@@ -278,28 +304,36 @@ fn bound<'a>(
     out
 }
 
-/// Migration 2: fills the list columns of rows cached before they existed.
-pub(crate) fn backfill_v2(conn: &Connection) -> Result<()> {
-    let rows: Vec<String> = conn
-        .prepare("SELECT json FROM cases")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for json in rows {
-        let c = CachedCase::from_view(serde_json::from_str(&json)?)?;
-        upsert(conn, &c)?;
+/// Fills the list columns of rows cached before they existed (a schema 1 cache, after
+/// every later migration has added its columns).
+pub(crate) fn backfill_columns(conn: &Connection) -> Result<()> {
+    let views = {
+        let mut stmt = conn.prepare("SELECT json, title, content FROM cases")?;
+        let mut rows = stmt.query([])?;
+        let mut views = Vec::new();
+        while let Some(r) = rows.next()? {
+            views.push(super::stored_view::decode(
+                r.get_ref(0)?,
+                r.get(1)?,
+                r.get(2)?,
+            )?);
+        }
+        views
+    };
+    for view in views {
+        write_view(conn, &serde_json::to_string(&view)?, true)?;
     }
     Ok(())
 }
 
 pub(crate) fn load(conn: &Connection, id: CaseId) -> Result<Option<CachedCase>> {
-    conn.query_row(
-        "SELECT json FROM cases WHERE id = ?1",
-        [id.to_string()],
-        |r| r.get::<_, String>(0),
-    )
-    .optional()?
-    .map(|s| CachedCase::from_view(serde_json::from_str(&s)?))
-    .transpose()
+    let mut stmt = conn.prepare_cached("SELECT json, title, content FROM cases WHERE id = ?1")?;
+    let mut rows = stmt.query([id.to_string()])?;
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let view = super::stored_view::decode(r.get_ref(0)?, r.get(1)?, r.get(2)?)?;
+    CachedCase::from_view(view).map(Some)
 }
 
 impl LocalCache {

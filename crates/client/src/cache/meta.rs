@@ -15,6 +15,9 @@ use crate::error::{ClientError, Result};
 const INSTALL_ID: &str = "install_id";
 const PROFILE: &str = "profile";
 const PULL_CURSOR: &str = "pull_cursor";
+/// Where the last complete pull ended: the cache holds every case's timeline as of
+/// that position (see `timelinesSince` of `GET /sync/pull`).
+pub(crate) const TIMELINE_BASE: &str = "timeline_base";
 const LAST_SYNC_AT: &str = "last_sync_at";
 const CLOSED_WINDOW_DAYS: &str = "closed_window_days";
 
@@ -106,6 +109,10 @@ impl LocalCache {
     /// as the page it covers.
     pub fn pull_cursor(&self) -> Result<Option<String>> {
         self.meta(PULL_CURSOR)
+    }
+
+    pub fn timeline_base(&self) -> Result<Option<String>> {
+        self.meta(TIMELINE_BASE)
     }
 
     pub fn last_sync_at(&self) -> Result<Option<DateTime<Utc>>> {

@@ -74,7 +74,7 @@ CREATE INDEX outbox_by_status ON outbox (status, seq);
 
 /// List columns (filters and deadlines without parsing JSON), the cached timelines,
 /// the user directory of the own unit (for 指派 offline), and conflict resolutions.
-/// The new case columns are filled from each row's JSON by `backfill_v2`.
+/// The new case columns are filled from each row's JSON by `backfill_columns`.
 const V2: &str = r"
 ALTER TABLE cases ADD COLUMN category TEXT;
 ALTER TABLE cases ADD COLUMN channel TEXT;
@@ -123,7 +123,27 @@ CREATE INDEX cases_awaiting ON cases (due_at)
     WHERE state = 'pendingReview' OR awaiting_extension = 1;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+/// Timeline entries move to a rowid table: a pull now brings each case its one or two
+/// new entries, which append at the table's end instead of splitting the full page
+/// that holds the case's older entries (the old table was keyed by case). Cases whose
+/// cached timeline misses entries are listed until the sync has fetched them.
+/// From this schema on, `cases.json` may hold a compressed BLOB (cache/stored_view.rs):
+/// later steps cannot read it with SQL JSON functions.
+const V5: &str = r"
+CREATE TABLE timeline_v5 (
+    rid     INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    json    TEXT NOT NULL
+);
+INSERT INTO timeline_v5 (case_id, seq, json) SELECT case_id, seq, json FROM timeline;
+DROP TABLE timeline;
+ALTER TABLE timeline_v5 RENAME TO timeline;
+CREATE UNIQUE INDEX timeline_by_case ON timeline (case_id, seq);
+CREATE TABLE timeline_gaps (case_id TEXT PRIMARY KEY) WITHOUT ROWID;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -139,11 +159,90 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
-        if i == 1 {
-            super::cases::backfill_v2(&tx)?;
+        // Columns added since schema 1 are filled from each row's JSON once they all
+        // exist, in the last step's transaction (a crash before it redoes that step).
+        if found < 2 && i + 1 == MIGRATIONS.len() {
+            super::cases::backfill_columns(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use minsheng_domain::case::CaseState;
+    use minsheng_domain::ids::{CaseId, UnitId};
+    use rusqlite::params;
+
+    use super::*;
+    use crate::cache::cases::tests::server_view;
+    use crate::{DbKey, LocalCache};
+
+    /// A cache written by the first release (schema 1: a case row with its whole view
+    /// and a timeline entry) opens with every later step applied and loses nothing.
+    #[test]
+    fn a_schema_1_cache_upgrades_with_its_cases_and_timelines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = DbKey::generate();
+        let unit = UnitId::mint(Utc::now());
+        let view = server_view(
+            "路灯 \"不亮\"",
+            "第一行\n第二行",
+            unit,
+            CaseState::InProgress,
+            3,
+        );
+        let id: CaseId = serde_json::from_value(view["id"].clone()).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
+                .unwrap();
+            conn.execute_batch(V1).unwrap();
+            conn.execute(
+                "INSERT INTO cases (id, number, version, state, handling_unit, received_at,
+                                    title, content, json)
+                 VALUES (?1, 'MS1', 3, 'inProgress', ?2, 0, ?3, ?4, ?5)",
+                params![
+                    id.to_string(),
+                    unit.to_string(),
+                    view["title"].as_str(),
+                    view["content"].as_str(),
+                    view.to_string()
+                ],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let mut cache = LocalCache::open(&path, &key).unwrap();
+        assert_eq!(cache.schema_version().unwrap(), SCHEMA_VERSION);
+        let rows = cache.list_cases(&[CaseState::InProgress], 10).unwrap();
+        assert_eq!(rows.len(), 1, "the list columns were filled");
+        assert_eq!(rows[0].channel.as_deref(), Some("12345市长热线"));
+        assert!(rows[0].deadline.is_some());
+        let cached = cache.cached_case(id).unwrap().unwrap();
+        assert_eq!(cached.raw, view, "the view survives, text included");
+        assert_eq!(cache.search("第二行", 5).unwrap().len(), 1);
+        // The moved timeline table takes entries and refuses duplicates.
+        let case = cached.case.clone();
+        let clerk = crate::cache::cases::tests::officer(unit);
+        let entry = minsheng_domain::timeline::TimelineEntry::next(
+            None,
+            minsheng_domain::ids::EntryId::mint(Utc::now()),
+            case.id,
+            Utc::now(),
+            None,
+            &clerk,
+            "intake",
+            None,
+            case.state,
+            serde_json::json!({}),
+        );
+        cache.store_timeline(std::slice::from_ref(&entry)).unwrap();
+        cache.store_timeline(&[entry]).unwrap();
+        assert_eq!(cache.timeline(id).unwrap().len(), 1);
+    }
 }

@@ -7,6 +7,8 @@ mod meta;
 pub mod migrations;
 mod query;
 mod search;
+mod stored_view;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 
@@ -24,9 +26,14 @@ pub(crate) use cases::{
 };
 pub use cases::{CachedCase, CaseRow};
 pub use directory::UserSummary;
-pub(crate) use directory::{store_entry_json, timeline_of};
 pub use meta::Profile;
+pub(crate) use meta::TIMELINE_BASE;
 pub use query::{LocalCasePage, LocalCaseQuery, LocalWorkListCounts};
+pub(crate) use timeline::{timeline_of, PulledEntries};
+
+/// WAL pages after which a commit copies them into the database file (SQLite's
+/// default; a pull suspends it until its last page).
+pub(crate) const WAL_AUTOCHECKPOINT: i64 = 1000;
 
 pub struct LocalCache {
     pub(crate) conn: Connection,
@@ -69,6 +76,7 @@ impl LocalCache {
         // WAL + FULL: a committed outbox command survives a crash and a power cut.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         migrations::migrate(&mut conn)?;
         // Case updates set only their changed columns: a few dozen distinct statements.
         conn.set_prepared_statement_cache_capacity(128);

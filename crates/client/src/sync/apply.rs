@@ -8,7 +8,7 @@ use minsheng_domain::ids::CaseId;
 use rusqlite::{params, TransactionBehavior};
 
 use crate::api::{CommandOutcome, CommandResult, PullPage, PushCommand};
-use crate::cache::{cases_upsert, to_ms, CachedCase, LocalCache};
+use crate::cache::{cases_upsert, to_ms, CachedCase, LocalCache, PulledEntries, TIMELINE_BASE};
 use crate::error::Result;
 use crate::outbox::{CommandPayload, CommandStatus};
 
@@ -105,19 +105,50 @@ impl LocalCache {
 
     /// Applies one pulled page with the cursor that covers it (one transaction).
     pub(crate) fn apply_pull_page(&mut self, page: &PullPage, now: DateTime<Utc>) -> Result<()> {
+        // A page is the server's data: after a power cut it is simply pulled again (the
+        // cursor is in the same transaction), so its commit need not wait for the disk.
+        // The WAL keeps commits atomic either way, and the next outbox write (FULL)
+        // syncs everything before it.
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints wait for the pull's last page: one copy of the written pages into
+        // the database file and one pair of syncs, not a pair per page.
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let applied = self.apply_pull_page_tx(page, now);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        applied?;
+        if !page.has_more {
+            self.end_pull_writes()?;
+        }
+        Ok(())
+    }
+
+    /// Back to checkpointing as usual after a pull (also after one that failed), and
+    /// the pull's pages copied into the database file now, the WAL emptied.
+    pub(crate) fn end_pull_writes(&mut self) -> Result<()> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", crate::cache::WAL_AUTOCHECKPOINT)?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn apply_pull_page_tx(&mut self, page: &PullPage, now: DateTime<Utc>) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut entries = PulledEntries::group(&page.timelines)?;
         for c in &page.changes {
-            crate::cache::upsert_case_json(&tx, c.get())?;
+            let stored = crate::cache::upsert_case_json(&tx, c.get())?;
+            entries.store_case(&tx, stored.id, stored.version)?;
         }
-        for e in &page.timelines {
-            crate::cache::store_entry_json(&tx, e.get())?;
-        }
+        entries.store_rest(&tx)?;
         for id in &page.removed {
             remove_case(&tx, *id)?;
         }
         set_meta(&tx, PULL_CURSOR, &page.next_cursor)?;
+        if !page.has_more {
+            set_meta(&tx, TIMELINE_BASE, &page.next_cursor)?;
+        }
         set_meta(&tx, LAST_SYNC_AT, &to_ms(now).to_string())?;
         tx.commit()?;
         Ok(())
@@ -130,7 +161,11 @@ impl LocalCache {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM meta WHERE key = ?1", [PULL_CURSOR])?;
+        tx.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2)",
+            [PULL_CURSOR, TIMELINE_BASE],
+        )?;
+        tx.execute("DELETE FROM timeline_gaps", [])?;
         tx.execute(
             "DELETE FROM timeline WHERE case_id IN (SELECT id FROM cases WHERE version > 0)",
             [],
@@ -145,6 +180,10 @@ impl LocalCache {
 /// still queued for it are kept: the push reports them as conflicts.
 fn remove_case(conn: &rusqlite::Connection, id: CaseId) -> Result<()> {
     conn.execute("DELETE FROM timeline WHERE case_id = ?1", [id.to_string()])?;
+    conn.execute(
+        "DELETE FROM timeline_gaps WHERE case_id = ?1",
+        [id.to_string()],
+    )?;
     conn.execute("DELETE FROM cases WHERE id = ?1", [id.to_string()])?;
     Ok(())
 }

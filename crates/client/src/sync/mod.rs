@@ -24,6 +24,8 @@ pub use backoff::Backoff;
 pub const PUSH_BATCH: usize = 200;
 /// Cases per pulled page.
 pub const PULL_PAGE: usize = 500;
+/// Incomplete timelines read per query while filling them.
+const GAP_BATCH: usize = 100;
 /// A round stops pushing after this many batches (new work keeps arriving while
 /// offline work drains; the next round continues).
 const MAX_PUSH_BATCHES: usize = 100;
@@ -59,9 +61,13 @@ pub struct SyncReport {
     pub pages: usize,
     /// The server asked for a fresh snapshot and we took one.
     pub reset: bool,
+    /// Cases whose whole timeline was fetched because the cache missed entries.
+    pub timelines_filled: usize,
     /// How long the push and the pull took (for the log and the benchmark).
     pub push_ms: u64,
     pub pull_ms: u64,
+    /// Of `pull_ms`, the time spent writing pulled pages into the cache.
+    pub store_ms: u64,
 }
 
 pub struct SyncEngine {
@@ -175,17 +181,47 @@ impl SyncEngine {
         let storing = self.push_all(now, &mut report).await?;
         report.push_ms = elapsed_ms(started);
         let started = std::time::Instant::now();
-        match self.pull_all(now, &mut report, storing).await {
+        let pulled = match self.pull_all(now, &mut report, storing).await {
             Err(ClientError::Server { code, .. }) if code == "SYNC_RESET" => {
                 lock(&self.cache).reset_for_snapshot()?;
                 report.reset = true;
-                self.pull_all(now, &mut report, None).await?;
+                self.pull_all(now, &mut report, None).await
             }
-            other => other?,
+            other => other,
+        };
+        if pulled.is_err() {
+            // The pages stored so far stay; checkpointing resumes. The pull's own
+            // error is the one to report.
+            let _ = lock(&self.cache).end_pull_writes();
         }
+        pulled?;
+        self.fill_timeline_gaps(&mut report).await?;
         report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;
         Ok(report)
+    }
+
+    /// Fetches the whole timeline of every case the pull left incomplete (it entered
+    /// the user's scope since the cursor). A failure keeps the marks for the next round.
+    async fn fill_timeline_gaps(&self, report: &mut SyncReport) -> Result<()> {
+        loop {
+            let gaps = lock(&self.cache).timeline_gaps(GAP_BATCH)?;
+            if gaps.is_empty() {
+                return Ok(());
+            }
+            for id in gaps {
+                let entries = match self.authed(|| self.api.timeline(id)).await {
+                    Ok(entries) => Some(entries),
+                    // Gone from the user's sight meanwhile: the next pull removes it.
+                    Err(ClientError::Server {
+                        status: 403 | 404, ..
+                    }) => None,
+                    Err(e) => return Err(e),
+                };
+                lock(&self.cache).fill_timeline_gap(id, entries.as_deref())?;
+                report.timelines_filled += 1;
+            }
+        }
     }
 
     /// Runs `call`; if the access token expired, refreshes it once and runs it again.

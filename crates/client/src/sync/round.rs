@@ -22,6 +22,12 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+/// Who pulls, and the position up to which the cache holds every timeline.
+struct Position<'a> {
+    install: &'a str,
+    base: Option<&'a str>,
+}
+
 async fn finish(storing: Storing) -> Result<()> {
     storing
         .await
@@ -90,42 +96,59 @@ impl SyncEngine {
         report: &mut SyncReport,
         pushed: Option<Storing>,
     ) -> Result<()> {
-        let install = lock(&self.cache).install_id()?.to_string();
-        let cursor = lock(&self.cache).pull_cursor()?;
-        let first = self.fetch(cursor.clone(), &install);
+        let (install, cursor, base) = {
+            let cache = lock(&self.cache);
+            (
+                cache.install_id()?.to_string(),
+                cache.pull_cursor()?,
+                cache.timeline_base()?,
+            )
+        };
+        // Every page of this pull asks for the entries since the same base: a case a
+        // later page brings was skipped by the earlier ones, so the cache knows it only
+        // as of the base.
+        let at = Position {
+            install: &install,
+            base: base.as_deref(),
+        };
+        let first = self.fetch(cursor.clone(), &at);
         if let Some(s) = pushed {
             finish(s).await?;
         }
-        let mut page = self.fetched(first, cursor, &install).await?;
+        let mut page = self.fetched(first, cursor, &at).await?;
         loop {
             let next = page.has_more.then(|| {
                 (
-                    self.fetch(Some(page.next_cursor.clone()), &install),
+                    self.fetch(Some(page.next_cursor.clone()), &at),
                     page.next_cursor.clone(),
                 )
             });
             let (pulled, removed) = (page.changes.len(), page.removed.len());
             let cache = self.cache.clone();
+            let writing = std::time::Instant::now();
             // Off the async thread: the next page's request goes on meanwhile.
             finish(tokio::task::spawn_blocking(move || {
                 lock(&cache).apply_pull_page(&page, now)
             }))
             .await?;
+            report.store_ms += super::elapsed_ms(writing);
             report.pages += 1;
             report.pulled += pulled;
             report.removed += removed;
             let Some((next, cursor)) = next else {
                 return Ok(());
             };
-            page = self.fetched(next, Some(cursor), &install).await?;
+            page = self.fetched(next, Some(cursor), &at).await?;
         }
     }
 
     /// Starts fetching the page after `cursor` (no token refresh here: see `fetched`).
-    fn fetch(&self, cursor: Option<String>, install: &str) -> AbortOnDrop<Result<PullPage>> {
-        let (api, install) = (self.api.clone(), install.to_owned());
+    fn fetch(&self, cursor: Option<String>, at: &Position<'_>) -> AbortOnDrop<Result<PullPage>> {
+        let api = self.api.clone();
+        let (install, base) = (at.install.to_owned(), at.base.map(str::to_owned));
         AbortOnDrop(tokio::spawn(async move {
-            api.pull(cursor.as_deref(), PULL_PAGE, &install).await
+            api.pull(cursor.as_deref(), base.as_deref(), PULL_PAGE, &install)
+                .await
         }))
     }
 
@@ -134,12 +157,15 @@ impl SyncEngine {
         &self,
         mut fetch: AbortOnDrop<Result<PullPage>>,
         cursor: Option<String>,
-        install: &str,
+        at: &Position<'_>,
     ) -> Result<PullPage> {
         match (&mut fetch.0).await {
             Ok(Err(ClientError::AuthExpired)) => {
-                self.authed(|| self.api.pull(cursor.as_deref(), PULL_PAGE, install))
-                    .await
+                self.authed(|| {
+                    self.api
+                        .pull(cursor.as_deref(), at.base, PULL_PAGE, at.install)
+                })
+                .await
             }
             Ok(page) => page,
             Err(e) => Err(ClientError::Protocol(format!("拉取任务中断：{e}"))),

@@ -200,8 +200,13 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
     fn count_cases(&self, q: &CaseQuery) -> StoreResult<u64>;
     fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>>;
     /// The timelines of several cases (one connection), case by case, oldest first,
-    /// each entry as its stored JSON.
-    fn timelines_json(&self, ids: &[CaseId]) -> StoreResult<Vec<Box<serde_json::value::RawValue>>>;
+    /// each entry as its stored JSON. With `known_at` (a change-log position), only the
+    /// entries each case gained after that position.
+    fn timelines_json(
+        &self,
+        ids: &[CaseId],
+        known_at: Option<u64>,
+    ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>>;
     fn worklist_counts(&self, scope: &ListScope, now: DateTime<Utc>)
         -> StoreResult<WorkListCounts>;
 

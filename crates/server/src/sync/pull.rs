@@ -23,14 +23,22 @@ pub struct PullParams {
     pub limit: Option<usize>,
     /// The desktop installation, for `ackSeq` (or header `X-Minsheng-Install`).
     pub install_id: Option<String>,
+    /// A cursor up to which the client holds the timelines of the cases it holds: the
+    /// cursor where its last complete pull ended (later pages of a pull may skip a case
+    /// whose last change comes after them, so the page's own cursor would not do).
+    /// Each changed case then comes with only the entries appended after that position.
+    /// Absent: whole timelines. A case the client could not see at that position (it
+    /// entered the caller's scope since) then arrives without its older entries; such
+    /// a client notices the gap in `seq` and fetches `GET /cases/{id}/timeline`.
+    pub timelines_since: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PullResponse {
     pub changes: Vec<CaseView>,
-    /// The full timelines of the changed cases (each case's entries oldest first),
-    /// so the desktop shows every step offline.
+    /// The timelines of the changed cases (each case's entries oldest first), so the
+    /// desktop shows every step offline: in full, or the new entries (`timelinesSince`).
     #[schema(value_type = Vec<Object>)]
     pub timelines: Vec<Box<serde_json::value::RawValue>>,
     #[schema(value_type = Vec<String>)]
@@ -72,7 +80,11 @@ pub fn pull(
         .map(|c| CaseView::new(c, actor, &org, now))
         .collect::<Result<_, _>>()?;
     let ids: Vec<CaseId> = page.changed.iter().map(|c| c.id).collect();
-    let timelines = s.store.timelines_json(&ids)?;
+    // An unreadable position just means whole timelines.
+    let known_at = parse_cursor(p.timelines_since.as_deref())
+        .ok()
+        .filter(|&k| k > 0 && k <= after);
+    let timelines = s.store.timelines_json(&ids, known_at)?;
     let ack_seq = match install.or(p.install_id.as_deref()) {
         Some(i) if !i.trim().is_empty() => s.store.ack_seq(i.trim())?.unwrap_or(0),
         _ => 0,

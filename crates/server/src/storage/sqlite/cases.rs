@@ -326,15 +326,25 @@ pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>
 }
 
 /// The stored JSON of each entry, verbatim (a pull sends it on without parsing it).
+/// With `known_at`, only the entries after the case's version at that change-log
+/// position: a case's version is the `seq` of its last entry (an intake writes version
+/// = its entry count, every update one entry and one version), so those are exactly the
+/// entries appended since. No change of the case at or before the position: all.
 pub fn timelines_json(
     conn: &Connection,
     ids: &[CaseId],
+    known_at: Option<u64>,
 ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq")?;
+    let known_at = known_at.map_or(-1, |k| i64::try_from(k).unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare_cached(
+        "SELECT data FROM timeline WHERE case_id = ?1 AND seq > coalesce(
+             (SELECT version FROM changes WHERE case_id = ?1 AND seq <= ?2
+              ORDER BY seq DESC LIMIT 1), 0)
+         ORDER BY seq",
+    )?;
     let mut out = Vec::new();
     for id in ids {
-        for r in stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))? {
+        for r in stmt.query_map(params![id.to_string(), known_at], |r| r.get::<_, String>(0))? {
             out.push(serde_json::value::RawValue::from_string(r?)?);
         }
     }

@@ -410,8 +410,9 @@ impl super::Store for SqliteStore {
     fn timelines_json(
         &self,
         ids: &[minsheng_domain::ids::CaseId],
+        known_at: Option<u64>,
     ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
-        cases::timelines_json(&*self.conn()?, ids)
+        cases::timelines_json(&*self.conn()?, ids, known_at)
     }
 
     fn worklist_counts(

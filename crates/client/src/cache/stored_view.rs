@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use rusqlite::types::ValueRef;
 use serde_json::Value;
@@ -24,6 +25,11 @@ const DICT_V1: &[u8] = include_bytes!("view_dict.txt");
 const MAX_VIEW_BYTES: usize = 4 << 20;
 /// Fast: the dictionary does most of the work on such small documents.
 const LEVEL: i32 = 1;
+
+// The dictionary digested once (a raw dictionary loaded per call would be hashed again
+// for every row), and one (de)compression context per thread.
+static ENCODER: OnceLock<zstd::dict::EncoderDictionary<'static>> = OnceLock::new();
+static DECODER: OnceLock<zstd::dict::DecoderDictionary<'static>> = OnceLock::new();
 
 thread_local! {
     static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
@@ -41,7 +47,8 @@ pub(crate) fn encode(json: &str, title: &str, content: &str) -> Result<Vec<u8>> 
     COMPRESSOR.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_none() {
-            *c = Some(zstd::bulk::Compressor::with_dictionary(LEVEL, DICT_V1).map_err(corrupt)?);
+            let dict = ENCODER.get_or_init(|| zstd::dict::EncoderDictionary::copy(DICT_V1, LEVEL));
+            *c = Some(zstd::bulk::Compressor::with_prepared_dictionary(dict).map_err(corrupt)?);
         }
         let packed = c.as_mut().map(|c| c.compress(plain.as_bytes()));
         let packed = packed.unwrap_or_else(|| Ok(Vec::new())).map_err(corrupt)?;
@@ -60,7 +67,11 @@ pub(crate) fn decode(stored: ValueRef<'_>, title: String, content: String) -> Re
             let plain = DECOMPRESSOR.with(|d| {
                 let mut d = d.borrow_mut();
                 if d.is_none() {
-                    *d = Some(zstd::bulk::Decompressor::with_dictionary(DICT_V1).map_err(corrupt)?);
+                    let dict = DECODER.get_or_init(|| zstd::dict::DecoderDictionary::copy(DICT_V1));
+                    *d = Some(
+                        zstd::bulk::Decompressor::with_prepared_dictionary(dict)
+                            .map_err(corrupt)?,
+                    );
                 }
                 let out = d.as_mut().map(|d| d.decompress(packed, MAX_VIEW_BYTES));
                 out.unwrap_or_else(|| Ok(Vec::new())).map_err(corrupt)

@@ -346,8 +346,10 @@ fn generate() -> String {
             removed: 1,
             pages: 1,
             reset: false,
+            timelines_filled: 2,
             push_ms: 40,
             pull_ms: 120,
+            store_ms: 60,
         },
     );
     let page = Countdown::default().page(1, vec![row()], at(2));

@@ -21,7 +21,10 @@ async fn a_case_entering_the_scope_gets_its_whole_history_and_others_only_new_st
     let head = Station::sign_in(dir.path(), &server.base, "sz-dgy-head").await;
     let first = head.sync_until_settled(3).await;
     assert!(first.pulled > 0);
-    assert!(!head.cached_ids().contains(&moved), "another station's case");
+    assert!(
+        !head.cached_ids().contains(&moved),
+        "another station's case"
+    );
     let before = head.cache().timeline(stayed).expect("timeline").len();
     assert!(before >= 2, "intake and dispatch are cached: {before}");
 

@@ -222,6 +222,7 @@ impl Session {
         }
         // Best effort: the server forgets the session; offline the tokens just expire.
         let _ = self.0.engine.api().logout().await;
+        self.0.engine.settle().await;
         self.0.credentials.delete_all()?;
         let path = self.0.config.cache_path(&self.0.username);
         for suffix in ["", "-wal", "-shm"] {

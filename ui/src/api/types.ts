@@ -152,9 +152,12 @@ export interface SyncReport {
   removed: number
   pages: number
   reset: boolean
-  /** How long the push and the pull took. */
+  /** Cases whose whole timeline was fetched (they entered the user's scope). */
+  timelinesFilled: number
+  /** How long the push and the pull took; of the pull, the time writing the cache. */
   pushMs: number
   pullMs: number
+  storeMs: number
 }
 
 /** `auth_login` / `auth_resume` */

@@ -34,10 +34,14 @@ pub(crate) use timeline::{timeline_of, PulledEntries};
 /// WAL pages after which a commit copies them into the database file (SQLite's
 /// default; a pull suspends it until its last page).
 pub(crate) const WAL_AUTOCHECKPOINT: i64 = 1000;
+/// Bytes a WAL file keeps after it has been checkpointed and is reused.
+const JOURNAL_SIZE_LIMIT: i64 = 8 << 20;
 
 pub struct LocalCache {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// The key, kept to open the background checkpoint's own connection.
+    key: DbKey,
     pub(crate) calendar: Calendar,
     pub(crate) sla: SlaRules,
 }
@@ -56,13 +60,7 @@ impl LocalCache {
     }
 
     pub fn open(path: &Path, key: &DbKey) -> Result<Self> {
-        let mut conn = Connection::open(path)?;
-        // A wrong key is reported as a typed error; SQLCipher's own stderr log is noise.
-        conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))
-            .optional()?;
-        // Raw-key form: the key is already 256 random bits, so no passphrase KDF.
-        let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
-        conn.execute_batch(&pragma)?;
+        let mut conn = keyed_connection(path, key)?;
         // With a wrong key the first read is where SQLCipher notices.
         if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -77,12 +75,15 @@ impl LocalCache {
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
+        // A pull may grow the WAL to its whole size; the file shrinks back when reused.
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         migrations::migrate(&mut conn)?;
         // Case updates set only their changed columns: a few dozen distinct statements.
         conn.set_prepared_statement_cache_capacity(128);
         let cache = Self {
             conn,
             path: path.to_owned(),
+            key: key.clone(),
             calendar: Calendar::builtin(),
             sla: SlaRules::default(),
         };
@@ -92,6 +93,22 @@ impl LocalCache {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A job that copies the WAL into the database file on a connection of its own: the
+    /// pages a pull wrote reach the file without holding up the cache's users (a
+    /// PASSIVE checkpoint blocks neither readers nor writers; one that finds the WAL
+    /// busy leaves the rest to the next). Errors are left to the next checkpoint too.
+    pub(crate) fn checkpoint_job(&self) -> impl FnOnce() + Send + 'static {
+        let (path, key) = (self.path.clone(), self.key.clone());
+        move || {
+            let run = || -> Result<()> {
+                let conn = keyed_connection(&path, &key)?;
+                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+                Ok(())
+            };
+            let _ = run();
+        }
     }
 
     /// The cache's schema version (`PRAGMA user_version`).
@@ -113,6 +130,18 @@ impl LocalCache {
 
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::NotADatabase)
+}
+
+/// A connection to the cache file with its key set (not yet checked: see `open`).
+fn keyed_connection(path: &Path, key: &DbKey) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // A wrong key is reported as a typed error; SQLCipher's own stderr log is noise.
+    conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))
+        .optional()?;
+    // Raw-key form: the key is already 256 random bits, so no passphrase KDF.
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+    conn.execute_batch(&pragma)?;
+    Ok(conn)
 }
 
 pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {

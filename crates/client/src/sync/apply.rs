@@ -110,8 +110,9 @@ impl LocalCache {
         // The WAL keeps commits atomic either way, and the next outbox write (FULL)
         // syncs everything before it.
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Checkpoints wait for the pull's last page: one copy of the written pages into
-        // the database file and one pair of syncs, not a pair per page.
+        // No checkpoint per page: the pull's pages are copied into the database file
+        // once, after the pull, on a connection of its own (one pair of syncs, and the
+        // cache's users are not held up meanwhile).
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let applied = self.apply_pull_page_tx(page, now);
         self.conn.pragma_update(None, "synchronous", "FULL")?;
@@ -122,13 +123,11 @@ impl LocalCache {
         Ok(())
     }
 
-    /// Back to checkpointing as usual after a pull (also after one that failed), and
-    /// the pull's pages copied into the database file now, the WAL emptied.
+    /// Back to checkpointing on commit after a pull (also after one that failed). The
+    /// pull's pages are copied into the database file by `checkpoint_job`.
     pub(crate) fn end_pull_writes(&mut self) -> Result<()> {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", crate::cache::WAL_AUTOCHECKPOINT)?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
 

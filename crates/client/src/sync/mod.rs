@@ -78,6 +78,8 @@ pub struct SyncEngine {
     status: watch::Sender<SyncStatus>,
     /// One round at a time; a second caller waits and then runs its own round.
     round: tokio::sync::Mutex<()>,
+    /// The checkpoint the last pull started, still running perhaps.
+    checkpoint: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 fn elapsed_ms(since: std::time::Instant) -> u64 {
@@ -99,6 +101,7 @@ impl SyncEngine {
             credentials: None,
             status,
             round: tokio::sync::Mutex::new(()),
+            checkpoint: Mutex::new(None),
         };
         engine.refresh_counts();
         engine
@@ -194,11 +197,32 @@ impl SyncEngine {
             // error is the one to report.
             let _ = lock(&self.cache).end_pull_writes();
         }
+        if report.pulled + report.removed > 0 {
+            // Copies what the pull wrote into the database file, off the round.
+            let job = tokio::task::spawn_blocking(lock(&self.cache).checkpoint_job());
+            *self
+                .checkpoint
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(job);
+        }
         pulled?;
         self.fill_timeline_gaps(&mut report).await?;
         report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;
         Ok(report)
+    }
+
+    /// Waits for the checkpoint a pull started (before the cache file is deleted: on
+    /// Windows an open file cannot be).
+    pub async fn settle(&self) {
+        let job = self
+            .checkpoint
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(job) = job {
+            let _ = job.await;
+        }
     }
 
     /// Fetches the whole timeline of every case the pull left incomplete (it entered

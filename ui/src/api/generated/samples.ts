@@ -69,8 +69,10 @@ export const syncReport = {
   "removed": 1,
   "pages": 1,
   "reset": false,
+  "timelinesFilled": 2,
   "pushMs": 40,
-  "pullMs": 120
+  "pullMs": 120,
+  "storeMs": 60
 } satisfies SyncReport
 
 export const caseRowPage = {

@@ -28,6 +28,7 @@ use minsheng_server::state::{Clock, Settings, SharedState};
 use minsheng_server::storage::CaseUpdate;
 use serde_json::{json, Value};
 
+#[derive(Clone, Copy)]
 struct Scenario {
     name: &'static str,
     /// Who signs in on the desktop, and the units their cases are dispatched to.
@@ -103,10 +104,19 @@ fn main() {
         Some("child-bulk") => child_bulk(),
         Some("child-wire") => rt.block_on(child_wire()),
         which => {
+            // SYNC_BENCH_CASES=<n> changes the scenario's case count (e.g. 50,000 to see
+            // the local list with a large cache).
+            let cases = std::env::var("SYNC_BENCH_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok());
             let mut rows = Vec::new();
-            for s in &SCENARIOS {
+            for s in SCENARIOS {
                 if which.is_none_or(|w| w == s.name) {
-                    rows.push((s, rt.block_on(run(s))));
+                    let s = Scenario {
+                        cases: cases.unwrap_or(s.cases),
+                        ..s
+                    };
+                    rows.push((s, rt.block_on(run(&s))));
                 }
             }
             print_table(&rows);
@@ -472,8 +482,9 @@ async fn child_reconcile() {
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     let cpu = cpu_ms() - cpu;
     let peak = vm_hwm_kib();
-    // The rows the baseline inserts: the case JSON exactly as cached.
     let c = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let lists = list_timings(&c);
+    // The rows the baseline inserts: the case JSON exactly as cached.
     let ids = c.list_cases(&[], 1_000_000).expect("list");
     let mut out = String::new();
     for r in &ids {
@@ -492,8 +503,69 @@ async fn child_reconcile() {
             "pulled": report.pulled, "pages": report.pages,
             "hwmBeforeKiB": before, "hwmKiB": peak, "cached": ids.len(), "avgCaseJsonBytes": avg_json,
             "queuedAfter": c.pending_count().expect("pending"),
+            "lists": lists,
         })
     );
+}
+
+/// What the list screens ask of the reconciled cache, each `LIST_RUNS` times: p50 and
+/// worst, in ms.
+const LIST_QUERIES: [&str; 7] = [
+    "first page",
+    "待签收 + 办理中",
+    "overdue by deadline",
+    "keyword, 4 chars (index)",
+    "keyword, 2 chars (scan)",
+    "page 50",
+    "民生清单 counts",
+];
+const LIST_RUNS: usize = 15;
+
+fn list_timings(c: &LocalCache) -> Value {
+    use minsheng_client::cache::LocalCaseQuery;
+    let page = |q: LocalCaseQuery| LocalCaseQuery { limit: 20, ..q };
+    let now = Utc::now();
+    let mut out = serde_json::Map::new();
+    for (i, name) in LIST_QUERIES.iter().enumerate() {
+        let mut ms: Vec<f64> = (0..LIST_RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                let q = match i {
+                    0 => page(LocalCaseQuery::default()),
+                    1 => page(LocalCaseQuery {
+                        states: vec![CaseState::PendingSignIn, CaseState::InProgress],
+                        ..LocalCaseQuery::default()
+                    }),
+                    2 => page(LocalCaseQuery {
+                        overdue: true,
+                        sort: Some("deadline".into()),
+                        ..LocalCaseQuery::default()
+                    }),
+                    3 | 4 => page(LocalCaseQuery {
+                        keyword: Some(if i == 3 { "施工噪音" } else { "噪音" }.into()),
+                        ..LocalCaseQuery::default()
+                    }),
+                    5 => page(LocalCaseQuery {
+                        offset: 49 * 20,
+                        ..LocalCaseQuery::default()
+                    }),
+                    _ => {
+                        c.worklist_counts(now).expect("counts");
+                        return t.elapsed().as_secs_f64() * 1000.0;
+                    }
+                };
+                let got = c.query_cases(&q, now).expect("list");
+                assert!(!got.rows.is_empty() || i == 2, "{name}: no rows");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        out.insert(
+            (*name).to_owned(),
+            json!([ms[LIST_RUNS / 2], ms[LIST_RUNS - 1]]),
+        );
+    }
+    Value::Object(out)
 }
 
 /// The server and the wire alone: the reconcile's pull (every page since the first
@@ -590,7 +662,7 @@ fn child_bulk() {
 
 // ---------------------------------------------------------------- report
 
-fn print_table(rows: &[(&Scenario, Measured)]) {
+fn print_table(rows: &[(Scenario, Measured)]) {
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     println!();
     println!(
@@ -624,6 +696,26 @@ fn print_table(rows: &[(&Scenario, Measured)]) {
             f(&m.bulk_plain, "ms"),
             f(&m.bulk, "hwmKiB") / 1024.0,
         );
+    }
+    println!(
+        "\nThe list screens on the reconciled cache (ms, p50 / worst of {LIST_RUNS}; 20 rows a page):\n"
+    );
+    println!("| scenario | cached cases | {} |", LIST_QUERIES.join(" | "));
+    println!("|---|---|{}", "---|".repeat(LIST_QUERIES.len()));
+    for (s, m) in rows {
+        let r = &m.reconcile;
+        let cells: Vec<String> = LIST_QUERIES
+            .iter()
+            .map(|q| {
+                let v = &r["lists"][*q];
+                format!(
+                    "{:.1} / {:.1}",
+                    v[0].as_f64().unwrap_or(f64::NAN),
+                    v[1].as_f64().unwrap_or(f64::NAN)
+                )
+            })
+            .collect();
+        println!("| {} | {} | {} |", s.name, r["cached"], cells.join(" | "));
     }
     // The machine is shared: the load says how much the figures are inflated.
     println!(

@@ -72,14 +72,16 @@ mod tests {
     fn accepts_current_and_newer_clients() {
         assert!(check(Some("minsheng-desktop/0.1.0"), Some("1")).is_ok());
         assert!(check(Some("minsheng-desktop/1.2.3-beta.1"), Some("1")).is_ok());
-        assert!(check(Some("minsheng-desktop/0.1.0"), Some("4")).is_ok());
+        let newest = MAX_CLIENT_SCHEMA.to_string();
+        assert!(check(Some("minsheng-desktop/0.1.0"), Some(&newest)).is_ok());
     }
 
     #[test]
     fn refuses_old_unknown_or_malformed_clients() {
+        let too_new = (MAX_CLIENT_SCHEMA + 1).to_string();
         for (c, s) in [
             (Some("minsheng-desktop/0.0.9"), Some("1")),
-            (Some("minsheng-desktop/0.1.0"), Some("5")),
+            (Some("minsheng-desktop/0.1.0"), Some(too_new.as_str())),
             (Some("minsheng-desktop/0.1.0"), Some("0")),
             (Some("minsheng-desktop/0.1"), Some("1")),
             (Some("other-app/9.9.9"), Some("1")),

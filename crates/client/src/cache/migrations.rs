@@ -143,7 +143,13 @@ CREATE UNIQUE INDEX timeline_by_case ON timeline (case_id, seq);
 CREATE TABLE timeline_gaps (case_id TEXT PRIMARY KEY) WITHOUT ROWID;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+/// The 民生清单 counts (state and running deadline) read this index alone instead of
+/// every case row: with 50,000 cached cases they took ~275 ms, row by row.
+const V6: &str = r"
+CREATE INDEX cases_by_state_due ON cases (state, due_at, warn_at);
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -40,23 +40,32 @@ fn corrupt(e: impl std::fmt::Display) -> ClientError {
     ClientError::Corrupt(format!("缓存的诉求件数据无法解压：{e}"))
 }
 
+fn unpackable(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Io(format!("诉求件数据无法压缩：{e}"))
+}
+
 /// The stored form of the view `json`, whose `title` and `content` were deserialized
 /// from it.
 pub(crate) fn encode(json: &str, title: &str, content: &str) -> Result<Vec<u8>> {
     let plain = strip(json, title, content)?;
-    COMPRESSOR.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.is_none() {
-            let dict = ENCODER.get_or_init(|| zstd::dict::EncoderDictionary::copy(DICT_V1, LEVEL));
-            *c = Some(zstd::bulk::Compressor::with_prepared_dictionary(dict).map_err(corrupt)?);
-        }
-        let packed = c.as_mut().map(|c| c.compress(plain.as_bytes()));
-        let packed = packed.unwrap_or_else(|| Ok(Vec::new())).map_err(corrupt)?;
-        let mut out = Vec::with_capacity(packed.len() + 1);
-        out.push(ZSTD_DICT_V1);
-        out.extend_from_slice(&packed);
-        Ok(out)
-    })
+    let packed = COMPRESSOR.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let compressor = match slot.as_mut() {
+            Some(c) => c,
+            None => {
+                let dict =
+                    ENCODER.get_or_init(|| zstd::dict::EncoderDictionary::copy(DICT_V1, LEVEL));
+                slot.insert(
+                    zstd::bulk::Compressor::with_prepared_dictionary(dict).map_err(unpackable)?,
+                )
+            }
+        };
+        compressor.compress(plain.as_bytes()).map_err(unpackable)
+    })?;
+    let mut out = Vec::with_capacity(packed.len() + 1);
+    out.push(ZSTD_DICT_V1);
+    out.extend_from_slice(&packed);
+    Ok(out)
 }
 
 /// The view stored in a row, with its text columns put back.
@@ -64,17 +73,22 @@ pub(crate) fn decode(stored: ValueRef<'_>, title: String, content: String) -> Re
     let mut view: Value = match stored {
         ValueRef::Text(t) => serde_json::from_slice(t)?,
         ValueRef::Blob([ZSTD_DICT_V1, packed @ ..]) => {
-            let plain = DECOMPRESSOR.with(|d| {
-                let mut d = d.borrow_mut();
-                if d.is_none() {
-                    let dict = DECODER.get_or_init(|| zstd::dict::DecoderDictionary::copy(DICT_V1));
-                    *d = Some(
-                        zstd::bulk::Decompressor::with_prepared_dictionary(dict)
-                            .map_err(corrupt)?,
-                    );
-                }
-                let out = d.as_mut().map(|d| d.decompress(packed, MAX_VIEW_BYTES));
-                out.unwrap_or_else(|| Ok(Vec::new())).map_err(corrupt)
+            let plain = DECOMPRESSOR.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                let decompressor = match slot.as_mut() {
+                    Some(d) => d,
+                    None => {
+                        let dict =
+                            DECODER.get_or_init(|| zstd::dict::DecoderDictionary::copy(DICT_V1));
+                        slot.insert(
+                            zstd::bulk::Decompressor::with_prepared_dictionary(dict)
+                                .map_err(corrupt)?,
+                        )
+                    }
+                };
+                decompressor
+                    .decompress(packed, MAX_VIEW_BYTES)
+                    .map_err(corrupt)
             })?;
             serde_json::from_slice(&plain)?
         }

@@ -116,14 +116,10 @@ impl LocalCache {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let applied = self.apply_pull_page_tx(page, now);
         self.conn.pragma_update(None, "synchronous", "FULL")?;
-        applied?;
-        if !page.has_more {
-            self.end_pull_writes()?;
-        }
-        Ok(())
+        applied
     }
 
-    /// Back to checkpointing on commit after a pull (also after one that failed). The
+    /// Back to checkpointing on commit after a pull, whether it finished or failed. The
     /// pull's pages are copied into the database file by `checkpoint_job`.
     pub(crate) fn end_pull_writes(&mut self) -> Result<()> {
         self.conn

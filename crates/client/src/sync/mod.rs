@@ -192,11 +192,9 @@ impl SyncEngine {
             }
             other => other,
         };
-        if pulled.is_err() {
-            // The pages stored so far stay; checkpointing resumes. The pull's own
-            // error is the one to report.
-            let _ = lock(&self.cache).end_pull_writes();
-        }
+        // Checkpointing resumes (after a failed pull, the pages stored so far stay and
+        // the pull's own error is the one to report).
+        let resumed = lock(&self.cache).end_pull_writes();
         if report.pulled + report.removed > 0 {
             // Copies what the pull wrote into the database file, off the round.
             let job = tokio::task::spawn_blocking(lock(&self.cache).checkpoint_job());
@@ -206,6 +204,7 @@ impl SyncEngine {
                 .unwrap_or_else(PoisonError::into_inner) = Some(job);
         }
         pulled?;
+        resumed?;
         self.fill_timeline_gaps(&mut report).await?;
         report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;

@@ -374,6 +374,17 @@ pub struct FollowUp {
     pub supervision_notices: u32,
 }
 
+/// 领导批示: which leader instructed and what (channel 领导批示 only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaderInstruction {
+    /// The leader's name and post, e.g. 王市长.
+    pub leader: String,
+    /// The instruction as written (批示内容).
+    pub instruction: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -419,6 +430,9 @@ pub struct Case {
     /// seeing the case it registered.
     #[serde(default)]
     pub intake_unit: Option<UnitId>,
+    /// 领导批示 cases: the leader and the instruction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_instruction: Option<LeaderInstruction>,
 }
 
 impl Case {

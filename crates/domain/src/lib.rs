@@ -1,6 +1,7 @@
 //! 民生警务平台 domain: the rules both the city server and the desktop client apply.
 //! Pure: no I/O, and the clock is always passed in.
 
+pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod citizen;

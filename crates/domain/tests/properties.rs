@@ -398,7 +398,13 @@ fn run_sequence(
                     label,
                     next.state
                 );
-                if before.state.is_closed() {
+                if before.state.is_closed() && kind == ActionKind::AdoptMasterReply {
+                    // 首问负责: the one way out of a closed state — a merged duplicate
+                    // takes its master's reply and enters follow-up (SPEC §5).
+                    prop_assert_eq!(before.state, CaseState::Merged);
+                    prop_assert_eq!(next.duplicate_of, before.duplicate_of);
+                    prop_assert!(next.reply.is_some() && next.follow_up.awaiting_answer);
+                } else if before.state.is_closed() {
                     prop_assert_eq!(kind, ActionKind::AddNote);
                     prop_assert_eq!(&next, &before, "a closed case changed");
                 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{CaseFlags, Category, RequestType, Satisfaction, Urgency};
+use crate::case::{CaseFlags, Category, Reply, RequestType, Satisfaction, SignOff, Urgency};
 use crate::ids::{CaseId, UnitId, UserId};
 use crate::role::Role;
 
@@ -145,6 +145,29 @@ pub enum Action {
     Archive {
         reason: String,
     },
+    /// 首问负责: a merged duplicate takes its master's reply once the master is replied,
+    /// goes to the master's handling unit and enters follow-up with its own caller.
+    /// Taken by the system only (the server's duplicate worker).
+    AdoptMasterReply {
+        master: CaseId,
+        answer: MasterAnswer,
+    },
+}
+
+/// What a duplicate takes over from its replied master: the one authoritative reply
+/// with its sign-offs, and where and how the matter was handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MasterAnswer {
+    pub reply: Reply,
+    pub sign_offs: Vec<SignOff>,
+    pub handling_unit: UnitId,
+    #[serde(default)]
+    pub supervising_unit: Option<UnitId>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    pub flags: CaseFlags,
 }
 
 macro_rules! action_kinds {
@@ -195,6 +218,7 @@ action_kinds! {
     SupervisionNotice => ("supervisionNotice", "督办通知"),
     Conclude => ("conclude", "终结"),
     Archive => ("archive", "归档"),
+    AdoptMasterReply => ("adoptMasterReply", "同步主件答复"),
 }
 
 impl std::fmt::Display for ActionKind {

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, CaseFlags, CaseState, Category, Channel, RequestType, Urgency};
+use crate::case::{
+    Case, CaseFlags, CaseState, Category, Channel, LeaderInstruction, RequestType, Urgency,
+};
 use crate::citizen::{Citizen, IdCard, Phone};
 use crate::error::DomainError;
 use crate::ids::CaseId;
@@ -41,10 +43,22 @@ pub struct NewCase {
     pub urgency: Urgency,
     #[serde(default)]
     pub flags: CaseFlags,
+    /// Required for the channel 领导批示, refused for every other channel.
+    #[serde(default)]
+    pub leader_instruction: Option<LeaderInstruction>,
 }
 
 const fn default_request_type() -> RequestType {
     RequestType::Consultation
+}
+
+/// Text as the citizen wrote it, without the debris of spreadsheet exports: Excel's
+/// escaped carriage return `_x000D_` and CR/CRLF line ends become plain newlines.
+pub fn clean_text(raw: &str) -> String {
+    raw.replace("_x000D_\n", "\n")
+        .replace("_x000D_", "\n")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
 }
 
 fn bounded(
@@ -54,6 +68,7 @@ fn bounded(
     min: usize,
     max: usize,
 ) -> Result<String, DomainError> {
+    let v = clean_text(v);
     let v = v.trim();
     let n = v.chars().count();
     if n < min || n > max {
@@ -80,36 +95,81 @@ fn optional(
         .map(|o| o.filter(|s| !s.is_empty()))
 }
 
+/// A problem with one field of a new request, as the intake form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblem {
+    /// The `NewCase` field (camelCase), or `channel` when the role may not take the channel.
+    pub field: &'static str,
+    /// The domain error's stable code.
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// Validates a new request and builds the case. Who may take intake: clerks, and
 /// officers/unit heads for home visits (入户走访) only.
 pub fn intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, DomainError> {
+    build(new, actor, now).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// Every problem of a new request at once (the form marks each field); empty when
+/// [`intake`] would accept it. The same rules as `intake`, not a copy of them.
+pub fn check_intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Vec<FieldProblem> {
+    let Err(problems) = build(new, actor, now) else {
+        return Vec::new();
+    };
+    problems
+        .into_iter()
+        .map(|e| FieldProblem {
+            field: match &e {
+                DomainError::InvalidField { field: "phone", .. } => "citizenPhone",
+                DomainError::InvalidField {
+                    field: "idCard", ..
+                } => "citizenIdCard",
+                DomainError::InvalidField { field, .. } => field,
+                _ => "channel",
+            },
+            code: e.code(),
+            message: e.to_string(),
+        })
+        .collect()
+}
+
+/// Keeps the value, or files its error and keeps going.
+fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option<T> {
+    r.map_err(|e| problems.push(e)).ok()
+}
+
+fn may_take(channel: Channel, actor: &Actor) -> Result<(), DomainError> {
     match actor.role {
-        Role::Clerk | Role::System | Role::Admin => {}
-        Role::Officer | Role::UnitHead if new.channel == Channel::HomeVisit => {}
-        role => {
-            return Err(DomainError::RoleNotAllowed {
-                action: crate::workflow::ActionKind::Dispatch,
-                role,
-            })
-        }
+        Role::Clerk | Role::System | Role::Admin => Ok(()),
+        Role::Officer | Role::UnitHead if channel == Channel::HomeVisit => Ok(()),
+        role => Err(DomainError::RoleNotAllowed {
+            action: crate::workflow::ActionKind::Dispatch,
+            role,
+        }),
     }
-    let title = bounded("title", "标题", &new.title, 1, 200)?;
-    let content = bounded("content", "诉求内容", &new.content, 1, 20_000)?;
-    let citizen_name = bounded("citizenName", "群众姓名", &new.citizen_name, 0, 50)?;
-    let phone = new
-        .citizen_phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(Phone::parse)
-        .transpose()?;
-    let id_card = new
-        .citizen_id_card
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(IdCard::parse)
-        .transpose()?;
+}
+
+fn leader_instruction(new: &NewCase) -> Result<Option<LeaderInstruction>, DomainError> {
+    match (&new.leader_instruction, new.channel) {
+        (Some(li), Channel::LeaderInstruction) => Ok(Some(LeaderInstruction {
+            leader: bounded("leaderName", "批示领导", &li.leader, 1, 50)?,
+            instruction: bounded("leaderInstruction", "批示内容", &li.instruction, 1, 2000)?,
+        })),
+        (None, Channel::LeaderInstruction) => Err(DomainError::InvalidField {
+            field: "leaderName",
+            reason: "“领导批示”渠道须填写批示领导和批示内容".into(),
+        }),
+        (Some(_), _) => Err(DomainError::InvalidField {
+            field: "leaderName",
+            reason: "只有“领导批示”渠道可填写批示领导和批示内容".into(),
+        }),
+        (None, _) => Ok(None),
+    }
+}
+
+fn received_at(new: &NewCase, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
     let received_at = new.received_at.unwrap_or(now);
     // Allow a few minutes of device clock skew, not a future-dated request.
     if received_at > now + chrono::Duration::minutes(10) {
@@ -118,13 +178,81 @@ pub fn intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, 
             reason: "受理时间不能晚于当前时间".into(),
         });
     }
-    let category = new
-        .category
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(Category::new)
-        .transpose()?;
+    Ok(received_at)
+}
+
+fn nonempty(v: Option<&String>) -> Option<&str> {
+    v.map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn build(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, Vec<DomainError>> {
+    let mut p = Vec::new();
+    let role_ok = keep(&mut p, may_take(new.channel, actor));
+    let title = keep(&mut p, bounded("title", "标题", &new.title, 1, 200));
+    let content = keep(
+        &mut p,
+        bounded("content", "诉求内容", &new.content, 1, 20_000),
+    );
+    let citizen_name = keep(
+        &mut p,
+        bounded("citizenName", "群众姓名", &new.citizen_name, 0, 50),
+    );
+    let phone = keep(
+        &mut p,
+        nonempty(new.citizen_phone.as_ref())
+            .map(Phone::parse)
+            .transpose(),
+    );
+    let id_card = keep(
+        &mut p,
+        nonempty(new.citizen_id_card.as_ref())
+            .map(IdCard::parse)
+            .transpose(),
+    );
+    let received_at = keep(&mut p, received_at(new, now));
+    let category = keep(
+        &mut p,
+        nonempty(new.category.as_ref())
+            .map(Category::new)
+            .transpose(),
+    );
+    let address = keep(
+        &mut p,
+        optional("address", "地址", new.address.as_ref(), 200),
+    );
+    let district = keep(
+        &mut p,
+        optional("district", "区县", new.district.as_ref(), 50),
+    );
+    let leader_instruction = keep(&mut p, leader_instruction(new));
+    let (
+        Some(()),
+        Some(title),
+        Some(content),
+        Some(citizen_name),
+        Some(phone),
+        Some(id_card),
+        Some(received_at),
+        Some(category),
+        Some(address),
+        Some(district),
+        Some(leader_instruction),
+    ) = (
+        role_ok,
+        title,
+        content,
+        citizen_name,
+        phone,
+        id_card,
+        received_at,
+        category,
+        address,
+        district,
+        leader_instruction,
+    )
+    else {
+        return Err(p);
+    };
     Ok(Case {
         id: new.id.unwrap_or_else(|| CaseId::mint(now)),
         number: None,
@@ -139,8 +267,8 @@ pub fn intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, 
             phone,
             id_card,
         },
-        address: optional("address", "地址", new.address.as_ref(), 200)?,
-        district: optional("district", "区县", new.district.as_ref(), 50)?,
+        address,
+        district,
         received_at,
         urgency: new.urgency,
         flags: new.flags,
@@ -165,5 +293,6 @@ pub fn intake(new: &NewCase, actor: &Actor, now: DateTime<Utc>) -> Result<Case, 
         closing_note: None,
         created_by: actor.user_id,
         intake_unit: matches!(actor.role, Role::Officer | Role::UnitHead).then_some(actor.unit_id),
+        leader_instruction,
     })
 }

@@ -103,6 +103,7 @@ pub fn rule(kind: ActionKind) -> (&'static [Role], &'static [CaseState]) {
         A::SupervisionNotice => (&[R::Supervisor, R::Leader], &[S::DifficultSupervision]),
         A::Conclude => (&[R::Leader], &[S::DifficultSupervision]),
         A::Archive => (&[R::FollowUp, R::Clerk], &[S::Completed]),
+        A::AdoptMasterReply => (&[R::System], &[S::Merged]),
     }
 }
 
@@ -261,6 +262,35 @@ pub fn apply(
             }
             c.duplicate_of = Some(*master);
             close(&mut c, CaseState::Merged, now);
+        }
+        Action::AdoptMasterReply { master, answer } => {
+            if case.duplicate_of != Some(*master) {
+                return Err(DomainError::InvalidField {
+                    field: "master",
+                    reason: "该件并未关联到此主件".into(),
+                });
+            }
+            if ctx.org.get(answer.handling_unit).is_none() {
+                return Err(DomainError::UnknownUnit(answer.handling_unit.to_string()));
+            }
+            let steps: Vec<SignOffStep> = answer.sign_offs.iter().map(|x| x.step).collect();
+            if steps != required_sign_offs(answer.flags) {
+                return Err(DomainError::InvalidField {
+                    field: "answer",
+                    reason: "主件答复尚未完成审核签批，不能同步给重复件".into(),
+                });
+            }
+            c.reply = Some(answer.reply.clone());
+            c.sign_offs.clone_from(&answer.sign_offs);
+            c.handling_unit = Some(answer.handling_unit);
+            c.supervising_unit = answer.supervising_unit;
+            c.category.clone_from(&answer.category);
+            c.flags = answer.flags;
+            c.state = CaseState::Completed;
+            c.completed_at = Some(now);
+            c.closed_at = None;
+            c.follow_up.level = Some(FollowUpLevel::L1);
+            c.follow_up.awaiting_answer = true;
         }
         Action::SignIn => {
             c.state = CaseState::InProgress;
@@ -557,12 +587,7 @@ fn approve(
         at: ctx.now,
         comment: comment.map(str::to_owned),
     });
-    let needed: &[SignOffStep] = if c.is_sensitive() {
-        &[SignOffStep::UnitHead, SignOffStep::Superior]
-    } else {
-        &[SignOffStep::UnitHead]
-    };
-    if needed.iter().all(|s| has(c, *s)) {
+    if required_sign_offs(c.flags).iter().all(|s| has(c, *s)) {
         c.state = CaseState::Completed;
         c.completed_at = Some(ctx.now);
         c.pending_extension = None;
@@ -570,6 +595,16 @@ fn approve(
         c.follow_up.awaiting_answer = true;
     }
     Ok(())
+}
+
+/// The sign-offs a reply needs, in order: the unit head, and for 涉警投诉/重要 also the
+/// superior (supervisor or leader).
+fn required_sign_offs(flags: crate::case::CaseFlags) -> &'static [SignOffStep] {
+    if flags.is_sensitive() {
+        &[SignOffStep::UnitHead, SignOffStep::Superior]
+    } else {
+        &[SignOffStep::UnitHead]
+    }
 }
 
 fn follow_up_answer(

@@ -4,6 +4,8 @@ mod action;
 mod intake;
 mod machine;
 
-pub use action::{Action, ActionKind, Assignee, DispatchOrder, FollowUpChannel, InvestigatingDept};
-pub use intake::{intake, NewCase};
+pub use action::{
+    Action, ActionKind, Assignee, DispatchOrder, FollowUpChannel, InvestigatingDept, MasterAnswer,
+};
+pub use intake::{check_intake, clean_text, intake, FieldProblem, NewCase};
 pub use machine::{allowed, allowed_actions, apply, rule, Ctx};

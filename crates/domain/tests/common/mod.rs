@@ -14,7 +14,7 @@ use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::sla::SlaRules;
 use minsheng_domain::workflow::{
     apply, intake, Action, ActionKind, Assignee, Ctx, DispatchOrder, FollowUpChannel,
-    InvestigatingDept, NewCase,
+    InvestigatingDept, MasterAnswer, NewCase,
 };
 use minsheng_domain::DomainError;
 use uuid::Uuid;
@@ -362,6 +362,7 @@ impl World {
             received_at: Some(received_at),
             urgency: Urgency::Ordinary,
             flags: CaseFlags::default(),
+            leader_instruction: None,
         }
     }
 }
@@ -641,6 +642,31 @@ pub fn sample_action(w: &World, kind: ActionKind, case: &Case, now: DateTime<Utc
         K::Archive => Action::Archive {
             reason: "回访满意".into(),
         },
+        K::AdoptMasterReply => Action::AdoptMasterReply {
+            master: case
+                .duplicate_of
+                .unwrap_or_else(|| CaseId::mint(now - Duration::days(2))),
+            answer: MasterAnswer {
+                reply: minsheng_domain::case::Reply {
+                    text: "主件答复：已处理完毕".into(),
+                    by: w.officer_of(w.u.a1).user_id,
+                    at: now,
+                },
+                sign_offs: vec![minsheng_domain::case::SignOff {
+                    step: minsheng_domain::case::SignOffStep::UnitHead,
+                    by: w.head_of(w.u.a1).user_id,
+                    name: "甲一所长".into(),
+                    role: Role::UnitHead,
+                    unit: w.u.a1,
+                    at: now,
+                    comment: None,
+                }],
+                handling_unit: w.u.a1,
+                supervising_unit: None,
+                category: case.category.clone(),
+                flags: CaseFlags::default(),
+            },
+        },
     }
 }
 
@@ -667,6 +693,7 @@ pub fn expected_targets(kind: ActionKind, from: CaseState) -> Vec<CaseState> {
         ],
         K::Conclude => vec![S::Concluded],
         K::Archive => vec![S::Archived],
+        K::AdoptMasterReply => vec![S::Completed],
         K::Assign
         | K::CoUnitOpinion
         | K::RequestExtension

@@ -343,6 +343,21 @@ impl Session {
         lock(&self.0.cache).closed_window_days()
     }
 
+    // ---- form drafts: what a user typed and has not submitted, kept in the encrypted
+    // cache (citizens' numbers never sit in the web view's plain storage) ----
+
+    pub fn draft(&self, name: &str) -> Result<Option<String>> {
+        lock(&self.0.cache).meta(&draft_key(name))
+    }
+
+    pub fn save_draft(&self, name: &str, json: &str) -> Result<()> {
+        lock(&self.0.cache).set_meta(&draft_key(name), json)
+    }
+
+    pub fn clear_draft(&self, name: &str) -> Result<()> {
+        lock(&self.0.cache).delete_meta(&draft_key(name))
+    }
+
     // ---- writes: validated by the domain, queued durably, synced soon ----
 
     pub fn act(&self, id: CaseId, action: Action) -> Result<LocalCase> {
@@ -422,4 +437,8 @@ fn write_last_user(cfg: &SessionConfig, username: &str) {
     if let Ok(json) = serde_json::to_vec(&last) {
         let _ = std::fs::write(cfg.data_dir.join(LAST_USER_FILE), json);
     }
+}
+
+fn draft_key(name: &str) -> String {
+    format!("draft:{name}")
 }

@@ -1,6 +1,7 @@
 //! Passwords (argon2id), opaque bearer tokens stored as SHA-256 hashes, throttling,
 //! and the extractor that turns a request into an authenticated `Actor`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -8,14 +9,14 @@ use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use minsheng_domain::role::Actor;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::{SessionRecord, UserRecord};
+use crate::storage::{LoginAttemptId, SessionRecord, UserRecord};
 
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
@@ -53,6 +54,70 @@ pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
                 reason: "密码至少8位，且包含大写字母、小写字母、数字、符号中的三种".into(),
             },
         ))
+    }
+}
+
+/// A password check reserved by `reserve_password_check`. Dropping it without calling
+/// `succeeded` or `release` leaves the reservation as a failed attempt (also when the
+/// process dies while hashing), so a check is counted before it is made.
+#[must_use = "a reservation left alone counts as a failed attempt"]
+pub struct PasswordCheck {
+    id: LoginAttemptId,
+    account: String,
+    ip: String,
+}
+
+/// Reserves one password check for `account` from `ip` before any hash is computed;
+/// `ApiError::Throttled` when the account (or, for an account never logged in from
+/// this address, the address) used up its attempts within the window.
+///
+/// Why not a per-address lockout: a station's desktops share one NAT address, so
+/// blocking the address blocks every colleague. The per-account limit bounds guesses
+/// at one password from anywhere (no per (address, account) limit is needed on top of
+/// it); the far larger per-address limit bounds spraying many accounts, yet it never
+/// refuses an account that logged in from this address recently, so colleagues keep
+/// working while one of them (or an attacker) is throttled.
+pub fn reserve_password_check(
+    state: &AppState,
+    account: &str,
+    ip: IpAddr,
+    now: DateTime<Utc>,
+) -> Result<PasswordCheck, ApiError> {
+    let ip = ip.to_canonical().to_string();
+    let limits = state.settings.login_limits();
+    match state
+        .store
+        .reserve_login_attempt(account, &ip, now, &limits)?
+    {
+        Some(id) => Ok(PasswordCheck {
+            id,
+            account: account.to_owned(),
+            ip,
+        }),
+        None => {
+            tracing::warn!(account, %ip, "password check throttled");
+            Err(ApiError::Throttled(limits.window_secs))
+        }
+    }
+}
+
+impl PasswordCheck {
+    /// The password was right: resets the account's failures, remembers the address.
+    pub fn succeeded(self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let forget_before = now - Duration::seconds(state.settings.known_address_secs);
+        state
+            .store
+            .login_succeeded(&self.account, &self.ip, now, forget_before)
+    }
+
+    /// The password was right but nothing follows (disabled account): not a failure.
+    pub fn release(self, state: &AppState) -> Result<(), ApiError> {
+        state.store.release_login_attempt(self.id)
+    }
+
+    /// The client address as recorded (for the audit log).
+    pub fn ip(&self) -> &str {
+        &self.ip
     }
 }
 

@@ -18,7 +18,8 @@ pub enum ApiError {
     TokenExpired,
     #[error("用户名或密码错误")]
     BadCredentials,
-    #[error("登录失败次数过多，请{0}秒后再试")]
+    /// The throttle window in seconds (shown as minutes/hours).
+    #[error("登录失败次数过多，请{}后再试", wait_text(*.0))]
     Throttled(i64),
     #[error("账号已停用")]
     AccountDisabled,
@@ -51,6 +52,22 @@ pub enum ApiError {
     ClientTooOld,
     #[error("一次最多同步 {0} 条操作，请分批提交")]
     BatchTooLarge(usize),
+    /// A follow-up round that already has its answer (by SMS or by phone).
+    #[error("该回访已记录结果，不能重复记录")]
+    FollowUpAnswered,
+    /// A case's follow-up round: its answer is the case's 回访 action (workflow).
+    #[error("诉求件的回访结果请在诉求件中以“回访”操作记录")]
+    FollowUpOfCase,
+}
+
+/// A wait in seconds as people say it: "15分钟", "1小时", "1小时30分钟" (minutes rounded up).
+fn wait_text(secs: i64) -> String {
+    let minutes = ((secs.max(1) + 59) / 60).max(1);
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}分钟"),
+        (h, 0) => format!("{h}小时"),
+        (h, m) => format!("{h}小时{m}分钟"),
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -82,6 +99,8 @@ impl ApiError {
             Self::SyncReset => "SYNC_RESET",
             Self::ClientTooOld => "CLIENT_TOO_OLD",
             Self::BatchTooLarge(_) => "BATCH_TOO_LARGE",
+            Self::FollowUpAnswered => "FOLLOWUP_ANSWERED",
+            Self::FollowUpOfCase => "FOLLOWUP_IS_CASE",
         }
     }
 
@@ -106,9 +125,11 @@ impl ApiError {
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountDisabled | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::VersionConflict { .. } | Self::AlreadyExists(_) | Self::SyncReset => {
-                StatusCode::CONFLICT
-            }
+            Self::VersionConflict { .. }
+            | Self::AlreadyExists(_)
+            | Self::SyncReset
+            | Self::FollowUpAnswered
+            | Self::FollowUpOfCase => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge | Self::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

@@ -63,6 +63,8 @@ fn field_of(header: &str) -> Option<&'static str> {
         "category" | "诉求类别" => "category",
         "urgency" | "紧急程度" => "urgency",
         "channel" | "渠道" => "channel",
+        "leader" | "leaderName" | "批示领导" => "leaderName",
+        "instruction" | "leaderInstruction" | "批示内容" => "leaderInstruction",
         _ => return None,
     })
 }
@@ -129,6 +131,15 @@ fn row_to_new_case(
             None => Urgency::Ordinary,
         },
         flags: minsheng_domain::case::CaseFlags::default(),
+        // 领导批示 rows carry the leader and the instruction (the domain requires both
+        // there and refuses them elsewhere, with the row's own message).
+        leader_instruction: match (get("leaderName"), get("leaderInstruction")) {
+            (None, None) => None,
+            (leader, instruction) => Some(minsheng_domain::case::LeaderInstruction {
+                leader: leader.unwrap_or_default(),
+                instruction: instruction.unwrap_or_default(),
+            }),
+        },
     })
 }
 
@@ -230,7 +241,7 @@ pub fn import_rows(
         )?;
         for (i, c) in rows.into_iter().zip(stored) {
             // In row order, so a row can match an earlier row of the same feed.
-            let extras = intelligence::on_bulk_row(s, &org, &c);
+            let extras = intelligence::on_bulk_row(s, actor, &org, &c);
             if extras
                 .suggestion
                 .as_ref()

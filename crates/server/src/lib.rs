@@ -3,6 +3,7 @@
 pub mod assessment;
 pub mod auth;
 pub mod error;
+pub mod first_response;
 pub mod http;
 pub mod import;
 pub mod intelligence;

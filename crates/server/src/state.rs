@@ -42,14 +42,32 @@ impl Clock {
 pub struct Settings {
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
-    /// Failed logins allowed per account / per IP within the window before refusing.
+    /// Password checks (failed or in progress) allowed per account within the window,
+    /// from any address; then 429 without computing a hash.
     pub max_failures_per_account: u32,
-    pub max_failures_per_ip: u32,
+    /// Failed password checks allowed per client address within the window before that
+    /// address may only log in to accounts that logged in from it within
+    /// `known_address_secs`. Generous: a station's desktops share one NAT address, and
+    /// a user who logged in there before is never refused for others' failures.
+    pub max_failures_per_address: u32,
+    pub known_address_secs: i64,
     pub failure_window_secs: i64,
     /// Request body limit for ordinary endpoints and for bulk intake.
     pub body_limit: usize,
     pub bulk_body_limit: usize,
     pub bulk_max_rows: usize,
+}
+
+impl Settings {
+    /// The limits a password check is reserved against.
+    pub fn login_limits(&self) -> crate::storage::LoginLimits {
+        crate::storage::LoginLimits {
+            window_secs: self.failure_window_secs,
+            per_account: self.max_failures_per_account,
+            per_address: self.max_failures_per_address,
+            known_secs: self.known_address_secs,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -58,7 +76,8 @@ impl Default for Settings {
             access_ttl: Duration::minutes(15),
             refresh_ttl: Duration::days(30),
             max_failures_per_account: 5,
-            max_failures_per_ip: 30,
+            max_failures_per_address: 100,
+            known_address_secs: 30 * 24 * 3600,
             failure_window_secs: 15 * 60,
             body_limit: 256 * 1024,
             bulk_body_limit: 16 * 1024 * 1024,

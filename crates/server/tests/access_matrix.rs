@@ -58,7 +58,7 @@ const CASE_MATRIX: [Expect; 8] = [
 
 /// Endpoints that do not depend on a case: expected status per role, in `ROLES` order.
 #[rustfmt::skip]
-const GLOBAL_MATRIX: [(&str, [u16; 8]); 12] = [
+const GLOBAL_MATRIX: [(&str, [u16; 8]); 13] = [
     //                            admin clerk leader sup  head officer off2 followup
     ("GET /cases",                 [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /worklists",             [200, 200, 200, 200, 200, 200, 200, 200]),
@@ -74,6 +74,8 @@ const GLOBAL_MATRIX: [(&str, [u16; 8]); 12] = [
     ("POST /cases (12345)",        [201, 201, 403, 403, 403, 403, 403, 403]),
     ("POST /cases (入户走访)",      [201, 201, 403, 403, 201, 201, 201, 403]),
     ("POST /intake/bulk",          [200, 200, 403, 403, 403, 403, 403, 403]),
+    // A window-service round answered on the phone: 回访员 and 受理员 only.
+    ("POST /followups/{id}/answer", [403, 200, 403, 403, 403, 403, 403, 200]),
 ];
 
 /// Which of A, B, C each role sees (must agree with `CASE_MATRIX.read`).
@@ -485,6 +487,16 @@ async fn global_endpoints_for_every_role() {
                 "POST /cases (12345)" => ts.post(t, "/cases", &json!({"channel": "12345市长热线", "title": "矩阵受理", "content": "矩阵受理内容"})).await,
                 "POST /cases (入户走访)" => ts.post(t, "/cases", &json!({"channel": "入户走访", "title": "入户走访记录", "content": "走访中群众反映"})).await,
                 "POST /intake/bulk" => ts.post_raw(t, "/intake/bulk?channel=12345市长热线", "text/csv", csv.clone()).await,
+                "POST /followups/{id}/answer" => {
+                    // A fresh window-service round per role: an answer is recorded once.
+                    let feed = json!([{"externalId": format!("M{n}"), "service": "户政", "phone": "13900001111", "occurredAt": "2026-03-01 10:00"}]);
+                    let (st, r) = ts.post_raw(Some(w.tok("clerk")), "/service-events/import?source=matrix", "application/json", feed.to_string().into_bytes()).await;
+                    assert_eq!(st, StatusCode::OK, "{r}");
+                    let (_, rounds) = ts.get(Some(w.tok("clerk")), "/followups?limit=1000").await;
+                    let event = format!("matrix:M{n}");
+                    let round = rounds.as_array().unwrap().iter().find(|r| r["serviceEventId"] == event.as_str()).expect("round")["id"].as_str().unwrap().to_owned();
+                    ts.post(t, &format!("/followups/{round}/answer"), &json!({"satisfaction": "satisfied"})).await
+                }
                 other => unreachable!("{other}"),
             };
             let forbidden = if endpoint.starts_with("POST /cases") {
@@ -522,6 +534,11 @@ async fn global_endpoints_for_every_role() {
                         csv.clone(),
                     )
                     .await
+                }
+                "POST /followups/{id}/answer" => {
+                    let ghost = "/followups/01900000-0000-7000-8000-000000000000/answer";
+                    ts.post(t, ghost, &json!({"satisfaction": "satisfied"}))
+                        .await
                 }
                 other => unreachable!("{other}"),
             };
@@ -585,6 +602,86 @@ async fn global_endpoints_for_every_role() {
         )
         .await;
     check("patch unknown user", st, &body, 404, Some("NOT_FOUND"));
+}
+
+/// `GET /followups/{id}/phone` on C's follow-up round, per role in `ROLES` order: like
+/// `/cases/{id}/citizen` on C — out of scope 404, roles that may not see identity 403.
+#[rustfmt::skip]
+const FOLLOWUP_PHONE: [u16; 8] = [
+//   admin clerk leader sup  head officer off2 followup
+     403,  200,  403,  403,  200,  200,  404,  200,
+];
+
+#[tokio::test]
+async fn followup_phone_reveal_for_every_role() {
+    let w = World::build().await;
+    let ts = &w.ts;
+    let c = &w.cases[2];
+    // C is 已办结: a notify pass opens its follow-up round (the list shows it masked).
+    minsheng_server::notify::run_once(&ts.state)
+        .await
+        .expect("notify pass");
+    let (st, rounds) = ts
+        .get(Some(w.tok("admin")), &format!("/followups?caseId={c}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{rounds}");
+    assert_eq!(rounds[0]["phone"], "138****5678", "{rounds}");
+    let round = rounds[0]["id"].as_str().unwrap().to_owned();
+    let ghost = "01900000-0000-7000-8000-000000000000";
+    for (ri, role) in ROLES.iter().enumerate() {
+        let want = FOLLOWUP_PHONE[ri];
+        let e = CASE_MATRIX.iter().find(|e| e.role == *role).unwrap();
+        assert_eq!(
+            want, e.citizen[2],
+            "{role}: must agree with /cases/{{id}}/citizen on C"
+        );
+        let (st, body) = ts
+            .get(Some(w.tok(role)), &format!("/followups/{round}/phone"))
+            .await;
+        check(
+            &format!("{role} GET followup phone"),
+            st,
+            &body,
+            want,
+            code_for(want, "FORBIDDEN"),
+        );
+        if want == 200 {
+            assert_eq!(body["phone"], "13812345678", "{body}");
+        }
+        for id in [ghost, "not-a-round"] {
+            let (st, body) = ts
+                .get(Some(w.tok(role)), &format!("/followups/{id}/phone"))
+                .await;
+            check(
+                &format!("{role} GET followup phone {id}"),
+                st,
+                &body,
+                404,
+                Some("NOT_FOUND"),
+            );
+        }
+    }
+    let (st, body) = ts.get(None, &format!("/followups/{round}/phone")).await;
+    check(
+        "no token followup phone",
+        st,
+        &body,
+        401,
+        Some("UNAUTHENTICATED"),
+    );
+    // One audit row per reveal, naming the case.
+    let (_, audit) = ts.get(Some(w.tok("admin")), "/audit").await;
+    let reveals = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "unmaskFollowUpPhone" && a["target"] == c.as_str())
+        .count();
+    assert_eq!(
+        reveals,
+        FOLLOWUP_PHONE.iter().filter(|s| **s == 200).count(),
+        "{audit}"
+    );
 }
 
 #[tokio::test]

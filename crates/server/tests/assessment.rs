@@ -166,6 +166,16 @@ fn units_of(board: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Ranks every row with a score: the fixture's stations have a handful of stints each,
+/// below the default minimum volume (`minsheng_domain::assessment::DEFAULT_MIN_VOLUME`).
+async fn rank_every_row(s: &TestServer) {
+    let admin = s.login("admin").await;
+    let mut w = get_ok(s, &admin, "/assessment/weights").await;
+    w["minVolume"] = json!(0);
+    let (st, body) = s.send_put(&admin, "/assessment/weights", &w).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+}
+
 async fn get_ok(s: &TestServer, token: &str, path: &str) -> Value {
     let (st, body) = s.get(Some(token), path).await;
     assert_eq!(st, StatusCode::OK, "GET {path}: {body}");
@@ -176,6 +186,7 @@ async fn get_ok(s: &TestServer, token: &str, path: &str) -> Value {
 async fn hand_computed_week_from_facts_and_from_timelines() {
     let s = TestServer::start_at(bj("2026-11-16 08:00")).await;
     let fx = fixture(&s).await;
+    rank_every_row(&s).await;
     let leader = s.login("leader").await;
     let qcl = s.unit("JN-LX-QCL");
     let dgy = s.unit("JN-SZ-DGY");
@@ -344,6 +355,7 @@ async fn hand_computed_week_from_facts_and_from_timelines() {
 async fn scope_weights_reports_and_export() {
     let s = TestServer::start_at(bj("2026-11-16 08:00")).await;
     let fx = fixture(&s).await;
+    rank_every_row(&s).await;
     let qcl = s.unit("JN-LX-QCL");
     let dgy = s.unit("JN-SZ-DGY");
     let path = "/assessment/scores?period=week&date=2026-11-23";
@@ -466,9 +478,20 @@ async fn scope_weights_reports_and_export() {
         assert!(bytes.len() > 1000 && bytes.starts_with(b"PK"), "{p}");
     }
 
-    // Dashboard: red/black lists and reports in scope.
-    let dash = get_ok(&s, &officer, "/dashboard").await;
-    assert_eq!(dash["redList"].as_array().unwrap().len(), 1);
+    // Dashboard: the published (city-wide) red/black lists, the station's own totals,
+    // reports.
+    let dash = get_ok(&s, &officer, "/dashboard?period=week&date=2026-11-23").await;
+    let names = |list: &str| -> Vec<Value> {
+        dash["lists"][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["unitId"].clone())
+            .collect()
+    };
+    assert_eq!(names("red"), vec![json!(dgy)]);
+    assert_eq!(names("black"), vec![json!(qcl)]);
+    assert_eq!(dash["totals"]["counts"]["received"], 4);
     assert!(!dash["latestReports"].as_array().unwrap().is_empty());
     let _ = fx;
 }
@@ -496,7 +519,10 @@ async fn analytics_in_scope_with_drill_down() {
         .collect();
     assert_eq!(counts["治安管理"], 2);
     assert_eq!(counts["噪音扰民"], 2);
-    assert_eq!(counts["未填写"], 1);
+    // The case not yet dispatched has no category: counted, never a bucket.
+    assert!(!counts.contains_key("未填写"), "{counts:?}");
+    assert_eq!(all["missing"], 1);
+    assert_eq!(all["totals"]["count"], 5);
     let hours = get_ok(&s, &leader, &by("hour")).await;
     assert_eq!(hours["buckets"][0]["label"], "09时");
     assert_eq!(hours["buckets"][0]["count"], 5);
@@ -650,6 +676,7 @@ fn seed_case(
         received_at: Some(at),
         urgency: Urgency::Ordinary,
         flags: CaseFlags::default(),
+        leader_instruction: None,
     };
     let c = workflow::intake(&new, clerk, at).expect("intake");
     let first = minsheng_server::http::intake_entry(&c, clerk, at, None);

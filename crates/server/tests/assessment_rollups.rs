@@ -266,9 +266,10 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
         .collect();
     received.sort();
     for t in received {
+        let channel = Channel::ALL[rng.random_range(0..Channel::ALL.len())];
         let new = NewCase {
             id: None,
-            channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+            channel,
             request_type: RequestType::ALL[rng.random_range(0..5)],
             category: None,
             title: "诉求".into(),
@@ -283,6 +284,13 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
             received_at: Some(t),
             urgency: Urgency::Ordinary,
             flags: CaseFlags::default(),
+            // 领导批示 needs the leader and the instruction.
+            leader_instruction: (channel == Channel::LeaderInstruction).then(|| {
+                minsheng_domain::case::LeaderInstruction {
+                    leader: "王市长".into(),
+                    instruction: "请抓紧办理。".into(),
+                }
+            }),
         };
         let mut c = workflow::intake(&new, &planner.clerk, t).expect("intake");
         let mut entries = vec![minsheng_server::http::intake_entry(

@@ -3,17 +3,19 @@
 //! gateway to the server's webhook. Workers are driven by `notify::run_once` on the
 //! manual clock, so nothing sleeps.
 
+#[path = "support/sms.rs"]
+mod sms;
 mod support;
 
 use chrono::{DateTime, Duration, Utc};
-use minsheng_server::notify::devgw::{DevGateway, DevGatewayConfig, DevMessage, ReplyReq};
+use minsheng_server::notify::devgw::{DevGateway, DevMessage, ReplyReq};
 use minsheng_server::notify::gateway::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use minsheng_server::notify::{self, GatewayConfig, NotifyConfig, PassReport, SmsGateway};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use sms::{config, SECRET};
 use support::{bj, TestServer};
 
-const SECRET: &str = "test-webhook-secret";
 const CITIZEN: &str = "13812345678";
 
 struct Env {
@@ -22,31 +24,9 @@ struct Env {
     gw_base: String,
 }
 
-fn config(gw_base: &str, max_attempts: u32) -> NotifyConfig {
-    NotifyConfig {
-        gateway: Some(GatewayConfig {
-            url: format!("{gw_base}/send"),
-            account: Some("dev".into()),
-            token: Some("gw-token".into()),
-            timeout: std::time::Duration::from_secs(5),
-            provider: notify::Provider::Generic,
-        }),
-        webhook_secret: Some(SECRET.into()),
-        max_attempts,
-        ..NotifyConfig::default()
-    }
-}
-
 async fn env_with(now: DateTime<Utc>, max_attempts: u32) -> Env {
     let s = TestServer::start_at(now).await;
-    let gw = DevGateway::new(DevGatewayConfig {
-        webhook: s.url("/sms/inbound"),
-        secret: SECRET.into(),
-        token: Some("gw-token".into()),
-    });
-    let addr = gw.spawn("127.0.0.1:0").await.expect("devgw");
-    let gw_base = format!("http://{addr}");
-    notify::configure(&s.state, config(&gw_base, max_attempts)).expect("configure");
+    let (gw, gw_base) = sms::attach_gateway(&s, max_attempts).await;
     Env { s, gw, gw_base }
 }
 
@@ -568,7 +548,7 @@ async fn replies_from_unknown_numbers_are_recorded_and_change_nothing() {
     assert_eq!(e.case(&admin, &id).await["state"], "completed");
     let followup = s.login("followup").await;
     let (_, inbound) = s.get(Some(&followup), "/sms/inbound").await;
-    assert_eq!(inbound[0]["phone"], "13900000000");
+    assert_eq!(inbound[0]["phone"], "139****0000", "lists are masked");
     assert_eq!(inbound[0]["outcome"], "unmatched");
     // 回访员 may read replies; an officer may not.
     let officer = s.login("officer").await;
@@ -693,7 +673,7 @@ async fn no_reply_in_time_becomes_a_phone_task_for_the_follow_up_agent() {
         .get(Some(&followup), &format!("/followups?caseId={landline}"))
         .await;
     assert_eq!(rounds[0]["status"], "phoneTask");
-    assert_eq!(rounds[0]["phone"], "053186081234");
+    assert_eq!(rounds[0]["phone"], "053*****1234", "lists are masked");
 }
 
 #[tokio::test]

@@ -94,3 +94,24 @@ pub async fn auth_sign_out(slot: State<'_, SessionSlot>, force: bool) -> Result<
     slot.take();
     Ok(())
 }
+
+/// Changes the password (online; the server checks the old one, the policy and the
+/// throttle, and revokes every session of the account), then signs in again with the
+/// new one so this desktop keeps working: the cache and its queued work stay.
+#[tauri::command]
+pub async fn auth_change_password<R: Runtime>(
+    app: AppHandle<R>,
+    slot: State<'_, SessionSlot>,
+    old_password: String,
+    new_password: String,
+) -> Result<SessionInfo, Error> {
+    let session = slot.get()?;
+    let body = serde_json::json!({ "oldPassword": old_password, "newPassword": new_password });
+    session.api_post("/auth/password", &body).await?;
+    let cfg = SessionConfig::new(session.server_url(), DataDir::of(&app)?.path());
+    let username = session.profile().username;
+    let fresh = Session::login(cfg, &username, &new_password).await?;
+    let info = SessionInfo::of(&fresh);
+    slot.install(&app, fresh);
+    Ok(info)
+}

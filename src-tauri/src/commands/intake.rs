@@ -1,6 +1,9 @@
-//! Bulk import of a channel file: online only, through the server's POST /intake/bulk.
+//! The intake desk: the form's checks (the domain's rules, offline), live assistance
+//! while typing (online) and bulk import of a channel file (online, POST /intake/bulk).
 
+use chrono::Utc;
 use minsheng_domain::case::Channel;
+use minsheng_domain::workflow::{check_intake, FieldProblem, NewCase};
 use serde_json::Value;
 use tauri::State;
 
@@ -30,4 +33,27 @@ pub async fn intake_bulk(
     // The server accepts the channel's code as well as its Chinese name; the code needs no escaping.
     let path = format!("/intake/bulk?channel={channel:?}");
     Ok(session.api_post(&path, &Value::Array(rows)).await?)
+}
+
+/// Every problem of the intake form at once, by field: the domain's own intake rules
+/// (the same function the outbox and the server run), so the form never restates them.
+#[tauri::command]
+pub fn intake_check(
+    slot: State<'_, SessionSlot>,
+    new_case: NewCase,
+) -> Result<Vec<FieldProblem>, Error> {
+    let actor = slot.get()?.profile().actor()?;
+    Ok(check_intake(&new_case, &actor, Utc::now()))
+}
+
+/// Live assistance while the request is typed (online): the server's suggestions,
+/// duplicate candidates and the caller's history, scoped to this user. Offline this
+/// fails with `OFFLINE` and the form simply works without it.
+#[tauri::command]
+pub async fn intake_assist(slot: State<'_, SessionSlot>, draft: Value) -> Result<Value, Error> {
+    if !draft.is_object() {
+        return Err(Error::InvalidArgument("草稿必须是对象".into()));
+    }
+    let session = slot.get()?;
+    Ok(session.api_post("/intake/assist", &draft).await?)
 }

@@ -2,8 +2,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod case_online;
 pub mod cases;
 pub mod desktop;
+pub mod draft;
 pub mod intake;
 pub mod online;
 pub mod org;

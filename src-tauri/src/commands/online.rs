@@ -27,6 +27,10 @@ const GET_PREFIXES: &[&str] = &[
 /// Paths the UI may POST to: marking notifications read and generating a report.
 const POST_PATHS: &[&str] = &["/notifications/read", "/reports"];
 
+/// POST routes of one record, `prefix{uuid}suffix`: a window-service 回访 answered on the
+/// phone (`/followups/{id}/answer`; a case's 回访 is a queued case action instead).
+const POST_ID_ROUTES: &[(&str, &str)] = &[("/followups/", "/answer")];
+
 /// Paths the UI may PUT to: the caller's own notification preferences.
 const PUT_PATHS: &[&str] = &["/notifications/preferences"];
 
@@ -73,11 +77,28 @@ pub(crate) fn check_get(path: &str) -> Result<(), Error> {
     }
 }
 
-/// Validates a POST path: exact routes only.
+/// A UUID in its hyphenated form (`8-4-4-4-12` hex digits).
+fn is_uuid(id: &str) -> bool {
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// True when `route` is `prefix{id}suffix` with a well-formed UUID as the id.
+fn id_route(route: &str, (prefix, suffix): (&str, &str)) -> bool {
+    route
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(is_uuid)
+}
+
+/// Validates a POST path: exact routes, or one record's route with a UUID id.
 pub(crate) fn check_post(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if POST_PATHS.contains(&route) {
+    if POST_PATHS.contains(&route) || POST_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
@@ -261,6 +282,27 @@ mod tests {
         assert!(check_post("/reports/1").is_err());
         assert!(check_post("/cases/1/commands").is_err());
         assert!(check_post("/assessment/weights").is_err());
+    }
+
+    #[test]
+    fn posts_a_phone_answer_to_one_followup_round_only() {
+        let id = "0190f0a0-0000-7000-8000-000000000003";
+        assert!(check_post(&format!("/followups/{id}/answer")).is_ok());
+        for bad in [
+            "/followups/answer".to_owned(),
+            "/followups//answer".to_owned(),
+            "/followups/not-a-uuid/answer".to_owned(),
+            format!("/followups/{id}/phone"),
+            format!("/followups/{id}/answer/x"),
+            format!("/followups/{id}/../../cases/{id}/answer"),
+            format!("/followups/{id}/x/answer"),
+            "/followups/0190f0a0-0000-7000-8000-00000000000g/answer".to_owned(),
+            "/followups/0190f0a000000-7000-8000-000000000003/answer".to_owned(),
+            format!("/followups/{id}"),
+            "/followups".to_owned(),
+        ] {
+            assert!(check_post(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

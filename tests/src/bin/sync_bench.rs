@@ -341,6 +341,7 @@ fn new_case(i: usize, received: DateTime<Utc>) -> NewCase {
         received_at: Some(received),
         urgency: Urgency::Ordinary,
         flags: CaseFlags::default(),
+        leader_instruction: None,
     }
 }
 

@@ -241,7 +241,9 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         .await
         .map_err(|e| ClientError::Offline(e.to_string()))?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol(e.to_string()));
+        // 204 No Content (e.g. a password change) reads as JSON null.
+        let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        return serde_json::from_slice(json).map_err(|e| ClientError::Protocol(e.to_string()));
     }
     let body: Option<wire::ErrorBody> = serde_json::from_slice(&bytes).ok();
     if status == StatusCode::UPGRADE_REQUIRED {

@@ -432,6 +432,7 @@ pub(crate) mod tests {
             received_at: None,
             urgency: minsheng_domain::case::Urgency::Ordinary,
             flags: minsheng_domain::case::CaseFlags::default(),
+            leader_instruction: None,
         };
         let now = Utc::now();
         let mut c = intake(&new, &clerk, now).unwrap();

@@ -77,6 +77,12 @@ impl LocalCache {
         Ok(())
     }
 
+    pub fn delete_meta(&mut self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     pub(super) fn ensure_install_id(&self) -> Result<()> {
         self.conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",

@@ -96,7 +96,11 @@ impl LocalCache {
             .map(str::trim)
             .filter(|k| !k.is_empty())
         {
-            if k.chars().count() >= 3 {
+            if let Some(pat) = case_number_pattern(k) {
+                // 按编号查找: the number column, not the text index.
+                cond.push("c.number LIKE ? ESCAPE '\\'".into());
+                args.push(SqlValue::Text(pat));
+            } else if k.chars().count() >= 3 {
                 "cases_fts f JOIN cases c ON c.rid = f.rowid".clone_into(&mut from);
                 cond.push("cases_fts MATCH ?".into());
                 args.push(SqlValue::Text(format!("\"{}\"", k.replace('"', "\"\""))));
@@ -207,6 +211,15 @@ impl LocalCache {
     }
 }
 
+/// A keyword shaped like a case number (`MS20261126…`, or six or more digits of one)
+/// becomes a LIKE pattern over the number column; anything else is text.
+fn case_number_pattern(k: &str) -> Option<String> {
+    let k: String = k.chars().filter(|c| !c.is_whitespace()).collect();
+    let upper = k.to_ascii_uppercase();
+    let digits = upper.strip_prefix("MS").unwrap_or(&upper);
+    (digits.len() >= 6 && digits.chars().all(|c| c.is_ascii_digit())).then(|| format!("%{upper}%"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +266,42 @@ mod tests {
         let page = cache.query_cases(&q, Utc::now()).unwrap();
         assert_eq!(page.total, 1);
         assert_eq!(page.rows[0].title, "待审核的答复");
+    }
+
+    #[test]
+    fn a_case_number_keyword_finds_the_case_by_its_number() {
+        let (_dir, mut cache, _) = temp_cache();
+        let unit = UnitId::mint(Utc::now());
+        let mut a = server_view("楼道堆放杂物", "内容", unit, CaseState::InProgress, 3);
+        a["number"] = json!("MS202611260007");
+        let mut b = server_view(
+            "噪音扰民",
+            "内容 MS202611260007",
+            unit,
+            CaseState::InProgress,
+            3,
+        );
+        b["number"] = json!("MS202611260008");
+        cache.upsert_server_cases(vec![a, b]).unwrap();
+        let titles = |k: &str| -> Vec<String> {
+            let q = LocalCaseQuery {
+                keyword: Some(k.into()),
+                limit: 10,
+                ..LocalCaseQuery::default()
+            };
+            let mut t: Vec<String> = cache
+                .query_cases(&q, Utc::now())
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.title)
+                .collect();
+            t.sort();
+            t
+        };
+        assert_eq!(titles("MS202611260007"), ["楼道堆放杂物"]);
+        assert_eq!(titles(" ms202611260008 "), ["噪音扰民"]);
+        assert_eq!(titles("2026112600"), ["噪音扰民", "楼道堆放杂物"]);
+        assert_eq!(titles("噪音扰"), ["噪音扰民"], "text still searches text");
     }
 }

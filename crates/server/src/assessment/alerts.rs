@@ -210,6 +210,24 @@ pub fn push_pending(s: &AppState) -> Result<usize, ApiError> {
     Ok(n)
 }
 
+/// Alerts pushed to the caller's unit (all for city-wide roles), newest first.
+pub fn visible_alerts(
+    s: &AppState,
+    actor: &minsheng_domain::role::Actor,
+    limit: usize,
+) -> Result<Vec<AlertRecord>, ApiError> {
+    use minsheng_domain::role::Role;
+    if actor.role.sees_everything() {
+        return s.store.alerts(None, limit);
+    }
+    match actor.role {
+        Role::Supervisor | Role::UnitHead | Role::Officer => {
+            s.store.alerts(Some(&[actor.unit_id]), limit)
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

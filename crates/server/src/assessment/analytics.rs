@@ -66,6 +66,19 @@ pub struct Bucket {
     pub exact: Drill,
 }
 
+/// Sums over every case of the query (with or without a value for the dimension).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsTotals {
+    pub count: u64,
+    pub closed: u64,
+    pub answered: u64,
+    pub unsatisfied: u64,
+    /// Share of first follow-up answers that were 满意/基本满意, percent.
+    pub satisfaction: Option<f64>,
+    pub duplicates: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalyticsView {
@@ -73,7 +86,15 @@ pub struct AnalyticsView {
     pub by: Dimension,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// Cases of the query (= `totals.count`).
     pub total: u64,
+    /// Sums over every case of the query, including `missing`.
+    pub totals: AnalyticsTotals,
+    /// Cases with no value for the dimension (no category, district, handling unit or
+    /// police line yet, e.g. not dispatched): counted in `totals`, never a bucket, so
+    /// “未填写” is never ranked as a unit, category or police line.
+    pub missing: u64,
+    /// One per value, largest first (time dimensions: in time order).
     pub buckets: Vec<Bucket>,
 }
 
@@ -263,9 +284,24 @@ fn drills(q: &AnalyticsQuery, key: Option<&str>) -> (Option<Drill>, Drill) {
     )
 }
 
+fn satisfaction(answered: u64, unsatisfied: u64) -> Option<f64> {
+    (answered > 0)
+        .then(|| super::score::round2((answered - unsatisfied) as f64 * 100.0 / answered as f64))
+}
+
 pub fn run(s: &AppState, q: &AnalyticsQuery) -> Result<AnalyticsView, ApiError> {
     let org = s.org();
-    let mut rows = s.store.analytics(q, Via::Rollups)?;
+    let rows = s.store.analytics(q, Via::Rollups)?;
+    let mut t = AnalyticsTotals::default();
+    for r in &rows {
+        t.count += r.count;
+        t.closed += r.closed;
+        t.answered += r.answered;
+        t.unsatisfied += r.unsatisfied;
+        t.duplicates += r.duplicates;
+    }
+    t.satisfaction = satisfaction(t.answered, t.unsatisfied);
+    let (mut rows, absent): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.key.is_some());
     let time = matches!(
         q.by,
         Dimension::Day | Dimension::Week | Dimension::Month | Dimension::Hour
@@ -275,18 +311,13 @@ pub fn run(s: &AppState, q: &AnalyticsQuery) -> Result<AnalyticsView, ApiError> 
     } else {
         rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
     }
-    let total = rows.iter().map(|r| r.count).sum();
     let buckets = rows
         .into_iter()
         .map(|r| {
             let (cases, exact) = drills(q, r.key.as_deref());
             Bucket {
                 label: label(&org, q.by, r.key.as_deref()),
-                satisfaction: (r.answered > 0).then(|| {
-                    super::score::round2(
-                        (r.answered - r.unsatisfied) as f64 * 100.0 / r.answered as f64,
-                    )
-                }),
+                satisfaction: satisfaction(r.answered, r.unsatisfied),
                 key: r.key,
                 count: r.count,
                 closed: r.closed,
@@ -302,7 +333,9 @@ pub fn run(s: &AppState, q: &AnalyticsQuery) -> Result<AnalyticsView, ApiError> 
         by: q.by,
         from: q.from,
         to: q.to,
-        total,
+        total: t.count,
+        totals: t,
+        missing: absent.iter().map(|r| r.count).sum(),
         buckets,
     })
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::period::{Period, PeriodKind, PeriodView};
 use super::replay::replay;
-use super::score::{outcome, ranks, rates, score, Rates, Weights};
+use super::score::{outcome, rank, rates, red_black, Ranked, Rates, Weights, LIST_SIZE};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::assessment::{CaseFacts, Counts, StintGroup, Via};
@@ -53,7 +53,7 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreRow {
-    /// City-wide rank among the rows of the level that have a score.
+    /// City-wide rank among the ranked rows of the level (see `unranked`).
     pub rank: Option<u32>,
     pub previous_rank: Option<u32>,
     /// previousRank − rank: positive moved up; None when new on the board.
@@ -67,8 +67,82 @@ pub struct ScoreRow {
     pub counts: Counts,
     pub rates: Rates,
     pub score: Option<f64>,
+    /// Why the row has no rank (样本不足，不参与排名 …); None when ranked.
+    #[serde(default)]
+    pub unranked: Option<String>,
     /// The cases behind this row: `GET` this path (add `&metric=...`).
     pub explain: String,
+}
+
+/// A row as the 红黑榜 publishes it: rank, movement, name and score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardEntry {
+    pub rank: Option<u32>,
+    pub previous_rank: Option<u32>,
+    pub movement: Option<i64>,
+    #[schema(value_type = String)]
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    #[schema(value_type = Option<String>)]
+    pub officer_id: Option<UserId>,
+    pub officer_name: Option<String>,
+    pub score: Option<f64>,
+}
+
+impl From<&ScoreRow> for BoardEntry {
+    fn from(r: &ScoreRow) -> Self {
+        Self {
+            rank: r.rank,
+            previous_rank: r.previous_rank,
+            movement: r.movement,
+            unit_id: r.unit_id,
+            unit_name: r.unit_name.clone(),
+            officer_id: r.officer_id,
+            officer_name: r.officer_name.clone(),
+            score: r.score,
+        }
+    }
+}
+
+/// The 红黑榜 of a board (`minsheng_domain::assessment::red_black`). Station and branch
+/// lists are city-wide (published to every role); officer lists cover the rows the
+/// caller may see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedBlack {
+    pub period: PeriodView,
+    /// The period contains today (Beijing): screens say 本周/本月/本年.
+    pub current: bool,
+    #[schema(value_type = String)]
+    pub level: Level,
+    /// Decided replies a row needs in the period to be ranked.
+    pub min_volume: u64,
+    /// Best first.
+    pub red: Vec<BoardEntry>,
+    /// Worst first.
+    pub black: Vec<BoardEntry>,
+}
+
+/// The caller's figures for the period: the sum of the board rows they may see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub counts: Counts,
+    pub rates: Rates,
+}
+
+impl Totals {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a ScoreRow>) -> Self {
+        let mut counts = Counts::default();
+        for r in rows {
+            counts.add(&r.counts);
+        }
+        Self {
+            rates: rates(&counts),
+            counts,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -82,8 +156,11 @@ pub struct ScoreBoard {
     pub source: Source,
     pub as_of: DateTime<Utc>,
     pub weights: Weights,
-    /// Rows the caller may see, best first.
+    /// Rows the caller may see: ranked best first, then the unranked.
     pub rows: Vec<ScoreRow>,
+    /// Sum of `rows`.
+    pub totals: Totals,
+    pub lists: RedBlack,
 }
 
 /// Facts of every case, replayed from the timelines now.
@@ -158,38 +235,6 @@ fn roll_up_to_branches(org: &OrgTree, m: HashMap<String, Counts>) -> HashMap<Str
     out
 }
 
-struct Scored {
-    key: String,
-    counts: Counts,
-    score: Option<f64>,
-    rank: Option<u32>,
-}
-
-fn rank_all(m: HashMap<String, Counts>, w: &Weights) -> Vec<Scored> {
-    let mut rows: Vec<Scored> = m
-        .into_iter()
-        .filter(|(_, c)| !c.is_empty())
-        .map(|(key, counts)| Scored {
-            score: score(&counts, w),
-            key,
-            counts,
-            rank: None,
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.score
-            .unwrap_or(-1.0)
-            .total_cmp(&a.score.unwrap_or(-1.0))
-            .then(b.counts.received.cmp(&a.counts.received))
-            .then(a.key.cmp(&b.key))
-    });
-    let scores: Vec<f64> = rows.iter().filter_map(|r| r.score).collect();
-    for (r, rank) in rows.iter_mut().zip(ranks(&scores)) {
-        r.rank = Some(rank);
-    }
-    rows
-}
-
 pub fn weights(s: &AppState) -> Result<Weights, ApiError> {
     Ok(match s.store.assessment_setting("weights")? {
         Some(v) => serde_json::from_str(&v)?,
@@ -262,7 +307,7 @@ pub fn board(
         cur = roll_up_to_branches(&org, cur);
         before = roll_up_to_branches(&org, before);
     }
-    let prev_ranks: HashMap<String, u32> = rank_all(before, &w)
+    let prev_ranks: HashMap<String, u32> = rank(before, &w)
         .into_iter()
         .filter_map(|r| r.rank.map(|k| (r.key, k)))
         .collect();
@@ -277,8 +322,9 @@ pub fn board(
     };
     let date = req.period.start.format("%Y-%m-%d");
     let kind = req.period.kind.code();
-    let mut rows = Vec::new();
-    for r in rank_all(cur, &w) {
+    // Every row of the level, with whether the caller may see it.
+    let mut all: Vec<(Ranked<String>, ScoreRow, bool)> = Vec::new();
+    for r in rank(cur, &w) {
         let (unit_id, officer) = if req.level == Level::Officer {
             let Ok(o) = r.key.parse::<UserId>() else {
                 continue;
@@ -293,16 +339,13 @@ pub fn board(
             };
             (u, None)
         };
-        if let Some(a) = actor {
-            if !may_see(a, &org, unit_id, officer.as_ref().map(|o| o.0)) {
-                continue;
-            }
-        }
+        let visible =
+            actor.is_none_or(|a| may_see(a, &org, unit_id, officer.as_ref().map(|o| o.0)));
         let previous_rank = prev_ranks.get(&r.key).copied();
         let who = officer
             .as_ref()
             .map_or_else(|| format!("unit={unit_id}"), |o| format!("officer={}", o.0));
-        rows.push(ScoreRow {
+        let row = ScoreRow {
             rank: r.rank,
             previous_rank,
             movement: match (previous_rank, r.rank) {
@@ -316,9 +359,32 @@ pub fn board(
             rates: rates(&r.counts),
             counts: r.counts,
             score: r.score,
+            unranked: r.unranked.map(str::to_owned),
             explain: format!("/api/v1/assessment/explain?period={kind}&date={date}&{who}"),
-        });
+        };
+        all.push((r, row, visible));
     }
+    // Unit lists are published city-wide; officer lists stay within the caller's scope.
+    let published: Vec<&(Ranked<String>, ScoreRow, bool)> = all
+        .iter()
+        .filter(|x| req.level != Level::Officer || x.2)
+        .collect();
+    let ranked: Vec<Ranked<String>> = published.iter().map(|x| x.0.clone()).collect();
+    let (red, black) = red_black(&ranked, LIST_SIZE);
+    let entries = |ix: Vec<usize>| -> Vec<BoardEntry> {
+        ix.into_iter()
+            .map(|i| BoardEntry::from(&published[i].1))
+            .collect()
+    };
+    let lists = RedBlack {
+        period: req.period.view(),
+        current: is_current(req.period, now),
+        level: req.level,
+        min_volume: w.min_volume,
+        red: entries(red),
+        black: entries(black),
+    };
+    let rows: Vec<ScoreRow> = all.into_iter().filter(|x| x.2).map(|x| x.1).collect();
     Ok(ScoreBoard {
         period: req.period.view(),
         previous: prev.view(),
@@ -326,8 +392,15 @@ pub fn board(
         source: req.source,
         as_of: now,
         weights: w,
+        totals: Totals::of(&rows),
         rows,
+        lists,
     })
+}
+
+/// Whether `p` is the period of its kind containing `now` (Beijing).
+pub fn is_current(p: Period, now: DateTime<Utc>) -> bool {
+    Period::containing(p.kind, super::period::bj_date(now)) == p
 }
 
 /// The period of `kind` containing `date` (default: today in Beijing).

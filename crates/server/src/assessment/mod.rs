@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod analytics;
 pub mod board;
 pub mod explain;
+pub mod home;
 pub mod period;
 pub mod replay;
 pub mod reports;

@@ -53,6 +53,8 @@ pub fn build_body(
         },
         Via::Rollups,
     )?;
+    // Cases not yet categorised are no category (analytics reports them as `missing`).
+    categories.retain(|c| c.key.is_some());
     categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
     Ok(ReportBody {
         period: period.view(),
@@ -86,6 +88,31 @@ pub fn generate(
         body: serde_json::to_value(&body)?,
     };
     Ok(s.store.insert_report(&rec, replace)?.then_some(rec))
+}
+
+/// A report without its body (for lists).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportBrief {
+    pub id: String,
+    pub kind: String,
+    pub period_start: String,
+    pub title: String,
+    pub generated_at: DateTime<Utc>,
+    pub generated_by: String,
+    pub export: String,
+}
+
+pub fn brief(r: &ReportRecord) -> ReportBrief {
+    ReportBrief {
+        id: r.id.clone(),
+        kind: r.kind.clone(),
+        period_start: r.period_start.clone(),
+        title: r.title.clone(),
+        generated_at: r.generated_at,
+        generated_by: r.generated_by.clone(),
+        export: format!("/api/v1/reports/{}/export.xlsx", r.id),
+    }
 }
 
 /// The schedule: the last complete week and month get a report once.

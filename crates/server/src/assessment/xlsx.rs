@@ -60,7 +60,12 @@ fn score_sheet(
     header(ws, SCORE_HEADERS, bold)?;
     for (i, r) in rows.iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        opt(ws, row, 0, r.rank.map(f64::from))?;
+        match (r.rank, &r.unranked) {
+            (None, Some(why)) => {
+                ws.write_string(row, 0, why)?;
+            }
+            (rank, _) => opt(ws, row, 0, rank.map(f64::from))?,
+        }
         opt(ws, row, 1, r.previous_rank.map(f64::from))?;
         opt(ws, row, 2, r.movement.map(|m| m as f64))?;
         ws.write_string(row, 3, &r.unit_name)?;

@@ -149,6 +149,7 @@ impl Seeder<'_> {
             received_at: Some(received),
             urgency: Urgency::Ordinary,
             flags: CaseFlags::default(),
+            leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &self.clerk, received)?;
         let mut entries = vec![minsheng_server::http::intake_entry(

@@ -99,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             received_at: Some(received),
             urgency: Urgency::Ordinary,
             flags: minsheng_domain::case::CaseFlags::default(),
+            leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &clerk, received)?;
         let mut entries = vec![minsheng_server::http::intake_entry(

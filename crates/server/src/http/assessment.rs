@@ -1,5 +1,6 @@
 //! HTTP endpoints of the assessment area: scores (红黑榜) and their cases, weights,
-//! analytics with drill-down, early-warning alerts, reports, Excel export, dashboard.
+//! analytics with drill-down, early-warning alerts, reports, Excel export (the home
+//! screens' figures are in `dashboard`).
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -12,18 +13,19 @@ use minsheng_domain::role::{Actor, Role};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, ApiQuery};
+use crate::assessment::alerts;
 use crate::assessment::analytics::{self, AnalyticsParams, AnalyticsView};
-use crate::assessment::board::{self, BoardRequest, Level, ScoreBoard, ScoreRow, Source};
+use crate::assessment::board::{self, BoardRequest, Level, ScoreBoard, Source};
 use crate::assessment::explain::{self, Explanation, Metric};
 use crate::assessment::period::PeriodKind;
-use crate::assessment::reports;
-use crate::assessment::score::Weights;
+use crate::assessment::reports::{self, brief, ReportBrief};
+use crate::assessment::score::{self, Weights};
 use crate::assessment::xlsx;
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
 use crate::storage::assessment::{AlertRecord, ReportRecord};
-use crate::storage::{AuditRecord, WorkListCounts};
+use crate::storage::AuditRecord;
 
 /// This area's part of the OpenAPI document (merged by `openapi::document`).
 #[derive(utoipa::OpenApi)]
@@ -40,7 +42,9 @@ use crate::storage::{AuditRecord, WorkListCounts};
     create_report,
     get_report,
     report_xlsx,
-    dashboard
+    super::dashboard::dashboard,
+    super::dashboard::bulletin,
+    super::dashboard::follow_up_queue
 ))]
 pub struct AssessmentApi;
 
@@ -56,7 +60,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/reports", get(list_reports).post(create_report))
         .route("/reports/{id}", get(get_report))
         .route("/reports/{id}/export.xlsx", get(report_xlsx))
-        .route("/dashboard", get(dashboard))
+        .merge(super::dashboard::routes())
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -228,7 +232,7 @@ pub async fn put_weights(
             if auth.actor.role != Role::Admin {
                 return Err(ApiError::Forbidden);
             }
-            w.validate()?;
+            score::validate(&w)?;
             let v = serde_json::to_string(&w)?;
             s.store.set_assessment_setting("weights", &v)?;
             s.store.audit(&AuditRecord {
@@ -306,18 +310,6 @@ pub async fn analytics_cases(
         .await
 }
 
-fn visible_alerts(s: &AppState, actor: &Actor, limit: usize) -> Result<Vec<AlertRecord>, ApiError> {
-    if actor.role.sees_everything() {
-        return s.store.alerts(None, limit);
-    }
-    match actor.role {
-        Role::Supervisor | Role::UnitHead | Role::Officer => {
-            s.store.alerts(Some(&[actor.unit_id]), limit)
-        }
-        _ => Ok(Vec::new()),
-    }
-}
-
 /// Early-warning alerts pushed to the caller's unit (all for city-wide roles).
 #[utoipa::path(get, path = "/api/v1/alerts", responses((status = 200, body = Vec<AlertRecord>)))]
 pub async fn alerts(
@@ -325,7 +317,7 @@ pub async fn alerts(
     auth: Authed,
 ) -> Result<Json<Vec<AlertRecord>>, ApiError> {
     state
-        .blocking(move |s| Ok(Json(visible_alerts(s, &auth.actor, 100)?)))
+        .blocking(move |s| Ok(Json(alerts::visible_alerts(s, &auth.actor, 100)?)))
         .await
 }
 
@@ -335,31 +327,6 @@ pub struct ReportListParams {
     /// week or month.
     pub kind: Option<String>,
     pub limit: Option<usize>,
-}
-
-/// A report without its body (for lists).
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ReportBrief {
-    pub id: String,
-    pub kind: String,
-    pub period_start: String,
-    pub title: String,
-    pub generated_at: DateTime<Utc>,
-    pub generated_by: String,
-    pub export: String,
-}
-
-fn brief(r: &ReportRecord) -> ReportBrief {
-    ReportBrief {
-        id: r.id.clone(),
-        kind: r.kind.clone(),
-        period_start: r.period_start.clone(),
-        title: r.title.clone(),
-        generated_at: r.generated_at,
-        generated_by: r.generated_by.clone(),
-        export: format!("/api/v1/reports/{}/export.xlsx", r.id),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/reports", params(ReportListParams), responses((status = 200, body = Vec<ReportBrief>)))]
@@ -449,60 +416,6 @@ pub async fn report_xlsx(
             let body: reports::ReportBody = serde_json::from_value(rec.body.clone())?;
             let bytes = xlsx::report_xlsx(&body)?;
             Ok(xlsx_response(&format!("{}.xlsx", rec.title), bytes))
-        })
-        .await
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Dashboard {
-    pub worklists: WorkListCounts,
-    /// This month's station board in the caller's scope: best five (红榜) and worst five (黑榜).
-    pub red_list: Vec<ScoreRow>,
-    pub black_list: Vec<ScoreRow>,
-    pub latest_reports: Vec<ReportBrief>,
-    pub alerts: Vec<AlertRecord>,
-}
-
-/// The home dashboard: 民生清单 counts, 红黑榜, latest reports, alerts — all in scope.
-#[utoipa::path(get, path = "/api/v1/dashboard", responses((status = 200, body = Dashboard)))]
-pub async fn dashboard(
-    State(state): State<SharedState>,
-    auth: Authed,
-) -> Result<Json<Dashboard>, ApiError> {
-    state
-        .blocking(move |s| {
-            let a = &auth.actor;
-            let now = s.now();
-            let worklists = s
-                .store
-                .worklist_counts(&minsheng_domain::scope::list_scope(a), now)?;
-            let (mut red, mut black) = (Vec::new(), Vec::new());
-            let mut latest = Vec::new();
-            if board::check_reader(a).is_ok() {
-                let req = BoardRequest {
-                    period: board::period_of(Some("month"), None, now)?,
-                    level: Level::Station,
-                    source: Source::Facts,
-                };
-                let rows: Vec<ScoreRow> = board::board(s, Some(a), &req, now)?
-                    .rows
-                    .into_iter()
-                    .filter(|r| r.rank.is_some())
-                    .collect();
-                red = rows.iter().take(5).cloned().collect();
-                black = rows.iter().rev().take(5).cloned().collect();
-                for kind in ["week", "month"] {
-                    latest.extend(s.store.reports(Some(kind), 1)?.iter().map(brief));
-                }
-            }
-            Ok(Json(Dashboard {
-                worklists,
-                red_list: red,
-                black_list: black,
-                latest_reports: latest,
-                alerts: visible_alerts(s, a, 20)?,
-            }))
         })
         .await
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use crate::auth::{
-    check_password_policy, hash_password, issue_tokens, token_hash, verify_password, Authed,
+    check_password_policy, hash_password, issue_tokens, reserve_password_check, token_hash,
+    verify_password, Authed,
 };
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -101,7 +102,9 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("不存在的用户-dummy").unwrap_or_default())
 }
 
-/// Logs in; throttled per account and per client IP.
+/// Logs in. Each password check is reserved first (per account, and per address for
+/// accounts never logged in from it; see `auth::reserve_password_check`), so a burst of
+/// parallel guesses computes at most the allowed number of hashes.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
@@ -110,19 +113,13 @@ pub async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let ip_key = format!("ip:{}", addr.ip());
     state
         .blocking(move |s| {
             let now = s.now();
             let username = req.username.trim().to_owned();
-            let account_key = format!("user:{username}");
-            let window = s.settings.failure_window_secs;
-            if s.store.login_failures(&account_key, now, window)?
-                >= s.settings.max_failures_per_account
-                || s.store.login_failures(&ip_key, now, window)? >= s.settings.max_failures_per_ip
-            {
-                return Err(ApiError::Throttled(window));
-            }
+            // Unknown usernames are reserved and hashed like real ones: neither the
+            // throttle nor the response time tells which usernames exist.
+            let check = reserve_password_check(s, &username, addr.ip(), now)?;
             let user = s.store.user_by_username(&username)?;
             let ok = match &user {
                 Some(u) => verify_password(&req.password, &u.password_hash),
@@ -132,15 +129,16 @@ pub async fn login(
                 }
             };
             let Some(user) = user.filter(|_| ok) else {
-                s.store
-                    .record_login_failure(&[account_key, ip_key], now, window)?;
+                // The reservation stays as the failure record.
                 tracing::warn!(username = %username, "login failed");
                 return Err(ApiError::BadCredentials);
             };
             if !user.active {
+                check.release(s)?;
                 return Err(ApiError::AccountDisabled);
             }
-            s.store.clear_login_failures(&account_key)?;
+            let detail = format!("ip:{}", check.ip());
+            check.succeeded(s, now)?;
             let t = issue_tokens(s, &user, now);
             s.store.insert_session(&t.session)?;
             s.store.audit(&AuditRecord {
@@ -148,7 +146,7 @@ pub async fn login(
                 user_id: user.id,
                 action: "login".into(),
                 target: user.username.clone(),
-                detail: ip_key,
+                detail,
             })?;
             Ok(Json(TokenResponse::new(t, &user, &s.org())))
         })
@@ -209,20 +207,30 @@ pub async fn me(State(state): State<SharedState>, auth: Authed) -> Json<UserView
     Json(UserView::new(&auth.user, &state.org()))
 }
 
-/// Changes the caller's password and ends all their sessions.
-#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange, responses((status = 204)))]
+/// Changes the caller's password and ends all their sessions. The old password is
+/// checked through the same per-account reservation as a login: a wrong one counts as a
+/// failed login attempt, and after the limit the answer is 429 without hashing.
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<SharedState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     auth: Authed,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let state2 = Arc::clone(&state);
     state2
         .blocking(move |s| {
+            // The policy needs no hash, so a weak new password costs no attempt.
+            check_password_policy(&req.new_password)?;
+            let now = s.now();
+            let check = reserve_password_check(s, &auth.user.username, addr.ip(), now)?;
             if !verify_password(&req.old_password, &auth.user.password_hash) {
+                tracing::warn!(username = %auth.user.username, "password change: wrong old password");
                 return Err(ApiError::BadCredentials);
             }
-            check_password_policy(&req.new_password)?;
+            check.succeeded(s, now)?;
             let mut u = auth.user.clone();
             u.password_hash = hash_password(&req.new_password)?;
             s.store.update_user(&u)?;

@@ -5,9 +5,10 @@ use axum::Json;
 use minsheng_domain::role::{Actor, Role};
 
 use super::cases::visible_case;
+use super::ApiJson;
 use crate::auth::Authed;
 use crate::error::ApiError;
-use crate::intelligence::{self, AccuracyReport, SuggestionsView};
+use crate::intelligence::{self, AccuracyReport, AssistRequest, IntakeAssist, SuggestionsView};
 use crate::state::SharedState;
 
 /// Suggestions are a dispatch tool: intake clerks, admins and city leaders.
@@ -34,7 +35,7 @@ pub async fn suggestions(
         .blocking(move |s| {
             let id = id.parse().map_err(|_| ApiError::NotFound("诉求件"))?;
             let c = visible_case(s, &auth.actor, id)?;
-            Ok(Json(intelligence::suggestions_for(s, &c)?))
+            Ok(Json(intelligence::suggestions_for(s, &auth.actor, &c)?))
         })
         .await
 }
@@ -50,5 +51,21 @@ pub async fn accuracy(
     may_use(&auth.actor)?;
     state
         .blocking(move |s| Ok(Json(intelligence::accuracy(s)?)))
+        .await
+}
+
+/// Live assistance for the intake form (nothing is stored): suggested category, request
+/// type, handling units with their reasons and supervising unit; possible duplicates by
+/// text and by caller; the caller's earlier cases. Scoped to what the caller may see.
+#[utoipa::path(post, path = "/api/v1/intake/assist", request_body = AssistRequest,
+    responses((status = 200, body = IntakeAssist), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn assist(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<AssistRequest>,
+) -> Result<Json<IntakeAssist>, ApiError> {
+    state
+        .blocking(move |s| Ok(Json(intelligence::assist(s, &auth.actor, &req)?)))
         .await
 }

@@ -4,9 +4,11 @@ mod assessment;
 mod auth;
 mod bulk;
 pub(crate) mod cases;
+mod dashboard;
 mod health;
 mod intelligence;
 mod notify;
+mod notify_pii;
 mod openapi;
 pub(crate) mod org;
 mod sync;
@@ -102,6 +104,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/cases/{id}/citizen", get(cases::unmasked_citizen))
         .route("/cases/{id}/suggestions", get(intelligence::suggestions))
         .route("/intelligence/accuracy", get(intelligence::accuracy))
+        .route("/intake/assist", post(intelligence::assist))
         .route("/worklists", get(worklists::counts))
         .route("/worklists/{list}", get(worklists::list))
         .route(

@@ -7,7 +7,11 @@
 //!   `POST /sms/outbox/{id}/retry` (admin), `GET /sms/inbound` (admin, 回访员),
 //!   `POST /sms/reminders` (温馨提示);
 //! * follow-up: `GET /followups`, `GET /followups/stats`,
+//!   `GET /followups/{id}/phone` (one round's full number, audited),
+//!   `POST /followups/{id}/answer` (a window-service round answered on the phone),
 //!   `POST /service-events/import?source=…` (window-service feeds).
+//!
+//! Lists show citizens' numbers masked for every role (`super::notify_pii`).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -16,17 +20,20 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use minsheng_domain::case::Satisfaction;
 use minsheng_domain::ids::{CaseId, UserId};
 use minsheng_domain::role::Role;
 use serde::{Deserialize, Serialize};
 
+use super::notify_pii::{
+    followup_view, inbound_view, notification_view, outbox_view, reveal_followup_phone,
+};
 use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::notify::gateway::{verify, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::notify::inbound::{handle_reply, normalize_phone, ReplyOutcome};
-use crate::notify::service::{self, ImportReport};
-use crate::notify::templates::mask;
+use crate::notify::inbound::{handle_reply, normalize_phone, satisfaction_code, ReplyOutcome};
+use crate::notify::service::{self, service_label, ImportReport};
 use crate::notify::{self as area};
 use crate::state::{AppState, SharedState};
 use crate::storage::notify::{
@@ -51,6 +58,8 @@ use crate::storage::AuditRecord;
     send_reminder,
     list_followups,
     followup_stats,
+    super::notify_pii::reveal_followup_phone,
+    answer_by_phone,
     import_service_events,
 ))]
 pub struct NotifyApi;
@@ -71,6 +80,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/sms/reminders", post(send_reminder))
         .route("/followups", get(list_followups))
         .route("/followups/stats", get(followup_stats))
+        .route("/followups/{id}/phone", get(reveal_followup_phone))
+        .route("/followups/{id}/answer", post(answer_by_phone))
         .route(
             "/service-events/import",
             post(import_service_events).layer(DefaultBodyLimit::max(FEED_BODY_LIMIT)),
@@ -115,7 +126,12 @@ pub async fn list_notifications(
         .blocking(move |s| {
             let limit = p.limit.unwrap_or(50).clamp(1, 500);
             Ok(Json(NotificationList {
-                items: s.store.notifications(user, p.unread_only, limit)?,
+                items: s
+                    .store
+                    .notifications(user, p.unread_only, limit)?
+                    .into_iter()
+                    .map(notification_view)
+                    .collect(),
                 unread: s.store.unread_count(user)?,
             }))
         })
@@ -327,7 +343,9 @@ pub async fn webhook(
                         text,
                         sent_at: sent_at.unwrap_or_else(|| s.now()),
                     };
-                    WebhookAnswer::Reply(handle_reply(s, &m)?)
+                    let mut outcome = handle_reply(s, &m)?;
+                    outcome.record = inbound_view(outcome.record);
+                    WebhookAnswer::Reply(outcome)
                 }
                 WebhookEvent::Status { message_id, status } => {
                     let known = s.store.sms_delivery_report(
@@ -349,7 +367,8 @@ pub struct LimitParams {
     pub limit: Option<usize>,
 }
 
-/// Recent inbound replies and what became of them (admin, 回访员).
+/// Recent inbound replies and what became of them (admin, 回访员); numbers masked (the
+/// 回访员 reveals a matched round's number with `GET /followups/{id}/phone`).
 #[utoipa::path(get, path = "/api/v1/sms/inbound", params(LimitParams), responses((status = 200, body = Vec<InboundRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_inbound(
     State(state): State<SharedState>,
@@ -357,18 +376,12 @@ pub async fn list_inbound(
     ApiQuery(p): ApiQuery<LimitParams>,
 ) -> Result<Json<Vec<InboundRecord>>, ApiError> {
     require(&auth, &[Role::Admin, Role::FollowUp])?;
-    let unmask = auth.actor.role.sees_citizen_identity();
     state
         .blocking(move |s| {
-            let mut rows = s
+            let rows = s
                 .store
                 .recent_inbound(p.limit.unwrap_or(100).clamp(1, 1000))?;
-            if !unmask {
-                for r in &mut rows {
-                    r.phone = mask(&r.phone);
-                }
-            }
-            Ok(Json(rows))
+            Ok(Json(rows.into_iter().map(inbound_view).collect()))
         })
         .await
 }
@@ -461,7 +474,7 @@ pub struct OutboxParams {
     pub limit: Option<usize>,
 }
 
-/// The SMS outbox with delivery status and dead letters (admin).
+/// The SMS outbox with delivery status and dead letters (admin); numbers masked.
 #[utoipa::path(get, path = "/api/v1/sms/outbox", params(OutboxParams), responses((status = 200, body = Vec<OutboxMessage>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_outbox(
     State(state): State<SharedState>,
@@ -478,10 +491,10 @@ pub async fn list_outbox(
     };
     state
         .blocking(move |s| {
-            Ok(Json(
-                s.store
-                    .outbox(status, p.limit.unwrap_or(100).clamp(1, 1000))?,
-            ))
+            let rows = s
+                .store
+                .outbox(status, p.limit.unwrap_or(100).clamp(1, 1000))?;
+            Ok(Json(rows.into_iter().map(outbox_view).collect()))
         })
         .await
 }
@@ -557,6 +570,7 @@ pub struct FollowUpParams {
 }
 
 /// Follow-up rounds (回访 records), e.g. `?status=phoneTask` for the 回访员's phone list.
+/// Numbers are masked for every role; `GET /followups/{id}/phone` reveals one (audited).
 #[utoipa::path(get, path = "/api/v1/followups", params(FollowUpParams), responses((status = 200, body = Vec<FollowUpRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_followups(
     State(state): State<SharedState>,
@@ -580,18 +594,12 @@ pub async fn list_followups(
                 .ok_or_else(|| ApiError::BadRequest(format!("未知的状态“{st}”")))
         })
         .transpose()?;
-    let unmask = auth.actor.role.sees_citizen_identity();
     state
         .blocking(move |s| {
-            let mut rows =
-                s.store
-                    .followups(case_id, status, p.limit.unwrap_or(100).clamp(1, 1000))?;
-            if !unmask {
-                for r in &mut rows {
-                    r.phone = r.phone.as_deref().map(mask);
-                }
-            }
-            Ok(Json(rows))
+            let rows = s
+                .store
+                .followups(case_id, status, p.limit.unwrap_or(100).clamp(1, 1000))?;
+            Ok(Json(rows.into_iter().map(followup_view).collect()))
         })
         .await
 }
@@ -617,6 +625,94 @@ pub async fn followup_stats(
     require(&auth, FOLLOW_UP_READERS)?;
     state
         .blocking(move |s| Ok(Json(s.store.followup_stats(p.from, p.to)?)))
+        .await
+}
+
+/// Who records answers given on the phone: the 回访员, and the platform office's clerks.
+const PHONE_ANSWERERS: &[Role] = &[Role::FollowUp, Role::Clerk];
+
+/// Longest note kept with a phone answer.
+const NOTE_MAX_CHARS: usize = 500;
+
+/// The citizen's answer to a follow-up question, given on the phone.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PhoneAnswer {
+    /// `satisfied` | `basicallySatisfied` | `unsatisfied`
+    #[schema(value_type = String, example = "satisfied")]
+    pub satisfaction: Satisfaction,
+    /// What the citizen said (at most 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Records the answer a citizen gave on the phone to a window-service round (110, 户政,
+/// 出入境, 车驾管), exactly once: a round already answered (by SMS or by phone) is 409
+/// `FOLLOWUP_ANSWERED`; a case's round is 409 `FOLLOWUP_IS_CASE` (its answer is the
+/// case's `followUpAnswer` action, which moves the case). The SMS still queued for the
+/// round is cancelled; the call is audited (`followUpPhoneAnswer`). 回访员 and 受理员.
+#[utoipa::path(post, path = "/api/v1/followups/{id}/answer",
+    params(("id" = String, Path, description = "回访记录 id（GET /followups 的 id）")),
+    request_body = PhoneAnswer,
+    responses((status = 200, body = FollowUpRecord), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn answer_by_phone(
+    State(state): State<SharedState>,
+    auth: Authed,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PhoneAnswer>,
+) -> Result<Json<FollowUpRecord>, ApiError> {
+    require(&auth, PHONE_ANSWERERS)?;
+    let note = req
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "回访记录不能超过{NOTE_MAX_CHARS}字"
+        )));
+    }
+    state
+        .blocking(move |s| {
+            const NOT_FOUND: ApiError = ApiError::NotFound("回访任务");
+            if uuid::Uuid::parse_str(&id).is_err() {
+                return Err(NOT_FOUND);
+            }
+            let f = s.store.followup(&id)?.ok_or(NOT_FOUND)?;
+            if f.case_id.is_some() {
+                return Err(ApiError::FollowUpOfCase);
+            }
+            let text = note
+                .as_deref()
+                .map_or_else(|| "电话回访".to_owned(), |n| format!("电话回访：{n}"));
+            let code = satisfaction_code(req.satisfaction);
+            if !s
+                .store
+                .answer_followup_by_phone(&f.id, code, &text, s.now())?
+            {
+                return Err(ApiError::FollowUpAnswered);
+            }
+            s.store.audit(&AuditRecord {
+                at: s.now(),
+                user_id: auth.actor.user_id,
+                action: "followUpPhoneAnswer".into(),
+                target: f.service_event_id.clone().unwrap_or_else(|| f.id.clone()),
+                detail: format!(
+                    "{} 回访记录 {}：{}",
+                    service_label(f.service.as_deref().unwrap_or_default()),
+                    f.id,
+                    req.satisfaction.label_zh()
+                ),
+            })?;
+            let f = s.store.followup(&f.id)?.ok_or(NOT_FOUND)?;
+            Ok(Json(followup_view(f)))
+        })
         .await
 }
 
@@ -671,6 +767,8 @@ mod tests {
             "/api/v1/sms/inbound",
             "/api/v1/sms/templates/{code}",
             "/api/v1/followups/stats",
+            "/api/v1/followups/{id}/phone",
+            "/api/v1/followups/{id}/answer",
             "/api/v1/service-events/import",
         ] {
             assert!(doc.paths.paths.contains_key(p), "{p}");

@@ -33,6 +33,7 @@ use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
         bulk::import,
         intelligence::suggestions,
         intelligence::accuracy,
+        intelligence::assist,
         sync::push,
         sync::pull,
     ),

@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use minsheng_domain::lists::WorkList;
-use minsheng_domain::scope::list_scope;
 
 use super::cases::{build_query, run_list, CasePageView, ListParams};
 use super::ApiQuery;
@@ -19,8 +18,11 @@ pub async fn counts(
 ) -> Result<Json<WorkListCounts>, ApiError> {
     state
         .blocking(move |s| {
-            let scope = list_scope(&auth.actor);
-            Ok(Json(s.store.worklist_counts(&scope, s.now())?))
+            Ok(Json(crate::assessment::home::worklist_counts(
+                s,
+                &auth.actor,
+                s.now(),
+            )?))
         })
         .await
 }

@@ -5,6 +5,7 @@
 //! The model is optional: without one there are no suggestions and everything else is
 //! unchanged. The duplicate index needs no model and always runs.
 
+mod assist;
 mod export;
 mod feedback;
 mod views;
@@ -21,11 +22,12 @@ use minsheng_nlp::{
     Classification, DuplicateCandidate, DuplicateIndex, Intelligence, Suggestion, UnitProfile,
 };
 
+pub use assist::{assist, AssistRequest, CallerCase, IntakeAssist};
 pub use export::{export_training, ExportSummary};
 pub use feedback::{accuracy, after_action, AccuracyReport, DispatchCheck, MatchRates};
 pub use views::{
-    duplicate_views, on_bulk_row, on_intake, suggestions_for, DuplicateView, IntakeExtras,
-    SuggestionBrief, SuggestionsView, UnitChoice,
+    duplicate_views, index_new_case, on_bulk_row, on_intake, suggestions_for, DuplicateView,
+    IntakeExtras, SuggestionBrief, SuggestionsView, UnitChoice,
 };
 
 use crate::error::ApiError;
@@ -86,9 +88,19 @@ impl Intel {
 
     /// The full suggestion for a case's text; None without a model.
     pub fn suggest(&self, c: &Case) -> Option<Suggestion> {
+        self.suggest_text(&c.title, &c.content, c.address.as_deref())
+    }
+
+    /// The full suggestion for text that is no case yet (the intake form as typed).
+    pub fn suggest_text(
+        &self,
+        title: &str,
+        content: &str,
+        address: Option<&str>,
+    ) -> Option<Suggestion> {
         self.model()
             .as_ref()
-            .map(|m| m.suggest(&c.title, &c.content, c.address.as_deref()))
+            .map(|m| m.suggest(title, content, address))
     }
 
     /// Classification without explanations or units (cheap, for bulk feeds).
@@ -125,15 +137,22 @@ impl Intel {
     /// best first, never `c` itself.
     pub fn candidates(&self, c: &Case, limit: usize) -> Vec<DuplicateCandidate> {
         let own = c.id.to_string();
+        self.candidates_for_text(phone_of(c), &c.title, &c.content, limit, Some(&own))
+    }
+
+    /// Indexed cases that may be the same matter as a text being typed, best first.
+    pub fn candidates_for_text(
+        &self,
+        phone: Option<&str>,
+        title: &str,
+        content: &str,
+        limit: usize,
+        exclude: Option<&str>,
+    ) -> Vec<DuplicateCandidate> {
         self.duplicates
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .candidates_excluding(
-                phone_of(c),
-                &index_text(&c.title, &c.content),
-                limit,
-                Some(&own),
-            )
+            .candidates_excluding(phone, &index_text(title, content), limit, exclude)
     }
 
     pub fn indexed(&self) -> usize {

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::ids::UnitId;
 use minsheng_domain::org::OrgTree;
+use minsheng_domain::role::Actor;
+use minsheng_domain::scope::can_see;
 use minsheng_nlp::{Classification, DuplicateCandidate, Scored, Suggestion};
 use serde::Serialize;
 
@@ -115,13 +117,17 @@ pub struct DuplicateView {
     pub same_matter: bool,
 }
 
-/// Resolves index hits to cases, dropping merged (and vanished) ones.
+/// Resolves index hits to cases the actor may see, dropping merged (and vanished)
+/// ones. A case outside the actor's scope is left out without a trace: a candidate
+/// list must not become a city-wide "who has complained" lookup.
 pub fn duplicate_views(
     s: &AppState,
+    actor: &Actor,
     candidates: Vec<DuplicateCandidate>,
     limit: usize,
 ) -> Result<Vec<DuplicateView>, ApiError> {
     let threshold = s.intel.link_threshold();
+    let org = s.org();
     let mut out = Vec::new();
     for cand in candidates {
         if out.len() == limit {
@@ -131,7 +137,7 @@ pub fn duplicate_views(
             continue;
         };
         let Some(c) = s.store.case(id)? else { continue };
-        if c.state == CaseState::Merged {
+        if c.state == CaseState::Merged || !can_see(actor, &c, &org) {
             continue;
         }
         out.push(DuplicateView {
@@ -158,18 +164,18 @@ pub struct IntakeExtras {
 
 /// Candidates for a newly stored case, then the case joins the index. Never fails:
 /// the case is already stored, so a lookup problem is logged, not returned.
-fn duplicates_then_index(s: &AppState, c: &Case) -> Vec<DuplicateView> {
-    // Ask for a few more than shown: merged cases are dropped afterwards.
-    let found = s.intel.candidates(c, INTAKE_CANDIDATES * 2);
+fn duplicates_then_index(s: &AppState, actor: &Actor, c: &Case) -> Vec<DuplicateView> {
+    // Ask for more than shown: merged and out-of-scope cases are dropped afterwards.
+    let found = s.intel.candidates(c, INTAKE_CANDIDATES * 4);
     s.intel.index(c);
-    duplicate_views(s, found, INTAKE_CANDIDATES).unwrap_or_else(|e| {
+    duplicate_views(s, actor, found, INTAKE_CANDIDATES).unwrap_or_else(|e| {
         tracing::warn!(case = %c.id, error = ?e, "duplicate lookup failed");
         Vec::new()
     })
 }
 
 /// A case registered at the counter or by phone: full suggestion, top candidates.
-pub fn on_intake(s: &AppState, c: &Case) -> IntakeExtras {
+pub fn on_intake(s: &AppState, actor: &Actor, c: &Case) -> IntakeExtras {
     let version = s.intel.model_version();
     let suggestion = s
         .intel
@@ -177,12 +183,17 @@ pub fn on_intake(s: &AppState, c: &Case) -> IntakeExtras {
         .map(|x| SuggestionBrief::from_suggestion(&x, &s.org(), version));
     IntakeExtras {
         suggestion,
-        duplicates: duplicates_then_index(s, c),
+        duplicates: duplicates_then_index(s, actor, c),
     }
 }
 
+/// A case that arrived by sync: it joins the duplicate index; nobody is shown candidates.
+pub fn index_new_case(s: &AppState, c: &Case) {
+    s.intel.index(c);
+}
+
 /// A bulk feed row: the cheap classification first; units only for police matters.
-pub fn on_bulk_row(s: &AppState, org: &OrgTree, c: &Case) -> IntakeExtras {
+pub fn on_bulk_row(s: &AppState, actor: &Actor, org: &OrgTree, c: &Case) -> IntakeExtras {
     let version = s.intel.model_version();
     let suggestion = s.intel.classify(c).map(|cl| {
         if cl.police_related.0 {
@@ -196,7 +207,7 @@ pub fn on_bulk_row(s: &AppState, org: &OrgTree, c: &Case) -> IntakeExtras {
     });
     IntakeExtras {
         suggestion,
-        duplicates: duplicates_then_index(s, c),
+        duplicates: duplicates_then_index(s, actor, c),
     }
 }
 
@@ -217,17 +228,17 @@ pub struct SuggestionsView {
 /// Candidates shown on the dispatch screen.
 const SCREEN_CANDIDATES: usize = 10;
 
-pub fn suggestions_for(s: &AppState, c: &Case) -> Result<SuggestionsView, ApiError> {
+pub fn suggestions_for(s: &AppState, actor: &Actor, c: &Case) -> Result<SuggestionsView, ApiError> {
     let suggestion = s.intel.suggest(c);
     let supervising_unit_name = suggestion
         .as_ref()
         .and_then(|x| x.supervising_unit.as_deref())
         .and_then(|u| unit_name(&s.org(), u));
-    let found = s.intel.candidates(c, SCREEN_CANDIDATES * 2);
+    let found = s.intel.candidates(c, SCREEN_CANDIDATES * 4);
     Ok(SuggestionsView {
         suggestion,
         supervising_unit_name,
         model_version: s.intel.model_version(),
-        duplicates: duplicate_views(s, found, SCREEN_CANDIDATES)?,
+        duplicates: duplicate_views(s, actor, found, SCREEN_CANDIDATES)?,
     })
 }

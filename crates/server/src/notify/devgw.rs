@@ -2,7 +2,7 @@
 //! memory, lists them, and posts citizen replies and delivery reports to the server's
 //! webhook, signed like a real provider. `sms-devgw` runs it; tests start it in-process.
 //!
-//! `POST /send` · `GET /messages` · `POST /reply {from, text, messageId?, sentAt?}` ·
+//! `GET /` (a page: the messages, and a reply box per message) · `POST /send` · `GET /messages` · `POST /reply {from, text, messageId?, sentAt?}` ·
 //! `POST /messages/{id}/report {status}` · `POST /down {down}` (simulate an outage).
 
 use std::net::SocketAddr;
@@ -18,6 +18,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::gateway::{sign, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
+/// The page a developer (or a demo's "citizen") reads messages and types replies on.
+async fn page() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("devgw_page.html"))
+}
 
 #[derive(Clone)]
 pub struct DevGatewayConfig {
@@ -97,6 +102,7 @@ impl DevGateway {
 
     pub fn router(&self) -> Router {
         Router::new()
+            .route("/", get(page))
             .route("/send", post(send))
             .route("/messages", get(list))
             .route("/reply", post(reply_http))

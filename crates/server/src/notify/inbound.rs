@@ -62,7 +62,7 @@ pub fn normalize_phone(raw: &str) -> String {
     )
 }
 
-fn satisfaction_code(s: Satisfaction) -> &'static str {
+pub(crate) fn satisfaction_code(s: Satisfaction) -> &'static str {
     match s {
         Satisfaction::Satisfied => "satisfied",
         Satisfaction::BasicallySatisfied => "basicallySatisfied",

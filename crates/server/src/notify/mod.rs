@@ -108,6 +108,8 @@ pub fn notifier(state: &AppState) -> Arc<Notifier> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassReport {
+    /// Duplicates that took their master's reply (首问负责) and so enter follow-up.
+    pub duplicates_replied: usize,
     pub followups_opened: usize,
     pub phone_tasks: usize,
     pub notifications: usize,
@@ -131,6 +133,11 @@ pub async fn run_once(state: &SharedState) -> Result<PassReport, ApiError> {
         .blocking(move |s| {
             let mut r = PassReport::default();
             let mut err = None;
+            // Before the follow-up rounds, so a duplicate's SMS goes out in this pass.
+            match crate::first_response::pass(s, n2.config.batch) {
+                Ok(k) => r.duplicates_replied = k,
+                Err(e) => err = err.or(Some(e)),
+            }
             match followup::pass(s, &n2.config) {
                 Ok((opened, phone)) => {
                     r.followups_opened = opened;

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use minsheng_domain::case::{Case, CaseFlags, CaseState, Category, Channel, Satisfaction, Urgency};
+use minsheng_domain::case::{
+    Case, CaseFlags, CaseState, Category, Channel, LeaderInstruction, Satisfaction, Urgency,
+};
 use minsheng_domain::ids::{EntryId, UnitId};
 use minsheng_domain::org::{OrgTree, PoliceLine, Unit, UnitKind};
 use minsheng_domain::role::{Actor, Role};
@@ -129,6 +131,9 @@ fn mins(rng: &mut StdRng, lo: i64, hi: i64) -> Duration {
     Duration::minutes(rng.random_range(lo..=hi))
 }
 
+/// Who signs a 领导批示 in the demo.
+const LEADERS: &[&str] = &["王副市长", "李副市长", "市委政法委张书记", "市政府秘书长"];
+
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
     "何", "高", "林", "罗",
@@ -213,11 +218,12 @@ pub fn simulate(
         .chars()
         .take(11)
         .collect::<String>();
+        let channel = t
+            .channel
+            .unwrap_or(channels[rng.random_range(0..channels.len())]);
         let new = NewCase {
             id: None,
-            channel: t
-                .channel
-                .unwrap_or(channels[rng.random_range(0..channels.len())]),
+            channel,
             request_type: t.request_type.unwrap_or_else(|| guess_request_type(&full)),
             category: None,
             title: t.title.chars().take(200).collect(),
@@ -244,6 +250,12 @@ pub fn simulate(
                 police_complaint: category == "民警作风与执法",
                 important: rng.random_bool(0.03),
             },
+            leader_instruction: (channel == Channel::LeaderInstruction).then(|| {
+                LeaderInstruction {
+                    leader: LEADERS[rng.random_range(0..LEADERS.len())].into(),
+                    instruction: "请市公安局认真核实，依法妥善处理，及时答复群众。".into(),
+                }
+            }),
         };
         let case = workflow::intake(&new, &cast.clerk, received)?;
         let first = crate::http::intake_entry(&case, &cast.clerk, received, None);

@@ -128,83 +128,8 @@ pub struct CaseFacts {
     pub stints: Vec<Stint>,
 }
 
-/// Raw counts behind every assessment rate; summed per unit or officer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    /// Stints dispatched to the unit in the period (受理/接收).
-    pub received: u64,
-    /// Stints whose sign-in is decided (signed in, or the deadline passed) / of them late.
-    pub sign_in_decided: u64,
-    pub sign_in_late: u64,
-    pub reply_decided: u64,
-    pub reply_late: u64,
-    /// 退办.
-    pub returned: u64,
-    /// Stints whose reply got a follow-up answer.
-    pub answered: u64,
-    /// First answer unsatisfied: the case had to be re-handled (回访不满意后重办).
-    pub rehandled: u64,
-    /// Latest answer satisfied or basically satisfied.
-    pub satisfied: u64,
-    /// Stints late on sign-in or reply.
-    pub overdue: u64,
-    /// Later requests linked as duplicates of cases the unit handles.
-    pub duplicates: u64,
-}
-
-impl Counts {
-    pub fn add(&mut self, o: &Self) {
-        self.received += o.received;
-        self.sign_in_decided += o.sign_in_decided;
-        self.sign_in_late += o.sign_in_late;
-        self.reply_decided += o.reply_decided;
-        self.reply_late += o.reply_late;
-        self.returned += o.returned;
-        self.answered += o.answered;
-        self.rehandled += o.rehandled;
-        self.satisfied += o.satisfied;
-        self.overdue += o.overdue;
-        self.duplicates += o.duplicates;
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-
-    /// The fields in declaration order (for signed arithmetic on rollup rows).
-    pub const fn to_array(&self) -> [u64; 11] {
-        [
-            self.received,
-            self.sign_in_decided,
-            self.sign_in_late,
-            self.reply_decided,
-            self.reply_late,
-            self.returned,
-            self.answered,
-            self.rehandled,
-            self.satisfied,
-            self.overdue,
-            self.duplicates,
-        ]
-    }
-
-    pub const fn from_array(a: [u64; 11]) -> Self {
-        Self {
-            received: a[0],
-            sign_in_decided: a[1],
-            sign_in_late: a[2],
-            reply_decided: a[3],
-            reply_late: a[4],
-            returned: a[5],
-            answered: a[6],
-            rehandled: a[7],
-            satisfied: a[8],
-            overdue: a[9],
-            duplicates: a[10],
-        }
-    }
-}
+/// Raw counts behind every assessment rate (the domain's scoring rules define them).
+pub use minsheng_domain::assessment::Counts;
 
 /// Where an aggregate is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -56,6 +56,22 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// The throttle limits a password check is reserved against (from `Settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    pub window_secs: i64,
+    /// Attempts per account within the window, from any address.
+    pub per_account: u32,
+    /// Attempts per address within the window; binds only accounts not known there.
+    pub per_address: u32,
+    /// How long a successful login makes the address known for that account.
+    pub known_secs: i64,
+}
+
+/// A reserved password check (a row id of the backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginAttemptId(pub i64);
+
 /// Filters of the case list. Text is matched as a substring of title or content.
 #[derive(Debug, Clone, Default)]
 pub struct CaseQuery {
@@ -165,15 +181,35 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
     ) -> StoreResult<Option<SessionRecord>>;
     fn delete_session(&self, id: &str) -> StoreResult<()>;
     fn delete_user_sessions(&self, user: UserId) -> StoreResult<()>;
-    /// Records a failure for each key and returns the failure count within `window` for each.
-    fn record_login_failure(
+    /// Reserves one password check for `account` from address `ip`, atomically: in one
+    /// write transaction it counts the attempts within `limits.window_secs` (failed or
+    /// still being checked) and, when `limits` allow, records this attempt as a failure
+    /// and returns its id; `None` means refused (nothing recorded, no hash to compute).
+    /// Refused when the account has `per_account` attempts, or when the address has
+    /// `per_address` attempts and the account has no success from that address within
+    /// `limits.known_secs`. The store only counts and compares with the limits given.
+    /// SQLite serialises writers (`BEGIN IMMEDIATE`); PostgreSQL must lock the account
+    /// and the address (e.g. `pg_advisory_xact_lock` on both, in a fixed order) before
+    /// counting, so parallel requests on several instances cannot all pass the count.
+    fn reserve_login_attempt(
         &self,
-        keys: &[String],
+        account: &str,
+        ip: &str,
         now: DateTime<Utc>,
-        window_secs: i64,
-    ) -> StoreResult<Vec<u32>>;
-    fn login_failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> StoreResult<u32>;
-    fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+        limits: &LoginLimits,
+    ) -> StoreResult<Option<LoginAttemptId>>;
+    /// The password of a reserved attempt was right: deletes the account's recorded
+    /// attempts (including this one) and remembers `ip` as a known address of `account`.
+    /// Known addresses older than `forget_before` are dropped.
+    fn login_succeeded(
+        &self,
+        account: &str,
+        ip: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Deletes one reserved attempt only (right password, but no login followed).
+    fn release_login_attempt(&self, id: LoginAttemptId) -> StoreResult<()>;
 
     // Cases
     /// Inserts new cases with their timeline so far (at least the intake entry),
@@ -224,6 +260,18 @@ pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync
         &self,
         f: &mut dyn FnMut(HistoryCase) -> StoreResult<()>,
     ) -> StoreResult<u64>;
+    /// Merged duplicates whose master is in one of `master_states` and whose own state is
+    /// `duplicate_state`, as (duplicate, master), at most `limit` (首问负责: the caller
+    /// decides which states mean "the master is replied").
+    fn duplicates_of_masters_in(
+        &self,
+        duplicate_state: CaseState,
+        master_states: &[CaseState],
+        limit: usize,
+    ) -> StoreResult<Vec<(CaseId, CaseId)>>;
+    /// Ids of the cases whose citizen phone is exactly `phone`, newest received first,
+    /// at most `limit` (the caller history at intake; the caller filters by scope).
+    fn case_ids_by_phone(&self, phone: &str, limit: usize) -> StoreResult<Vec<CaseId>>;
     fn record_dispatch_feedback(&self, fb: &DispatchFeedback) -> StoreResult<()>;
     /// Feedback counts over rows recorded at or after `since` (all rows when None).
     fn dispatch_feedback_counts(&self, since: Option<DateTime<Utc>>)

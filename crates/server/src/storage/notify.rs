@@ -352,6 +352,18 @@ pub trait NotifyStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Records a phone answer on an open round (awaiting or phone task) and cancels its
+    /// SMS not yet sent, in one transaction; false when the round was not open (already
+    /// answered, superseded, or unknown), so two answers cannot both land.
+    fn answer_followup_by_phone(
+        &self,
+        id: &str,
+        satisfaction: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// One round by its id, whatever its status.
+    fn followup(&self, id: &str) -> StoreResult<Option<FollowUpRecord>>;
     fn followups(
         &self,
         case_id: Option<CaseId>,

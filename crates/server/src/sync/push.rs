@@ -80,9 +80,7 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
             match a {
                 AfterCommit::Action(c, check) => intelligence::after_action(s, &c, check),
                 // Feeds the duplicate index like an online intake.
-                AfterCommit::Intake(c) => {
-                    let _ = intelligence::on_intake(s, &c);
-                }
+                AfterCommit::Intake(c) => intelligence::index_new_case(s, &c),
             }
         }
         results.extend(done);

@@ -77,7 +77,7 @@ fn columns(
     c: &Case,
     now: DateTime<Utc>,
     document_too: bool,
-) -> StoreResult<[(&'static str, Value); 21]> {
+) -> StoreResult<[(&'static str, Value); 22]> {
     let d = &c.deadlines;
     let text = |s: &str| Value::Text(s.to_owned());
     let opt_text = |s: Option<String>| s.map_or(Value::Null, Value::Text);
@@ -113,6 +113,10 @@ fn columns(
         ("sign_in_warn", opt_ms(d.sign_in_warn)),
         ("reply_deadline", opt_ms(d.reply)),
         ("reply_warn", opt_ms(d.reply_warn)),
+        (
+            "duplicate_of",
+            opt_text(c.duplicate_of.map(|m| m.to_string())),
+        ),
         (
             "follow_up_phase",
             Value::Integer(i64::from(c.state.is_follow_up_phase())),
@@ -656,6 +660,7 @@ mod tests {
             received_at: None,
             urgency: Urgency::Ordinary,
             flags: CaseFlags::default(),
+            leader_instruction: None,
         };
         let case = intake(&new, &clerk, Utc::now()).unwrap();
         let doc = document(&case).unwrap();

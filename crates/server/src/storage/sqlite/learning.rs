@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::CaseState;
+use minsheng_domain::ids::CaseId;
 use rusqlite::{params, Connection, Transaction};
 
 use super::{from_ms, ms, parse_id};
@@ -16,6 +17,42 @@ fn state_list(pick: impl Fn(CaseState) -> bool) -> String {
         .map(|s| format!("'{}'", s.code()))
         .collect();
     format!("({})", codes.join(","))
+}
+
+pub fn duplicates_of_masters_in(
+    conn: &Connection,
+    duplicate_state: CaseState,
+    master_states: &[CaseState],
+    limit: usize,
+) -> StoreResult<Vec<(CaseId, CaseId)>> {
+    let masters = state_list(|s| master_states.contains(&s));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT d.id, d.duplicate_of FROM cases d JOIN cases m ON m.id = d.duplicate_of
+          WHERE d.duplicate_of IS NOT NULL AND d.state = ?1 AND m.state IN {masters}
+          ORDER BY d.received_at LIMIT ?2"
+    ))?;
+    let rows = stmt
+        .query_map(params![duplicate_state.code(), limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .iter()
+        .map(|(d, m)| Ok((parse_id(d)?, parse_id(m)?)))
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn case_ids_by_phone(conn: &Connection, phone: &str, limit: usize) -> StoreResult<Vec<CaseId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM cases WHERE citizen_phone = ?1 ORDER BY received_at DESC, id DESC LIMIT ?2",
+    )?;
+    let ids = stmt
+        .query_map(params![phone, limit as i64], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids
+        .iter()
+        .map(|id| parse_id(id))
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn for_each_indexable_case(

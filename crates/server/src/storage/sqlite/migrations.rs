@@ -220,6 +220,19 @@ END;
         "assessment rollups, alert pushes",
         super::assessment::ROLLUPS_MIGRATION,
     ),
+    (
+        8,
+        "login throttling: reserved attempts per account and address, known addresses",
+        super::login::MIGRATION,
+    ),
+    (
+        9,
+        "duplicate_of column: a master's duplicates follow its reply (首问负责)",
+        "ALTER TABLE cases ADD COLUMN duplicate_of TEXT;
+         UPDATE cases SET duplicate_of = json_extract(data, '$.duplicateOf')
+          WHERE json_extract(data, '$.duplicateOf') IS NOT NULL;
+         CREATE INDEX cases_duplicate_of ON cases(duplicate_of) WHERE duplicate_of IS NOT NULL;",
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

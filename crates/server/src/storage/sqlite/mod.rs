@@ -4,6 +4,7 @@
 mod assessment;
 mod cases;
 mod learning;
+mod login;
 mod migrations;
 mod notify;
 mod sync;
@@ -320,45 +321,28 @@ impl super::Store for SqliteStore {
         })
     }
 
-    fn record_login_failure(
+    fn reserve_login_attempt(
         &self,
-        keys: &[String],
+        account: &str,
+        ip: &str,
         now: DateTime<Utc>,
-        window_secs: i64,
-    ) -> StoreResult<Vec<u32>> {
-        self.write(|tx| {
-            let since = ms(now) - window_secs * 1000;
-            tx.execute("DELETE FROM login_failures WHERE at < ?1", [since])?;
-            let mut counts = Vec::with_capacity(keys.len());
-            for k in keys {
-                tx.execute(
-                    "INSERT INTO login_failures(key, at) VALUES (?1, ?2)",
-                    params![k, ms(now)],
-                )?;
-                counts.push(tx.query_row(
-                    "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
-                    params![k, since],
-                    |r| r.get(0),
-                )?);
-            }
-            Ok(counts)
-        })
+        limits: &super::LoginLimits,
+    ) -> StoreResult<Option<super::LoginAttemptId>> {
+        self.write(|tx| login::reserve(tx, account, ip, now, limits))
     }
 
-    fn login_failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> StoreResult<u32> {
-        let conn = self.conn()?;
-        Ok(conn.query_row(
-            "SELECT COUNT(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
-            params![key, ms(now) - window_secs * 1000],
-            |r| r.get(0),
-        )?)
+    fn login_succeeded(
+        &self,
+        account: &str,
+        ip: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write(|tx| login::succeeded(tx, account, ip, now, forget_before))
     }
 
-    fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
-            Ok(())
-        })
+    fn release_login_attempt(&self, id: super::LoginAttemptId) -> StoreResult<()> {
+        self.write(|tx| login::release(tx, id))
     }
 
     fn insert_cases(
@@ -429,6 +413,23 @@ impl super::Store for SqliteStore {
         f: &mut dyn FnMut(super::IndexedCase),
     ) -> StoreResult<u64> {
         learning::for_each_indexable_case(&*self.conn()?, recent_since, f)
+    }
+
+    fn duplicates_of_masters_in(
+        &self,
+        duplicate_state: minsheng_domain::case::CaseState,
+        master_states: &[minsheng_domain::case::CaseState],
+        limit: usize,
+    ) -> StoreResult<Vec<(minsheng_domain::ids::CaseId, minsheng_domain::ids::CaseId)>> {
+        learning::duplicates_of_masters_in(&*self.conn()?, duplicate_state, master_states, limit)
+    }
+
+    fn case_ids_by_phone(
+        &self,
+        phone: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<minsheng_domain::ids::CaseId>> {
+        learning::case_ids_by_phone(&*self.conn()?, phone, limit)
     }
 
     fn for_each_history_case(

@@ -529,6 +529,48 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         })
     }
 
+    fn answer_followup_by_phone(
+        &self,
+        id: &str,
+        satisfaction: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let key: Option<String> = tx
+                .query_row(
+                    "UPDATE followups SET status = 'answered', satisfaction = ?2, answer_text = ?3,
+                       answered_at = ?4 WHERE id = ?1 AND status IN ('awaiting','phoneTask')
+                     RETURNING event_key",
+                    params![id, satisfaction, text, ms(now)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(key) = key else {
+                return Ok(false);
+            };
+            // Its question is answered: an SMS still waiting is not sent (one being
+            // sent right now is already with the gateway).
+            tx.execute(
+                "UPDATE sms_outbox SET status = 'cancelled', lease_until = NULL
+                 WHERE event_key = ?1 AND status = 'pending'",
+                [key],
+            )?;
+            Ok(true)
+        })
+    }
+
+    fn followup(&self, id: &str) -> StoreResult<Option<FollowUpRecord>> {
+        let conn = self.conn()?;
+        Ok(conn
+            .query_row(
+                &format!("SELECT {FOLLOWUP_COLS} FROM followups WHERE id = ?1"),
+                [id],
+                followup_from_row,
+            )
+            .optional()?)
+    }
+
     fn followups(
         &self,
         case_id: Option<CaseId>,

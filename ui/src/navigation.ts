@@ -1,6 +1,6 @@
-import { Bell, Document, EditPen, House, Finished, Setting, Tickets, WarningFilled } from '@element-plus/icons-vue'
+import { Bell, Document, DocumentAdd, EditPen, House, Finished, Setting, Tickets, WarningFilled } from '@element-plus/icons-vue'
 import { markRaw, type Component } from 'vue'
-import { DataAnalysis, Phone, Trophy, Warning } from '@element-plus/icons-vue'
+import { DataAnalysis, Phone, PhoneFilled, Trophy, Warning } from '@element-plus/icons-vue'
 
 /** Roles that see the command view, assessment and alerts (一网考). */
 const ANALYTICS_ROLES = ['leader', 'supervisor', 'unitHead']
@@ -19,6 +19,7 @@ const ITEMS: NavItem[] = [
   { path: '/', test: 'workbench', label: 'nav.workbench', icon: markRaw(House), roles: [] },
   { path: '/cases', test: 'cases', label: 'nav.cases', icon: markRaw(Tickets), roles: [] },
   { path: '/intake', test: 'intake', label: 'nav.intake', icon: markRaw(Document), roles: ['clerk', 'admin'] },
+  { path: '/intake/new', test: 'newrequest', label: 'newRequest.nav', icon: markRaw(DocumentAdd), roles: ['clerk', 'admin'] },
   { path: '/home-visit', test: 'homevisit', label: 'nav.homeVisit', icon: markRaw(EditPen), roles: ['officer', 'unitHead'] },
   {
     path: '/approvals',
@@ -31,6 +32,7 @@ const ITEMS: NavItem[] = [
   { path: '/assessment', test: 'assessment', label: 'ana.nav.assessment', icon: markRaw(Trophy), roles: ANALYTICS_ROLES },
   { path: '/alerts', test: 'alerts', label: 'ana.nav.alerts', icon: markRaw(Warning), roles: ANALYTICS_ROLES },
   { path: '/followups', test: 'followups', label: 'ana.nav.followups', icon: markRaw(Phone), roles: ['followUp'] },
+  { path: '/followups/call', test: 'followupcall', label: 'followup.nav', icon: markRaw(PhoneFilled), roles: ['followUp'] },
   { path: '/conflicts', test: 'conflicts', label: 'nav.conflicts', icon: markRaw(WarningFilled), roles: [] },
   { path: '/settings', test: 'settings', label: 'nav.settings', icon: markRaw(Setting), roles: [] },
 ]

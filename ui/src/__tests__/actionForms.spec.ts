@@ -56,8 +56,10 @@ describe('validation before queueing', () => {
     expect(validateAction('addNote', { text: '字'.repeat(2001) }, now)).toEqual({ text: 'form.tooLong' })
   })
 
-  it('a duplicate link needs a case id', () => {
-    expect(validateAction('linkDuplicate', { master: 'MS2026' }, now)).toEqual({ master: 'form.caseId' })
+  it('a duplicate link needs a chosen master; what the master may be is the domain\'s to say', () => {
+    expect(validateAction('linkDuplicate', { master: '' }, now)).toEqual({ master: 'form.required' })
+    expect(validateAction('linkDuplicate', initialValues('linkDuplicate', now), now)).toEqual({ master: 'form.required' })
+    expect(validateAction('linkDuplicate', { master: '0190f0a0-0000-7000-8000-000000000009' }, now)).toEqual({})
   })
 })
 

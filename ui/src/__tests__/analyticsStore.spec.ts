@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { withQuery } from '@/api/online'
 import { trendDimension, useAnalyticsStore } from '@/stores/analytics'
-import { beijingToday, fmtInt, fmtPct, movementOf, redBlack, shiftDate } from '@/views/analytics/numbers'
+import { beijingToday, fmtInt, fmtPct, movementOf, periodName, shiftDate } from '@/views/analytics/numbers'
 import { board, OFFLINE, row } from './analyticsFixtures'
 import { mockCommands } from './helpers'
 
@@ -24,14 +24,18 @@ describe('analytics numbers', () => {
     expect(movementOf(row({ rank: null, previousRank: 1, movement: null }))).toEqual({ dir: 'none', places: 0 })
   })
 
-  it('splits 红黑榜 without putting a unit on both lists', () => {
-    const rows = board().rows // 4 ranked + 1 unranked
-    const { red, black } = redBlack(rows, 3)
-    expect(red.map((r) => r.rank)).toEqual([1, 2])
-    expect(black.map((r) => r.rank)).toEqual([4, 3])
-    expect(redBlack(rows.slice(0, 1), 3)).toEqual({ red: [rows[0]], black: [] })
-    const many = Array.from({ length: 12 }, (_, i) => row({ rank: i + 1, unitId: `u${i}` }))
-    expect(redBlack(many, 5).black.map((r) => r.rank)).toEqual([12, 11, 10, 9, 8])
+  it('names the 红黑榜 period: 本周/本月/本年 when current, else the period label', () => {
+    const words = { week: '本周', month: '本月', year: '本年' } as const
+    const lists = (kind: 'week' | 'month' | 'year', label: string, current: boolean) => ({
+      period: { kind, label },
+      current,
+    })
+    expect(periodName(lists('week', '2026年第48周（11-23—11-29）', true), words)).toBe('本周')
+    expect(periodName(lists('month', '2026年11月', true), words)).toBe('本月')
+    expect(periodName(lists('year', '2026年', true), words)).toBe('本年')
+    // A past period keeps its own name: never 本月 for last month or a past year.
+    expect(periodName(lists('month', '2026年10月', false), words)).toBe('2026年10月')
+    expect(periodName(lists('year', '2025年', false), words)).toBe('2025年')
   })
 
   it('steps periods by week, month and year', () => {

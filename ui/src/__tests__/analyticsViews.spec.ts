@@ -77,8 +77,12 @@ describe('AssessmentView', () => {
     expect(w.text()).toContain('87.5%')
     expect(w.text()).toContain('88.25')
     expect(w.get('[data-test="period-label"]').text()).toBe('2026年11月')
+    // The lists are the server's (never split here), titled with the period.
     expect(w.findAll('[data-test="red-item"]').map((r) => r.text())[0]).toContain('▲2')
-    expect(w.findAll('[data-test="black-item"]').length).toBeGreaterThan(0)
+    expect(w.findAll('[data-test="black-item"]').map((r) => r.text())[0]).toContain('大明湖派出所')
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本月')
+    // Below the minimum volume: listed with the reason, no rank.
+    expect(w.findAll('[data-test="unranked"]')).toHaveLength(1)
   })
 
   it('reloads for the period picked (week / year) and for the officer level', { timeout: 30_000 }, async () => {
@@ -95,9 +99,11 @@ describe('AssessmentView', () => {
     await settle()
     expect(path(calls.at(-1)!.args)).toMatch(/^\/assessment\/scores\?period=week&date=\d{4}-\d{2}-\d{2}&level=station$/)
     expect(w.get('[data-test="period-label"]').text()).toBe('2026年第48周')
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本周')
     await w.get('[data-test="period-year"] input').trigger('change')
     await settle()
     expect(path(calls.at(-1)!.args)).toContain('period=year')
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本年')
     await w.get('[data-test="level-officer"] input').trigger('change')
     await settle()
     expect(path(calls.at(-1)!.args)).toContain('level=officer')
@@ -150,7 +156,7 @@ describe('DashboardView', () => {
     mockCommands({
       online_get: (a) => {
         const p = path(a)
-        if (p === '/dashboard') return dashboard()
+        if (p.startsWith('/dashboard')) return dashboard()
         const by = new URLSearchParams(p.split('?')[1]).get('by') as 'category'
         return view(by, [
           ['噪音扰民', 1200],
@@ -164,10 +170,46 @@ describe('DashboardView', () => {
     for (const id of ['category', 'line', 'trend', 'satisfaction']) {
       expect(w.find(`[data-test="dashboard-chart-${id}"]`).exists()).toBe(true)
     }
-    expect(w.get('[data-test="kpi-received"]').text()).toBe('2,000')
-    expect(w.get('[data-test="kpi-satisfaction"]').text()).toBe('90.0%')
-    expect(w.findAll('[data-test="red-row"]')).toHaveLength(2)
+    // The KPIs are the server's totals (the buckets sum to 2,000; 7 more have no category).
+    expect(w.get('[data-test="kpi-received"]').text()).toBe('2,007')
+    expect(w.get('[data-test="kpi-closed"]').text()).toBe('321')
+    expect(w.get('[data-test="kpi-satisfaction"]').text()).toBe('92.0%')
+    expect(w.get('[data-test="missing-category"]').text()).toContain('7')
+    // 本期逾期 is the assessment's figure; 当前已逾期 the 民生清单's, each labelled.
+    expect(w.get('[data-test="kpi-period-overdue"]').text()).toBe('15')
+    expect(w.get('[data-test="kpi-live-overdue"]').text()).toBe('1')
+    expect(w.findAll('[data-test="red-item"]')).toHaveLength(2)
+    expect(w.findAll('[data-test="black-item"]')).toHaveLength(2)
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本月')
     expect(w.get('[data-test="report-row"]').text()).toContain('周报')
+  })
+
+  it('asks for the lists of the period picked and titles them by it', { timeout: 30_000 }, async () => {
+    let past = false
+    const calls = mockCommands({
+      online_get: (a) => {
+        const p = path(a)
+        const q = new URLSearchParams(p.split('?')[1])
+        if (p.startsWith('/dashboard')) return dashboard((q.get('period') ?? 'month') as 'month', !past)
+        return view((q.get('by') ?? 'category') as 'category', [['噪音扰民', 3]])
+      },
+    })
+    signIn('leader')
+    const w = mountView(DashboardView)
+    await settle()
+    await w.get('[data-test="period-year"] input').trigger('change')
+    await settle()
+    const asked = calls.map((c) => path(c.args)).filter((p) => p.startsWith('/dashboard'))
+    expect(asked.at(-1)).toMatch(/^\/dashboard\?period=year&date=\d{4}-\d{2}-\d{2}$/)
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本年')
+    await w.get('[data-test="period-week"] input').trigger('change')
+    await settle()
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 本周')
+    // A past period is named by its label, never 本周/本月/本年.
+    past = true
+    await w.get('[data-test="period-prev"]').trigger('click')
+    await settle()
+    expect(w.get('[data-test="red-black-title"]').text()).toBe('红黑榜 · 2026年第48周')
   })
 
   it('shows the offline state', async () => {
@@ -235,7 +277,9 @@ describe('FollowUpQueueView', () => {
       online_get: (a) =>
         path(a).startsWith('/followups/stats')
           ? [{ group: 'l1', sent: 100, answered: 80, satisfied: 70, basicallySatisfied: 6, unsatisfied: 4, phoneTasks: 5 }]
-          : [rec],
+          : path(a).startsWith('/followups/queue')
+            ? { open: 76, phoneTasks: 5, awaiting: 71, overdue: 5 }
+            : [rec],
       case_get: () => ({ case: { number: 'MS202611250007', title: '电动车被盗' } }),
     })
     signIn('followUp')
@@ -246,6 +290,9 @@ describe('FollowUpQueueView', () => {
     expect(w.text()).toContain('MS202611250007')
     expect(w.text()).toContain('一级回访')
     expect(w.get('[data-test="followup-stat"]').text()).toContain('95.0%')
+    // The tab counts are the server's queue figures (the ones the 工作台 shows).
+    expect(w.get('[data-test="followup-open"]').text()).toBe('待回访（76）')
+    expect(w.get('[data-test="followup-phoneTask"]').text()).toBe('待电话回访（5）')
   })
 
   it('offline: says so and points to offline recording in the case detail', async () => {

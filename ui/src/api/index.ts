@@ -7,7 +7,11 @@ import type {
   ApprovalItem,
   BulkResult,
   CaseRowPage,
+  CitizenView,
   CommandErrorBody,
+  AssistDraft,
+  FieldProblem,
+  IntakeAssist,
   LastUser,
   LocalCase,
   LocalCaseQuery,
@@ -93,6 +97,12 @@ export const api = {
   // writes (queued, applied optimistically)
   act: (id: string, action: Action) => call<LocalCase>('case_act', { id, action }),
   intake: (newCase: NewCase) => call<LocalCase>('case_intake', { newCase }),
+  /** Form drafts, kept in the encrypted cache (never in plain local storage). */
+  draftLoad: <T>(name: string) => call<T | null>('draft_load', { name }),
+  draftSave: (name: string, value: unknown) => call<null>('draft_save', { name, value }),
+  draftClear: (name: string) => call<null>('draft_clear', { name }),
+  /** Every problem of the intake form, from the domain's rules (works offline). */
+  intakeCheck: (newCase: NewCase) => call<FieldProblem[]>('intake_check', { newCase }),
 
   approvals: () => call<ApprovalItem[]>('approvals_queue'),
 
@@ -107,6 +117,15 @@ export const api = {
   // online only
   bulkImport: (channel: string, rows: Record<string, unknown>[]) =>
     call<BulkResult>('intake_bulk', { channel, rows }),
+  /** Suggestions, duplicate candidates and caller history for a draft (scoped by the server). */
+  intakeAssist: (draft: AssistDraft) => call<IntakeAssist>('intake_assist', { draft }),
+  /** A case as the server shows it (masked), for candidates outside the local cache. */
+  caseRemote: (id: string) => call<Record<string, unknown>>('case_remote', { id }),
+  /** The citizen's full phone/ID card; the server writes an audit row (PIPL). */
+  revealCitizen: (id: string) => call<CitizenView>('citizen_reveal', { id }),
+  /** Changes the password, then signs in again with it (queued work is kept). */
+  changePassword: (oldPassword: string, newPassword: string) =>
+    call<SessionInfo>('auth_change_password', { oldPassword, newPassword }),
 }
 
 export type Api = typeof api

@@ -53,6 +53,8 @@ export interface Weights {
   deductPerReturn: number
   deductPerRehandle: number
   maxDeduction: number
+  /** Decided replies a row needs in the period to be ranked (scoring rules). */
+  minVolume: number
 }
 
 export interface ScoreRow {
@@ -67,7 +69,54 @@ export interface ScoreRow {
   counts: Counts
   rates: Rates
   score: number | null
+  /** Why the row has no rank (样本不足，不参与排名 …); null when ranked. */
+  unranked: string | null
   explain: string
+}
+
+/** A row as the 红黑榜 publishes it. */
+export interface BoardEntry {
+  rank: number | null
+  previousRank: number | null
+  movement: number | null
+  unitId: string
+  unitName: string
+  officerId: string | null
+  officerName: string | null
+  score: number | null
+}
+
+/** The 红黑榜 of a board, as the server computed it (never recomputed here). */
+export interface RedBlack {
+  period: PeriodView
+  /** The period contains today: titles say 本周/本月/本年. */
+  current: boolean
+  level: BoardLevel
+  minVolume: number
+  /** Best first. */
+  red: BoardEntry[]
+  /** Worst first. */
+  black: BoardEntry[]
+}
+
+/** The caller's figures for a period: the sum of the board rows they may see. */
+export interface Totals {
+  counts: Counts
+  rates: Rates
+}
+
+/** The 红黑榜 of the current week and month, published to every role. */
+export interface Bulletin {
+  week: RedBlack
+  month: RedBlack
+}
+
+/** The 回访 queue: open = phoneTasks + awaiting. */
+export interface FollowUpQueue {
+  open: number
+  phoneTasks: number
+  awaiting: number
+  overdue: number
 }
 
 export interface ScoreBoard {
@@ -78,6 +127,8 @@ export interface ScoreBoard {
   asOf: string
   weights: Weights
   rows: ScoreRow[]
+  totals: Totals
+  lists: RedBlack
 }
 
 export type Metric =
@@ -158,11 +209,24 @@ export interface Bucket {
   exact: Drill
 }
 
+/** Sums over every case of an analytics query (with or without a value). */
+export interface AnalyticsTotals {
+  count: number
+  closed: number
+  answered: number
+  unsatisfied: number
+  satisfaction: number | null
+  duplicates: number
+}
+
 export interface AnalyticsView {
   by: Dimension
   from: string
   to: string
   total: number
+  totals: AnalyticsTotals
+  /** Cases with no value for the dimension (never a bucket). */
+  missing: number
   buckets: Bucket[]
 }
 
@@ -205,9 +269,14 @@ export interface ReportBrief {
 }
 
 export interface Dashboard {
+  period: PeriodView
+  current: boolean
+  /** 民生清单 now (not of the period), as `GET /worklists`. */
   worklists: WorkListCounts
-  redList: ScoreRow[]
-  blackList: ScoreRow[]
+  /** The period's assessment figures in scope; null for roles without assessment. */
+  totals: Totals | null
+  /** The period's station 红黑榜. */
+  lists: RedBlack
   latestReports: ReportBrief[]
   alerts: AlertRecord[]
 }
@@ -272,6 +341,22 @@ export interface FollowUpRecord {
   answeredAt: string | null
   satisfaction: 'satisfied' | 'basicallySatisfied' | 'unsatisfied' | null
   answerText: string | null
+}
+
+/** One round's full number (`GET /followups/{id}/phone`; the server audits every call). */
+export interface FollowUpPhone {
+  id: string
+  caseId: string | null
+  caseNumber: string | null
+  serviceEventId: string | null
+  status: FollowUpStatus
+  phone: string
+}
+
+/** A citizen's answer given on the phone to a window-service round. */
+export interface PhoneAnswer {
+  satisfaction: 'satisfied' | 'basicallySatisfied' | 'unsatisfied'
+  note: string | null
 }
 
 export interface FollowUpStatsRow {
@@ -343,7 +428,9 @@ export interface AnalyticsFilter {
 }
 
 export const online = {
-  dashboard: () => get<Dashboard>('/dashboard'),
+  dashboard: (q?: PeriodQuery) => get<Dashboard>('/dashboard', { ...q }),
+  /** The 红黑榜 of the current week and month (every role). */
+  bulletin: () => get<Bulletin>('/assessment/bulletin'),
   scores: (q: PeriodQuery & { level: BoardLevel }) => get<ScoreBoard>('/assessment/scores', { ...q }),
   explain: (q: PeriodQuery & { unit?: string; officer?: string; metric: Metric }) =>
     get<Explanation>('/assessment/explain', { ...q }),
@@ -364,6 +451,13 @@ export const online = {
   followups: (q: { status?: FollowUpStatus; caseId?: string; limit?: number } = {}) =>
     get<FollowUpRecord[]>('/followups', { ...q }),
   followupStats: () => get<FollowUpStatsRow[]>('/followups/stats'),
+  /** Counts of the 回访 queue (follow-up agents and city roles). */
+  followupQueue: () => get<FollowUpQueue>('/followups/queue'),
+  /** One round's full number, to phone the citizen; every call writes an audit row (PIPL). */
+  followupPhone: (id: string) => get<FollowUpPhone>(`/followups/${encodeURIComponent(id)}/phone`),
+  /** Records a window-service round's answer given on the phone (once; 409 after). */
+  answerFollowUp: (id: string, answer: PhoneAnswer) =>
+    post<FollowUpRecord>(`/followups/${encodeURIComponent(id)}/answer`, answer),
   /** Saves an .xlsx export to the download folder; resolves to the saved file's path. */
   download: (path: string, fileName: string) =>
     call<string>('online_download', { path: relativePath(path), fileName }),

@@ -67,6 +67,7 @@ export const ACTION_KINDS = [
   'supervisionNotice',
   'conclude',
   'archive',
+  'adoptMasterReply',
 ] as const
 export type ActionKind = (typeof ACTION_KINDS)[number]
 
@@ -429,6 +430,8 @@ export type Action =
   | { type: 'supervisionNotice'; notice: string }
   | { type: 'conclude'; decision: string }
   | { type: 'archive'; reason: string }
+  /** System only (首问负责): a merged duplicate takes its master's reply. */
+  | { type: 'adoptMasterReply'; master: string; answer: Record<string, unknown> }
 
 /** The domain `NewCase` (intake, 入户走访). */
 export interface NewCase {
@@ -446,6 +449,97 @@ export interface NewCase {
   receivedAt?: string | null
   urgency: Urgency
   flags: { policeComplaint: boolean; important: boolean }
+  /** 领导批示 only (required there, refused elsewhere). */
+  leaderInstruction?: LeaderInstruction | null
+}
+
+/** 领导批示: the leader and the instruction text. */
+export interface LeaderInstruction {
+  leader: string
+  instruction: string
+}
+
+// ---- intake desk (intake_check, intake_assist) ---------------------------------------
+
+/** `intake_check`: one problem of the form, from the domain's intake rules. `field` is the
+ * NewCase field (`title`, `citizenPhone`, `citizenIdCard`, `receivedAt`, `leaderName`,
+ * `leaderInstruction`, …) or `channel` when the role may not take that channel. */
+export interface FieldProblem {
+  field: string
+  code: string
+  message: string
+}
+
+/** The draft sent to `intake_assist` (nothing is stored). */
+export interface AssistDraft {
+  title: string
+  content: string
+  citizenPhone?: string | null
+  address?: string | null
+  /** The case being dispatched, left out of its own candidates. */
+  excludeCaseId?: string | null
+}
+
+export interface Scored {
+  label: string
+  score: number
+}
+
+export interface UnitSuggestion {
+  unitId: string
+  unitName: string
+  score: number
+  /** Words that drove it: kind words first, then the place that matched the jurisdiction. */
+  reasons: string[]
+}
+
+/** minsheng-nlp `Suggestion`. */
+export interface Suggestion {
+  /** [is police-related, probability] */
+  policeRelated: [boolean, number]
+  category: Scored[]
+  requestType: Scored[]
+  unitKind: Scored[]
+  handlingUnits: UnitSuggestion[]
+  supervisingUnit: string | null
+  district: string | null
+  street: string | null
+  categoryReasons: string[]
+}
+
+/** A possible earlier report of the same matter (only cases this user may see). */
+export interface DuplicateCandidate {
+  caseId: string
+  number: string | null
+  title: string
+  state: CaseState
+  receivedAt: string
+  score: number
+  textSimilarity: number
+  samePhone: boolean
+  sameMatter: boolean
+}
+
+export interface CallerCase {
+  caseId: string
+  number: string | null
+  title: string
+  channel: Channel
+  state: CaseState
+  stateName: string
+  category: string | null
+  handlingUnitName: string | null
+  receivedAt: string
+}
+
+/** `intake_assist` (server `POST /intake/assist`). */
+export interface IntakeAssist {
+  suggestion: Suggestion | null
+  supervisingUnitName: string | null
+  modelVersion: number | null
+  duplicates: DuplicateCandidate[]
+  phoneMasked: string | null
+  callerHistory: CallerCase[]
 }
 
 // ---- sync conflicts ---------------------------------------------------------------

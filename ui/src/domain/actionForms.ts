@@ -2,7 +2,18 @@
 // the form's values become the domain `Action`. The buttons themselves come from the
 // facade's `allowedActions` (the same state machine the server runs); this module only
 // orders them and knows their forms.
-import type { Action, ActionKind, FollowUpChannel, InvestigatingDept, RequestType, Role, Satisfaction, Urgency } from '@/api/types'
+import type {
+  Action,
+  ActionKind,
+  CoUnit,
+  FollowUpChannel,
+  InvestigatingDept,
+  RequestType,
+  Role,
+  Satisfaction,
+  Unit,
+  Urgency,
+} from '@/api/types'
 
 export type FieldName =
   | 'reply'
@@ -27,13 +38,15 @@ export type FieldName =
   | 'decision'
   | 'handlingUnit'
   | 'supervisingUnit'
+  | 'coUnits'
   | 'category'
   | 'requestType'
   | 'urgency'
   | 'policeComplaint'
   | 'important'
 
-export type FieldKind = 'textarea' | 'text' | 'datetime' | 'user' | 'unit' | 'select' | 'switch'
+/** `unit`: one unit, `units`: several (联办), `case`: a case picked by number or candidate. */
+export type FieldKind = 'textarea' | 'text' | 'datetime' | 'user' | 'unit' | 'units' | 'case' | 'select' | 'switch'
 
 export interface FieldSpec {
   name: FieldName
@@ -43,6 +56,8 @@ export interface FieldSpec {
   max?: number
   /** Fixed options for `select`. */
   options?: readonly string[]
+  /** Org levels offered by `unit`/`units` pickers (grouped by parent; the domain still decides). */
+  levels?: readonly Unit['level'][]
 }
 
 const long = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'textarea', required, max: 2000 })
@@ -51,8 +66,11 @@ const short = (name: FieldName, required = true): FieldSpec => ({ name, kind: 't
 const DISPATCH_FIELDS: FieldSpec[] = [
   { name: 'category', kind: 'select', required: true },
   { name: 'requestType', kind: 'select', required: true },
-  { name: 'handlingUnit', kind: 'unit', required: true },
-  { name: 'supervisingUnit', kind: 'unit', required: false },
+  // 承办: 科所队 (stations, brigades, windows); 督办: 市局 or 分局/支队; 联办: other 科所队,
+  // which give the opinions the lead unit's one reply quotes (the domain checks all three).
+  { name: 'handlingUnit', kind: 'unit', required: true, levels: [3] },
+  { name: 'supervisingUnit', kind: 'unit', required: false, levels: [1, 2] },
+  { name: 'coUnits', kind: 'units', required: false, levels: [3] },
   { name: 'urgency', kind: 'select', required: true },
   { name: 'policeComplaint', kind: 'switch', required: false },
   { name: 'important', kind: 'switch', required: false },
@@ -64,7 +82,7 @@ export const ACTION_FIELDS: Record<ActionKind, FieldSpec[]> = {
   redispatch: [...DISPATCH_FIELDS, long('reason')],
   reject: [long('reason')],
   transferOut: [short('department'), long('reason')],
-  linkDuplicate: [short('master')],
+  linkDuplicate: [{ name: 'master', kind: 'case', required: true }],
   signIn: [],
   assign: [{ name: 'assignee', kind: 'user', required: true }],
   return: [long('reason')],
@@ -92,6 +110,8 @@ export const ACTION_FIELDS: Record<ActionKind, FieldSpec[]> = {
   supervisionNotice: [long('notice')],
   conclude: [long('decision')],
   archive: [long('reason')],
+  // The server's own step (首问负责); never offered to a user (`allowedActions` never holds it).
+  adoptMasterReply: [],
 }
 
 /** The button order in the detail: the main step first, side actions after. */
@@ -142,8 +162,11 @@ export function actionButtons(allowed: readonly ActionKind[]): ActionButton[] {
   }))
 }
 
-/** The form's values: strings for text/select/unit/user, booleans for switches, Date for datetime. */
-export type FormValues = Partial<Record<FieldName, string | boolean | Date | null>>
+/**
+ * The form's values: strings for text/select/unit/user/case (a case id), string[] for
+ * `units`, booleans for switches, Date for datetime.
+ */
+export type FormValues = Partial<Record<FieldName, string | string[] | boolean | Date | null>>
 
 export interface Assignable {
   id: string
@@ -157,6 +180,10 @@ export function validateAction(kind: ActionKind, values: FormValues, now: Date =
   for (const f of ACTION_FIELDS[kind]) {
     const v = values[f.name]
     if (f.kind === 'switch') continue
+    if (f.kind === 'units') {
+      if (f.required && (!Array.isArray(v) || v.length === 0)) errors[f.name] = 'form.required'
+      continue
+    }
     if (f.kind === 'datetime') {
       if (!(v instanceof Date) || Number.isNaN(v.getTime())) {
         if (f.required) errors[f.name] = 'form.required'
@@ -173,14 +200,10 @@ export function validateAction(kind: ActionKind, values: FormValues, now: Date =
     if (f.max !== undefined && [...s].length > f.max) errors[f.name] = 'form.tooLong'
     if (f.options && !f.options.includes(s)) errors[f.name] = 'form.invalidOption'
   }
-  if (kind === 'linkDuplicate') {
-    const m = typeof values.master === 'string' ? values.master.trim() : ''
-    if (m !== '' && !UUID.test(m)) errors.master = 'form.caseId'
-  }
+  // linkDuplicate: only "nothing chosen" is checked here; self-links, merged masters etc.
+  // are the domain's to refuse, with its own message.
   return errors
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function text(values: FormValues, name: FieldName): string {
   const v = values[name]
@@ -192,11 +215,17 @@ function optionalText(values: FormValues, name: FieldName): string | null {
   return s === '' ? null : s
 }
 
+function ids(values: FormValues, name: FieldName): string[] {
+  const v = values[name]
+  return Array.isArray(v) ? v.filter((id) => id.trim() !== '') : []
+}
+
 function dispatchOrder(values: FormValues) {
   return {
     handlingUnit: text(values, 'handlingUnit'),
     supervisingUnit: optionalText(values, 'supervisingUnit'),
-    coUnits: [],
+    // DispatchOrder.co_units: Vec<UnitId>, plain unit ids (the domain makes CoUnit rows).
+    coUnits: ids(values, 'coUnits'),
     category: text(values, 'category'),
     requestType: text(values, 'requestType') as RequestType,
     urgency: (optionalText(values, 'urgency') ?? '普通') as Urgency,
@@ -282,15 +311,37 @@ export function buildAction(kind: ActionKind, values: FormValues, users: readonl
       return { type: 'conclude', decision: text(values, 'decision') }
     case 'archive':
       return { type: 'archive', reason: text(values, 'reason') }
+    case 'adoptMasterReply':
+      throw new Error('“同步主件答复”由系统执行，不能在客户端发起')
   }
 }
 
 /** Default values when a form opens (e.g. a sensible extension date, the case's own classification). */
 export function initialValues(kind: ActionKind, now: Date = new Date()): FormValues {
   const v: FormValues = {}
-  for (const f of ACTION_FIELDS[kind]) v[f.name] = f.kind === 'switch' ? false : f.kind === 'datetime' ? null : ''
+  for (const f of ACTION_FIELDS[kind]) {
+    v[f.name] = f.kind === 'switch' ? false : f.kind === 'datetime' ? null : f.kind === 'units' ? [] : ''
+  }
   if (kind === 'requestExtension') v.until = new Date(now.getTime() + 3 * 24 * 3600 * 1000)
   if (kind === 'followUpAnswer') v.channel = 'phone'
   if (kind === 'dispatch' || kind === 'redispatch') v.urgency = '普通'
   return v
+}
+
+/**
+ * 一口回复: the co-units' opinions as reply text, one "单位：意见" line each (units
+ * without an opinion yet are left out). Empty when there is nothing to quote.
+ */
+export function quoteCoOpinions(coUnits: readonly CoUnit[], unitName: (id: string) => string): string {
+  return coUnits
+    .filter((c) => c.opinion !== null && c.opinion.text.trim() !== '')
+    .map((c) => `${unitName(c.unit)}：${c.opinion?.text.trim() ?? ''}`)
+    .join('\n')
+}
+
+/** Appends a quoted block to the reply text, on its own paragraph. */
+export function appendQuote(reply: string, quote: string): string {
+  if (quote === '') return reply
+  const base = reply.replace(/\s+$/, '')
+  return base === '' ? quote : `${base}\n${quote}`
 }

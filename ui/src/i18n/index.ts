@@ -3,6 +3,12 @@ import en from './locales/en'
 import zhCN from './locales/zh-CN'
 import analyticsZhCN from './locales/analytics.zh-CN'
 import analyticsEn from './locales/analytics.en'
+import intakeZhCN from './locales/intake.zh-CN'
+import intakeEn from './locales/intake.en'
+import deskZhCN from './locales/desk.zh-CN'
+import deskEn from './locales/desk.en'
+import followupZhCN from './locales/followup.zh-CN'
+import followupEn from './locales/followup.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -18,7 +24,10 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     legacy: false,
     locale,
     fallbackLocale: 'zh-CN',
-    messages: { 'zh-CN': { ...zhCN, ...analyticsZhCN }, en: { ...en, ...analyticsEn } },
+    messages: {
+      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN },
+      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn },
+    },
   })
 }
 

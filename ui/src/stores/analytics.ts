@@ -112,7 +112,8 @@ export const useAnalyticsStore = defineStore('analytics', () => {
     const p = { period: period.value, date: date.value }
     const out = await guarded(dashState, dashError, async () => {
       // One after another: the server is a shared SQLite, and the answers are small.
-      const d = await online.dashboard()
+      // The dashboard's lists and totals are of the same period as the charts.
+      const d = await online.dashboard(p)
       const next: DashboardCharts = {
         category: await online.analytics({ ...p, by: 'category' }),
         policeLine: await online.analytics({ ...p, by: 'policeLine' }),

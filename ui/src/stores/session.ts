@@ -21,6 +21,7 @@ export const useSessionStore = defineStore('session', () => {
   const role = computed(() => profile.value?.role ?? '')
   const isSupervising = computed(() => (SUPERVISING_ROLES as readonly string[]).includes(role.value))
 
+  /** Takes over a session the shell opened (login, resume, after a password change). */
   function adopt(info: SessionInfo): void {
     profile.value = info.profile
     offlineLogin.value = info.offline
@@ -85,5 +86,6 @@ export const useSessionStore = defineStore('session', () => {
     login,
     resume,
     signOut,
+    adopt,
   }
 })

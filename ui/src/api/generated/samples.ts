@@ -7,6 +7,7 @@ import type {
   CaseRowPage,
   CaseState,
   Channel,
+  FieldProblem,
   LocalCase,
   NewCase,
   OutboxCommand,
@@ -236,7 +237,8 @@ export const localCase = {
     "recordInvestigation",
     "supervisionNotice",
     "conclude",
-    "archive"
+    "archive",
+    "adoptMasterReply"
   ],
   "timeline": [
     {
@@ -349,7 +351,8 @@ export const conflicts = [
         "flags": {
           "policeComplaint": false,
           "important": false
-        }
+        },
+        "leaderInstruction": null
       }
     },
     "actor": {
@@ -418,8 +421,46 @@ export const newCase = {
   "flags": {
     "policeComplaint": false,
     "important": false
+  },
+  "leaderInstruction": null
+} satisfies NewCase
+
+export const leaderNewCase = {
+  "id": "0190f0a0-0000-7000-8000-000000000003",
+  "channel": "领导批示",
+  "requestType": "求助",
+  "category": "噪音扰民",
+  "title": "楼上夜间装修噪音",
+  "content": "<script>alert(1)</script> 每晚十点后仍在施工",
+  "citizenName": "李女士",
+  "citizenPhone": "13812345678",
+  "citizenIdCard": null,
+  "address": "历下区泉城路1号",
+  "district": "历下区",
+  "receivedAt": "2026-11-26T01:30:00Z",
+  "urgency": "紧急",
+  "flags": {
+    "policeComplaint": false,
+    "important": false
+  },
+  "leaderInstruction": {
+    "leader": "王副市长",
+    "instruction": "请核实处理，及时答复群众。"
   }
 } satisfies NewCase
+
+export const fieldProblems = [
+  {
+    "field": "title",
+    "code": "INVALID_FIELD",
+    "message": "标题不能为空"
+  },
+  {
+    "field": "citizenPhone",
+    "code": "INVALID_FIELD",
+    "message": "“123”不是有效的手机号或座机号"
+  }
+] satisfies FieldProblem[]
 
 export const notifyPrefs = {
   "sms": true,
@@ -571,7 +612,7 @@ export const actions = [
 export const caseStates = ["pendingAcceptance","pendingSignIn","inProgress","pendingReview","completed","followUpL2","followUpL3","difficultSupervision","archived","concluded","rejected","transferred","merged"] as const satisfies readonly CaseState[]
 export const caseStatesComplete: [Exclude<CaseState, (typeof caseStates)[number]>] extends [never] ? true : false = true
 
-export const actionKinds = ["dispatch","redispatch","reject","transferOut","linkDuplicate","signIn","assign","return","coUnitOpinion","submitReply","approve","sendBack","requestExtension","approveExtension","rejectExtension","urge","consult","addNote","followUpAnswer","recordRehandle","leaderSignOff","recordInvestigation","supervisionNotice","conclude","archive"] as const satisfies readonly ActionKind[]
+export const actionKinds = ["dispatch","redispatch","reject","transferOut","linkDuplicate","signIn","assign","return","coUnitOpinion","submitReply","approve","sendBack","requestExtension","approveExtension","rejectExtension","urge","consult","addNote","followUpAnswer","recordRehandle","leaderSignOff","recordInvestigation","supervisionNotice","conclude","archive","adoptMasterReply"] as const satisfies readonly ActionKind[]
 export const actionKindsComplete: [Exclude<ActionKind, (typeof actionKinds)[number]>] extends [never] ? true : false = true
 
 export const workLists = ["unsigned","inProgress","dueSoon","overdue"] as const satisfies readonly WorkList[]

@@ -122,16 +122,3 @@ export function satisfactionOption(view: AnalyticsView | null, top = 12): Record
     ],
   }
 }
-
-/** Totals over all buckets of a view: received, closed, satisfaction %, duplicates. */
-export function totals(view: AnalyticsView | null): { received: number; closed: number; satisfaction: number | null; duplicates: number } {
-  const bs = view?.buckets ?? []
-  const answered = bs.reduce((n, b) => n + b.answered, 0)
-  const unsatisfied = bs.reduce((n, b) => n + b.unsatisfied, 0)
-  return {
-    received: view?.total ?? 0,
-    closed: bs.reduce((n, b) => n + b.closed, 0),
-    satisfaction: answered > 0 ? ((answered - unsatisfied) * 100) / answered : null,
-    duplicates: bs.reduce((n, b) => n + b.duplicates, 0),
-  }
-}

@@ -1,5 +1,5 @@
 // Number formats of the analytics screens: zh-CN grouping, percentages with one decimal.
-import type { PeriodKind, ScoreRow } from '@/api/online'
+import type { BoardEntry, PeriodKind } from '@/api/online'
 
 const INT = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 0 })
 const ONE = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1 })
@@ -34,7 +34,7 @@ export interface Movement {
 }
 
 /** How a row moved since the previous period (红黑榜 arrows). */
-export function movementOf(row: Pick<ScoreRow, 'rank' | 'previousRank' | 'movement'>): Movement {
+export function movementOf(row: Pick<BoardEntry, 'rank' | 'previousRank' | 'movement'>): Movement {
   if (row.rank === null) return { dir: 'none', places: 0 }
   if (row.movement === null || row.previousRank === null) return { dir: 'new', places: 0 }
   if (row.movement > 0) return { dir: 'up', places: row.movement }
@@ -42,13 +42,14 @@ export function movementOf(row: Pick<ScoreRow, 'rank' | 'previousRank' | 'moveme
   return { dir: 'same', places: 0 }
 }
 
-/** Best and worst `n` ranked rows (rows arrive best first); the worst list starts with the last.
- * With fewer than 2n rows the board is split in halves so no unit is on both lists. */
-export function redBlack<T extends Pick<ScoreRow, 'rank'>>(rows: T[], n = 5): { red: T[]; black: T[] } {
-  const ranked = rows.filter((r) => r.rank !== null)
-  const blackSize = Math.min(n, Math.floor(ranked.length / 2))
-  const redSize = Math.min(n, ranked.length - blackSize)
-  return { red: ranked.slice(0, redSize), black: ranked.slice(ranked.length - blackSize).reverse() }
+/** What a 红黑榜 title calls its period: the word for the current week/month/year
+ * (本周/本月/本年 from `words`), otherwise the period's own label (2026年10月). The server
+ * says whether the period is the current one; the lists themselves are never made here. */
+export function periodName(
+  lists: { period: { kind: PeriodKind; label: string }; current: boolean },
+  words: Record<PeriodKind, string>,
+): string {
+  return lists.current ? words[lists.period.kind] : lists.period.label
 }
 
 const BJ_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })

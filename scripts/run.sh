@@ -15,6 +15,7 @@ cargo build --release -p minsheng-server -p minsheng-nlp -p minsheng-desktop
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 SERVER_BIN="$TARGET_DIR/release/minsheng-server"
+DEVGW_BIN="$TARGET_DIR/release/sms-devgw"
 APP_BIN="$TARGET_DIR/release/minsheng-desktop"
 [ -x "$SERVER_BIN" ] || { echo "[run] $SERVER_BIN was not built (does crates/server define the binary?)" >&2; exit 1; }
 
@@ -46,11 +47,16 @@ fi
 healthy() { curl -fsS --max-time 2 "$URL/api/v1/health" >/dev/null 2>&1; }
 
 SERVER_PID=""
+DEVGW_PID=""
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     say "stopping server (pid $SERVER_PID)"
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ -n "$DEVGW_PID" ] && kill -0 "$DEVGW_PID" 2>/dev/null; then
+    kill "$DEVGW_PID" 2>/dev/null || true
+    wait "$DEVGW_PID" 2>/dev/null || true
   fi
 }
 trap stop_server EXIT
@@ -59,6 +65,17 @@ trap 'exit 130' INT TERM
 if healthy; then
   say "a server is already answering at $URL; using it (this script will not stop it)"
 else
+  # The development SMS gateway (一线回访 in the demo): the server sends every SMS to it,
+  # and a citizen's reply typed on its page reaches the server's signed webhook. The
+  # shared secret is made for this run and passed in the environment only (never argv,
+  # never a file).
+  DEVGW_LISTEN="${MINSHENG_DEVGW_LISTEN:-127.0.0.1:8787}"
+  MINSHENG_SMS_WEBHOOK_SECRET="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+  export MINSHENG_SMS_WEBHOOK_SECRET
+  export MINSHENG_SMS_PROVIDER=generic MINSHENG_SMS_URL="http://$DEVGW_LISTEN/send"
+  say "starting the development SMS gateway on $DEVGW_LISTEN (log: var/sms-devgw.log)"
+  "$DEVGW_BIN" --listen "$DEVGW_LISTEN" --webhook "$URL/api/v1/sms/inbound" >>var/sms-devgw.log 2>&1 &
+  DEVGW_PID=$!
   say "starting server on $LISTEN (log: var/server.log)"
   "$SERVER_BIN" serve --db "$DB" --listen "$LISTEN" ${MODEL_ARGS[@]+"${MODEL_ARGS[@]}"} >>var/server.log 2>&1 &
   SERVER_PID=$!
@@ -77,6 +94,7 @@ fi
 cat <<TABLE
 
   市局服务器 / Server:  $URL
+  短信网关（开发）/ SMS dev gateway:  http://${DEVGW_LISTEN:-127.0.0.1:8787}/  (群众短信与回复 / citizens' SMS and replies)
   演示账号 / Demo logins (密码 / password: Demo@2026)
   ┌────────────┬──────────────────────────────┐
   │ 用户名     │ 角色 / role                  │

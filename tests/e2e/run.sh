@@ -8,6 +8,8 @@
 #        E2E_CASES          demo cases to seed (default 300)
 #        E2E_KEEP=1         keep the temp dir (server DB, logs, app home) for inspection
 #        E2E_SKIP_BUILD=1   use the binaries already built
+#        E2E_SPECS          spec files to run, relative to tests/e2e (default: specs/, i.e. all),
+#                           e.g. E2E_SPECS=specs/intake_desk.test.js
 #
 # Phases: (1) build the UI, the app and the server, install the Node deps; (2) under a display
 # (xvfb-run when DISPLAY is unset) and a private D-Bus session with an unlocked keyring, seed a
@@ -100,7 +102,9 @@ run_phase() {
   mkdir -p "$E2E_SHOTS"
   say "running specs (screenshots: $E2E_SHOTS)"
   cd "$E2E_DIR"
-  node --test --test-concurrency=1 --test-reporter=spec specs/
+  # E2E_SPECS: unquoted on purpose, several files may be given.
+  # shellcheck disable=SC2086
+  node --test --test-concurrency=1 --test-reporter=spec ${E2E_SPECS:-specs/}
 }
 
 if [ "${E2E_PHASE:-build}" = run ]; then
@@ -130,11 +134,34 @@ if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
   say "cargo build (desktop app, server) into $TARGET"
   (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -p minsheng-desktop -p minsheng-server \
     --bin minsheng-desktop --bin minsheng-server)
+  # The development SMS gateway and the NLP trainer, for the specs that follow an SMS out
+  # of the server (lib/smsgw.js) or need the intake desk's suggestions (E2E_MODEL).
+  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -p minsheng-server -p minsheng-nlp \
+    --bin sms-devgw --bin minsheng-nlp)
 fi
 export E2E_APP="$TARGET/debug/minsheng-desktop"
 export E2E_SERVER_BIN="$TARGET/debug/minsheng-server"
 [ -x "$E2E_APP" ] || die "missing $E2E_APP"
 [ -x "$E2E_SERVER_BIN" ] || die "missing $E2E_SERVER_BIN"
+export E2E_DEVGW_BIN="$TARGET/debug/sms-devgw"
+
+# A suggestion model for the specs that start their server with `--model` (E2E_MODEL):
+# trained once into $TARGET/e2e-model (debug build, ~6 s) from the shared labelled data,
+# else the NLP crate's small fixture; trained again when the trainer or the data is newer.
+NLP_BIN="$TARGET/debug/minsheng-nlp"
+MODEL_DIR="$TARGET/e2e-model"
+MODEL_DATA="$ROOT/../shared/data/police_labeled.csv"
+[ -f "$MODEL_DATA" ] || MODEL_DATA="$ROOT/crates/nlp/tests/fixtures/train.csv"
+if [ -x "$NLP_BIN" ]; then
+  if [ ! -f "$MODEL_DIR/manifest.json" ] || [ "$NLP_BIN" -nt "$MODEL_DIR/manifest.json" ] ||
+    [ "$MODEL_DATA" -nt "$MODEL_DIR/manifest.json" ]; then
+    say "training the suggestion model into $MODEL_DIR"
+    rm -rf "$MODEL_DIR"
+    "$NLP_BIN" train --data "$MODEL_DATA" --out "$MODEL_DIR" --org "$ROOT/data/demo/org.json" --cv-folds 0 \
+      >"$TARGET/e2e-model.log" 2>&1 || { tail -n 20 "$TARGET/e2e-model.log" >&2; die "model training failed"; }
+  fi
+  export E2E_MODEL="$MODEL_DIR"
+fi
 
 # Node deps: `npm ci` only when the lockfile changed. Install scripts are not needed
 # (they would fetch browser drivers we do not use).

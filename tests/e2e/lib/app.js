@@ -27,6 +27,14 @@ export async function launch() {
 
 let shotNo = 0;
 
+/**
+ * Continues the screenshot numbering after `n`: a spec whose screens follow another
+ * spec's numbers calls it once (each spec file runs in its own process, from 0).
+ */
+export function continueShotsAfter(n) {
+  shotNo = n;
+}
+
 export class App {
   constructor(browser) {
     this.b = browser;
@@ -47,6 +55,29 @@ export class App {
       console.warn(`screenshot ${name} failed: ${e.message}`);
     }
     return file;
+  }
+
+  /**
+   * Waits until the page is still: no finite CSS transition/animation running (dialogs
+   * fade, tags zoom in; spinners loop forever and are ignored), then two animation
+   * frames, so a screenshot shows the state just reached rather than the last painted one.
+   */
+  async settle(timeout = 5000) {
+    await this.b
+      .waitUntil(
+        () =>
+          this.b.execute(
+            () =>
+              (document.getAnimations?.() ?? []).filter(
+                (a) => a.playState === 'running' && a.effect?.getTiming?.().iterations !== Infinity,
+              ).length === 0,
+          ),
+        { timeout, interval: 100 },
+      )
+      .catch(() => {}); // a screenshot of a moving page is still worth having
+    await this.b
+      .execute(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))))
+      .catch(() => {});
   }
 
   el(name, extra) {
@@ -224,6 +255,42 @@ export class App {
     for (const [name, value] of Object.entries(fields)) await this.fill(`field-${name}`, value);
     await this.click('action-submit');
     await form.waitForDisplayed({ reverse: true, timeout: 15_000, timeoutMsg: `${sel('action-form')} stayed open after submit (${code})` });
+  }
+
+  /**
+   * Chooses `option` (its exact text) in the Element Plus select `name` (the data-test on
+   * the select's root, as a component's attribute falls through to it): opens it, then
+   * clicks the shown dropdown item. A multiple select stays open: the caller closes it
+   * (e.g. a click on the dialog's title).
+   */
+  async choose(name, option) {
+    const root = await this.waitFor(name);
+    await this.clickEl(await root.$('.el-select__wrapper'));
+    let item = null;
+    await this.b.waitUntil(
+      async () => {
+        item = await this.b.execute((text) => {
+          const shown = [...document.querySelectorAll('.el-select-dropdown__item')].filter(
+            (li) => li.offsetParent !== null && li.textContent.trim() === text,
+          );
+          return shown[0] ?? null;
+        }, option);
+        return Boolean(item);
+      },
+      { timeout: 10_000, interval: 200, timeoutMsg: `option "${option}" of ${sel(name)} not shown` },
+    );
+    await this.clickEl(typeof item.getText === 'function' ? item : this.b.$(item));
+  }
+
+  /** The text of the select `name` as shown (single: the chosen label; multiple: the tags). */
+  async chosen(name) {
+    const root = await this.waitFor(name);
+    return this.b.execute((el) => {
+      const tags = [...el.querySelectorAll('.el-select__tags-text')].map((t) => t.textContent.trim());
+      if (tags.length) return tags.join('、');
+      const shown = el.querySelector('.el-select__placeholder:not(.is-transparent)');
+      return (shown?.textContent ?? '').trim();
+    }, root);
   }
 
   /** Texts of the toasts (ElMessage) and alerts on screen now, for failure reports. */

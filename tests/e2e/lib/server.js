@@ -11,15 +11,22 @@ import { env } from './env.js';
 let current = null;
 let starts = 0;
 
-export async function startServer() {
+/**
+ * Starts the server (once; a running one is returned as is). Options, for specs that
+ * need them: `model` — a model directory for suggestions (`--model`, run.sh exports
+ * E2E_MODEL); `env` — extra environment, e.g. the SMS gateway's (lib/smsgw.js).
+ */
+export async function startServer({ model = null, env: extraEnv = null } = {}) {
   if (current) return current;
   starts += 1;
   const log = openSync(join(env.work, `server-${starts}.log`), 'a');
-  const child = spawn(
-    env.serverBin,
-    ['serve', '--db', env.db, '--listen', `127.0.0.1:${env.serverPort}`],
-    { cwd: env.root, stdio: ['ignore', log, log] },
-  );
+  const args = ['serve', '--db', env.db, '--listen', `127.0.0.1:${env.serverPort}`];
+  if (model) args.push('--model', model);
+  const child = spawn(env.serverBin, args, {
+    cwd: env.root,
+    stdio: ['ignore', log, log],
+    ...(extraEnv ? { env: { ...process.env, ...extraEnv } } : {}),
+  });
   appendFileSync(join(env.work, 'pids'), `${child.pid}\n`);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   current = { child, exited };

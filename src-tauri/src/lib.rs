@@ -74,6 +74,7 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::intake::intake_bulk,
         commands::intake::intake_check,
         commands::intake::intake_assist,
+        commands::intake::intake_save_template,
         commands::case_online::case_remote,
         commands::case_online::citizen_reveal,
         commands::auth::auth_change_password,

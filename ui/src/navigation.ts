@@ -1,4 +1,4 @@
-import { Bell, Document, DocumentAdd, EditPen, House, Finished, Setting, Tickets, WarningFilled } from '@element-plus/icons-vue'
+import { Bell, Connection, Document, DocumentAdd, EditPen, House, Finished, Setting, Tickets } from '@element-plus/icons-vue'
 import { markRaw, type Component } from 'vue'
 import { DataAnalysis, Phone, PhoneFilled, Trophy, Warning } from '@element-plus/icons-vue'
 
@@ -33,7 +33,9 @@ const ITEMS: NavItem[] = [
   { path: '/alerts', test: 'alerts', label: 'ana.nav.alerts', icon: markRaw(Warning), roles: ANALYTICS_ROLES },
   { path: '/followups', test: 'followups', label: 'ana.nav.followups', icon: markRaw(Phone), roles: ['followUp'] },
   { path: '/followups/call', test: 'followupcall', label: 'followup.nav', icon: markRaw(PhoneFilled), roles: ['followUp'] },
-  { path: '/conflicts', test: 'conflicts', label: 'nav.conflicts', icon: markRaw(WarningFilled), roles: [] },
+  // A neutral icon: the menu entry turns to the warning colour (and shows a count) only
+  // while there are conflicts (AppShell).
+  { path: '/conflicts', test: 'conflicts', label: 'nav.conflicts', icon: markRaw(Connection), roles: [] },
   { path: '/settings', test: 'settings', label: 'nav.settings', icon: markRaw(Setting), roles: [] },
 ]
 

@@ -5,7 +5,7 @@ use chrono::Utc;
 use minsheng_domain::case::Channel;
 use minsheng_domain::workflow::{check_intake, FieldProblem, NewCase};
 use serde_json::Value;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::session_slot::SessionSlot;
 use crate::Error;
@@ -56,4 +56,18 @@ pub async fn intake_assist(slot: State<'_, SessionSlot>, draft: Value) -> Result
     }
     let session = slot.get()?;
     Ok(session.api_post("/intake/assist", &draft).await?)
+}
+
+/// The bulk-import template (CSV, UTF-8 with BOM so Excel opens it in Chinese): written
+/// into the downloads folder like the Excel exports, since the web view has no download
+/// handler. Only the one fixed file name is written.
+#[tauri::command]
+pub fn intake_save_template<R: Runtime>(
+    app: AppHandle<R>,
+    content: String,
+) -> Result<String, Error> {
+    if content.len() > 64 * 1024 {
+        return Err(Error::InvalidArgument("模板内容过大".into()));
+    }
+    crate::commands::online::save_download(&app, "诉求批量导入模板.csv", content.as_bytes())
 }

@@ -218,6 +218,16 @@ pub async fn online_download<R: Runtime>(
     check_download(&path)?;
     let session = slot.get()?;
     let bytes = session.api_get_bytes(&path).await?;
+    save_download(&app, &safe_file_name(&file_name), &bytes)
+}
+
+/// Writes `bytes` as `name` into the downloads folder (or `MINSHENG_DOWNLOAD_DIR`), never
+/// over an existing file; returns the path written.
+pub(crate) fn save_download<R: Runtime>(
+    app: &AppHandle<R>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<String, Error> {
     let dir = match std::env::var_os(DOWNLOAD_DIR_ENV).filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => app
@@ -226,7 +236,7 @@ pub async fn online_download<R: Runtime>(
             .map_err(|e| Error::DataDir(e.to_string()))?,
     };
     std::fs::create_dir_all(&dir).map_err(|e| io_error(&e, &dir))?;
-    let target = free_path(&dir, &safe_file_name(&file_name));
+    let target = free_path(&dir, name);
     std::fs::write(&target, bytes).map_err(|e| io_error(&e, &target))?;
     Ok(target.to_string_lossy().into_owned())
 }

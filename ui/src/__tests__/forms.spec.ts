@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { batches, parseCsv, readFeed, toInstant } from '@/domain/feed'
-import { emptyHomeVisit, isValidPhone, toNewCase, validateHomeVisit } from '@/domain/intakeForm'
+import { emptyHomeVisit, placeProblems, toNewCase } from '@/domain/intakeForm'
 import { formatCountdown } from '@/format'
 
 const t = (key: string, p?: Record<string, unknown>) => `${key}:${JSON.stringify(p ?? {})}`
 
 describe('home-visit form', () => {
-  it('asks for title, content, name and address', () => {
-    expect(Object.keys(validateHomeVisit(emptyHomeVisit())).sort()).toEqual(['address', 'citizenName', 'content', 'title'])
-  })
-
-  it('checks phone numbers like the domain does', () => {
-    expect(isValidPhone('138 1234 5678')).toBe(true)
-    expect(isValidPhone('+8613812345678')).toBe(true)
-    expect(isValidPhone('0531-86012345')).toBe(true)
-    expect(isValidPhone('12812345678')).toBe(false)
-    expect(isValidPhone("13812345678'--")).toBe(false)
-    const f = { ...emptyHomeVisit(), title: 't', content: 'c', citizenName: 'n', address: 'a', citizenPhone: '123' }
-    expect(validateHomeVisit(f)).toEqual({ citizenPhone: 'homeVisit.phoneInvalid' })
+  it("places the domain's problems under the form's inputs, the rest apart", () => {
+    const placed = placeProblems([
+      { field: 'citizenPhone', code: 'INVALID_FIELD', message: '联系电话格式不正确' },
+      { field: 'title', code: 'REQUIRED', message: '请填写诉求标题' },
+      { field: 'title', code: 'TOO_LONG', message: '标题过长' },
+      { field: 'channel', code: 'FORBIDDEN', message: '您的角色不能登记该渠道' },
+    ])
+    expect(placed.byField).toEqual({ citizenPhone: '联系电话格式不正确', title: '请填写诉求标题；标题过长' })
+    expect(placed.other).toEqual(['您的角色不能登记该渠道'])
   })
 
   it('becomes a 入户走访 NewCase', () => {

@@ -117,6 +117,8 @@ export const api = {
   // online only
   bulkImport: (channel: string, rows: Record<string, unknown>[]) =>
     call<BulkResult>('intake_bulk', { channel, rows }),
+  /** Writes the bulk-import template into the downloads folder; resolves to its path. */
+  saveImportTemplate: (content: string) => call<string>('intake_save_template', { content }),
   /** Suggestions, duplicate candidates and caller history for a draft (scoped by the server). */
   intakeAssist: (draft: AssistDraft) => call<IntakeAssist>('intake_assist', { draft }),
   /** A case as the server shows it (masked), for candidates outside the local cache. */

@@ -568,6 +568,25 @@ export interface BulkRowResult {
   number: string | null
   code: string | null
   message: string | null
+  /** Accepted rows, when the server has a model; `policeRelated: false` marks a row for
+   * 转其他部门 (never transferred automatically). */
+  suggestion?: BulkSuggestion
+  /** Accepted rows: open or recent cases (or earlier rows) that may be the same matter. */
+  duplicates?: DuplicateCandidate[]
+}
+
+/** The server's compact suggestion on a bulk row (`SuggestionBrief`). */
+export interface BulkSuggestion {
+  policeRelated: boolean
+  policeProbability: number
+  category: string | null
+  categoryScore: number | null
+  requestType: string | null
+  requestTypeScore: number | null
+  handlingUnits: { unitId: string; unitName: string; score: number }[]
+  supervisingUnit: string | null
+  supervisingUnitName: string | null
+  modelVersion: number | null
 }
 
 export interface BulkResult {

@@ -38,6 +38,12 @@ const FIELD_OF: Record<string, string> = {
   紧急程度: 'urgency',
   channel: 'channel',
   渠道: 'channel',
+  leader: 'leaderName',
+  leaderName: 'leaderName',
+  批示领导: 'leaderName',
+  instruction: 'leaderInstruction',
+  leaderInstruction: 'leaderInstruction',
+  批示内容: 'leaderInstruction',
 }
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
@@ -104,6 +110,12 @@ export function readFeed(fileName: string, text: string): Record<string, unknown
       if (f === null || v === '') return
       out[f] = f === 'receivedAt' ? toInstant(v) : v
     })
+    // 领导批示: NewCase carries the leader and the instruction as one object (the domain
+    // requires both for that channel and refuses them elsewhere, row by row).
+    if (out.leaderName !== undefined || out.leaderInstruction !== undefined) {
+      out.leaderInstruction = { leader: out.leaderName ?? '', instruction: out.leaderInstruction ?? '' }
+      delete out.leaderName
+    }
     // NewCase requires these (serde defaults aside).
     out.title ??= ''
     out.content ??= ''

@@ -1,6 +1,6 @@
-// The 入户走访 form: the same checks the domain's intake runs, so an officer offline
-// hears about a bad phone number now rather than at the next sync.
-import type { NewCase, RequestType, Urgency } from '@/api/types'
+// The 入户走访 form and the NewCase it becomes. Its checks are the domain's own
+// (`api.intakeCheck`, offline too): nothing here restates them.
+import type { FieldProblem, NewCase, RequestType, Urgency } from '@/api/types'
 
 export interface HomeVisitForm {
   citizenName: string
@@ -28,32 +28,6 @@ export function emptyHomeVisit(): HomeVisitForm {
   }
 }
 
-/** Mainland mobile (1[3-9] + 9 digits) or a landline with area code, spaces and dashes ignored. */
-export function isValidPhone(raw: string): boolean {
-  let s = raw.replace(/[\s-]/g, '')
-  if (s.startsWith('+86')) s = s.slice(3)
-  if (!/^\d+$/.test(s)) return false
-  return /^1[3-9]\d{9}$/.test(s) || (s.startsWith('0') && s.length >= 10 && s.length <= 12)
-}
-
-export type HomeVisitErrors = Partial<Record<keyof HomeVisitForm, string>>
-
-/** i18n keys of the problems, by field. */
-export function validateHomeVisit(f: HomeVisitForm): HomeVisitErrors {
-  const e: HomeVisitErrors = {}
-  const len = (s: string) => [...s.trim()].length
-  if (len(f.title) === 0) e.title = 'form.required'
-  else if (len(f.title) > 200) e.title = 'form.tooLong'
-  if (len(f.content) === 0) e.content = 'form.required'
-  else if (len(f.content) > 20000) e.content = 'form.tooLong'
-  if (len(f.citizenName) === 0) e.citizenName = 'form.required'
-  else if (len(f.citizenName) > 50) e.citizenName = 'form.tooLong'
-  if (f.citizenPhone.trim() !== '' && !isValidPhone(f.citizenPhone)) e.citizenPhone = 'homeVisit.phoneInvalid'
-  if (len(f.address) === 0) e.address = 'form.required'
-  else if (len(f.address) > 200) e.address = 'form.tooLong'
-  return e
-}
-
 export function toNewCase(f: HomeVisitForm, receivedAt: Date = new Date()): NewCase {
   const opt = (s: string) => (s.trim() === '' ? null : s.trim())
   return {
@@ -72,4 +46,17 @@ export function toNewCase(f: HomeVisitForm, receivedAt: Date = new Date()): NewC
     urgency: f.urgency,
     flags: { policeComplaint: false, important: false },
   }
+}
+
+/** The domain's problems split into messages under the form's inputs (the NewCase field
+ * names are the form's) and the rest, which no input shows (e.g. the channel for a role). */
+export function placeProblems(problems: FieldProblem[]): { byField: Record<string, string>; other: string[] } {
+  const fields = new Set(Object.keys(emptyHomeVisit()))
+  const byField: Record<string, string> = {}
+  const other: string[] = []
+  for (const p of problems) {
+    if (!fields.has(p.field)) other.push(p.message)
+    else byField[p.field] = byField[p.field] ? `${byField[p.field]}；${p.message}` : p.message
+  }
+  return { byField, other }
 }

@@ -38,3 +38,23 @@ export async function findCaseByNumber(input: string): Promise<CaseRow | null> {
   }
   return null
 }
+
+/**
+ * How to name another case on screen (a duplicate's master): its number and title from
+ * the cache, else from the server when online, else the start of its id.
+ */
+export async function caseLabel(id: string): Promise<string> {
+  const label = (number: unknown, title: unknown) =>
+    [typeof number === 'string' ? number : '', typeof title === 'string' ? title : ''].filter((x) => x !== '').join(' ')
+  try {
+    const l = await api.getCase(id)
+    return label(l.case.number, l.case.title) || id.slice(0, 8)
+  } catch {
+    try {
+      const v = await api.caseRemote(id)
+      return label(v.number, v.title) || id.slice(0, 8)
+    } catch {
+      return id.slice(0, 8)
+    }
+  }
+}

@@ -35,6 +35,7 @@ fn in_scope(w: &World, kind: ActionKind, role: Role) -> &Actor {
         Role::System => &a.system,
         Role::Leader => &a.leader,
         Role::Supervisor if kind == ActionKind::RecordInvestigation => &a.sup_inspection,
+        Role::Supervisor if kind == ActionKind::CoUnitOpinion => &a.sup_public_order,
         Role::Supervisor => &a.sup_a,
         Role::Officer if kind == ActionKind::CoUnitOpinion => &a.officer_a2,
         Role::Officer => &a.officer_a1,
@@ -97,8 +98,9 @@ fn is_permission_error(e: &DomainError) -> bool {
 #[test]
 fn every_action_every_state_every_role() {
     let w = World::new();
-    // Lead A1 with co-unit A2, so co-unit actions have someone in scope.
-    let order = w.order_with(w.u.a1, &[w.u.a2], CaseFlags::default());
+    // Lead A1 with co-units A2 and the 治安 line department, so co-unit actions have an
+    // officer, a unit head and a 督办员 in scope.
+    let order = w.order_with(w.u.a1, &[w.u.a2, w.u.public_order], CaseFlags::default());
     let runs: Vec<Run<'_>> = CaseState::ALL
         .iter()
         .map(|s| {
@@ -579,7 +581,19 @@ fn joint_handling_needs_every_co_unit_opinion() {
     r.refuse(
         &w.a.clerk,
         &Action::Dispatch(w.order_with(w.u.a1, &[w.u.a1], CaseFlags::default())),
-        &DomainError::UnknownUnit(format!("联办单位 {}（必须是其他科所队）", w.u.a1)),
+        &DomainError::UnknownUnit(format!(
+            "联办单位 {}（必须是其他科所队、分局或警种支队）",
+            w.u.a1
+        )),
+    );
+    // The city bureau itself is no co-unit.
+    r.refuse(
+        &w.a.clerk,
+        &Action::Dispatch(w.order_with(w.u.a1, &[w.u.root], CaseFlags::default())),
+        &DomainError::UnknownUnit(format!(
+            "联办单位 {}（必须是其他科所队、分局或警种支队）",
+            w.u.root
+        )),
     );
     r.act(
         &w.a.clerk,

@@ -234,3 +234,46 @@ async fn spreadsheet_carriage_returns_are_cleaned_at_intake() {
     let (_, got) = ts.get(Some(&clerk), &format!("/cases/{id}")).await;
     assert_eq!(got["content"], "楼下烧烤店\n每晚噪音\n很大", "{got}");
 }
+
+#[tokio::test]
+async fn a_line_department_joins_as_co_unit_and_its_supervisor_gives_the_opinion() {
+    let ts = TestServer::start_at(support::bj("2026-11-23 09:00")).await;
+    let clerk = ts.login("clerk").await;
+    let id = ts.intake(&clerk, "路口违停严重影响通行").await;
+    let mut order = ts.dispatch("JN-LX-QCL", "交通管理", json!({}));
+    order["coUnits"] = json!([ts.unit("JN-JJ")]);
+    ts.act_ok(&clerk, &id, order).await;
+    // The city bureau is no co-unit: a clear refusal with a stable code.
+    let other = ts.intake(&clerk, "路口违停").await;
+    let mut bad = ts.dispatch("JN-LX-QCL", "交通管理", json!({}));
+    bad["coUnits"] = json!([ts.unit("JN-PTB")]);
+    let (st, v) = ts.act(&clerk, &other, bad).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], "UNKNOWN_UNIT", "{v}");
+
+    let officer = ts.login("officer").await;
+    ts.act_ok(&officer, &id, json!({"type": "signIn"})).await;
+    let reply = json!({"type": "submitReply", "text": "已清理违停车辆。"});
+    let (st, v) = ts.act(&officer, &id, reply.clone()).await;
+    assert_eq!(
+        st,
+        StatusCode::CONFLICT,
+        "the co-unit has not answered: {v}"
+    );
+    assert_eq!(v["code"], "CO_OPINIONS_MISSING", "{v}");
+    // 交警支队's 督办员 sees the case and answers for his department.
+    let traffic = ts.login("sup-jj").await;
+    let v = ts
+        .act_ok(
+            &traffic,
+            &id,
+            json!({"type": "coUnitOpinion", "text": "已安排交警加强该路口巡查。"}),
+        )
+        .await;
+    assert_eq!(
+        v["coUnits"][0]["opinion"]["text"], "已安排交警加强该路口巡查。",
+        "{v}"
+    );
+    let v = ts.act_ok(&officer, &id, reply).await;
+    assert_eq!(v["state"], "pendingReview", "{v}");
+}

@@ -70,7 +70,7 @@ const DISPATCH_FIELDS: FieldSpec[] = [
   // which give the opinions the lead unit's one reply quotes (the domain checks all three).
   { name: 'handlingUnit', kind: 'unit', required: true, levels: [3] },
   { name: 'supervisingUnit', kind: 'unit', required: false, levels: [1, 2] },
-  { name: 'coUnits', kind: 'units', required: false, levels: [3] },
+  { name: 'coUnits', kind: 'units', required: false, levels: [2, 3] },
   { name: 'urgency', kind: 'select', required: true },
   { name: 'policeComplaint', kind: 'switch', required: false },
   { name: 'important', kind: 'switch', required: false },

@@ -60,8 +60,13 @@ pub fn rule(kind: ActionKind) -> (&'static [Role], &'static [CaseState]) {
             &[R::UnitHead],
             &[S::PendingSignIn, S::InProgress, S::FollowUpL2],
         ),
-        A::Return | A::CoUnitOpinion => (
+        A::Return => (
             &[R::Officer, R::UnitHead],
+            &[S::PendingSignIn, S::InProgress],
+        ),
+        // A co-unit may be a 分局 or a line department (治安、交通管理): its 督办员 answers.
+        A::CoUnitOpinion => (
+            &[R::Officer, R::UnitHead, R::Supervisor],
             &[S::PendingSignIn, S::InProgress],
         ),
         A::SubmitReply => (&[R::Officer, R::UnitHead], &[S::InProgress]),
@@ -504,9 +509,12 @@ fn dispatch(c: &mut Case, order: &DispatchOrder, ctx: &Ctx<'_>) -> Result<(), Do
     co.sort();
     co.dedup();
     for u in &co {
-        if *u == handling.id || !org.get(*u).is_some_and(crate::org::Unit::can_handle) {
+        let joins = org
+            .get(*u)
+            .is_some_and(|x| x.can_handle() || x.level == crate::org::UnitLevel::Branch);
+        if *u == handling.id || !joins {
             return Err(DomainError::UnknownUnit(format!(
-                "联办单位 {u}（必须是其他科所队）"
+                "联办单位 {u}（必须是其他科所队、分局或警种支队）"
             )));
         }
     }

@@ -306,6 +306,15 @@ impl World {
             .expect("a station of the fixture")
     }
 
+    /// Who answers for a co-unit: a station's officer, or a line department's 督办员.
+    pub fn co_actor(&self, unit: UnitId) -> &Actor {
+        if unit == self.u.public_order {
+            &self.a.sup_public_order
+        } else {
+            self.officer_of(unit)
+        }
+    }
+
     pub fn head_of(&self, unit: UnitId) -> &Actor {
         let a = &self.a;
         [&a.head_a1, &a.head_a2, &a.head_b1, &a.head_b2]
@@ -466,7 +475,7 @@ impl<'w> Run<'w> {
         self.act(w.officer_of(h), Action::SignIn);
         for co in &order.co_units {
             self.act(
-                w.officer_of(*co),
+                w.co_actor(*co),
                 Action::CoUnitOpinion {
                     text: "已核实，同意主办单位意见".into(),
                 },

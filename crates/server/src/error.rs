@@ -58,6 +58,12 @@ pub enum ApiError {
     /// A case's follow-up round: its answer is the case's 回访 action (workflow).
     #[error("诉求件的回访结果请在诉求件中以“回访”操作记录")]
     FollowUpOfCase,
+    /// An edit based on an older version of a versioned record (e.g. a standard reply).
+    #[error("内容已被他人修改（当前版本 {current}），请刷新后重试")]
+    StaleVersion { current: u64 },
+    /// A field that breaks a rule of its form: a stable code and a Chinese message.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
 }
 
 /// A wait in seconds as people say it: "15分钟", "1小时", "1小时30分钟" (minutes rounded up).
@@ -101,6 +107,8 @@ impl ApiError {
             Self::BatchTooLarge(_) => "BATCH_TOO_LARGE",
             Self::FollowUpAnswered => "FOLLOWUP_ANSWERED",
             Self::FollowUpOfCase => "FOLLOWUP_IS_CASE",
+            Self::StaleVersion { .. } => "STALE_VERSION",
+            Self::Invalid { code, .. } => code,
         }
     }
 
@@ -129,7 +137,9 @@ impl ApiError {
             | Self::AlreadyExists(_)
             | Self::SyncReset
             | Self::FollowUpAnswered
-            | Self::FollowUpOfCase => StatusCode::CONFLICT,
+            | Self::FollowUpOfCase
+            | Self::StaleVersion { .. } => StatusCode::CONFLICT,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge | Self::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

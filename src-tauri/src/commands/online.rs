@@ -22,6 +22,7 @@ const GET_PREFIXES: &[&str] = &[
     "/dashboard",
     "/notifications",
     "/followups",
+    "/knowledge",
 ];
 
 /// Paths the UI may POST to: marking notifications read and generating a report.
@@ -264,6 +265,19 @@ mod tests {
         ] {
             assert!(check_get(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn allows_the_knowledge_base_reads() {
+        for ok in ["/knowledge", "/knowledge?category=%E5%99%AA%E9%9F%B3&q=KTV"] {
+            assert!(check_get(ok).is_ok(), "{ok}");
+        }
+        for bad in ["/knowledgex", "/knowledge/../cases", "/knowledge ?q=x"] {
+            assert!(check_get(bad).is_err(), "{bad}");
+        }
+        // Writes to the knowledge base are not passed through (yet).
+        assert!(check_post("/knowledge").is_err());
+        assert!(check_put("/knowledge/x").is_err());
     }
 
     #[test]

@@ -369,6 +369,26 @@ export interface FollowUpStatsRow {
   phoneTasks: number
 }
 
+/** A standard reply of the knowledge base (知识库 / 规范答复口径). */
+export interface StandardReply {
+  id: string
+  category: string
+  title: string
+  body: string
+  version: number
+  reviewedAt: string | null
+  updatedBy: string | null
+  updatedAt: string
+  retired: boolean
+}
+
+export interface KnowledgeQuery {
+  /** Exact category; every category when empty. */
+  category?: string
+  /** Text anywhere in the title or body. */
+  q?: string
+}
+
 // ---------------------------------------------------------------- calls
 
 /** True when a failure means "no link to the city server" (or no session to use it). */
@@ -458,6 +478,8 @@ export const online = {
   /** Records a window-service round's answer given on the phone (once; 409 after). */
   answerFollowUp: (id: string, answer: PhoneAnswer) =>
     post<FollowUpRecord>(`/followups/${encodeURIComponent(id)}/answer`, answer),
+  /** Standard replies (not retired) for the reply composer; every signed-in role. */
+  standardReplies: (q: KnowledgeQuery = {}) => get<StandardReply[]>('/knowledge', { ...q }),
   /** Saves an .xlsx export to the download folder; resolves to the saved file's path. */
   download: (path: string, fileName: string) =>
     call<string>('online_download', { path: relativePath(path), fileName }),

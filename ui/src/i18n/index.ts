@@ -9,6 +9,8 @@ import deskZhCN from './locales/desk.zh-CN'
 import deskEn from './locales/desk.en'
 import followupZhCN from './locales/followup.zh-CN'
 import followupEn from './locales/followup.en'
+import knowledgeZhCN from './locales/knowledge.zh-CN'
+import knowledgeEn from './locales/knowledge.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -25,8 +27,8 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     locale,
     fallbackLocale: 'zh-CN',
     messages: {
-      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN },
-      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn },
+      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN },
+      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn },
     },
   })
 }

@@ -5,8 +5,10 @@ mod auth;
 mod bulk;
 pub(crate) mod cases;
 mod dashboard;
+mod followups;
 mod health;
 mod intelligence;
+mod knowledge;
 mod notify;
 mod notify_pii;
 mod openapi;
@@ -117,7 +119,9 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/sync/pull", get(sync::pull))
         .merge(notify::routes())
+        .merge(followups::routes())
         .merge(assessment::routes())
+        .merge(knowledge::routes())
         .fallback(|| async { ApiError::NotFound("接口") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));

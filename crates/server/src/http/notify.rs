@@ -6,10 +6,8 @@
 //!   `GET /sms/templates`, `PUT /sms/templates/{code}` (admin), `GET /sms/outbox`,
 //!   `POST /sms/outbox/{id}/retry` (admin), `GET /sms/inbound` (admin, 回访员),
 //!   `POST /sms/reminders` (温馨提示);
-//! * follow-up: `GET /followups`, `GET /followups/stats`,
-//!   `GET /followups/{id}/phone` (one round's full number, audited),
-//!   `POST /followups/{id}/answer` (a window-service round answered on the phone),
-//!   `POST /service-events/import?source=…` (window-service feeds).
+//! * window-service feeds: `POST /service-events/import?source=…` (their follow-up
+//!   rounds are served by `super::followups`).
 //!
 //! Lists show citizens' numbers masked for every role (`super::notify_pii`).
 
@@ -20,25 +18,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use minsheng_domain::case::Satisfaction;
-use minsheng_domain::ids::{CaseId, UserId};
+use minsheng_domain::ids::UserId;
 use minsheng_domain::role::Role;
 use serde::{Deserialize, Serialize};
 
-use super::notify_pii::{
-    followup_view, inbound_view, notification_view, outbox_view, reveal_followup_phone,
-};
+use super::notify_pii::{inbound_view, notification_view, outbox_view};
 use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::notify::gateway::{verify, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::notify::inbound::{handle_reply, normalize_phone, satisfaction_code, ReplyOutcome};
-use crate::notify::service::{self, service_label, ImportReport};
+use crate::notify::inbound::{handle_reply, normalize_phone, ReplyOutcome};
+use crate::notify::service::{self, ImportReport};
 use crate::notify::{self as area};
 use crate::state::{AppState, SharedState};
 use crate::storage::notify::{
-    FollowUpRecord, FollowUpStatsRow, FollowUpStatus, InboundRecord, InboundSms, NotifyPrefs,
-    OutboxMessage, OutboxStatus, SmsTemplate, StaffNotification,
+    InboundRecord, InboundSms, NotifyPrefs, OutboxMessage, OutboxStatus, SmsTemplate,
+    StaffNotification,
 };
 use crate::storage::AuditRecord;
 
@@ -56,10 +51,6 @@ use crate::storage::AuditRecord;
     list_outbox,
     retry_outbox,
     send_reminder,
-    list_followups,
-    followup_stats,
-    super::notify_pii::reveal_followup_phone,
-    answer_by_phone,
     import_service_events,
 ))]
 pub struct NotifyApi;
@@ -78,17 +69,13 @@ pub fn routes() -> Router<SharedState> {
         .route("/sms/outbox", get(list_outbox))
         .route("/sms/outbox/{id}/retry", post(retry_outbox))
         .route("/sms/reminders", post(send_reminder))
-        .route("/followups", get(list_followups))
-        .route("/followups/stats", get(followup_stats))
-        .route("/followups/{id}/phone", get(reveal_followup_phone))
-        .route("/followups/{id}/answer", post(answer_by_phone))
         .route(
             "/service-events/import",
             post(import_service_events).layer(DefaultBodyLimit::max(FEED_BODY_LIMIT)),
         )
 }
 
-fn require(auth: &Authed, roles: &[Role]) -> Result<(), ApiError> {
+pub(super) fn require(auth: &Authed, roles: &[Role]) -> Result<(), ApiError> {
     if roles.contains(&auth.actor.role) {
         Ok(())
     } else {
@@ -554,167 +541,7 @@ pub async fn send_reminder(
         .await
 }
 
-// ---------------------------------------------------------------- follow-ups
-
-const FOLLOW_UP_READERS: &[Role] = &[Role::FollowUp, Role::Leader, Role::Admin, Role::Clerk];
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FollowUpParams {
-    #[serde(default)]
-    pub case_id: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub limit: Option<usize>,
-}
-
-/// Follow-up rounds (回访 records), e.g. `?status=phoneTask` for the 回访员's phone list.
-/// Numbers are masked for every role; `GET /followups/{id}/phone` reveals one (audited).
-#[utoipa::path(get, path = "/api/v1/followups", params(FollowUpParams), responses((status = 200, body = Vec<FollowUpRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list_followups(
-    State(state): State<SharedState>,
-    auth: Authed,
-    ApiQuery(p): ApiQuery<FollowUpParams>,
-) -> Result<Json<Vec<FollowUpRecord>>, ApiError> {
-    require(&auth, FOLLOW_UP_READERS)?;
-    let case_id = p
-        .case_id
-        .as_deref()
-        .map(|c| {
-            c.parse::<CaseId>()
-                .map_err(|_| ApiError::BadRequest("caseId 无效".into()))
-        })
-        .transpose()?;
-    let status = p
-        .status
-        .as_deref()
-        .map(|st| {
-            FollowUpStatus::from_code(st)
-                .ok_or_else(|| ApiError::BadRequest(format!("未知的状态“{st}”")))
-        })
-        .transpose()?;
-    state
-        .blocking(move |s| {
-            let rows = s
-                .store
-                .followups(case_id, status, p.limit.unwrap_or(100).clamp(1, 1000))?;
-            Ok(Json(rows.into_iter().map(followup_view).collect()))
-        })
-        .await
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StatsParams {
-    /// Rounds opened at or after this instant (RFC 3339).
-    #[serde(default)]
-    pub from: Option<DateTime<Utc>>,
-    /// Rounds opened before this instant.
-    #[serde(default)]
-    pub to: Option<DateTime<Utc>>,
-}
-
-/// Satisfaction by window service and by case follow-up level.
-#[utoipa::path(get, path = "/api/v1/followups/stats", params(StatsParams), responses((status = 200, body = Vec<FollowUpStatsRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn followup_stats(
-    State(state): State<SharedState>,
-    auth: Authed,
-    ApiQuery(p): ApiQuery<StatsParams>,
-) -> Result<Json<Vec<FollowUpStatsRow>>, ApiError> {
-    require(&auth, FOLLOW_UP_READERS)?;
-    state
-        .blocking(move |s| Ok(Json(s.store.followup_stats(p.from, p.to)?)))
-        .await
-}
-
-/// Who records answers given on the phone: the 回访员, and the platform office's clerks.
-const PHONE_ANSWERERS: &[Role] = &[Role::FollowUp, Role::Clerk];
-
-/// Longest note kept with a phone answer.
-const NOTE_MAX_CHARS: usize = 500;
-
-/// The citizen's answer to a follow-up question, given on the phone.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PhoneAnswer {
-    /// `satisfied` | `basicallySatisfied` | `unsatisfied`
-    #[schema(value_type = String, example = "satisfied")]
-    pub satisfaction: Satisfaction,
-    /// What the citizen said (at most 500 characters).
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// Records the answer a citizen gave on the phone to a window-service round (110, 户政,
-/// 出入境, 车驾管), exactly once: a round already answered (by SMS or by phone) is 409
-/// `FOLLOWUP_ANSWERED`; a case's round is 409 `FOLLOWUP_IS_CASE` (its answer is the
-/// case's `followUpAnswer` action, which moves the case). The SMS still queued for the
-/// round is cancelled; the call is audited (`followUpPhoneAnswer`). 回访员 and 受理员.
-#[utoipa::path(post, path = "/api/v1/followups/{id}/answer",
-    params(("id" = String, Path, description = "回访记录 id（GET /followups 的 id）")),
-    request_body = PhoneAnswer,
-    responses((status = 200, body = FollowUpRecord), (status = 400, body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn answer_by_phone(
-    State(state): State<SharedState>,
-    auth: Authed,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<PhoneAnswer>,
-) -> Result<Json<FollowUpRecord>, ApiError> {
-    require(&auth, PHONE_ANSWERERS)?;
-    let note = req
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "回访记录不能超过{NOTE_MAX_CHARS}字"
-        )));
-    }
-    state
-        .blocking(move |s| {
-            const NOT_FOUND: ApiError = ApiError::NotFound("回访任务");
-            if uuid::Uuid::parse_str(&id).is_err() {
-                return Err(NOT_FOUND);
-            }
-            let f = s.store.followup(&id)?.ok_or(NOT_FOUND)?;
-            if f.case_id.is_some() {
-                return Err(ApiError::FollowUpOfCase);
-            }
-            let text = note
-                .as_deref()
-                .map_or_else(|| "电话回访".to_owned(), |n| format!("电话回访：{n}"));
-            let code = satisfaction_code(req.satisfaction);
-            if !s
-                .store
-                .answer_followup_by_phone(&f.id, code, &text, s.now())?
-            {
-                return Err(ApiError::FollowUpAnswered);
-            }
-            s.store.audit(&AuditRecord {
-                at: s.now(),
-                user_id: auth.actor.user_id,
-                action: "followUpPhoneAnswer".into(),
-                target: f.service_event_id.clone().unwrap_or_else(|| f.id.clone()),
-                detail: format!(
-                    "{} 回访记录 {}：{}",
-                    service_label(f.service.as_deref().unwrap_or_default()),
-                    f.id,
-                    req.satisfaction.label_zh()
-                ),
-            })?;
-            let f = s.store.followup(&f.id)?.ok_or(NOT_FOUND)?;
-            Ok(Json(followup_view(f)))
-        })
-        .await
-}
+// ---------------------------------------------------------------- window-service feeds
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -766,9 +593,6 @@ mod tests {
             "/api/v1/notifications/read",
             "/api/v1/sms/inbound",
             "/api/v1/sms/templates/{code}",
-            "/api/v1/followups/stats",
-            "/api/v1/followups/{id}/phone",
-            "/api/v1/followups/{id}/answer",
             "/api/v1/service-events/import",
         ] {
             assert!(doc.paths.paths.contains_key(p), "{p}");

@@ -44,6 +44,8 @@ pub struct ApiDoc;
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::notify::NotifyApi::openapi());
+    doc.merge(super::followups::FollowUpApi::openapi());
     doc.merge(super::assessment::AssessmentApi::openapi());
+    doc.merge(super::knowledge::KnowledgeApi::openapi());
     Json(doc)
 }

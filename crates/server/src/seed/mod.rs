@@ -2,6 +2,7 @@
 //! whose texts come from the shared citizen-message corpus when it is present (else the
 //! small fixture `data/demo/fallback_cases.json`). Every demo case is driven through the
 //! real state machine with simulated times, so timelines and deadlines are genuine.
+mod knowledge;
 mod simulation;
 mod texts;
 
@@ -154,6 +155,7 @@ pub fn seed_demo(
     let file = load_org(org_path)?;
     let units = seed_org(s, &file, now)?;
     let users = seed_users(s, &file, now)?;
+    knowledge::seed_standard_replies(s, now)?;
     let existing = s.store.count_cases(&crate::storage::CaseQuery {
         now,
         limit: 1,

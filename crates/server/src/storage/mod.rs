@@ -7,6 +7,7 @@
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
 pub mod assessment;
+pub mod knowledge;
 mod learning;
 pub mod notify;
 pub mod sqlite;
@@ -155,9 +156,16 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
-/// Follow-up/notification and assessment/analytics storage live in their own traits
-/// (`storage::notify`, `storage::assessment`) so each area stays readable on its own.
-pub trait Store: notify::NotifyStore + assessment::AssessmentStore + Send + Sync + 'static {
+/// Follow-up/notification, assessment/analytics and knowledge-base storage live in their
+/// own traits (`storage::notify`, `storage::assessment`, `storage::knowledge`) so each area stays readable on its own.
+pub trait Store:
+    notify::NotifyStore
+    + assessment::AssessmentStore
+    + knowledge::KnowledgeStore
+    + Send
+    + Sync
+    + 'static
+{
     // Organisation
     fn units(&self) -> StoreResult<Vec<Unit>>;
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()>;

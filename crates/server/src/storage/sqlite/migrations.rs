@@ -233,6 +233,11 @@ END;
           WHERE json_extract(data, '$.duplicateOf') IS NOT NULL;
          CREATE INDEX cases_duplicate_of ON cases(duplicate_of) WHERE duplicate_of IS NOT NULL;",
     ),
+    (
+        10,
+        "knowledge base: standard replies (规范答复口径) and their replaced versions",
+        super::knowledge::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -3,6 +3,7 @@
 
 mod assessment;
 mod cases;
+mod knowledge;
 mod learning;
 mod login;
 mod migrations;

@@ -83,35 +83,7 @@ impl Env {
     }
 
     async fn completed_case_of(&self, title: &str, phone: &str) -> String {
-        let s = &self.s;
-        let clerk = s.login("clerk").await;
-        let officer = s.login("officer").await;
-        let head = s.login("head").await;
-        let (st, body) = s
-            .post(
-                Some(&clerk),
-                "/cases",
-                &json!({"channel": "12345市长热线", "requestType": "投诉", "title": title,
-                        "content": format!("{title}，希望派出所尽快处理。"), "citizenName": "王女士",
-                        "citizenPhone": phone, "address": "历下区泉城路街道某小区", "district": "历下区"}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "intake: {body}");
-        let id = body["id"].as_str().unwrap().to_owned();
-        s.act_ok(&clerk, &id, s.dispatch("JN-LX-QCL", "治安管理", json!({})))
-            .await;
-        s.act_ok(&officer, &id, json!({"type": "signIn"})).await;
-        s.act_ok(
-            &officer,
-            &id,
-            json!({"type": "submitReply", "text": "已加强巡逻并约谈相关人员。"}),
-        )
-        .await;
-        let v = s
-            .act_ok(&head, &id, json!({"type": "approve", "comment": "同意"}))
-            .await;
-        assert_eq!(v["state"], "completed");
-        id
+        self.s.completed_case(title, phone).await
     }
 
     async fn notifications(&self, token: &str) -> Vec<Value> {

@@ -92,9 +92,11 @@ impl World {
         )
         .expect("configure");
         let w = Self {
-            case_a: completed_case(&s, "小区门口夜间聚集酗酒滋事", CITIZEN_A).await,
-            case_b: completed_case(&s, "快递柜附近电动车乱停", CITIZEN_B).await,
-            case_landline: completed_case(&s, "门前路面塌陷", LANDLINE).await,
+            case_a: s
+                .completed_case("小区门口夜间聚集酗酒滋事", CITIZEN_A)
+                .await,
+            case_b: s.completed_case("快递柜附近电动车乱停", CITIZEN_B).await,
+            case_landline: s.completed_case("门前路面塌陷", LANDLINE).await,
             s,
         };
         let s = &w.s;
@@ -214,38 +216,6 @@ impl World {
             .cloned()
             .unwrap_or_else(|| panic!("{event} in {v}"))
     }
-}
-
-/// Intake → dispatch to 泉城路派出所 → sign in → reply → approve: 已办结.
-async fn completed_case(s: &TestServer, title: &str, phone: &str) -> String {
-    let clerk = s.login("clerk").await;
-    let officer = s.login("officer").await;
-    let head = s.login("head").await;
-    let (st, body) = s
-        .post(
-            Some(&clerk),
-            "/cases",
-            &json!({"channel": "12345市长热线", "requestType": "投诉", "title": title,
-                    "content": format!("{title}，希望派出所尽快处理。"), "citizenName": "王女士",
-                    "citizenPhone": phone, "address": "历下区泉城路街道某小区", "district": "历下区"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "intake: {body}");
-    let id = body["id"].as_str().unwrap().to_owned();
-    s.act_ok(&clerk, &id, s.dispatch("JN-LX-QCL", "治安管理", json!({})))
-        .await;
-    s.act_ok(&officer, &id, json!({"type": "signIn"})).await;
-    s.act_ok(
-        &officer,
-        &id,
-        json!({"type": "submitReply", "text": "已加强巡逻并约谈相关人员。"}),
-    )
-    .await;
-    let v = s
-        .act_ok(&head, &id, json!({"type": "approve", "comment": "同意"}))
-        .await;
-    assert_eq!(v["state"], "completed");
-    id
 }
 
 fn assert_error(what: &str, st: StatusCode, body: &Value, want: StatusCode, code: &str) {

@@ -181,6 +181,42 @@ impl TestServer {
         body["id"].as_str().expect("id").to_owned()
     }
 
+    /// Intake from `phone` → dispatch to 泉城路派出所 → sign in → reply → approve: 已办结.
+    pub async fn completed_case(&self, title: &str, phone: &str) -> String {
+        let clerk = self.login("clerk").await;
+        let officer = self.login("officer").await;
+        let head = self.login("head").await;
+        let (st, body) = self
+            .post(
+                Some(&clerk),
+                "/cases",
+                &json!({"channel": "12345市长热线", "requestType": "投诉", "title": title,
+                        "content": format!("{title}，希望派出所尽快处理。"), "citizenName": "王女士",
+                        "citizenPhone": phone, "address": "历下区泉城路街道某小区", "district": "历下区"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "intake: {body}");
+        let id = body["id"].as_str().expect("id").to_owned();
+        self.act_ok(
+            &clerk,
+            &id,
+            self.dispatch("JN-LX-QCL", "治安管理", json!({})),
+        )
+        .await;
+        self.act_ok(&officer, &id, json!({"type": "signIn"})).await;
+        self.act_ok(
+            &officer,
+            &id,
+            json!({"type": "submitReply", "text": "已加强巡逻并约谈相关人员。"}),
+        )
+        .await;
+        let v = self
+            .act_ok(&head, &id, json!({"type": "approve", "comment": "同意"}))
+            .await;
+        assert_eq!(v["state"], "completed");
+        id
+    }
+
     /// Dispatch payload to a unit code.
     pub fn dispatch(&self, unit_code: &str, category: &str, flags: Value) -> Value {
         json!({

@@ -85,6 +85,7 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::online::online_post,
         commands::online::online_download,
         commands::online::online_put,
+        commands::online::online_delete,
         commands::desktop::desktop_notify,
     ])
 }

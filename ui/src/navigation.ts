@@ -1,4 +1,4 @@
-import { Bell, Connection, Document, DocumentAdd, EditPen, House, Finished, Setting, Tickets } from '@element-plus/icons-vue'
+import { Bell, Collection, Connection, Document, DocumentAdd, EditPen, House, Finished, Setting, Tickets } from '@element-plus/icons-vue'
 import { markRaw, type Component } from 'vue'
 import { DataAnalysis, Phone, PhoneFilled, Trophy, Warning } from '@element-plus/icons-vue'
 
@@ -20,6 +20,7 @@ const ITEMS: NavItem[] = [
   { path: '/cases', test: 'cases', label: 'nav.cases', icon: markRaw(Tickets), roles: [] },
   { path: '/intake', test: 'intake', label: 'nav.intake', icon: markRaw(Document), roles: ['clerk', 'admin'] },
   { path: '/intake/new', test: 'newrequest', label: 'newRequest.nav', icon: markRaw(DocumentAdd), roles: ['clerk', 'admin'] },
+  { path: '/knowledge', test: 'knowledge', label: 'knowledge.admin.nav', icon: markRaw(Collection), roles: ['admin', 'clerk'] },
   { path: '/home-visit', test: 'homevisit', label: 'nav.homeVisit', icon: markRaw(EditPen), roles: ['officer', 'unitHead'] },
   {
     path: '/approvals',

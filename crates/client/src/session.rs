@@ -415,6 +415,12 @@ impl Session {
         self.0.engine.authed(|| api.put_json(path, body)).await
     }
 
+    /// Online-only delete (e.g. retiring a standard reply), with the same token refresh.
+    pub async fn api_delete(&self, path: &str) -> Result<serde_json::Value> {
+        let api = self.0.engine.api().clone();
+        self.0.engine.authed(|| api.delete_json(path)).await
+    }
+
     /// Org units and the own unit's people, for offline dispatch forms and 指派.
     /// Best effort: without a link the cached copies stay.
     async fn refresh_directory(&self) {

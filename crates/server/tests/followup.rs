@@ -370,7 +370,7 @@ async fn gateway_outage_messages_wait_then_go_once_and_dead_letters_can_be_retri
     let e = env_with(bj("2026-11-23 09:00"), 3).await;
     let s = &e.s;
     let admin = s.login("admin").await;
-    e.completed_case("快递柜附近电动车乱停").await;
+    let first = e.completed_case("快递柜附近电动车乱停").await;
     e.completed_case("小区门禁损坏无人维修").await;
 
     e.gw.set_down(true);
@@ -407,7 +407,7 @@ async fn gateway_outage_messages_wait_then_go_once_and_dead_letters_can_be_retri
     s.post(
         Some(&s.login("clerk").await),
         "/sms/reminders",
-        &json!({"template": "reminder.documentReady", "phone": "13900001111",
+        &json!({"template": "reminder.documentReady", "caseId": first,
                 "params": {"name": "王女士", "item": "居民身份证", "place": "泉城路派出所户籍窗口"},
                 "key": "ID-0001"}),
     )
@@ -438,7 +438,11 @@ async fn gateway_outage_messages_wait_then_go_once_and_dead_letters_can_be_retri
         StatusCode::OK
     );
     assert_eq!(e.tick().await.sent, 1);
-    let sms = e.to("13900001111");
+    let sms: Vec<_> = e
+        .to(CITIZEN)
+        .into_iter()
+        .filter(|m| m.content.contains("温馨提示"))
+        .collect();
     assert_eq!(sms.len(), 1);
     assert!(
         sms[0].content.contains("居民身份证已制作完成"),
@@ -819,19 +823,31 @@ async fn window_service_events_are_followed_up_and_counted() {
         .await;
     assert_eq!(later.as_array().unwrap().len(), 0, "{later}");
 
-    // 温馨提示: one per key.
-    let req = json!({"template": "reminder.documentReady", "phone": "13911112222",
+    // 温馨提示 to the event's registered number (clerk or 回访员; not an officer): one per key.
+    let (_, rounds) = s.get(Some(&followup), "/followups?limit=1000").await;
+    let round = rounds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serviceEventId"] == "window:HZ-1")
+        .cloned()
+        .unwrap_or_else(|| panic!("HZ-1 in {rounds}"));
+    let req = json!({"template": "reminder.documentReady", "followupId": round["id"],
                      "params": {"name": "张先生", "item": "户口簿", "place": "户籍窗口"}, "key": "HK-42"});
     assert_eq!(
         s.post(Some(&officer), "/sms/reminders", &req).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.post(Some(&clerk), "/sms/reminders", &req).await.0,
         StatusCode::CREATED
     );
-    let (st, v) = s.post(Some(&officer), "/sms/reminders", &req).await;
+    let (st, v) = s.post(Some(&clerk), "/sms/reminders", &req).await;
     assert_eq!((st, v["queued"].as_bool()), (StatusCode::OK, Some(false)));
     let mut bad = req.clone();
     bad["template"] = json!("followup.l1");
     assert_eq!(
-        s.post(Some(&officer), "/sms/reminders", &bad).await.0,
+        s.post(Some(&clerk), "/sms/reminders", &bad).await.0,
         StatusCode::BAD_REQUEST
     );
     e.tick().await;

@@ -23,17 +23,26 @@ const GET_PREFIXES: &[&str] = &[
     "/notifications",
     "/followups",
     "/knowledge",
+    "/intelligence/",
 ];
 
-/// Paths the UI may POST to: marking notifications read and generating a report.
-const POST_PATHS: &[&str] = &["/notifications/read", "/reports"];
+/// Paths the UI may POST to: marking notifications read, generating a report and adding
+/// a standard reply to the knowledge base.
+const POST_PATHS: &[&str] = &["/notifications/read", "/reports", "/knowledge"];
 
 /// POST routes of one record, `prefix{uuid}suffix`: a window-service 回访 answered on the
 /// phone (`/followups/{id}/answer`; a case's 回访 is a queued case action instead).
-const POST_ID_ROUTES: &[(&str, &str)] = &[("/followups/", "/answer")];
+/// A standard reply marked as reviewed (`/knowledge/{id}/review`).
+const POST_ID_ROUTES: &[(&str, &str)] = &[("/followups/", "/answer"), ("/knowledge/", "/review")];
 
 /// Paths the UI may PUT to: the caller's own notification preferences.
 const PUT_PATHS: &[&str] = &["/notifications/preferences"];
+
+/// PUT routes of one record: editing a standard reply (`/knowledge/{id}`).
+const PUT_ID_ROUTES: &[(&str, &str)] = &[("/knowledge/", "")];
+
+/// DELETE routes of one record: retiring a standard reply (`/knowledge/{id}`).
+const DELETE_ID_ROUTES: &[(&str, &str)] = &[("/knowledge/", "")];
 
 /// Downloads: Excel exports only.
 const DOWNLOAD_SUFFIX: &str = ".xlsx";
@@ -108,14 +117,25 @@ pub(crate) fn check_post(path: &str) -> Result<(), Error> {
     }
 }
 
-/// Validates a PUT path: exact routes only.
+/// Validates a PUT path: exact routes, or one record's route with a UUID id.
 pub(crate) fn check_put(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if PUT_PATHS.contains(&route) {
+    if PUT_PATHS.contains(&route) || PUT_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!("不允许修改该地址：{route}")))
+    }
+}
+
+/// Validates a DELETE path: one record's route with a UUID id (no query).
+pub(crate) fn check_delete(path: &str) -> Result<(), Error> {
+    check_shape(path)?;
+    let route = route_of(path);
+    if route == path && DELETE_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("不允许删除该地址：{route}")))
     }
 }
 
@@ -195,7 +215,7 @@ pub async fn online_post(
     Ok(session.api_post(&path, &body).await?)
 }
 
-/// PUT `body` to `/api/v1{path}` (通知偏好, the only allowlisted path) and return the
+/// PUT `body` to `/api/v1{path}` (通知偏好, editing a standard reply) and return the
 /// JSON answer.
 #[tauri::command]
 pub async fn online_put(
@@ -205,6 +225,13 @@ pub async fn online_put(
 ) -> Result<Value, Error> {
     check_put(&path)?;
     Ok(slot.get()?.api_put(&path, &body).await?)
+}
+
+/// DELETE `/api/v1{path}` (retiring a standard reply) and return the JSON answer.
+#[tauri::command]
+pub async fn online_delete(slot: State<'_, SessionSlot>, path: String) -> Result<Value, Error> {
+    check_delete(&path)?;
+    Ok(slot.get()?.api_delete(&path).await?)
 }
 
 /// Downloads an Excel export into the user's download directory (`$MINSHENG_DOWNLOAD_DIR`
@@ -275,9 +302,57 @@ mod tests {
         for bad in ["/knowledgex", "/knowledge/../cases", "/knowledge ?q=x"] {
             assert!(check_get(bad).is_err(), "{bad}");
         }
-        // Writes to the knowledge base are not passed through (yet).
-        assert!(check_post("/knowledge").is_err());
-        assert!(check_put("/knowledge/x").is_err());
+    }
+
+    #[test]
+    fn allows_the_intelligence_accuracy_read() {
+        assert!(check_get("/intelligence/accuracy").is_ok());
+        for bad in [
+            "/intelligence",
+            "/intelligencex/accuracy",
+            "/intelligence/../cases",
+        ] {
+            assert!(check_get(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn writes_the_knowledge_base_one_standard_reply_at_a_time() {
+        let id = "0190f0a0-0000-7000-8000-00000000c001";
+        assert!(check_post("/knowledge").is_ok());
+        assert!(check_post(&format!("/knowledge/{id}/review")).is_ok());
+        assert!(check_put(&format!("/knowledge/{id}")).is_ok());
+        assert!(check_delete(&format!("/knowledge/{id}")).is_ok());
+        for bad in [
+            "/knowledge/x/review".to_owned(),
+            "/knowledge//review".to_owned(),
+            format!("/knowledge/{id}"),
+            format!("/knowledge/{id}/review/x"),
+            format!("/knowledge/{id}/../../cases/{id}/review"),
+            "/knowledgex".to_owned(),
+        ] {
+            assert!(check_post(&bad).is_err(), "post {bad}");
+        }
+        for bad in [
+            "/knowledge".to_owned(),
+            "/knowledge/x".to_owned(),
+            format!("/knowledge/{id}/review"),
+            format!("/knowledge/{id}/"),
+            "/knowledge/0190f0a0-0000-7000-8000-00000000c00g".to_owned(),
+        ] {
+            assert!(check_put(&bad).is_err(), "put {bad}");
+        }
+        for bad in [
+            "/knowledge".to_owned(),
+            "/knowledge/x".to_owned(),
+            format!("/knowledge/{id}/review"),
+            format!("/knowledge/{id}?x=1"),
+            format!("/followups/{id}"),
+            format!("/cases/{id}"),
+            "/notifications/preferences".to_owned(),
+        ] {
+            assert!(check_delete(&bad).is_err(), "delete {bad}");
+        }
     }
 
     #[test]
@@ -400,6 +475,18 @@ mod tests {
         assert_eq!(refused["code"], "INVALID_ARGUMENT");
         let refused = call("online_post", json!({ "path": "/sync/push", "body": {} })).unwrap_err();
         assert_eq!(refused["code"], "INVALID_ARGUMENT");
+        let refused = call(
+            "online_delete",
+            json!({ "path": "/cases/0190f0a0-0000-7000-8000-000000000003" }),
+        )
+        .unwrap_err();
+        assert_eq!(refused["code"], "INVALID_ARGUMENT");
+        let no_session = call(
+            "online_delete",
+            json!({ "path": "/knowledge/0190f0a0-0000-7000-8000-00000000c001" }),
+        )
+        .unwrap_err();
+        assert_eq!(no_session["code"], "NOT_SIGNED_IN");
         let no_session = call("online_get", json!({ "path": "/dashboard" })).unwrap_err();
         assert_eq!(no_session["code"], "NOT_SIGNED_IN");
         let no_session = call(

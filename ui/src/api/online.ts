@@ -387,6 +387,42 @@ export interface KnowledgeQuery {
   category?: string
   /** Text anywhere in the title or body. */
   q?: string
+  /** Also list retired replies (maintenance screen). */
+  includeRetired?: boolean
+}
+
+/** A new standard reply (`POST /knowledge`). */
+export interface NewStandardReply {
+  category: string
+  title: string
+  body: string
+}
+
+/** An edit of a standard reply (`PUT /knowledge/{id}`); 409 STALE_VERSION when stale. */
+export interface StandardReplyUpdate {
+  expectedVersion: number
+  category?: string
+  title: string
+  body: string
+}
+
+/** How often clerks kept a suggestion at dispatch (rates 0..1; null without dispatches). */
+export interface MatchRates {
+  dispatches: number
+  categoryMatched: number
+  unitMatched: number
+  requestTypeMatched: number
+  categoryRate: number | null
+  unitRate: number | null
+  requestTypeRate: number | null
+}
+
+/** `GET /intelligence/accuracy`: overall and over the last 30 days. */
+export interface AccuracyReport {
+  modelLoaded: boolean
+  modelVersion: number | null
+  overall: MatchRates
+  last30Days: MatchRates
 }
 
 // ---------------------------------------------------------------- calls
@@ -429,6 +465,7 @@ export function relativePath(apiPath: string): string {
 const get = <T>(path: string, query?: Query) => call<T>('online_get', { path: withQuery(path, query) })
 const post = <T>(path: string, body: unknown) => call<T>('online_post', { path, body })
 const put = <T>(path: string, body: unknown) => call<T>('online_put', { path, body })
+const del = <T>(path: string) => call<T>('online_delete', { path })
 
 export interface PeriodQuery {
   period: PeriodKind
@@ -480,6 +517,17 @@ export const online = {
     post<FollowUpRecord>(`/followups/${encodeURIComponent(id)}/answer`, answer),
   /** Standard replies (not retired) for the reply composer; every signed-in role. */
   standardReplies: (q: KnowledgeQuery = {}) => get<StandardReply[]>('/knowledge', { ...q }),
+  /** Adds a standard reply (admin, clerk). */
+  createStandardReply: (r: NewStandardReply) => post<StandardReply>('/knowledge', r),
+  /** Edits a standard reply from `expectedVersion`; 409 STALE_VERSION when someone saved first. */
+  updateStandardReply: (id: string, u: StandardReplyUpdate) =>
+    put<StandardReply>(`/knowledge/${encodeURIComponent(id)}`, u),
+  /** Marks a standard reply as reviewed now (text and version stay). */
+  reviewStandardReply: (id: string) => post<StandardReply>(`/knowledge/${encodeURIComponent(id)}/review`, {}),
+  /** Retires a standard reply (hidden from the composer, kept with its versions). */
+  retireStandardReply: (id: string) => del<StandardReply>(`/knowledge/${encodeURIComponent(id)}`),
+  /** How often clerks kept the suggested category / unit / request type at dispatch. */
+  accuracy: () => get<AccuracyReport>('/intelligence/accuracy'),
   /** Saves an .xlsx export to the download folder; resolves to the saved file's path. */
   download: (path: string, fileName: string) =>
     call<string>('online_download', { path: relativePath(path), fileName }),

@@ -201,6 +201,10 @@ impl ApiClient {
         self.call(Method::PUT, path, Some(body)).await
     }
 
+    pub async fn delete_json(&self, path: &str) -> Result<Value> {
+        self.call(Method::DELETE, path, None).await
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let rb = self.http.request(method, format!("{}{path}", self.base));
         match self.token() {

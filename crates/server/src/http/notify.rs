@@ -509,34 +509,53 @@ pub async fn retry_outbox(
 pub struct ReminderReq {
     /// A `reminder.*` template code, e.g. `reminder.documentReady`.
     pub template: String,
-    pub phone: String,
+    /// The case whose citizen is reminded (its registered mobile is used).
+    #[serde(default)]
+    pub case_id: Option<String>,
+    /// The follow-up round of a window-service event (its registered mobile is used).
+    #[serde(default)]
+    pub followup_id: Option<String>,
+    /// Refused: the number always comes from the case or the event.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Exactly the template's placeholders, each at most 100 characters.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub params: serde_json::Value,
-    /// The business event (e.g. the document's number): one SMS per key.
+    /// The business event (e.g. the document's number): one SMS per key and sender.
     pub key: String,
 }
 
-/// Queues a 温馨提示 (window staff, clerks, admin).
-#[utoipa::path(post, path = "/api/v1/sms/reminders", request_body = ReminderReq, responses((status = 201, body = Object), (status = 200, body = Object), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+/// Queues a 温馨提示 to the citizen of a visible case (clerk, officer, unit head,
+/// 回访员) or of a window-service event (clerk, 回访员); never to a typed number.
+/// Rate-limited (429) and audited; rules in `notify::service::reminder`.
+#[utoipa::path(post, path = "/api/v1/sms/reminders", request_body = ReminderReq, responses((status = 201, body = Object), (status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn send_reminder(
     State(state): State<SharedState>,
     auth: Authed,
     ApiJson(req): ApiJson<ReminderReq>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    require(
-        &auth,
-        &[Role::Admin, Role::Clerk, Role::Officer, Role::UnitHead],
-    )?;
+    let mut roles = service::REMINDER_CASE_ROLES.to_vec();
+    roles.extend_from_slice(service::REMINDER_SERVICE_ROLES);
+    require(&auth, &roles)?;
+    let to = service::ReminderTo::from_request(req.case_id, req.followup_id, req.phone)?;
     state
         .blocking(move |s| {
-            let queued = service::reminder(s, &req.template, &req.phone, req.params, &req.key)?;
-            let status = if queued {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, Json(serde_json::json!({"queued": queued}))))
+            let outcome =
+                service::reminder(s, &auth.actor, &to, &req.template, req.params, &req.key)?;
+            Ok(match outcome {
+                service::ReminderOutcome::Queued(true) => (
+                    StatusCode::CREATED,
+                    Json(serde_json::json!({"queued": true})),
+                ),
+                service::ReminderOutcome::Queued(false) => {
+                    (StatusCode::OK, Json(serde_json::json!({"queued": false})))
+                }
+                service::ReminderOutcome::Limited { code, message } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(serde_json::json!({"code": code, "message": message})),
+                ),
+            })
         })
         .await
 }

@@ -324,6 +324,14 @@ pub trait NotifyStore {
         -> StoreResult<Vec<OutboxMessage>>;
     /// Puts a dead letter back in the queue; false when it is not dead.
     fn requeue_sms(&self, id: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Outbox rows created at or after `since` whose event key starts with
+    /// `event_key_prefix` and, when given, addressed to `phone` (rate limits).
+    fn count_sms_since(
+        &self,
+        event_key_prefix: &str,
+        phone: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 
     // Follow-up rounds
     /// Cases waiting for the citizen's answer that have no round for their current

@@ -381,6 +381,23 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         })
     }
 
+    fn count_sms_since(
+        &self,
+        event_key_prefix: &str,
+        phone: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let conn = self.conn()?;
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sms_outbox
+             WHERE substr(event_key, 1, length(?1)) = ?1
+               AND (?2 IS NULL OR phone = ?2) AND created_at >= ?3",
+            params![event_key_prefix, phone, ms(since)],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn followup_candidates(&self, limit: usize) -> StoreResult<Vec<(CaseId, String, u32)>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare(&format!(

@@ -164,6 +164,11 @@ impl Intelligence {
                         reasons.push((*place).to_string());
                     }
                 }
+                if reasons.is_empty() {
+                    // No word of the text stands out: the clerk still learns why — the
+                    // kind of unit the model judged the matter to need.
+                    reasons.push(format!("单位类型：{kind}"));
+                }
                 UnitSuggestion {
                     unit_id: unit.id.clone(),
                     unit_name: unit.name.clone(),

@@ -8,9 +8,8 @@
 //! applies it under the case's write lock, so a repeated pass, a second server instance
 //! or a master replied offline and pushed twice cannot reply a duplicate twice.
 
-use minsheng_domain::case::{Case, CaseState};
+use minsheng_domain::case::CaseState;
 use minsheng_domain::ids::CaseId;
-use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{Action, MasterAnswer};
 use minsheng_domain::DomainError;
 
@@ -66,22 +65,20 @@ fn adopt(s: &AppState, duplicate: CaseId, master: CaseId) -> Result<bool, ApiErr
     };
     let org = s.org();
     let now = s.now();
-    let mut inner = crate::http::cases::transition(s, &actor, &action, &org, now, None);
-    let mut step = |c: &Case, last: &TimelineEntry| {
-        if c.state != CaseState::Merged || c.duplicate_of != Some(master) {
-            return Err(ApiError::Domain(DomainError::IllegalTransition {
-                action: action.kind(),
-                state: c.state,
-            }));
-        }
-        inner(c, last)
-    };
+    // The workflow refuses the step unless the case is still merged into this master, so
+    // a duplicate changed since the query (or adopted by another instance) is skipped.
+    let mut step = crate::http::cases::transition(s, &actor, &action, &org, now, None);
     match s.store.update_case(&org, duplicate, None, &mut step) {
         Ok(c) => {
             s.intel.index(&c);
             Ok(true)
         }
-        Err(ApiError::Domain(DomainError::IllegalTransition { .. })) => Ok(false),
+        Err(ApiError::Domain(
+            DomainError::IllegalTransition { .. }
+            | DomainError::InvalidField {
+                field: "master", ..
+            },
+        )) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -605,6 +605,21 @@ fn approve(
     Ok(())
 }
 
+/// Whether `master` may take duplicates (首问负责): it must still be the live first report —
+/// not merged into another case (link to that one instead), and not closed.
+pub fn check_master(master: &Case) -> Result<(), DomainError> {
+    let reason = match master.state {
+        CaseState::Merged => "主件本身已合并到其他诉求件，请关联最初的主件",
+        CaseState::Rejected | CaseState::Transferred => "主件已不予受理或转其他部门，不能作为主件",
+        st if st.is_closed() => "主件已归档或终结，请按新诉求派单",
+        _ => return Ok(()),
+    };
+    Err(DomainError::InvalidField {
+        field: "master",
+        reason: reason.into(),
+    })
+}
+
 /// The sign-offs a reply needs, in order: the unit head, and for 涉警投诉/重要 also the
 /// superior (supervisor or leader).
 fn required_sign_offs(flags: crate::case::CaseFlags) -> &'static [SignOffStep] {

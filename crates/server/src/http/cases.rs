@@ -324,22 +324,7 @@ pub(crate) fn resolve_action(
         }
         Action::LinkDuplicate { master } => {
             let m = visible_case(s, actor, master)?;
-            let refused = match m.state {
-                CaseState::Merged => Some("主件本身已合并到其他诉求件，请关联最初的主件"),
-                CaseState::Rejected | CaseState::Transferred => {
-                    Some("主件已不予受理或转其他部门，不能作为主件")
-                }
-                st if st.is_closed() => Some("主件已归档或终结，请按新诉求派单"),
-                _ => None,
-            };
-            if let Some(reason) = refused {
-                return Err(ApiError::Domain(
-                    minsheng_domain::DomainError::InvalidField {
-                        field: "master",
-                        reason: reason.into(),
-                    },
-                ));
-            }
+            workflow::check_master(&m)?;
             Ok(Action::LinkDuplicate { master })
         }
         other => Ok(other),

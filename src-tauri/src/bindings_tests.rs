@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_client::cache::{CaseRow, LocalWorkListCounts, Profile, UserSummary};
 use minsheng_client::outbox::{Command, CommandPayload, CommandStatus};
-use minsheng_client::view::{LocalCase, PendingStep, Unreplayable};
+use minsheng_client::view::{DuplicateLink, LocalCase, PendingStep, Unreplayable};
 use minsheng_client::{SyncReport, SyncStatus};
 use minsheng_domain::case::{
     CaseFlags, CaseState, Channel, CoUnit, Deadlines, ExtensionRequest, FollowUpLevel, Opinion,
@@ -384,6 +384,14 @@ fn generate() -> String {
             actor_name: "张警官".into(),
             device_at: at(3),
             detail: json!({ "text": "已处理" }),
+        }],
+        duplicates: vec![DuplicateLink {
+            id: id(12),
+            number: Some("MS202611260002".into()),
+            title: "同一事项的第二次来电".into(),
+            state: CaseState::Merged,
+            linked_at: Some(at(4)),
+            linked_by: Some("李受理".into()),
         }],
     };
     s.add("localCase", "LocalCase", &local);

@@ -2,7 +2,7 @@
 //! replayed on top through the same `workflow::apply` the server runs.
 
 use chrono::{DateTime, Utc};
-use minsheng_domain::case::Case;
+use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, CommandId};
 use minsheng_domain::role::Actor;
@@ -41,6 +41,23 @@ pub struct LocalCase {
     pub timeline: Vec<TimelineEntry>,
     /// The user's own steps not yet confirmed by the server, with their device times.
     pub pending_steps: Vec<PendingStep>,
+    /// Cached cases linked to this one as duplicates (首问负责: they follow its reply),
+    /// oldest link first. Only cases in the user's scope are cached, so none leaks.
+    pub duplicates: Vec<DuplicateLink>,
+}
+
+/// A duplicate linked to the case on screen, with when and by whom it was linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateLink {
+    pub id: CaseId,
+    pub number: Option<String>,
+    pub title: String,
+    pub state: CaseState,
+    /// The server time of the duplicate's 关联重复件 step (None when its timeline is not
+    /// cached yet).
+    pub linked_at: Option<DateTime<Utc>>,
+    pub linked_by: Option<String>,
 }
 
 /// An offline step shown at the end of the timeline until the server records it.
@@ -117,7 +134,39 @@ pub(crate) fn build(
         allowed_actions,
         timeline: crate::cache::timeline_of(conn, id)?,
         pending_steps,
+        duplicates: duplicates_of(conn, id)?,
     })
+}
+
+fn duplicates_of(conn: &Connection, master: CaseId) -> Result<Vec<DuplicateLink>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM cases WHERE duplicate_of = ?1 ORDER BY received_at")?;
+    let ids = stmt
+        .query_map([master.to_string()], |r| r.get::<_, String>(0))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut links = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let id: CaseId = raw
+            .parse()
+            .map_err(|_| ClientError::Corrupt(format!("缓存中的诉求件编号无效：{raw}")))?;
+        let Some(dup) = cases_load(conn, id)? else {
+            continue;
+        };
+        let link = crate::cache::timeline_of(conn, id)?
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == ActionKind::LinkDuplicate.code());
+        links.push(DuplicateLink {
+            id,
+            number: dup.case.number.clone(),
+            title: dup.case.title.clone(),
+            state: dup.case.state,
+            linked_at: link.as_ref().map(|e| e.at),
+            linked_by: link.map(|e| e.actor_name),
+        });
+    }
+    links.sort_by_key(|l| l.linked_at);
+    Ok(links)
 }
 
 impl LocalCache {

@@ -99,5 +99,6 @@ export function sampleLocal(allowed: LocalCase['allowedActions'], c: Case = samp
       },
     ],
     pendingSteps: [],
+    duplicates: [],
   }
 }

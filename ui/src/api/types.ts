@@ -381,6 +381,18 @@ export interface LocalCase {
   timeline: TimelineEntry[]
   /** This user's steps not yet confirmed by the server, with their device times. */
   pendingSteps: PendingStep[]
+  /** Cached duplicates linked to this case (首问负责), oldest link first. */
+  duplicates: DuplicateLink[]
+}
+
+/** A duplicate linked to the case on screen; `linkedAt` is null until its timeline is cached. */
+export interface DuplicateLink {
+  id: string
+  number: string | null
+  title: string
+  state: CaseState
+  linkedAt: string | null
+  linkedBy: string | null
 }
 
 export interface PendingStep {

@@ -163,6 +163,7 @@ struct ViewColumns<'a> {
     #[serde(borrow)]
     request_type: Cow<'a, str>,
     supervising_unit: Option<UnitId>,
+    duplicate_of: Option<CaseId>,
     deadlines: Deadlines,
     /// Only whether one is present matters to the cache.
     pending_extension: Option<serde::de::IgnoredAny>,
@@ -185,7 +186,7 @@ pub(crate) struct Upserted {
 }
 
 /// The list columns of a case row besides `id` and `json`, in this order.
-const LIST_COLUMNS: [&str; 16] = [
+const LIST_COLUMNS: [&str; 17] = [
     "number",
     "version",
     "state",
@@ -202,9 +203,10 @@ const LIST_COLUMNS: [&str; 16] = [
     "due_at",
     "warn_at",
     "awaiting_extension",
+    "duplicate_of",
 ];
 
-fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 16] {
+fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 17] {
     let text = |s: &str| SqlValue::Text(s.to_owned());
     let opt_text = |s: Option<&str>| s.map_or(SqlValue::Null, text);
     let opt_int = |i: Option<i64>| i.map_or(SqlValue::Null, SqlValue::Integer);
@@ -227,6 +229,7 @@ fn list_values(k: &ViewColumns<'_>) -> [SqlValue; 16] {
         opt_int(due),
         opt_int(warn),
         SqlValue::Integer(i64::from(k.pending_extension.is_some())),
+        opt_text(k.duplicate_of.map(|m| m.to_string()).as_deref()),
     ]
 }
 

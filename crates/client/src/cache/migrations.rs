@@ -149,7 +149,18 @@ const V6: &str = r"
 CREATE INDEX cases_by_state_due ON cases (state, due_at, warn_at);
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// The master of a duplicate (首问负责), so a master's page lists its duplicates with one
+/// indexed query (the view JSON may be compressed, see V5). Filled by `backfill_columns`.
+const V7: &str = r"
+ALTER TABLE cases ADD COLUMN duplicate_of TEXT;
+CREATE INDEX cases_by_master ON cases (duplicate_of) WHERE duplicate_of IS NOT NULL;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+
+/// The last schema that added a list column: a cache older than it has its columns
+/// filled from each row's view once every step has run.
+const LAST_COLUMN_SCHEMA: i64 = 7;
 
 /// The schema version this build writes; sent to the server as `X-Minsheng-Schema`.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -165,9 +176,10 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
-        // Columns added since schema 1 are filled from each row's JSON once they all
-        // exist, in the last step's transaction (a crash before it redoes that step).
-        if found < 2 && i + 1 == MIGRATIONS.len() {
+        // Columns added since the cache's schema are filled from each row's view once
+        // they all exist, in the last step's transaction (a crash before it redoes that
+        // step).
+        if found < LAST_COLUMN_SCHEMA && i + 1 == MIGRATIONS.len() {
             super::cases::backfill_columns(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
@@ -250,5 +262,40 @@ mod tests {
         cache.store_timeline(std::slice::from_ref(&entry)).unwrap();
         cache.store_timeline(&[entry]).unwrap();
         assert_eq!(cache.timeline(id).unwrap().len(), 1);
+    }
+
+    /// A schema 6 cache gets the master column filled from its cached views, so a
+    /// master cached before the upgrade lists its duplicates at once.
+    #[test]
+    fn a_schema_6_cache_learns_which_cases_are_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let key = DbKey::generate();
+        let unit = UnitId::mint(Utc::now());
+        let master = server_view("夜市噪音", "夜市噪音扰民", unit, CaseState::InProgress, 2);
+        let mut dup = server_view("夜市噪音又来了", "同一事项", unit, CaseState::Merged, 2);
+        dup["duplicateOf"] = master["id"].clone();
+        let master_id: CaseId = serde_json::from_value(master["id"].clone()).unwrap();
+        let dup_id: CaseId = serde_json::from_value(dup["id"].clone()).unwrap();
+        {
+            let mut cache = LocalCache::open(&path, &key).unwrap();
+            cache.upsert_server_cases(vec![master, dup]).unwrap();
+        }
+        {
+            // Back to schema 6: the column and its index did not exist.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
+                .unwrap();
+            conn.execute_batch(
+                "DROP INDEX cases_by_master; ALTER TABLE cases DROP COLUMN duplicate_of;
+                 PRAGMA user_version = 6;",
+            )
+            .unwrap();
+        }
+        let cache = LocalCache::open(&path, &key).unwrap();
+        assert_eq!(cache.schema_version().unwrap(), SCHEMA_VERSION);
+        let local = cache.local_case(master_id, Utc::now()).unwrap();
+        let listed: Vec<CaseId> = local.duplicates.iter().map(|d| d.id).collect();
+        assert_eq!(listed, vec![dup_id]);
     }
 }

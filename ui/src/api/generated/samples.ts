@@ -272,6 +272,16 @@ export const localCase = {
         "text": "已处理"
       }
     }
+  ],
+  "duplicates": [
+    {
+      "id": "0190f0a0-0000-7000-8000-00000000000c",
+      "number": "MS202611260002",
+      "title": "同一事项的第二次来电",
+      "state": "merged",
+      "linkedAt": "2026-11-26T04:30:00Z",
+      "linkedBy": "李受理"
+    }
   ]
 } satisfies LocalCase
 

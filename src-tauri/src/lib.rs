@@ -51,6 +51,7 @@ pub fn configure_full<R: tauri::Runtime>(
     };
     builder.invoke_handler(tauri::generate_handler![
         commands::app::app_info,
+        commands::app::role_capabilities,
         commands::server::server_health,
         commands::auth::auth_last_user,
         commands::auth::auth_login,
@@ -76,6 +77,8 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::intake::intake_assist,
         commands::intake::intake_save_template,
         commands::case_online::case_remote,
+        commands::case_online::case_fetch,
+        commands::case_online::cases_search_server,
         commands::case_online::citizen_reveal,
         commands::auth::auth_change_password,
         commands::draft::draft_load,

@@ -389,6 +389,29 @@ impl Session {
 
     // ---- online-only screens ----
 
+    /// Searches the user's whole scope on the server (`GET /cases`), for cases this
+    /// computer does not cache (closed ones older than the cache window).
+    pub async fn search_server(
+        &self,
+        q: &crate::api::CaseListQuery,
+    ) -> Result<crate::api::CasePage> {
+        let api = self.0.engine.api().clone();
+        self.0.engine.authed(|| api.cases(q)).await
+    }
+
+    /// Brings one case the server shows this user, with its timeline, into the cache
+    /// (a case found by `search_server` or in a statistic) and returns its local view;
+    /// the next purge drops it again if it is closed and older than the cache window.
+    pub async fn fetch_case(&self, id: CaseId) -> Result<LocalCase> {
+        let api = self.0.engine.api().clone();
+        let view = self.0.engine.authed(|| api.case(id)).await?;
+        let timeline = self.0.engine.authed(|| api.timeline(id)).await?;
+        let mut cache = lock(&self.0.cache);
+        cache.upsert_server_cases(vec![view])?;
+        cache.store_timeline(&timeline)?;
+        cache.local_case(id, Utc::now())
+    }
+
     pub async fn api_get(&self, path: &str) -> Result<serde_json::Value> {
         let api = self.0.engine.api().clone();
         self.0.engine.authed(|| api.get_json(path)).await

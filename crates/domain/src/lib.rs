@@ -3,6 +3,7 @@
 
 pub mod assessment;
 pub mod calendar;
+pub mod capability;
 pub mod case;
 pub mod citizen;
 pub mod error;

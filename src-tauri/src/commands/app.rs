@@ -18,3 +18,27 @@ pub fn app_info(link: State<'_, ServerLink>) -> AppInfo {
         server_url: link.url().to_owned(),
     }
 }
+
+/// One role and what it may reach (`domain::capability`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleCapabilities {
+    pub role: minsheng_domain::role::Role,
+    pub capabilities: Vec<minsheng_domain::capability::Capability>,
+}
+
+/// The capability table of every role: the menu, work-bench cards and buttons read it
+/// (the UI never restates which role may do what), and an assignment dialog asks which
+/// colleagues can handle a case.
+#[tauri::command]
+pub fn role_capabilities() -> Vec<RoleCapabilities> {
+    minsheng_domain::role::Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| *r != minsheng_domain::role::Role::System)
+        .map(|role| RoleCapabilities {
+            role,
+            capabilities: role.capabilities(),
+        })
+        .collect()
+}

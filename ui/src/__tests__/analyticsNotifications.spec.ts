@@ -2,7 +2,7 @@ import { clearMocks } from '@tauri-apps/api/mocks'
 import { mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import type { StaffNotification } from '@/api/online'
 import NotificationsPanel from '@/components/NotificationsPanel.vue'
@@ -103,12 +103,12 @@ describe('NotificationsPanel', () => {
       global: { plugins: [pinia, createAppI18n('zh-CN'), ElementPlus, createAppRouter(createMemoryHistory(), false)] },
     })
     await settle()
-    expect(calls[0]?.args.path).toBe('/notifications?limit=50')
+    expect(calls.find((c) => c.cmd === 'online_get')?.args.path).toBe('/notifications?limit=50')
     expect(w.get('[data-test="notifications-bell"]').text()).toContain('2')
     await w.get('[data-test="notifications-bell"]').trigger('click')
     await settle()
-    const items = document.querySelectorAll('[data-test="notification-item"]')
-    expect(items).toHaveLength(2)
+    // The popover opens on a timer of its own; wait for its list rather than guess a tick count.
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-test="notification-item"]')).toHaveLength(2))
     expect(document.body.textContent).toContain('催办')
     w.unmount()
     document.body.innerHTML = ''

@@ -15,7 +15,7 @@ import AssessmentView from '@/views/analytics/AssessmentView.vue'
 import DashboardView from '@/views/analytics/DashboardView.vue'
 import FollowUpQueueView from '@/views/analytics/FollowUpQueueView.vue'
 import { board, dashboard, OFFLINE, view } from './analyticsFixtures'
-import { mockCommands, settle } from './helpers'
+import { capsOf, mockCommands, settle } from './helpers'
 
 let pinia: Pinia
 
@@ -54,13 +54,17 @@ afterEach(() => {
 
 describe('navigation', () => {
   it('shows dashboards and assessment to leaders, the 回访 queue to follow-up agents', () => {
-    const leader = navItems('leader').map((i) => i.test)
+    const leader = navItems(capsOf('leader')).map((i) => i.test)
     expect(leader).toEqual(expect.arrayContaining(['dashboard', 'assessment', 'alerts']))
-    expect(leader).not.toContain('followups')
-    const follow = navItems('followUp').map((i) => i.test)
+    // A leader reads the 回访 queue (the server lets him) but does not make the calls.
+    expect(leader).toContain('followups')
+    expect(leader).not.toContain('followupcall')
+    const follow = navItems(capsOf('followUp')).map((i) => i.test)
     expect(follow).toContain('followups')
     expect(follow).not.toContain('assessment')
-    expect(navItems('officer').map((i) => i.test)).not.toContain('dashboard')
+    // An officer sees his own station's figures and his own row in 考核排名 (the server scopes them).
+    expect(navItems(capsOf('officer')).map((i) => i.test)).toContain('assessment')
+    expect(navItems(capsOf('followUp')).map((i) => i.test)).not.toContain('dashboard')
   })
 })
 
@@ -285,7 +289,7 @@ describe('FollowUpQueueView', () => {
     signIn('followUp')
     const w = mountView(FollowUpQueueView)
     await settle()
-    expect(path(calls[0]!.args)).toBe('/followups?limit=1000')
+    expect(path(calls.find((c) => c.cmd === 'online_get')!.args)).toBe('/followups?limit=1000')
     expect(w.findAll('[data-test="followup-row"]')).toHaveLength(1)
     expect(w.text()).toContain('MS202611250007')
     expect(w.text()).toContain('一级回访')

@@ -12,7 +12,7 @@ import { createAppRouter } from '@/router'
 import FollowUpQueueView from '@/views/analytics/FollowUpQueueView.vue'
 import CallScreenView from '@/views/followup/CallScreenView.vue'
 import { callOrder } from '@/views/followup/useCallScreen'
-import { mockCommands, sampleCase, sampleLocal, settle, type Handler } from './helpers'
+import { capsOf, mockCommands, sampleCase, sampleLocal, settle, type Handler } from './helpers'
 
 const CASE_ID = '0190f0a0-0000-7000-8000-000000000003'
 const FULL = '13812345678'
@@ -128,8 +128,8 @@ describe('电话回访 call screen', { timeout: 30_000 }, () => {
     const early = round({ id: 'early', status: 'awaiting', dueAt: '2026-11-20T00:00:00Z' })
     const done = round({ id: 'done', status: 'answered' })
     expect(callOrder([early, done, later, CASE_ROUND]).map((r) => r.id)).toEqual(['r-case', 'late', 'early'])
-    expect(navItems('followUp').map((i) => i.path)).toContain('/followups/call')
-    expect(navItems('officer').map((i) => i.path)).not.toContain('/followups/call')
+    expect(navItems(capsOf('followUp')).map((i) => i.path)).toContain('/followups/call')
+    expect(navItems(capsOf('officer')).map((i) => i.path)).not.toContain('/followups/call')
   })
 
   it('shows the case, its reply and the standard questions; reveals once per click and forgets the number on the next case', async () => {

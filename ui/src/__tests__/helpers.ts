@@ -1,6 +1,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks'
 import { flushPromises } from '@vue/test-utils'
-import type { Case, LocalCase } from '@/api'
+import type { Capability, Case, LocalCase } from '@/api'
+import { roleCapabilities } from '@/api/generated/samples'
 
 export type Handler = (args: Record<string, unknown>) => unknown
 
@@ -13,10 +14,17 @@ export function mockCommands(handlers: Record<string, Handler>): { cmd: string; 
     calls.push({ cmd, args: a })
     const h = handlers[cmd]
     if (h) return h(a)
+    // The domain's capability table, as Rust serialised it (generated samples).
+    if (cmd === 'role_capabilities') return roleCapabilities
     if (cmd.startsWith('plugin:event|')) return 1
     throw { code: 'NOT_MOCKED', message: `unexpected command ${cmd}` }
   })
   return calls
+}
+
+/** What `role` may reach, from the table Rust serialised (not restated here). */
+export function capsOf(role: string): Capability[] {
+  return roleCapabilities.find((r) => r.role === role)?.capabilities ?? []
 }
 
 export async function settle(): Promise<void> {

@@ -8,7 +8,7 @@ import { createAppI18n } from '@/i18n'
 import { navItems } from '@/navigation'
 import KnowledgeView from '@/views/KnowledgeView.vue'
 import { OFFLINE } from './analyticsFixtures'
-import { mockCommands, settle } from './helpers'
+import { capsOf, mockCommands, settle } from './helpers'
 
 const ID = '0190f0a0-0000-7000-8000-00000000c001'
 const NOISE: StandardReply = {
@@ -51,10 +51,10 @@ afterEach(() => {
 
 describe('知识库维护', { timeout: 20_000 }, () => {
   it('is in the menu of admins and clerks only', () => {
-    expect(navItems('admin').some((i) => i.path === '/knowledge')).toBe(true)
-    expect(navItems('clerk').some((i) => i.path === '/knowledge')).toBe(true)
-    expect(navItems('officer').some((i) => i.path === '/knowledge')).toBe(false)
-    expect(navItems('leader').some((i) => i.path === '/knowledge')).toBe(false)
+    expect(navItems(capsOf('admin')).some((i) => i.path === '/knowledge')).toBe(true)
+    expect(navItems(capsOf('clerk')).some((i) => i.path === '/knowledge')).toBe(true)
+    expect(navItems(capsOf('officer')).some((i) => i.path === '/knowledge')).toBe(false)
+    expect(navItems(capsOf('leader')).some((i) => i.path === '/knowledge')).toBe(false)
   })
 
   it('lists replies with retired ones, version, review date and status; filters by text', async () => {

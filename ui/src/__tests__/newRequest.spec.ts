@@ -13,7 +13,7 @@ import { useSessionStore } from '@/stores/session'
 import NewRequestView from '@/views/intake/NewRequestView.vue'
 import { ASSIST_DELAY_MS } from '@/views/intake/useIntakeAssist'
 import { DRAFT_NAME, useNewRequest } from '@/views/intake/useNewRequest'
-import { mockCommands, sampleCase, sampleLocal, settle, type Handler } from './helpers'
+import { capsOf, mockCommands, sampleCase, sampleLocal, settle, type Handler } from './helpers'
 
 const NOW = new Date('2026-11-26T02:00:00Z')
 const NEW_ID = '0190f0a0-0000-7000-8000-0000000000aa'
@@ -359,10 +359,10 @@ describe('NewRequestView', () => {
   }
 
   it('is in the clerk’s menu next to 受理分派, not in an officer’s', () => {
-    const clerk = navItems('clerk').map((i) => i.test)
+    const clerk = navItems(capsOf('clerk')).map((i) => i.test)
     expect(clerk.indexOf('newrequest')).toBe(clerk.indexOf('intake') + 1)
-    expect(navItems('admin').map((i) => i.test)).toContain('newrequest')
-    expect(navItems('officer').map((i) => i.test)).not.toContain('newrequest')
+    expect(navItems(capsOf('admin')).map((i) => i.test)).toContain('newrequest')
+    expect(navItems(capsOf('officer')).map((i) => i.test)).not.toContain('newrequest')
   })
 
   it('shows the leader inputs only for 领导批示', async () => {

@@ -19,6 +19,8 @@ import type {
   OutboxCommand,
   Profile,
   Resolution,
+  RoleCapabilities,
+  ServerCasePage,
   ServerHealth,
   SessionInfo,
   SyncReport,
@@ -81,6 +83,9 @@ export const api = {
   currentSession: () => call<SessionInfo | null>('auth_current'),
   signOut: (force: boolean) => call<null>('auth_sign_out', { force }),
 
+  /** Which role may reach what (the domain's one table; the UI never restates it). */
+  roleCapabilities: () => call<RoleCapabilities[]>('role_capabilities'),
+
   // sync
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<SyncReport>('sync_now'),
@@ -123,6 +128,10 @@ export const api = {
   intakeAssist: (draft: AssistDraft) => call<IntakeAssist>('intake_assist', { draft }),
   /** A case as the server shows it (masked), for candidates outside the local cache. */
   caseRemote: (id: string) => call<Record<string, unknown>>('case_remote', { id }),
+  /** Searches the user's whole scope on the server by text (cases this computer does not cache). */
+  searchServer: (text: string, cursor: string | null) => call<ServerCasePage>('cases_search_server', { text, cursor }),
+  /** Brings a case the server shows this user (and its timeline) into the cache; its local view. */
+  fetchCase: (id: string) => call<LocalCase>('case_fetch', { id }),
   /** The citizen's full phone/ID card; the server writes an audit row (PIPL). */
   revealCitizen: (id: string) => call<CitizenView>('citizen_reveal', { id }),
   /** Changes the password, then signs in again with it (queued work is kept). */

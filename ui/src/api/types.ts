@@ -77,6 +77,29 @@ export type WorkList = (typeof WORK_LISTS)[number]
 export const ROLES = ['clerk', 'officer', 'unitHead', 'supervisor', 'leader', 'followUp', 'admin', 'system'] as const
 export type Role = (typeof ROLES)[number]
 
+/** What a role may reach at all (domain::capability); per-case actions come from `allowedActions`. */
+export type Capability =
+  | 'register'
+  | 'dispatch'
+  | 'homeVisit'
+  | 'bulkImport'
+  | 'editKnowledge'
+  | 'handle'
+  | 'approve'
+  | 'supervise'
+  | 'urge'
+  | 'assessment'
+  | 'cityWide'
+  | 'reports'
+  | 'readFollowUps'
+  | 'answerFollowUps'
+  | 'administer'
+
+export interface RoleCapabilities {
+  role: Role
+  capabilities: Capability[]
+}
+
 /** Channels serialise as their Chinese names. */
 export const CHANNELS = [
   '12345市长热线',
@@ -383,6 +406,34 @@ export interface LocalCase {
   pendingSteps: PendingStep[]
   /** Cached duplicates linked to this case (首问负责), oldest link first. */
   duplicates: DuplicateLink[]
+}
+
+/** One row of a server search (`GET /cases`), masked like every list. */
+export interface ServerCaseSummary {
+  id: string
+  number: string | null
+  title: string
+  channel: Channel
+  requestType: RequestType
+  category: string | null
+  state: CaseState
+  urgency: string
+  sensitive: boolean
+  handlingUnit: string | null
+  supervisingUnit: string | null
+  receivedAt: string
+  signInDeadline: string | null
+  replyDeadline: string | null
+  overdue: boolean
+  version: number
+}
+
+export interface ServerCasePage {
+  items: ServerCaseSummary[]
+  /** Pass back for the next page; null on the last. */
+  nextCursor: string | null
+  /** Counted on the first page only. */
+  total: number | null
 }
 
 /** A duplicate linked to the case on screen; `linkedAt` is null until its timeline is cached. */

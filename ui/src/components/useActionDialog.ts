@@ -16,6 +16,7 @@ import {
   type FieldSpec,
   type FormValues,
 } from '@/domain/actionForms'
+import { useCapabilityStore } from '@/stores/capabilities'
 import { useOrgStore } from '@/stores/org'
 import { useSyncStore } from '@/stores/sync'
 import { suggestedValues, useCaseAssist, type Suggested } from './useCaseAssist'
@@ -32,6 +33,7 @@ const ASSISTED = new Set<ActionKind>(['dispatch', 'redispatch', 'linkDuplicate']
 export function useActionDialog(props: ActionDialogProps, onDone: (updated: LocalCase) => void) {
   const { t } = useI18n()
   const org = useOrgStore()
+  const capabilities = useCapabilityStore()
   const sync = useSyncStore()
   const assist = useCaseAssist()
   const values = ref<FormValues>({}) as Ref<FormValues>
@@ -93,7 +95,8 @@ export function useActionDialog(props: ActionDialogProps, onDone: (updated: Loca
     }
     if (kind === 'assign' && props.local.case.handlingUnit) {
       try {
-        users.value = (await org.usersOf(props.local.case.handlingUnit)).filter((u) => u.role === 'officer' || u.role === 'unitHead')
+        const handlers = capabilities.rolesWith('handle')
+        users.value = (await org.usersOf(props.local.case.handlingUnit)).filter((u) => handlers.some((r) => r === u.role))
       } catch (err: unknown) {
         users.value = []
         ElMessage.error(errorMessage(err))

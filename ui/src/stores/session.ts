@@ -1,11 +1,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, type Profile, type SessionInfo } from '@/api'
+import { api, type Capability, type Profile, type SessionInfo } from '@/api'
+import { useCapabilityStore } from './capabilities'
 
 const SERVER_KEY = 'minsheng.serverUrl'
-
-/** Roles whose 工作台 shows the subtree they supervise rather than one unit. */
-export const SUPERVISING_ROLES = ['supervisor', 'leader'] as const
 
 /** The signed-in user. The session itself (tokens, cache) lives on the Rust side. */
 export const useSessionStore = defineStore('session', () => {
@@ -19,7 +17,15 @@ export const useSessionStore = defineStore('session', () => {
 
   const signedIn = computed(() => profile.value !== null)
   const role = computed(() => profile.value?.role ?? '')
-  const isSupervising = computed(() => (SUPERVISING_ROLES as readonly string[]).includes(role.value))
+  const capabilityTable = useCapabilityStore()
+  void capabilityTable.load()
+  /** What the signed-in role may reach (the domain's table, asked from Rust). */
+  const capabilities = computed<Capability[]>(() => capabilityTable.of(role.value))
+  function can(c: Capability): boolean {
+    return capabilities.value.includes(c)
+  }
+  /** The 工作台 shows the subtree a supervising role oversees rather than one unit. */
+  const isSupervising = computed(() => can('supervise'))
 
   /** Takes over a session the shell opened (login, resume, after a password change). */
   function adopt(info: SessionInfo): void {
@@ -79,6 +85,8 @@ export const useSessionStore = defineStore('session', () => {
     savedServer,
     signedIn,
     role,
+    capabilities,
+    can,
     isSupervising,
     rememberServer,
     loadLastUser,

@@ -31,9 +31,12 @@ pub struct CaseListQuery {
     pub cursor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// Also count every match (the server says it costs more on a big scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_total: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaseSummary {
     pub id: CaseId,
@@ -54,7 +57,7 @@ pub struct CaseSummary {
     pub version: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,

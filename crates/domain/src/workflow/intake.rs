@@ -141,13 +141,18 @@ fn keep<T>(problems: &mut Vec<DomainError>, r: Result<T, DomainError>) -> Option
 }
 
 fn may_take(channel: Channel, actor: &Actor) -> Result<(), DomainError> {
-    match actor.role {
-        Role::Clerk | Role::System | Role::Admin => Ok(()),
-        Role::Officer | Role::UnitHead if channel == Channel::HomeVisit => Ok(()),
-        role => Err(DomainError::RoleNotAllowed {
+    use crate::capability::Capability;
+    let role = actor.role;
+    if role == Role::System
+        || role.can(Capability::Register)
+        || (channel == Channel::HomeVisit && role.can(Capability::HomeVisit))
+    {
+        Ok(())
+    } else {
+        Err(DomainError::RoleNotAllowed {
             action: crate::workflow::ActionKind::Dispatch,
             role,
-        }),
+        })
     }
 }
 

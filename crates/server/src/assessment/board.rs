@@ -255,11 +255,9 @@ pub fn may_see(actor: &Actor, org: &OrgTree, unit: UnitId, officer: Option<UserI
 
 /// Assessment is for handling and supervising staff and the city; not for 回访员.
 pub fn check_reader(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role.sees_everything()
-        || matches!(
-            actor.role,
-            Role::Supervisor | Role::UnitHead | Role::Officer
-        )
+    if actor
+        .role
+        .can(minsheng_domain::capability::Capability::Assessment)
     {
         Ok(())
     } else {

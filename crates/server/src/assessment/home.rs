@@ -8,7 +8,8 @@
 //! * the 回访 queue of the follow-up agents.
 
 use chrono::{DateTime, Utc};
-use minsheng_domain::role::{Actor, Role};
+use minsheng_domain::capability::Capability;
+use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
 use serde::{Deserialize, Serialize};
 
@@ -106,8 +107,6 @@ pub fn bulletin(s: &AppState, now: DateTime<Utc>) -> Result<Bulletin, ApiError> 
     })
 }
 
-/// Roles that work the 回访 queue or oversee it (as the follow-up endpoints allow).
-const FOLLOW_UP_READERS: &[Role] = &[Role::FollowUp, Role::Leader, Role::Admin, Role::Clerk];
 /// Open rounds counted at most (far above a day's follow-ups).
 const QUEUE_SCAN: usize = 100_000;
 
@@ -130,7 +129,7 @@ pub fn follow_up_queue(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<FollowUpQueue, ApiError> {
-    if !FOLLOW_UP_READERS.contains(&actor.role) {
+    if !actor.role.can(Capability::ReadFollowUps) {
         return Err(ApiError::Forbidden);
     }
     let mut q = FollowUpQueue::default();

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use minsheng_domain::capability::Capability;
 use minsheng_domain::ids::{UnitId, UserId};
 use minsheng_domain::role::{Actor, Role};
 use serde::{Deserialize, Serialize};
@@ -370,7 +371,7 @@ pub async fn create_report(
 ) -> Result<(StatusCode, Json<ReportRecord>), ApiError> {
     state
         .blocking(move |s| {
-            if !auth.actor.role.sees_everything() {
+            if !auth.actor.role.can(Capability::Reports) {
                 return Err(ApiError::Forbidden);
             }
             let kind = PeriodKind::parse(&r.kind)?;

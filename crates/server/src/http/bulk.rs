@@ -5,8 +5,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use minsheng_domain::capability::Capability;
 use minsheng_domain::case::Channel;
-use minsheng_domain::role::Role;
 use serde::Deserialize;
 
 use super::ApiQuery;
@@ -40,7 +40,7 @@ pub async fn import(
             ApiError::BadRequest(e.body_text())
         }
     })?;
-    if !matches!(auth.actor.role, Role::Clerk | Role::Admin) {
+    if !auth.actor.role.can(Capability::BulkImport) {
         return Err(ApiError::Forbidden);
     }
     let channel: Channel = p.channel.parse().map_err(ApiError::Domain)?;

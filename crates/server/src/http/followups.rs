@@ -9,12 +9,12 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use minsheng_domain::capability::Capability;
 use minsheng_domain::case::Satisfaction;
 use minsheng_domain::ids::CaseId;
-use minsheng_domain::role::Role;
 use serde::Deserialize;
 
-use super::notify::require;
+use super::notify::require_can;
 use super::notify_pii::{followup_view, reveal_followup_phone};
 use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
@@ -43,8 +43,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/followups/{id}/answer", post(answer_by_phone))
 }
 
-const FOLLOW_UP_READERS: &[Role] = &[Role::FollowUp, Role::Leader, Role::Admin, Role::Clerk];
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FollowUpParams {
@@ -64,7 +62,7 @@ pub async fn list_followups(
     auth: Authed,
     ApiQuery(p): ApiQuery<FollowUpParams>,
 ) -> Result<Json<Vec<FollowUpRecord>>, ApiError> {
-    require(&auth, FOLLOW_UP_READERS)?;
+    require_can(&auth, Capability::ReadFollowUps)?;
     let case_id = p
         .case_id
         .as_deref()
@@ -109,14 +107,11 @@ pub async fn followup_stats(
     auth: Authed,
     ApiQuery(p): ApiQuery<StatsParams>,
 ) -> Result<Json<Vec<FollowUpStatsRow>>, ApiError> {
-    require(&auth, FOLLOW_UP_READERS)?;
+    require_can(&auth, Capability::ReadFollowUps)?;
     state
         .blocking(move |s| Ok(Json(s.store.followup_stats(p.from, p.to)?)))
         .await
 }
-
-/// Who records answers given on the phone: the 回访员, and the platform office's clerks.
-const PHONE_ANSWERERS: &[Role] = &[Role::FollowUp, Role::Clerk];
 
 /// Longest note kept with a phone answer.
 const NOTE_MAX_CHARS: usize = 500;
@@ -150,7 +145,7 @@ pub async fn answer_by_phone(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PhoneAnswer>,
 ) -> Result<Json<FollowUpRecord>, ApiError> {
-    require(&auth, PHONE_ANSWERERS)?;
+    require_can(&auth, Capability::AnswerFollowUps)?;
     let note = req
         .note
         .as_deref()

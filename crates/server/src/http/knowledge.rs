@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use minsheng_domain::role::Role;
+use minsheng_domain::capability::Capability;
 use serde::Deserialize;
 
 use super::{ApiJson, ApiQuery};
@@ -35,15 +35,13 @@ pub fn routes() -> Router<SharedState> {
         .route("/knowledge/{id}/review", post(review))
 }
 
-/// Roles that maintain the knowledge base.
-const EDITORS: &[Role] = &[Role::Admin, Role::Clerk];
 pub const TITLE_MAX: usize = 100;
 pub const BODY_MAX: usize = 5000;
 const CATEGORY_MAX: usize = 50;
 const LIST_LIMIT: usize = 500;
 
 fn require_editor(auth: &Authed) -> Result<(), ApiError> {
-    if EDITORS.contains(&auth.actor.role) {
+    if auth.actor.role.can(Capability::EditKnowledge) {
         Ok(())
     } else {
         Err(ApiError::Forbidden)

@@ -83,6 +83,18 @@ pub(super) fn require(auth: &Authed, roles: &[Role]) -> Result<(), ApiError> {
     }
 }
 
+/// Refuses a caller whose role lacks `c` (the one table in `domain::capability`).
+pub(super) fn require_can(
+    auth: &Authed,
+    c: minsheng_domain::capability::Capability,
+) -> Result<(), ApiError> {
+    if auth.actor.role.can(c) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 // ---------------------------------------------------------------- staff notifications
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

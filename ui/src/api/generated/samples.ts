@@ -6,6 +6,7 @@ import type {
   ApprovalItem,
   CaseRowPage,
   CaseState,
+  Capability,
   Channel,
   FieldProblem,
   LocalCase,
@@ -13,6 +14,8 @@ import type {
   OutboxCommand,
   RequestType,
   Role,
+  RoleCapabilities,
+  ServerCasePage,
   SessionInfo,
   SyncReport,
   SyncStatus,
@@ -284,6 +287,107 @@ export const localCase = {
     }
   ]
 } satisfies LocalCase
+
+export const roleCapabilities = [
+  {
+    "role": "clerk",
+    "capabilities": [
+      "register",
+      "dispatch",
+      "bulkImport",
+      "editKnowledge",
+      "urge",
+      "assessment",
+      "cityWide",
+      "reports",
+      "readFollowUps",
+      "answerFollowUps"
+    ]
+  },
+  {
+    "role": "officer",
+    "capabilities": [
+      "homeVisit",
+      "handle",
+      "assessment"
+    ]
+  },
+  {
+    "role": "unitHead",
+    "capabilities": [
+      "homeVisit",
+      "handle",
+      "approve",
+      "assessment"
+    ]
+  },
+  {
+    "role": "supervisor",
+    "capabilities": [
+      "approve",
+      "supervise",
+      "urge",
+      "assessment"
+    ]
+  },
+  {
+    "role": "leader",
+    "capabilities": [
+      "approve",
+      "supervise",
+      "urge",
+      "assessment",
+      "cityWide",
+      "reports",
+      "readFollowUps"
+    ]
+  },
+  {
+    "role": "followUp",
+    "capabilities": [
+      "readFollowUps",
+      "answerFollowUps"
+    ]
+  },
+  {
+    "role": "admin",
+    "capabilities": [
+      "register",
+      "bulkImport",
+      "editKnowledge",
+      "assessment",
+      "cityWide",
+      "reports",
+      "readFollowUps",
+      "administer"
+    ]
+  }
+] satisfies RoleCapabilities[]
+
+export const serverCasePage = {
+  "items": [
+    {
+      "id": "0190f0a0-0000-7000-8000-00000000000d",
+      "number": "MS202511020001",
+      "title": "去年办结的噪音投诉",
+      "channel": "12345市长热线",
+      "requestType": "投诉",
+      "category": "治安管理",
+      "state": "archived",
+      "urgency": "普通",
+      "sensitive": false,
+      "handlingUnit": "0190f0a0-0000-7000-8000-000000000002",
+      "supervisingUnit": null,
+      "receivedAt": "2026-11-26T01:30:00Z",
+      "signInDeadline": "2026-11-26T02:30:00Z",
+      "replyDeadline": null,
+      "overdue": false,
+      "version": 9
+    }
+  ],
+  "nextCursor": "1700000000000_00000000-0000-7000-8000-00000000000d",
+  "total": 1
+} satisfies ServerCasePage
 
 export const unit = {
   "id": "0190f0a0-0000-7000-8000-000000000002",
@@ -627,6 +731,9 @@ export const actionKindsComplete: [Exclude<ActionKind, (typeof actionKinds)[numb
 
 export const workLists = ["unsigned","inProgress","dueSoon","overdue"] as const satisfies readonly WorkList[]
 export const workListsComplete: [Exclude<WorkList, (typeof workLists)[number]>] extends [never] ? true : false = true
+
+export const capabilities = ["register","dispatch","homeVisit","bulkImport","editKnowledge","handle","approve","supervise","urge","assessment","cityWide","reports","readFollowUps","answerFollowUps","administer"] as const satisfies readonly Capability[]
+export const capabilitiesComplete: [Exclude<Capability, (typeof capabilities)[number]>] extends [never] ? true : false = true
 
 export const roles = ["clerk","officer","unitHead","supervisor","leader","followUp","admin","system"] as const satisfies readonly Role[]
 export const rolesComplete: [Exclude<Role, (typeof roles)[number]>] extends [never] ? true : false = true

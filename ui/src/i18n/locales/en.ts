@@ -138,6 +138,7 @@ const en: typeof zhCN = {
     offlineQueued: 'Offline: saved on this computer, uploads when the link is back',
   },
   common: {
+    loadMore: 'Load more',
     search: 'Search',
     reset: 'Reset',
     refresh: 'Refresh',
@@ -190,6 +191,10 @@ const en: typeof zhCN = {
     title: 'Cases',
     keyword: 'Title, content or number',
     cacheHint: '(cached on this computer only: cases closed more than {n} days ago are not kept)',
+    serverSearch: 'Search the city server for "{text}"',
+    serverSearchHint: 'includes older closed cases not cached here (online)',
+    serverSearchTitle: 'City server search',
+    serverSearchTotal: '{n} cases in your scope mention "{text}" (click a row to fetch and open it)',
     state: 'State',
     category: 'Category',
     channel: 'Channel',

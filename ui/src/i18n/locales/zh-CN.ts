@@ -136,6 +136,7 @@ export default {
     offlineQueued: '当前离线，操作已保存在本机，联网后自动上传',
   },
   common: {
+    loadMore: '加载更多',
     search: '查询',
     reset: '重置',
     refresh: '刷新',
@@ -188,6 +189,10 @@ export default {
     title: '诉求件',
     keyword: '标题、内容或编号（离线可用）',
     cacheHint: '（仅含本机缓存：已办结超过 {n} 天的诉求件未缓存）',
+    serverSearch: '在市局服务器检索“{text}”',
+    serverSearchHint: '含本机未缓存的早期办结件（需联网）',
+    serverSearchTitle: '市局服务器检索',
+    serverSearchTotal: '辖区内标题或内容含“{text}”的诉求件共 {n} 件（点击一行从市局取回并打开）',
     state: '状态',
     category: '类别',
     channel: '渠道',

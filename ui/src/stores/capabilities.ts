@@ -1,0 +1,41 @@
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { api, type Capability, type Role, type RoleCapabilities } from '@/api'
+
+/**
+ * The domain's table of which role may reach what (`domain::capability`), asked from Rust
+ * once: menus, work-bench cards and buttons read it, so no role rule is restated here.
+ */
+export const useCapabilityStore = defineStore('capabilities', () => {
+  const table = ref<RoleCapabilities[]>([])
+  let loading: Promise<void> | null = null
+
+  /** Loads the table once (it is compiled into the app, so it never changes while running). */
+  function load(): Promise<void> {
+    loading ??= api
+      .roleCapabilities()
+      .then((t) => {
+        table.value = t
+      })
+      .catch(() => {
+        loading = null // a later call tries again
+      })
+    return loading
+  }
+
+  function of(role: string): Capability[] {
+    return table.value.find((r) => r.role === role)?.capabilities ?? []
+  }
+
+  function rolesWith(c: Capability): Role[] {
+    return table.value.filter((r) => r.capabilities.includes(c)).map((r) => r.role)
+  }
+
+  /** For tests and the shell: installs a table without asking Rust. */
+  function install(t: RoleCapabilities[]): void {
+    table.value = t
+    loading = Promise.resolve()
+  }
+
+  return { table, load, of, rolesWith, install }
+})

@@ -66,6 +66,7 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::cases::case_get,
         commands::cases::worklist_counts,
         commands::cases::case_act,
+        commands::cases::case_action_check,
         commands::cases::case_intake,
         commands::cases::approvals_queue,
         commands::org::org_units,

@@ -372,6 +372,16 @@ impl Session {
         Ok(view)
     }
 
+    /// The domain's objections to `action` on the case as this user sees it (nothing
+    /// is queued); empty when `act` would accept it.
+    pub fn check_action(
+        &self,
+        id: CaseId,
+        action: &Action,
+    ) -> Result<Vec<minsheng_domain::workflow::FieldProblem>> {
+        lock(&self.0.cache).check_action(id, action, Utc::now())
+    }
+
     pub fn resolve_conflict(&self, command: CommandId, how: Resolution) -> Result<()> {
         lock(&self.0.cache).resolve_conflict(command, how, Utc::now())?;
         self.changed();

@@ -101,6 +101,17 @@ pub fn case_act(
     Ok(slot.get()?.act(parse_id(&id)?, action)?)
 }
 
+/// What the domain would refuse about an action form, by field, without queuing it
+/// (the form shows the domain's own words; no rule is restated in the UI).
+#[tauri::command]
+pub fn case_action_check(
+    slot: State<'_, SessionSlot>,
+    id: String,
+    action: Action,
+) -> Result<Vec<minsheng_domain::workflow::FieldProblem>, Error> {
+    Ok(slot.get()?.check_action(parse_id(&id)?, &action)?)
+}
+
 /// 入户走访 and other intake typed on this device; works offline (id minted here).
 #[tauri::command]
 pub fn case_intake(

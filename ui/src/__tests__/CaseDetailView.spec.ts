@@ -60,10 +60,15 @@ describe('CaseDetailView', () => {
     wrapper.unmount()
   })
 
-  it('validates the return form before queueing, then queues case_act', async () => {
+  it('shows the domain\'s objection under its field before queueing, then queues case_act', async () => {
     const local = sampleLocal(['return'])
     const returned = sampleLocal([], sampleCase({ state: 'pendingAcceptance' }))
-    const { wrapper, calls } = await mountDetail(local, { case_act: () => returned })
+    // What Rust's check answers for an empty reason (the message is the domain's).
+    const check = (a: Record<string, unknown>) =>
+      (a.action as { reason?: string }).reason
+        ? []
+        : [{ field: 'reason', code: 'INVALID_FIELD', message: '退办原因不能为空' }]
+    const { wrapper, calls } = await mountDetail(local, { case_act: () => returned, case_action_check: check })
     await wrapper.get('[data-test="action-return"]').trigger('click')
     await settle()
     const submit = document.querySelector<HTMLButtonElement>('[data-test="action-submit"]')
@@ -72,6 +77,7 @@ describe('CaseDetailView', () => {
     await settle()
     expect(calls.some((c) => c.cmd === 'case_act')).toBe(false)
     await vi.waitFor(() => expect(document.querySelector('[data-test="action-form"] .el-form-item.is-error')).not.toBeNull())
+    await vi.waitFor(() => expect(document.querySelector('[data-test="item-reason"]')?.textContent).toContain('退办原因不能为空'))
 
     const reason = document.querySelector<HTMLTextAreaElement>('[data-test="field-reason"]')
     expect(reason).not.toBeNull()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ACTION_KINDS } from '@/api'
-import { ACTION_FIELDS, actionButtons, buildAction, initialValues, validateAction } from '@/domain/actionForms'
+import { ACTION_FIELDS, actionButtons, buildAction, formFieldOf, initialValues, validateAction } from '@/domain/actionForms'
 
 describe('action buttons from allowedActions', () => {
   it('shows exactly the allowed actions, main step first', () => {
@@ -22,45 +22,39 @@ describe('action buttons from allowedActions', () => {
   })
 })
 
-describe('validation before queueing', () => {
+describe('what the form checks before asking the domain', () => {
   const now = new Date('2026-11-26T08:00:00Z')
 
-  it('a reply needs text', () => {
-    expect(validateAction('submitReply', { reply: '   ' }, now)).toEqual({ reply: 'form.required' })
-    expect(validateAction('submitReply', { reply: '已责令停工' }, now)).toEqual({})
+  it('texts are not judged here: empty or long, the domain answers (actionCheck)', () => {
+    expect(validateAction('submitReply', { reply: '   ' })).toEqual({})
+    expect(validateAction('return', { reason: '' })).toEqual({})
+    expect(validateAction('addNote', { text: '字'.repeat(20_000) })).toEqual({})
   })
 
-  it('a return needs a reason; approve does not need a comment', () => {
-    expect(validateAction('return', { reason: '' }, now)).toEqual({ reason: 'form.required' })
-    expect(validateAction('approve', { comment: '' }, now)).toEqual({})
-  })
-
-  it('an extension needs a reason and a future date', () => {
-    expect(validateAction('requestExtension', { reason: '', until: null }, now)).toEqual({
-      reason: 'form.required',
-      until: 'form.required',
-    })
-    expect(validateAction('requestExtension', { reason: '需复核', until: new Date('2026-11-25T08:00:00Z') }, now)).toEqual({
-      until: 'form.futureDate',
-    })
-    const ok = validateAction('requestExtension', { reason: '需复核', until: new Date('2026-11-30T08:00:00Z') }, now)
-    expect(ok).toEqual({})
+  it('an extension cannot be built without a date', () => {
+    expect(validateAction('requestExtension', { reason: '', until: null })).toEqual({ until: 'form.required' })
+    expect(validateAction('requestExtension', { reason: '需复核', until: new Date('2026-11-30T08:00:00Z') })).toEqual({})
   })
 
   it('assign needs an assignee; dispatch needs category, type and unit', () => {
-    expect(validateAction('assign', { assignee: '' }, now)).toEqual({ assignee: 'form.required' })
-    const errors = validateAction('dispatch', initialValues('dispatch', now), now)
+    expect(validateAction('assign', { assignee: '' })).toEqual({ assignee: 'form.required' })
+    const errors = validateAction('dispatch', initialValues('dispatch', now))
     expect(Object.keys(errors).sort()).toEqual(['category', 'handlingUnit', 'requestType'])
   })
 
-  it('too long text is refused', () => {
-    expect(validateAction('addNote', { text: '字'.repeat(2001) }, now)).toEqual({ text: 'form.tooLong' })
+  it('a duplicate link needs a chosen master; what the master may be is the domain\'s to say', () => {
+    expect(validateAction('linkDuplicate', { master: '' })).toEqual({ master: 'form.required' })
+    expect(validateAction('linkDuplicate', initialValues('linkDuplicate', now))).toEqual({ master: 'form.required' })
+    expect(validateAction('linkDuplicate', { master: '0190f0a0-0000-7000-8000-000000000009' })).toEqual({})
   })
 
-  it('a duplicate link needs a chosen master; what the master may be is the domain\'s to say', () => {
-    expect(validateAction('linkDuplicate', { master: '' }, now)).toEqual({ master: 'form.required' })
-    expect(validateAction('linkDuplicate', initialValues('linkDuplicate', now), now)).toEqual({ master: 'form.required' })
-    expect(validateAction('linkDuplicate', { master: '0190f0a0-0000-7000-8000-000000000009' }, now)).toEqual({})
+  it('a domain refusal lands on the form field it names', () => {
+    expect(formFieldOf('submitReply', 'text')).toBe('reply')
+    expect(formFieldOf('addNote', 'text')).toBe('text')
+    expect(formFieldOf('assign', 'officer')).toBe('assignee')
+    expect(formFieldOf('recordInvestigation', 'department')).toBe('investigator')
+    expect(formFieldOf('return', 'reason')).toBe('reason')
+    expect(formFieldOf('approve', '')).toBeNull()
   })
 })
 

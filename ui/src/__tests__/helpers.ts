@@ -16,6 +16,8 @@ export function mockCommands(handlers: Record<string, Handler>): { cmd: string; 
     if (h) return h(a)
     // The domain's capability table, as Rust serialised it (generated samples).
     if (cmd === 'role_capabilities') return roleCapabilities
+    // The domain accepts the action unless a test says what it objects to.
+    if (cmd === 'case_action_check') return []
     if (cmd.startsWith('plugin:event|')) return 1
     throw { code: 'NOT_MOCKED', message: `unexpected command ${cmd}` }
   })

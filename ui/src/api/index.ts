@@ -108,6 +108,8 @@ export const api = {
   draftClear: (name: string) => call<null>('draft_clear', { name }),
   /** Every problem of the intake form, from the domain's rules (works offline). */
   intakeCheck: (newCase: NewCase) => call<FieldProblem[]>('intake_check', { newCase }),
+  /** The domain's objections to an action on a case, by field (nothing is queued; offline too). */
+  actionCheck: (id: string, action: Action) => call<FieldProblem[]>('case_action_check', { id, action }),
 
   approvals: () => call<ApprovalItem[]>('approvals_queue'),
 

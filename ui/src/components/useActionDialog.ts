@@ -9,6 +9,7 @@ import {
   ACTION_FIELDS,
   appendQuote,
   buildAction,
+  formFieldOf,
   initialValues,
   quoteCoOpinions,
   validateAction,
@@ -146,11 +147,24 @@ export function useActionDialog(props: ActionDialogProps, onDone: (updated: Loca
   async function submit(): Promise<void> {
     const kind = props.kind
     if (!kind) return
-    errors.value = validateAction(kind, values.value)
+    const missing = validateAction(kind, values.value)
+    errors.value = Object.fromEntries(Object.entries(missing).map(([f, key]) => [f, t(key)]))
     if (Object.keys(errors.value).length > 0) return
     busy.value = true
     try {
       const action = buildAction(kind, values.value, users.value)
+      // The domain's objections, in its words, under the field they name (nothing queued).
+      const problems = await api.actionCheck(props.local.case.id, action)
+      if (problems.length > 0) {
+        const byField: Partial<Record<FieldName, string>> = {}
+        for (const p of problems) {
+          const field = formFieldOf(kind, p.field)
+          if (field) byField[field] ??= p.message
+          else ElMessage.error(p.message)
+        }
+        errors.value = byField
+        return
+      }
       const updated = await api.act(props.local.case.id, action)
       ElMessage.success(sync.online ? t('form.queued', { action: t(`action.${kind}`) }) : t('form.offlineQueued'))
       await sync.localChange()

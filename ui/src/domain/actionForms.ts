@@ -52,16 +52,15 @@ export interface FieldSpec {
   name: FieldName
   kind: FieldKind
   required: boolean
-  /** Max characters for text fields. */
-  max?: number
   /** Fixed options for `select`. */
   options?: readonly string[]
   /** Org levels offered by `unit`/`units` pickers (grouped by parent; the domain still decides). */
   levels?: readonly Unit['level'][]
 }
 
-const long = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'textarea', required, max: 2000 })
-const short = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'text', required, max: 200 })
+// Text limits are the domain's (it answers with its own message): none restated here.
+const long = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'textarea', required })
+const short = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'text', required })
 
 const DISPATCH_FIELDS: FieldSpec[] = [
   { name: 'category', kind: 'select', required: true },
@@ -174,22 +173,23 @@ export interface Assignable {
   role: string
 }
 
-/** Error message keys (i18n `form.*`) by field; empty when the form can be queued. */
-export function validateAction(kind: ActionKind, values: FormValues, now: Date = new Date()): Partial<Record<FieldName, string>> {
+/**
+ * Error message keys (i18n `form.*`) for the choices an action cannot be built without
+ * (a unit, a person, a date, a listed option). Texts are not checked here: whether one
+ * is missing or too long, and every other rule, is the domain's to say (`api.actionCheck`),
+ * in its own words.
+ */
+export function validateAction(kind: ActionKind, values: FormValues): Partial<Record<FieldName, string>> {
   const errors: Partial<Record<FieldName, string>> = {}
   for (const f of ACTION_FIELDS[kind]) {
     const v = values[f.name]
-    if (f.kind === 'switch') continue
+    if (f.kind === 'switch' || f.kind === 'text' || f.kind === 'textarea') continue
     if (f.kind === 'units') {
       if (f.required && (!Array.isArray(v) || v.length === 0)) errors[f.name] = 'form.required'
       continue
     }
     if (f.kind === 'datetime') {
-      if (!(v instanceof Date) || Number.isNaN(v.getTime())) {
-        if (f.required) errors[f.name] = 'form.required'
-      } else if (f.name === 'until' && v.getTime() <= now.getTime()) {
-        errors[f.name] = 'form.futureDate'
-      }
+      if (f.required && (!(v instanceof Date) || Number.isNaN(v.getTime()))) errors[f.name] = 'form.required'
       continue
     }
     const s = typeof v === 'string' ? v.trim() : ''
@@ -197,12 +197,19 @@ export function validateAction(kind: ActionKind, values: FormValues, now: Date =
       if (f.required) errors[f.name] = 'form.required'
       continue
     }
-    if (f.max !== undefined && [...s].length > f.max) errors[f.name] = 'form.tooLong'
     if (f.options && !f.options.includes(s)) errors[f.name] = 'form.invalidOption'
   }
-  // linkDuplicate: only "nothing chosen" is checked here; self-links, merged masters etc.
-  // are the domain's to refuse, with its own message.
   return errors
+}
+
+/** The form field a domain refusal names (`FieldProblem.field`); null when the form has no
+ * such field (the refusal is about the case, the role or the state). */
+export function formFieldOf(kind: ActionKind, domainField: string): FieldName | null {
+  let name = domainField
+  if (domainField === 'officer') name = 'assignee'
+  else if (kind === 'submitReply' && domainField === 'text') name = 'reply'
+  else if (kind === 'recordInvestigation' && domainField === 'department') name = 'investigator'
+  return ACTION_FIELDS[kind].some((f) => f.name === name) ? (name as FieldName) : null
 }
 
 function text(values: FormValues, name: FieldName): string {

@@ -240,6 +240,27 @@ impl LocalCache {
         self.local_case(case_id, now)
     }
 
+    /// What the domain would refuse about `action` on the case as the user sees it now
+    /// (pending work replayed), without queuing anything: the action form marks the
+    /// field named. Empty when `queue_action` would accept it.
+    pub fn check_action(
+        &self,
+        case_id: CaseId,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<workflow::FieldProblem>> {
+        let actor = self.actor()?;
+        let org = self.org_tree()?;
+        let ctx = Ctx {
+            now,
+            org: &org,
+            calendar: &self.calendar,
+            sla: &self.sla,
+        };
+        let view = view::build(&self.conn, case_id, &ctx, Some(&actor))?;
+        Ok(workflow::check_action(&view.case, &actor, action, &ctx))
+    }
+
     /// Records a new case offline (入户走访): validated by the domain, shown at once
     /// under a client-minted id and without a case number until the server assigns one.
     pub fn queue_intake(&mut self, mut new: NewCase, now: DateTime<Utc>) -> Result<LocalCase> {

@@ -95,15 +95,31 @@ fn optional(
         .map(|o| o.filter(|s| !s.is_empty()))
 }
 
-/// A problem with one field of a new request, as the intake form shows it.
+/// A problem with one field of a form (a new request, an action), as the form shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldProblem {
-    /// The `NewCase` field (camelCase), or `channel` when the role may not take the channel.
+    /// The field (camelCase) of `NewCase` or of the action; for intake `channel` when
+    /// the role may not take the channel; empty when the refusal is not about one field
+    /// (a state or role the action does not fit).
     pub field: &'static str,
     /// The domain error's stable code.
     pub code: &'static str,
     pub message: String,
+}
+
+impl FieldProblem {
+    /// The field a refusal names (`InvalidField`), else no field.
+    pub fn of(e: &DomainError) -> Self {
+        Self {
+            field: match e {
+                DomainError::InvalidField { field, .. } => field,
+                _ => "",
+            },
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// Validates a new request and builds the case. Who may take intake: clerks, and

@@ -224,6 +224,20 @@ fn text(field: &'static str, label: &str, value: &str, max: usize) -> Result<Str
 const REASON_MAX: usize = 1000;
 const REPLY_MAX: usize = 10_000;
 
+/// Every problem `apply` finds with this action (the action form marks the field it
+/// names); empty when the action applies. The same rules as `apply`, not a copy.
+pub fn check_action(
+    case: &Case,
+    actor: &Actor,
+    action: &Action,
+    ctx: &Ctx<'_>,
+) -> Vec<crate::workflow::FieldProblem> {
+    match apply(case, actor, action, ctx) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![crate::workflow::FieldProblem::of(&e)],
+    }
+}
+
 /// Applies `action` by `actor` to `case`. The returned case has the same version;
 /// the store bumps it when it persists the change.
 pub fn apply(

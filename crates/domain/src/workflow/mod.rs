@@ -8,4 +8,4 @@ pub use action::{
     Action, ActionKind, Assignee, DispatchOrder, FollowUpChannel, InvestigatingDept, MasterAnswer,
 };
 pub use intake::{check_intake, clean_text, intake, FieldProblem, NewCase};
-pub use machine::{allowed, allowed_actions, apply, check_master, rule, Ctx};
+pub use machine::{allowed, allowed_actions, apply, check_action, check_master, rule, Ctx};

@@ -17,6 +17,30 @@ export function formatIso(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? '—' : formatDateTime(d)
 }
 
+/** The machine's UTC offset at `ms` in milliseconds (UTC+8 → 8 h). */
+function machineOffsetMs(ms: number): number {
+  return -new Date(ms).getTimezoneOffset() * 60_000
+}
+
+/**
+ * Date pickers show a value in the machine's zone. These shift an instant so a picker shows
+ * (and the user picks) Beijing wall-clock time on any machine, like every other time on
+ * screen: on a machine set to Beijing time both are the identity.
+ */
+export function toBeijingPicker(instant: Date, offset: (ms: number) => number = machineOffsetMs): Date {
+  return new Date(instant.getTime() + BEIJING_OFFSET_MS - offset(instant.getTime()))
+}
+
+/** The instant a picker value stands for (the inverse of `toBeijingPicker`). */
+export function fromBeijingPicker(shown: Date, offset: (ms: number) => number = machineOffsetMs): Date {
+  return new Date(shown.getTime() - BEIJING_OFFSET_MS + offset(shown.getTime()))
+}
+
+/** 00:00 Beijing time of the calendar day a date picker shows as `day` (its local fields). */
+export function beijingDayStart(day: Date): Date {
+  return new Date(Date.UTC(day.getFullYear(), day.getMonth(), day.getDate()) - BEIJING_OFFSET_MS)
+}
+
 type Translate = (key: string, params?: Record<string, unknown>) => string
 
 /** A span of working minutes as "2个工作日3小时" / "45分钟". */

@@ -4,11 +4,12 @@ import { clearMocks } from '@tauri-apps/api/mocks'
 import { mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
 import type { FieldProblem, NewCase } from '@/api'
 import { createAppI18n } from '@/i18n'
 import { createAppRouter } from '@/router'
+import { useSyncStore } from '@/stores/sync'
 import CaseListView from '@/views/CaseListView.vue'
 import HomeVisitView from '@/views/HomeVisitView.vue'
 import { mockCommands, sampleCase, sampleLocal, settle, type Handler } from './helpers'
@@ -96,5 +97,45 @@ describe('tour: the case list', () => {
     const placeholder = wrapper.get('input[data-test="case-search"]').attributes('placeholder') ?? ''
     expect(placeholder).toBe('标题、内容或编号（离线可用）')
     expect([...placeholder].length).toBeLessThanOrEqual(14)
+  })
+
+  it('offers 服务器检索 for the keyword online; the drawer lists the server\'s cases and pages on', async () => {
+    const item = (n: number) => ({
+      id: `0190f0a0-0000-7000-8000-00000000000${n}`,
+      number: `MS20251102000${n}`,
+      title: `去年的噪音投诉 ${n}`,
+      channel: '12345市长热线',
+      requestType: '投诉',
+      category: '噪音扰民',
+      state: 'archived',
+      urgency: '普通',
+      sensitive: false,
+      handlingUnit: null,
+      supervisingUnit: null,
+      receivedAt: '2025-11-02T01:00:00Z',
+      signInDeadline: null,
+      replyDeadline: null,
+      overdue: false,
+      version: 9,
+    })
+    const { wrapper, calls } = mountView(CaseListView, {
+      settings_closed_window: () => 30,
+      sync_status: () => ({ ...SYNC, online: true }),
+      cases_search_server: (a) =>
+        a.cursor === null ? { items: [item(1)], nextCursor: 'next-1', total: 2 } : { items: [item(2)], nextCursor: null, total: null },
+    })
+    await settle()
+    useSyncStore().apply({ ...SYNC, online: true })
+    await wrapper.get('input[data-test="case-search"]').setValue('噪音投诉')
+    await settle()
+    await wrapper.get('[data-test="server-search"]').trigger('click')
+    await settle()
+    expect(calls.find((c) => c.cmd === 'cases_search_server')?.args).toEqual({ text: '噪音投诉', cursor: null })
+    await vi.waitFor(() => expect(document.body.textContent).toContain('MS202511020001'))
+    expect(document.body.textContent).toContain('共 2 件')
+    document.querySelector<HTMLButtonElement>('[data-test="drawer-more"]')?.click()
+    await settle()
+    expect(calls.filter((c) => c.cmd === 'cases_search_server').at(-1)?.args).toEqual({ text: '噪音投诉', cursor: 'next-1' })
+    await vi.waitFor(() => expect(document.body.textContent).toContain('MS202511020002'))
   })
 })

@@ -11,6 +11,14 @@ const BASE = {
   animationDuration: 300,
 }
 
+/**
+ * ECharts renders a tooltip formatter's string as HTML. Labels come from data (unit names,
+ * categories, districts from imports), so every one is escaped before it goes in.
+ */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+}
+
 /** The bucket a chart item stands for (dataIndex → bucket), for drill-down on click. */
 export type BucketRef = { bucket: Bucket }
 
@@ -26,7 +34,7 @@ export function pieOption(view: AnalyticsView | null, otherLabel: string, max = 
     tooltip: {
       trigger: 'item',
       formatter: (p: { name: string; value: number; percent: number }) =>
-        `${p.name}<br/>${fmtInt(p.value)} 件（${fmtPct(p.percent)}）`,
+        `${escapeHtml(p.name)}<br/>${fmtInt(p.value)} 件（${fmtPct(p.percent)}）`,
     },
     legend: { type: 'scroll', orient: 'vertical', right: 4, top: 'middle', itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 12 } },
     series: [
@@ -102,7 +110,7 @@ export function satisfactionOption(view: AnalyticsView | null, top = 12): Record
         const p = ps[0]
         if (!p) return ''
         const b = buckets[p.dataIndex]
-        return `${p.name}<br/>${fmtPct(p.value)}（回访 ${fmtInt(b?.answered)} 件，不满意 ${fmtInt(b?.unsatisfied)} 件）`
+        return `${escapeHtml(p.name)}<br/>${fmtPct(p.value)}（回访 ${fmtInt(b?.answered)} 件，不满意 ${fmtInt(b?.unsatisfied)} 件）`
       },
     },
     grid: { left: 8, right: 16, top: 16, bottom: 8 },

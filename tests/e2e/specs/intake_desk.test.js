@@ -453,6 +453,66 @@ describe('一网受理: intake desk, dispatch, 联办, 首问负责 and 回访 i
     console.log(`# timeline followUpAnswer: ${JSON.stringify(entry.detail)}`);
   });
 
+  step('clerk: the master lists its duplicate; 服务器检索; 知识库维护, 批量导入, 识别准确率', async () => {
+    await app.signOut();
+    await app.login('clerk', PASSWORD);
+    await app.waitText('topbar-online', (t) => t.includes('在线'), { what: '在线' });
+    await app.openCase(data.master.id, data.master.number);
+    // 首问负责: the master's page names its duplicate and its timeline shows the link.
+    await app.waitText('duplicate-list', (t) => t.includes(data.dup.number), { timeout: 30_000, what: data.dup.number });
+    await app.waitFor('timeline-duplicate');
+    await snap('clerk-master-duplicates');
+
+    // The same words searched on the server (offered with a keyword while online).
+    await app.click('nav-cases');
+    await app.fill('case-search', run);
+    await app.click('server-search');
+    const drawer = app.b.$('.el-drawer__body');
+    await drawer.waitForDisplayed({ timeout: 15_000, timeoutMsg: '服务器检索: no drawer' });
+    await app.b.waitUntil(
+      async () => {
+        const text = await drawer.getText();
+        return text.includes(data.master.number) && text.includes(data.dup.number);
+      },
+      { timeout: 20_000, interval: 500, timeoutMsg: `${data.master.number} and ${data.dup.number} not in the server search` },
+    );
+    await snap('clerk-server-search');
+    await app.b.keys('Escape');
+
+    await app.click('nav-knowledge');
+    await app.waitFor('kb-table');
+    await snap('clerk-knowledge');
+    await app.click('nav-intake');
+    await app.clickEl(app.b.$('#tab-bulk'));
+    await app.b.pause(500);
+    await snap('clerk-bulk-import');
+    await app.clickEl(app.b.$('#tab-accuracy'));
+    await app.b.pause(1500);
+    await snap('clerk-accuracy');
+  });
+
+  step('leader: 工作台 with the 回访 queue and 红黑榜; officer: his station in 考核排名', async () => {
+    await app.signOut();
+    await app.login('leader', PASSWORD);
+    await app.waitText('topbar-online', (t) => t.includes('在线'), { what: '在线' });
+    await app.waitFor('followup-cards');
+    await app.waitFor('bulletin');
+    await snap('leader-workbench');
+    await app.click('nav-followups');
+    await app.waitFor('followup-status');
+    await snap('leader-followups');
+
+    await app.signOut();
+    await app.login('officer', PASSWORD);
+    await app.waitText('topbar-online', (t) => t.includes('在线'), { what: '在线' });
+    await app.click('nav-assessment');
+    await app.b.pause(1500);
+    await snap('officer-assessment');
+    await app.click('nav-settings');
+    await app.b.pause(500);
+    await snap('officer-settings-password');
+  });
+
   it('the app showed no defect along the way', () => {
     assert.deepEqual(defects, [], `app defects seen (the flow went on the way a user would):\n- ${defects.join('\n- ')}`);
   });

@@ -9,6 +9,7 @@ import type { FollowUpRecord } from '@/api/online'
 import { createAppI18n } from '@/i18n'
 import { navItems } from '@/navigation'
 import { createAppRouter } from '@/router'
+import { useSessionStore } from '@/stores/session'
 import FollowUpQueueView from '@/views/analytics/FollowUpQueueView.vue'
 import CallScreenView from '@/views/followup/CallScreenView.vue'
 import { callOrder } from '@/views/followup/useCallScreen'
@@ -91,6 +92,17 @@ async function mountView(view: Component, h: Record<string, Handler>) {
   const calls = mockCommands(h)
   const pinia = createPinia()
   setActivePinia(pinia)
+  // A 回访员 is signed in: the queue offers 开始回访 and 记录回访 to roles that make calls.
+  useSessionStore().profile = {
+    id: 'u-fu',
+    username: 'followup',
+    displayName: '周晓燕',
+    role: 'followUp',
+    roleName: '回访员',
+    unitId: 'unit-office',
+    unitName: '民生警务平台办公室',
+    active: true,
+  }
   const wrapper = mount(view, {
     attachTo: document.body,
     global: { plugins: [pinia, createAppI18n('zh-CN'), ElementPlus, createAppRouter(createMemoryHistory(), false)] },

@@ -180,6 +180,7 @@ const en: typeof zhCN = {
     greeting: 'Hello, {name}',
     scope: 'Scope: {unit}',
     subtreeScope: 'Scope: {unit} and its units',
+    cityScope: 'Scope: the whole city',
     worklist: 'Work lists',
     urgentCases: 'Needs attention first',
     approvalQueue: 'Awaiting review',

@@ -178,6 +178,7 @@ export default {
     greeting: '{name}，您好',
     scope: '当前范围：{unit}',
     subtreeScope: '当前范围：{unit}及下辖单位',
+    cityScope: '当前范围：全市',
     worklist: '民生清单',
     urgentCases: '需要优先处理',
     approvalQueue: '待审核签批',

@@ -332,6 +332,7 @@ fn generate() -> String {
             profile,
             status: status(),
             offline: false,
+            must_change_password: true,
         },
     );
     s.add("syncStatus", "SyncStatus", &status());

@@ -2,6 +2,7 @@
 //! and users (no demo cases), plus the online actors' HTTP calls and read-only looks
 //! into the server's own tables for the exactly-once checks.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,24 @@ pub struct CityServer {
     pub db: PathBuf,
     pub http: reqwest::Client,
     dir: tempfile::TempDir,
+    /// Set when the server runs on a runtime of its own (`start_stoppable`).
+    own: Option<OwnRuntime>,
+}
+
+/// A server on a runtime (and thread) of its own: dropping that runtime ends every
+/// task `serve` started (request handlers and workers alike), which is what lets the
+/// database file close while the test goes on.
+struct OwnRuntime {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+    addr: SocketAddr,
+}
+
+/// A stopped server's database, waiting to be served again (after a restore, say).
+pub struct StoppedServer {
+    pub db: PathBuf,
+    dir: tempfile::TempDir,
+    addr: SocketAddr,
 }
 
 /// One row of the server's `processed_commands`.
@@ -38,6 +57,42 @@ impl Processed {
     }
 }
 
+fn test_settings() -> Settings {
+    Settings {
+        access_ttl: chrono::Duration::days(365),
+        refresh_ttl: chrono::Duration::days(400),
+        ..Settings::default()
+    }
+}
+
+/// Serves `state` at `addr` on a runtime of its own; returns once it listens.
+async fn serve_on_own_runtime(state: SharedState, addr: SocketAddr) -> OwnRuntime {
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .expect("bind server address");
+            let _ = ready_tx.send(listener.local_addr().expect("address"));
+            minsheng_server::serve(listener, state, async {
+                let _ = stop_rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        // Ends the workers, and with them their references to the state.
+        drop(rt);
+    });
+    let addr = ready_rx.await.expect("server listening");
+    OwnRuntime { stop, thread, addr }
+}
+
 impl CityServer {
     /// Server time is the wall clock: clients stamp their commands with `Utc::now()`.
     /// Tokens live long so a slow CI run never meets a refresh.
@@ -46,19 +101,7 @@ impl CityServer {
     }
 
     pub async fn start_with_clock(clock: Clock) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("city.db");
-        let settings = Settings {
-            access_ttl: chrono::Duration::days(365),
-            refresh_ttl: chrono::Duration::days(400),
-            ..Settings::default()
-        };
-        let state = minsheng_server::open_state(&db, settings, clock).expect("open server db");
-        let st = state.clone();
-        tokio::task::spawn_blocking(move || minsheng_server::seed::seed_demo(&st, None, None, 0))
-            .await
-            .expect("join")
-            .expect("seed demo org and users");
+        let (dir, db, state) = Self::seeded(clock).await;
         let base = minsheng_server::spawn_for_tests(state.clone())
             .await
             .expect("spawn server");
@@ -68,7 +111,70 @@ impl CityServer {
             db,
             http: reqwest::Client::new(),
             dir,
+            own: None,
         }
+    }
+
+    /// Like `start`, but `stop` really stops it: the database is closed afterwards
+    /// (so it can be restored from a backup) and `StoppedServer::restart` serves it
+    /// again at the same address.
+    pub async fn start_stoppable() -> Self {
+        let (dir, db, state) = Self::seeded(Clock::System).await;
+        let own = serve_on_own_runtime(state.clone(), "127.0.0.1:0".parse().expect("addr")).await;
+        Self {
+            base: format!("http://{}", own.addr),
+            state,
+            db,
+            http: reqwest::Client::new(),
+            dir,
+            own: Some(own),
+        }
+    }
+
+    async fn seeded(clock: Clock) -> (tempfile::TempDir, PathBuf, SharedState) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("city.db");
+        let state =
+            minsheng_server::open_state(&db, test_settings(), clock).expect("open server db");
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || minsheng_server::seed::seed_demo(&st, None, None, 0))
+            .await
+            .expect("join")
+            .expect("seed demo org and users");
+        (dir, db, state)
+    }
+
+    /// Stops a `start_stoppable` server: requests in flight finish, every task of the
+    /// server ends and the database file is closed.
+    pub async fn stop(self) -> StoppedServer {
+        let Self {
+            state,
+            db,
+            dir,
+            own,
+            ..
+        } = self;
+        let own = own.expect("a server started with start_stoppable");
+        let _ = own.stop.send(());
+        tokio::task::spawn_blocking(move || own.thread.join())
+            .await
+            .expect("join")
+            .expect("server thread");
+        drop(state);
+        StoppedServer {
+            db,
+            dir,
+            addr: own.addr,
+        }
+    }
+
+    /// `SELECT last FROM sync_counter`: the change log's end.
+    pub fn change_counter(&self) -> u64 {
+        self.read_only()
+            .query_row("SELECT last FROM sync_counter WHERE id = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .expect("sync_counter") as u64
     }
 
     pub fn dir(&self) -> &Path {
@@ -248,11 +354,29 @@ impl CityServer {
         .collect()
     }
 
-    fn read_only(&self) -> rusqlite::Connection {
+    pub fn read_only(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(
             &self.db,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .expect("open server db read-only")
+    }
+}
+
+impl StoppedServer {
+    /// Serves the database again at the address it had (clients keep their URL).
+    pub async fn restart(self) -> CityServer {
+        let Self { db, dir, addr } = self;
+        let state = minsheng_server::open_state(&db, test_settings(), Clock::System)
+            .expect("reopen server db");
+        let own = serve_on_own_runtime(state.clone(), addr).await;
+        CityServer {
+            base: format!("http://{}", own.addr),
+            state,
+            db,
+            http: reqwest::Client::new(),
+            dir,
+            own: Some(own),
+        }
     }
 }

@@ -52,6 +52,18 @@ impl Station {
         }
     }
 
+    /// Signs in again on the same cache, like the desktop's login after its session
+    /// ended: the profile the server returns replaces the stored one (a new role or
+    /// unit drops the old scope's cases; the outbox stays).
+    pub async fn sign_in_again(&self) {
+        let token = self
+            .api
+            .login(&self.username, PASSWORD)
+            .await
+            .expect("login");
+        self.cache().set_profile(&token.user).expect("profile");
+    }
+
     pub fn cache(&self) -> MutexGuard<'_, LocalCache> {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }

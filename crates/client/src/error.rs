@@ -40,6 +40,10 @@ pub enum ClientError {
         code: String,
         message: String,
     },
+    /// The server cannot continue from this cache's position (it was restored from a
+    /// backup, or the cursor is unusable): the engine re-snapshots, keeping the outbox.
+    #[error("{message}")]
+    SyncReset { message: String },
     #[error("服务器响应格式不正确：{0}")]
     Protocol(String),
     #[error("同步冲突列表中没有该操作（可能已处理）：{0}")]
@@ -76,6 +80,7 @@ impl ClientError {
             Self::Offline(_) => "OFFLINE",
             Self::AuthExpired => "AUTH_EXPIRED",
             Self::Server { code, .. } => code,
+            Self::SyncReset { .. } => "SYNC_RESET",
             Self::Protocol(_) => "PROTOCOL",
             Self::NoSuchConflict(_) => "NO_SUCH_CONFLICT",
             Self::ResolutionNotPossible => "RESOLUTION_NOT_POSSIBLE",

@@ -79,6 +79,9 @@ struct Inner {
     credentials: Arc<CredentialStore>,
     kick: Notify,
     background: Mutex<Option<JoinHandle<()>>>,
+    /// The server said at sign-in that the password must be changed first (admin-set,
+    /// or older than the maximum age). A password change starts a new session.
+    must_change_password: bool,
 }
 
 impl Drop for Inner {
@@ -120,7 +123,8 @@ impl Session {
             LAST_ONLINE_LOGIN,
             &Utc::now().timestamp_millis().to_string(),
         )?;
-        let session = Self::assemble(cfg, username, tokens.user, cache, api, creds);
+        let must_change = tokens.must_change_password;
+        let session = Self::assemble(cfg, username, tokens.user, cache, api, creds, must_change);
         session.refresh_directory().await;
         write_last_user(&session.0.config, username);
         // A first round now; the UI shows its outcome through status().
@@ -141,12 +145,15 @@ impl Session {
         let profile = cache.profile()?.ok_or(ClientError::LoginRequired)?;
         let token = creds.refresh_token()?.ok_or(ClientError::LoginRequired)?;
         let api = Arc::new(ApiClient::new(&cfg.server_url)?);
-        let online = match api.refresh(&token).await {
+        // Offline nothing is known; the flag comes back with the next online sign-in.
+        let mut must_change = false;
+        let fresh = match api.refresh(&token).await {
             Ok(t) => {
                 creds.save_refresh_token(&t.refresh_token)?;
-                true
+                must_change = t.must_change_password;
+                Some(t.user)
             }
-            Err(ClientError::Offline(_)) => false,
+            Err(ClientError::Offline(_)) => None,
             Err(ClientError::ClientTooOld { message }) => {
                 return Err(ClientError::ClientTooOld { message })
             }
@@ -154,6 +161,17 @@ impl Session {
             Err(_) => return Err(ClientError::LoginRequired),
         };
         let mut cache = cache;
+        let online = fresh.is_some();
+        let profile = match fresh {
+            // The server's view of the user wins; a new role or unit drops the old
+            // scope's cases (`set_profile`), and this session's round pulls the new one.
+            Some(user) if user.id == profile.id => {
+                cache.set_profile(&user)?;
+                user
+            }
+            Some(_) => return Err(ClientError::LoginRequired),
+            None => profile,
+        };
         if online {
             cache.set_meta(
                 LAST_ONLINE_LOGIN,
@@ -168,7 +186,7 @@ impl Session {
                 return Err(ClientError::LoginRequired);
             }
         }
-        let session = Self::assemble(cfg, username, profile, cache, api, creds);
+        let session = Self::assemble(cfg, username, profile, cache, api, creds, must_change);
         if online {
             session.refresh_directory().await;
             let _ = session.sync_now().await;
@@ -183,6 +201,7 @@ impl Session {
         cache: LocalCache,
         api: Arc<ApiClient>,
         credentials: Arc<CredentialStore>,
+        must_change_password: bool,
     ) -> Self {
         let cache = Arc::new(Mutex::new(cache));
         let engine = SyncEngine::new(api, cache.clone()).with_credentials(credentials.clone());
@@ -195,6 +214,7 @@ impl Session {
             credentials,
             kick: Notify::new(),
             background: Mutex::new(None),
+            must_change_password,
         }))
     }
 
@@ -239,6 +259,11 @@ impl Session {
 
     pub fn profile(&self) -> Profile {
         self.0.profile.clone()
+    }
+
+    /// The server asks this user to change their password before working (等保).
+    pub fn must_change_password(&self) -> bool {
+        self.0.must_change_password
     }
 
     pub fn server_url(&self) -> &str {

@@ -140,10 +140,15 @@ async fn login_refresh_and_server_errors_against_the_real_server() {
     let t2 = api.refresh(&t.refresh_token).await.unwrap();
     assert_ne!(t2.refresh_token, t.refresh_token);
     let err = api.refresh(&t.refresh_token).await.unwrap_err();
+    // A rotated token presented again ends the login: the server takes it for a copy.
+    assert_eq!(err.code(), "REFRESH_REUSED", "rotated token: {err:?}");
     assert!(
-        matches!(err, ClientError::AuthExpired),
-        "rotated token: {err:?}"
+        matches!(err, ClientError::Server { status: 401, .. }),
+        "{err:?}"
     );
+    // ... and with it the pair it was exchanged for: sign in again.
+    assert!(matches!(api.me().await, Err(ClientError::AuthExpired)));
+    api.login("officer", PASSWORD).await.unwrap();
 
     let err = api.case(CaseId::mint(Utc::now())).await.unwrap_err();
     assert_eq!(err.code(), "NOT_FOUND");

@@ -16,8 +16,14 @@ pub const MAX_PUSH_COMMANDS: usize = 500;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     /// The desktop installation (its commands' sequence numbers are per install).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub install_id: Uuid,
+    /// The server's `epoch` this client last synced with (from a pull or push answer).
+    /// When the server's differs (it was restored from a backup), nothing is applied
+    /// and the answer is 409 `SYNC_RESET`: the client first re-queues the commands the
+    /// server lost. Absent: no check (a client that never synced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
     pub commands: Vec<PushCommand>,
 }
 
@@ -30,7 +36,7 @@ pub struct PushRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushCommand {
     /// UUIDv7 minted by the client; the server applies each id once.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: CommandId,
     /// Per-install sequence number (push order).
     pub seq: u64,
@@ -85,5 +91,10 @@ pub struct CommandResult {
 pub struct PushResponse {
     pub results: Vec<CommandResult>,
     /// Highest command sequence the server has processed for this install (0: none).
+    /// After a restore it can be below commands the client holds as applied: those
+    /// were lost and are sent again (same ids, so a re-send is harmless).
     pub ack_seq: u64,
+    /// The identity of the server's change log; new after every restore from backup.
+    #[serde(default)]
+    pub epoch: String,
 }

@@ -16,7 +16,9 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::{LoginAttemptId, SessionRecord, UserRecord};
+use crate::storage::{
+    AuditRecord, LoginAttemptId, RetiredRefresh, Rotation, SessionRecord, UserRecord,
+};
 
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
@@ -138,23 +140,119 @@ pub struct IssuedTokens {
     pub session: SessionRecord,
 }
 
-pub fn issue_tokens(state: &AppState, user: &UserRecord, now: DateTime<Utc>) -> IssuedTokens {
+/// The tokens of a new login: a new session family, which can be refreshed until
+/// `now + Settings::session_absolute_secs` and no longer.
+pub fn issue_login_tokens(state: &AppState, user: &UserRecord, now: DateTime<Utc>) -> IssuedTokens {
+    let family_expires = now + Duration::seconds(state.settings.session_absolute_secs);
+    issue_tokens(state, user, now, random_token(), family_expires)
+}
+
+/// The next pair of a family; neither token outlives the family's absolute end.
+fn issue_tokens(
+    state: &AppState,
+    user: &UserRecord,
+    now: DateTime<Utc>,
+    family: String,
+    family_expires: DateTime<Utc>,
+) -> IssuedTokens {
     let access = random_token();
     let refresh = random_token();
     let session = SessionRecord {
         id: random_token(),
         user_id: user.id,
         access_hash: token_hash(&access),
-        access_expires: now + state.settings.access_ttl,
+        access_expires: (now + state.settings.access_ttl).min(family_expires),
         refresh_hash: token_hash(&refresh),
-        refresh_expires: now + state.settings.refresh_ttl,
+        refresh_expires: (now + state.settings.refresh_ttl).min(family_expires),
         created_at: now,
+        family,
+        family_expires,
     };
     IssuedTokens {
         access,
         refresh,
         session,
     }
+}
+
+/// Exchanges a refresh token for the next pair of its family (the old token stops
+/// working and is remembered as retired).
+///
+/// * A retired token presented again was copied (only one party can hold the current
+///   one): every session of its family ends, the event is audited, and the answer is
+///   `RefreshReused`. No grace window: the desktop makes its refreshes single-flight
+///   (`minsheng_client` `SyncEngine`), so a legitimate client never sends a retired
+///   token, and a window would hand a thief who replays quickly a live pair.
+/// * A family past its absolute end answers `SessionExpired`: sign in again.
+pub fn refresh_session(
+    state: &AppState,
+    refresh_token: &str,
+    now: DateTime<Utc>,
+) -> Result<(IssuedTokens, UserRecord), ApiError> {
+    let hash = token_hash(refresh_token);
+    let Some(live) = state.store.session_by_refresh(&hash)? else {
+        return match state.store.retired_refresh(&hash)? {
+            Some(retired) => Err(end_reused_family(state, &retired, now)?),
+            None => Err(ApiError::TokenExpired),
+        };
+    };
+    if live.family_expires <= now {
+        state.store.delete_session_family(&live.family)?;
+        return Err(ApiError::SessionExpired(
+            state.settings.session_absolute_secs,
+        ));
+    }
+    if live.refresh_expires <= now {
+        state.store.delete_session(&live.id)?;
+        return Err(ApiError::TokenExpired);
+    }
+    let user = state
+        .store
+        .user(live.user_id)?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !user.active {
+        return Err(ApiError::AccountDisabled);
+    }
+    let t = issue_tokens(state, &user, now, live.family, live.family_expires);
+    match state.store.rotate_session(&hash, &t.session)? {
+        Rotation::Rotated(_) => Ok((t, user)),
+        // Exchanged by a concurrent request since the lookup: the same reuse.
+        Rotation::Retired(retired) => Err(end_reused_family(state, &retired, now)?),
+        Rotation::Unknown => Err(ApiError::TokenExpired),
+    }
+}
+
+/// Ends every session of a family whose retired refresh token came back; audits it.
+/// Returns the error to answer with.
+fn end_reused_family(
+    state: &AppState,
+    retired: &RetiredRefresh,
+    now: DateTime<Utc>,
+) -> Result<ApiError, ApiError> {
+    let ended = state.store.delete_session_family(&retired.family)?;
+    let target = state
+        .store
+        .user(retired.user_id)?
+        .map_or_else(|| retired.user_id.to_string(), |u| u.username);
+    tracing::warn!(%target, ended, "retired refresh token presented again: login ended");
+    state.store.audit(&AuditRecord {
+        at: now,
+        user_id: retired.user_id,
+        action: "refreshReuse".into(),
+        target,
+        detail: format!(
+            "endedSessions:{ended} retiredAt:{}",
+            retired.retired_at.to_rfc3339()
+        ),
+    })?;
+    Ok(ApiError::RefreshReused)
+}
+
+/// 等保 periodic change: an admin-chosen password, or one older than
+/// `Settings::password_max_age_days`, must be replaced (login still works).
+pub fn must_change_password(state: &AppState, user: &UserRecord, now: DateTime<Utc>) -> bool {
+    user.must_change_password
+        || now - user.password_changed_at > Duration::days(state.settings.password_max_age_days)
 }
 
 /// An authenticated request: the actor plus the session it came with.

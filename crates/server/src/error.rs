@@ -16,6 +16,13 @@ pub enum ApiError {
     Unauthenticated,
     #[error("登录已过期，请重新登录")]
     TokenExpired,
+    /// A refresh token that was already exchanged came back: it was copied. Every
+    /// session of that login is ended.
+    #[error("登录凭证被重复使用，为保护账号安全本次登录已失效，请重新登录")]
+    RefreshReused,
+    /// The login is older than its absolute lifetime (seconds): refresh no longer works.
+    #[error("本次登录已超过最长有效时间（{}），请重新登录", wait_text(*.0))]
+    SessionExpired(i64),
     #[error("用户名或密码错误")]
     BadCredentials,
     /// The throttle window in seconds (shown as minutes/hours).
@@ -37,6 +44,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("该接口不支持此请求方法")]
     MethodNotAllowed,
+    /// Too many requests in progress: shed at once rather than queued.
+    #[error("服务器繁忙，请稍后重试")]
+    Overloaded,
+    /// The request took longer than its route allows.
+    #[error("服务器处理超时，请稍后重试")]
+    RequestTimeout,
     #[error("服务器内部错误，请稍后重试")]
     Internal(String),
     /// The database failed (locked, pool exhausted, I/O): worth retrying, unlike
@@ -90,6 +103,8 @@ impl ApiError {
             Self::Domain(d) => d.code(),
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::RefreshReused => "REFRESH_REUSED",
+            Self::SessionExpired(_) => "SESSION_EXPIRED",
             Self::BadCredentials => "BAD_CREDENTIALS",
             Self::Throttled(_) => "LOGIN_THROTTLED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
@@ -100,6 +115,8 @@ impl ApiError {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::Overloaded => "OVERLOADED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::Internal(_) => "INTERNAL",
             Self::Storage(_) => "STORAGE_UNAVAILABLE",
             Self::SyncReset => "SYNC_RESET",
@@ -127,9 +144,11 @@ impl ApiError {
                 }
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
-            Self::Unauthenticated | Self::TokenExpired | Self::BadCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Unauthenticated
+            | Self::TokenExpired
+            | Self::BadCredentials
+            | Self::RefreshReused
+            | Self::SessionExpired(_) => StatusCode::UNAUTHORIZED,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountDisabled | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -145,6 +164,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) | Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::ClientTooOld => StatusCode::UPGRADE_REQUIRED,
+            Self::Overloaded | Self::RequestTimeout => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

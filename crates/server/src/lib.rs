@@ -12,6 +12,7 @@ pub mod seed;
 pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod users;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -69,6 +69,22 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a consistent copy of the database to FILE while the server keeps running
+    /// (SQLite `VACUUM INTO`; FILE must not exist).
+    Backup {
+        #[arg(long)]
+        db: PathBuf,
+        file: PathBuf,
+    },
+    /// Replace the database by a backup (stop the server first). The restored file gets
+    /// a new sync epoch, so every desktop re-downloads its data and re-sends the
+    /// commands the backup lacks; sessions end (users sign in again). The replaced file
+    /// is kept as <db>.pre-restore-<time>.
+    Restore {
+        #[arg(long)]
+        db: PathBuf,
+        file: PathBuf,
+    },
     /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
     CreateUser {
         #[arg(long)]
@@ -186,6 +202,33 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 n.police,
                 n.not_police,
                 out.display()
+            );
+        }
+        Command::Backup { db, file } => {
+            let b = minsheng_server::storage::sqlite::backup::backup(&db, &file)?;
+            println!(
+                "backup {} <- {}: schema={} epoch={} lastChange={} cases={}",
+                file.display(),
+                db.display(),
+                b.schema_version,
+                b.epoch,
+                b.last_change,
+                b.cases
+            );
+        }
+        Command::Restore { db, file } => {
+            let r = minsheng_server::storage::sqlite::backup::restore(&db, &file)?;
+            if let Some(old) = &r.replaced {
+                println!("replaced database kept as {}", old.display());
+            }
+            println!(
+                "restored {} <- {}: schema={} epoch={} lastChange={} cases={}",
+                db.display(),
+                file.display(),
+                r.schema_version,
+                r.epoch,
+                r.last_change,
+                r.cases
             );
         }
         Command::CreateUser {

@@ -56,6 +56,19 @@ pub struct Settings {
     pub body_limit: usize,
     pub bulk_body_limit: usize,
     pub bulk_max_rows: usize,
+    /// A login's absolute lifetime: its session family can be refreshed until login time
+    /// plus this, then the user signs in again (default 12 h, a working day).
+    pub session_absolute_secs: i64,
+    /// A password older than this (等保 level 3: periodic change) still logs in, but the
+    /// login answer and `/auth/me` say `mustChangePassword`.
+    pub password_max_age_days: i64,
+    /// How long an ordinary request may take before it answers 503 `REQUEST_TIMEOUT`.
+    pub request_timeout: std::time::Duration,
+    /// The same for sync push/pull and bulk intake (see `http::limits`).
+    pub long_request_timeout: std::time::Duration,
+    /// Requests in progress at once; beyond it the server answers 503 `OVERLOADED` at
+    /// once instead of queueing.
+    pub max_in_flight: usize,
 }
 
 impl Settings {
@@ -82,6 +95,11 @@ impl Default for Settings {
             body_limit: 256 * 1024,
             bulk_body_limit: 16 * 1024 * 1024,
             bulk_max_rows: 20_000,
+            session_absolute_secs: 12 * 3600,
+            password_max_age_days: 90,
+            request_timeout: std::time::Duration::from_secs(30),
+            long_request_timeout: std::time::Duration::from_mins(5),
+            max_in_flight: 256,
         }
     }
 }

@@ -45,6 +45,13 @@ async fn timeline_len(s: &TestServer, token: &str, id: &str) -> usize {
     tl.as_array().unwrap().len()
 }
 
+/// The change-log position of a pull cursor (`"<epoch>:<position>"`; 0 for none).
+fn position(cursor: &str) -> u64 {
+    cursor
+        .split_once(':')
+        .map_or(0, |(_, p)| p.parse().expect("cursor position"))
+}
+
 /// Pulls every page from `cursor`; returns (changed ids per page, removed, final cursor).
 async fn pull_all(
     s: &TestServer,
@@ -75,7 +82,7 @@ async fn pull_all(
         pages.push(ids);
         let next = page["nextCursor"].as_str().unwrap().to_owned();
         assert!(
-            next.parse::<u64>().unwrap() >= cursor.parse::<u64>().unwrap_or(0),
+            position(&next) >= position(&cursor),
             "the cursor never goes back"
         );
         cursor = next;
@@ -117,6 +124,25 @@ async fn a_batch_pushed_twice_is_applied_once_with_identical_answers() {
         4,
         "intake, dispatch, 2 commands"
     );
+
+    // A push naming another epoch (the client synced with the database before a
+    // restore) applies nothing; the right epoch, or none, is served as usual.
+    let epoch = first["epoch"].as_str().expect("epoch").to_owned();
+    assert_eq!(epoch.len(), 16, "{epoch}");
+    let other = format!("{:016x}", u64::from_str_radix(&epoch, 16).unwrap() ^ 1);
+    let note = |seq: u64, epoch: &str| {
+        json!({"installId": install, "epoch": epoch, "commands": [
+            action_cmd(seq, &id, 4, json!({"type": "addNote", "text": "补充说明"}))
+        ]})
+    };
+    let (st, err) = s.push(&officer, &note(3, &other)).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["code"], json!("SYNC_RESET"));
+    assert_eq!(timeline_len(&s, &clerk, &id).await, 4, "nothing applied");
+    let (st, ok) = s.push(&officer, &note(3, &epoch)).await;
+    assert_eq!(st, StatusCode::OK, "{ok}");
+    assert_eq!(ok["ackSeq"], json!(3));
+    assert_eq!(ok["epoch"], json!(epoch));
 
     let (_, tl) = s.get(Some(&clerk), &format!("/cases/{id}/timeline")).await;
     assert_eq!(tl[2]["kind"], json!("signIn"));
@@ -265,12 +291,23 @@ async fn pull_pages_cover_every_change_exactly_once() {
     assert_eq!(page["changes"][0]["id"], json!(one));
     assert_eq!(page["changes"][0]["state"], json!("inProgress"));
     assert_eq!(page["hasMore"], json!(false));
-    assert!(page["nextCursor"].as_str().unwrap().parse::<u64>().unwrap() > cursor.parse().unwrap());
+    assert!(position(page["nextCursor"].as_str().unwrap()) > position(&cursor));
 
-    // A cursor from the future (a restored server) or garbage: start over.
-    for bad in ["999999", "abc"] {
-        let (st, err) = s.pull(&officer, bad, 2).await;
-        assert_eq!(st, StatusCode::CONFLICT, "{err}");
+    // A cursor from the future (a restored server), of another epoch (a restored
+    // server, even with a position below the counter), a bare position, or garbage:
+    // start over.
+    let (epoch, at) = cursor.split_once(':').unwrap();
+    assert_eq!(page["epoch"], json!(epoch));
+    let other = format!("{:016x}", u64::from_str_radix(epoch, 16).unwrap() ^ 1);
+    for bad in [
+        format!("{epoch}:999999"),
+        format!("{other}:{at}"),
+        format!("{other}:1"),
+        at.to_owned(),
+        "abc".to_owned(),
+    ] {
+        let (st, err) = s.pull(&officer, &bad, 2).await;
+        assert_eq!(st, StatusCode::CONFLICT, "{bad}: {err}");
         assert_eq!(err["code"], json!("SYNC_RESET"));
     }
 }

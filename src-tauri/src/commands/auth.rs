@@ -17,6 +17,9 @@ pub struct SessionInfo {
     pub status: SyncStatus,
     /// Opened from the cache without reaching the server.
     pub offline: bool,
+    /// The server asks for a new password before anything else (admin-set, or older
+    /// than the maximum age); the UI keeps the user on the password form until done.
+    pub must_change_password: bool,
 }
 
 impl SessionInfo {
@@ -25,6 +28,7 @@ impl SessionInfo {
         Self {
             profile: session.profile(),
             offline: !status.online,
+            must_change_password: session.must_change_password(),
             status,
         }
     }

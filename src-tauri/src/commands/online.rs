@@ -53,12 +53,17 @@ fn route_of(path: &str) -> &str {
 }
 
 /// Rejects anything that is not a plain absolute path (no scheme, no `..`, no spaces).
+/// The path part may not be percent-encoded at all: URL parsing treats `%2e` as a dot
+/// segment (`/alerts/%2e%2e/cases` is `/cases` on the wire), and `%2f`/`%5c` would be
+/// separators to a decoding server. Every allowed route is plain ASCII with UUID ids;
+/// encoded values belong in the query string only.
 fn check_shape(path: &str) -> Result<(), Error> {
     let route = route_of(path);
     let plain = route.starts_with('/')
         && !route.starts_with("//")
         && !route.contains("..")
         && !route.contains('\\')
+        && !route.contains('%')
         && !path.chars().any(char::is_whitespace);
     if plain {
         Ok(())
@@ -369,9 +374,41 @@ mod tests {
             "http://evil/alerts",
             "alerts",
             "/alerts ?x",
+            // Percent-encoded dot segments and separators, any case, also double-encoded.
+            "/alerts/%2e%2e/cases",
+            "/alerts/%2E%2E/cases",
+            "/alerts/%2e%2E/sync/pull",
+            "/alerts/.%2e/cases",
+            "/alerts/%2e./cases",
+            "/knowledge/%2e%2e%2fcases",
+            "/knowledge%2F%2E.%2Fcases",
+            "/followups/%2fcases",
+            "/followups%2F%2E%2E%2Fcases",
+            "/alerts/%5c%2e%2e%5ccases",
+            "/alerts/%252e%252e/cases",
+            "/assessment/%2e%2e/%2e%2e/auth/me?x=1",
         ] {
             assert!(check_get(bad).is_err(), "{bad}");
         }
+        // Encoded values stay allowed where they belong: in the query string.
+        for ok in [
+            "/analytics/cases?category=%E5%99%AA%E9%9F%B3",
+            "/knowledge?q=%2e%2e%2f",
+        ] {
+            assert!(check_get(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn encoded_traversal_is_refused_for_writes_and_downloads() {
+        let id = "0190f0a0-0000-7000-8000-000000000003";
+        assert!(check_post(&format!("/followups/{id}/answer%2f")).is_err());
+        assert!(check_post("/knowledge%2f").is_err());
+        assert!(check_put("/notifications/preferences%2F%2e%2e").is_err());
+        assert!(check_put(&format!("/knowledge/{id}%2f")).is_err());
+        assert!(check_delete(&format!("/knowledge/{id}%2F%2e%2e")).is_err());
+        assert!(check_download("/reports/%2e%2e/%2e%2e/cases.xlsx").is_err());
+        assert!(check_download("/assessment/%2E%2E/export.xlsx").is_err());
     }
 
     #[test]
@@ -472,6 +509,23 @@ mod tests {
             .map(|b| b.deserialize::<Value>().unwrap())
         };
         let refused = call("online_get", json!({ "path": "/cases" })).unwrap_err();
+        assert_eq!(refused["code"], "INVALID_ARGUMENT");
+        // Encoded dot segments would reach `/cases` after URL normalisation: refused
+        // before the session is looked at, like any path outside the allowlist.
+        for path in [
+            "/alerts/%2e%2e/cases",
+            "/alerts/%2E%2e/sync/pull",
+            "/knowledge/.%2E/cases",
+            "/followups%2F%2e%2e%2Fcases",
+        ] {
+            let refused = call("online_get", json!({ "path": path })).unwrap_err();
+            assert_eq!(refused["code"], "INVALID_ARGUMENT", "{path}: {refused}");
+        }
+        let refused = call(
+            "online_download",
+            json!({ "path": "/reports/%2e%2e/%2e%2e/cases.xlsx", "fileName": "x" }),
+        )
+        .unwrap_err();
         assert_eq!(refused["code"], "INVALID_ARGUMENT");
         let refused = call("online_post", json!({ "path": "/sync/push", "body": {} })).unwrap_err();
         assert_eq!(refused["code"], "INVALID_ARGUMENT");

@@ -23,6 +23,7 @@ const info = (displayName: string): SessionInfo => ({
   },
   status: status(true),
   offline: false,
+  mustChangePassword: false,
 })
 
 async function mountCard(change: Handler) {

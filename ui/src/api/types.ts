@@ -190,6 +190,8 @@ export interface SessionInfo {
   status: SyncStatus
   /** True when the session was opened from the cache without the server. */
   offline: boolean
+  /** The server asks for a new password first (admin-set, or older than 90 days). */
+  mustChangePassword: boolean
 }
 
 // ---- org --------------------------------------------------------------------------

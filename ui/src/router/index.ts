@@ -39,7 +39,10 @@ export function createAppRouter(history: RouterHistory = createWebHashHistory(),
         restored = true
         await session.restore()
       }
-      return session.signedIn ? true : { name: 'login' }
+      if (!session.signedIn) return { name: 'login' }
+      // 等保: an admin-set or 90-day-old password is changed before anything else.
+      if (session.mustChangePassword && to.name !== 'settings') return { name: 'settings' }
+      return true
     })
   }
   return router

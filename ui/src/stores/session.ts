@@ -10,6 +10,8 @@ export const useSessionStore = defineStore('session', () => {
   const profile = ref<Profile | null>(null)
   /** Opened from the cache without reaching the server. */
   const offlineLogin = ref(false)
+  /** The server asks for a new password first (等保): the router keeps the user on 设置. */
+  const mustChangePassword = ref(false)
   const lastUser = ref<string | null>(null)
   /** The server the last user's cache belongs to (the cache is per server and account). */
   const lastServer = ref<string | null>(null)
@@ -31,6 +33,7 @@ export const useSessionStore = defineStore('session', () => {
   function adopt(info: SessionInfo): void {
     profile.value = info.profile
     offlineLogin.value = info.offline
+    mustChangePassword.value = info.mustChangePassword
   }
 
   function rememberServer(url: string): void {
@@ -75,11 +78,13 @@ export const useSessionStore = defineStore('session', () => {
     await api.signOut(force)
     profile.value = null
     offlineLogin.value = false
+    mustChangePassword.value = false
   }
 
   return {
     profile,
     offlineLogin,
+    mustChangePassword,
     lastUser,
     lastServer,
     savedServer,

@@ -263,6 +263,10 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         return Err(ClientError::AuthExpired);
     }
     Err(match body {
+        // The one wire code the sync engine acts on, typed here at the boundary.
+        Some(b) if status == StatusCode::CONFLICT && b.code == "SYNC_RESET" => {
+            ClientError::SyncReset { message: b.message }
+        }
         Some(b) => ClientError::Server {
             status: status.as_u16(),
             code: b.code,

@@ -17,6 +17,9 @@ pub struct TokenResponse {
     pub access_expires_at: DateTime<Utc>,
     pub refresh_expires_at: DateTime<Utc>,
     pub user: Profile,
+    /// Admin-set or too old (等保): the user must change the password first.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -94,4 +97,7 @@ pub struct PullPage {
     pub next_cursor: String,
     pub has_more: bool,
     pub ack_seq: u64,
+    /// The identity of the server's change log (new after a restore from backup).
+    #[serde(default)]
+    pub epoch: Option<String>,
 }

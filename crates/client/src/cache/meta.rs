@@ -18,6 +18,9 @@ const PULL_CURSOR: &str = "pull_cursor";
 /// Where the last complete pull ended: the cache holds every case's timeline as of
 /// that position (see `timelinesSince` of `GET /sync/pull`).
 pub(crate) const TIMELINE_BASE: &str = "timeline_base";
+/// The server's change-log identity this cache last synced with (`epoch` of the pull
+/// and push answers); sent with every push so a restored server refuses it.
+pub(crate) const SERVER_EPOCH: &str = "server_epoch";
 const LAST_SYNC_AT: &str = "last_sync_at";
 const CLOSED_WINDOW_DAYS: &str = "closed_window_days";
 
@@ -103,8 +106,31 @@ impl LocalCache {
             .transpose()
     }
 
+    /// Stores the signed-in user as login or `/auth/me` shows them. The cached cases
+    /// are the scope of the stored profile's role and unit: when either changed (the
+    /// admin moved the user), that snapshot is dropped in the same transaction and the
+    /// next round pulls the new scope whole. The outbox stays (commands on cases out of
+    /// the new scope come back as conflicts).
     pub fn set_profile(&mut self, p: &Profile) -> Result<()> {
-        self.set_meta(PROFILE, &serde_json::to_string(p)?)
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let old: Option<Profile> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [PROFILE], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .and_then(|s| serde_json::from_str(&s).ok());
+        if old.is_some_and(|o| o.role != p.role || o.unit_id != p.unit_id) {
+            crate::sync::drop_snapshot(&tx)?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![PROFILE, serde_json::to_string(p)?],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub(crate) fn actor(&self) -> Result<Actor> {
@@ -119,6 +145,12 @@ impl LocalCache {
 
     pub fn timeline_base(&self) -> Result<Option<String>> {
         self.meta(TIMELINE_BASE)
+    }
+
+    /// The server epoch of the last sync (None before the first, or after a reset
+    /// until the server names its epoch again).
+    pub fn server_epoch(&self) -> Result<Option<String>> {
+        self.meta(SERVER_EPOCH)
     }
 
     pub fn last_sync_at(&self) -> Result<Option<DateTime<Utc>>> {

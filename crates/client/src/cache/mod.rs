@@ -27,7 +27,7 @@ pub(crate) use cases::{
 pub use cases::{CachedCase, CaseRow};
 pub use directory::UserSummary;
 pub use meta::Profile;
-pub(crate) use meta::TIMELINE_BASE;
+pub(crate) use meta::{SERVER_EPOCH, TIMELINE_BASE};
 pub use query::{LocalCasePage, LocalCaseQuery, LocalWorkListCounts};
 pub(crate) use timeline::{timeline_of, PulledEntries};
 

@@ -8,11 +8,13 @@ use minsheng_domain::ids::CaseId;
 use rusqlite::{params, TransactionBehavior};
 
 use crate::api::{CommandOutcome, CommandResult, PullPage, PushCommand};
-use crate::cache::{cases_upsert, to_ms, CachedCase, LocalCache, PulledEntries, TIMELINE_BASE};
+use crate::cache::{
+    cases_upsert, to_ms, CachedCase, LocalCache, PulledEntries, SERVER_EPOCH, TIMELINE_BASE,
+};
 use crate::error::Result;
 use crate::outbox::{CommandPayload, CommandStatus};
 
-const PULL_CURSOR: &str = "pull_cursor";
+pub(super) const PULL_CURSOR: &str = "pull_cursor";
 const LAST_SYNC_AT: &str = "last_sync_at";
 
 impl LocalCache {
@@ -141,31 +143,13 @@ impl LocalCache {
             remove_case(&tx, *id)?;
         }
         set_meta(&tx, PULL_CURSOR, &page.next_cursor)?;
+        if let Some(epoch) = page.epoch.as_deref().filter(|e| !e.is_empty()) {
+            set_meta(&tx, SERVER_EPOCH, epoch)?;
+        }
         if !page.has_more {
             set_meta(&tx, TIMELINE_BASE, &page.next_cursor)?;
         }
         set_meta(&tx, LAST_SYNC_AT, &to_ms(now).to_string())?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The server cannot continue from our cursor (restored from backup, log pruned):
-    /// forget the cursor and every server-confirmed case, then re-snapshot. Cases
-    /// created offline and not yet confirmed stay, and so does the whole outbox.
-    pub(crate) fn reset_for_snapshot(&mut self) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM meta WHERE key IN (?1, ?2)",
-            [PULL_CURSOR, TIMELINE_BASE],
-        )?;
-        tx.execute("DELETE FROM timeline_gaps", [])?;
-        tx.execute(
-            "DELETE FROM timeline WHERE case_id IN (SELECT id FROM cases WHERE version > 0)",
-            [],
-        )?;
-        tx.execute("DELETE FROM cases WHERE version > 0", [])?;
         tx.commit()?;
         Ok(())
     }
@@ -183,7 +167,7 @@ fn remove_case(conn: &rusqlite::Connection, id: CaseId) -> Result<()> {
     Ok(())
 }
 
-fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+pub(super) fn set_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

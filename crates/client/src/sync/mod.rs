@@ -5,6 +5,8 @@
 
 mod apply;
 mod backoff;
+mod refresh;
+mod reset;
 mod round;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,6 +21,7 @@ use crate::credentials::CredentialStore;
 use crate::error::{ClientError, Result};
 
 pub use backoff::Backoff;
+pub(crate) use reset::drop_snapshot;
 
 /// Commands per push request (the server takes up to 500).
 pub const PUSH_BATCH: usize = 200;
@@ -78,6 +81,8 @@ pub struct SyncEngine {
     status: watch::Sender<SyncStatus>,
     /// One round at a time; a second caller waits and then runs its own round.
     round: tokio::sync::Mutex<()>,
+    /// One token refresh at a time, shared by every caller that saw the same token.
+    refresh: refresh::RefreshGate,
     /// The checkpoint the last pull started, still running perhaps.
     checkpoint: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -101,6 +106,7 @@ impl SyncEngine {
             credentials: None,
             status,
             round: tokio::sync::Mutex::new(()),
+            refresh: refresh::RefreshGate::default(),
             checkpoint: Mutex::new(None),
         };
         engine.refresh_counts();
@@ -181,15 +187,19 @@ impl SyncEngine {
         let mut report = SyncReport::default();
         let started = std::time::Instant::now();
         // The last batch's outcomes are still being stored while the pull starts.
-        let storing = self.push_all(now, &mut report).await?;
+        let storing = match self.push_all(now, &mut report).await {
+            // Restored server: nothing of the batch was applied. Queue again what it
+            // lost, then push everything in sequence order.
+            Err(ClientError::SyncReset { .. }) => {
+                self.reset(now, &mut report).await?;
+                self.push_all(now, &mut report).await?
+            }
+            other => other?,
+        };
         report.push_ms = elapsed_ms(started);
         let started = std::time::Instant::now();
         let pulled = match self.pull_all(now, &mut report, storing).await {
-            Err(ClientError::Server { code, .. }) if code == "SYNC_RESET" => {
-                lock(&self.cache).reset_for_snapshot()?;
-                report.reset = true;
-                self.pull_all(now, &mut report, None).await
-            }
+            Err(ClientError::SyncReset { .. }) => self.resnapshot(now, &mut report).await,
             other => other,
         };
         // Checkpointing resumes (after a failed pull, the pages stored so far stay and
@@ -248,22 +258,36 @@ impl SyncEngine {
     }
 
     /// Runs `call`; if the access token expired, refreshes it once and runs it again.
+    /// Callers that fail with the same token share one refresh (see `refresh`): the UI
+    /// and the sync loop hitting the expiry together must not present the refresh
+    /// token twice, which the server takes for theft and answers by ending the login.
     pub(crate) async fn authed<T, F, Fut>(&self, call: F) -> Result<T>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
+        let seen = self.refresh.generation();
         match call().await {
             Err(ClientError::AuthExpired) => {
-                self.refresh_token().await?;
+                self.refresh
+                    .refresh_since(seen, || self.exchange_refresh_token())
+                    .await?;
                 call().await
             }
             other => other,
         }
     }
 
-    /// Trades the keyring's refresh token for a new pair and saves the new refresh token.
+    /// Gets a new token pair now; a refresh already under way is waited for instead.
     pub async fn refresh_token(&self) -> Result<()> {
+        let seen = self.refresh.generation();
+        self.refresh
+            .refresh_since(seen, || self.exchange_refresh_token())
+            .await
+    }
+
+    /// Trades the keyring's refresh token for a new pair and saves the new refresh token.
+    async fn exchange_refresh_token(&self) -> Result<()> {
         let creds = self
             .credentials
             .as_ref()

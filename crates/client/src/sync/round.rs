@@ -22,13 +22,26 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+/// A page from another epoch than the one this cache synced with: the server was
+/// restored (a cursor carries its epoch, so only a pull without one gets this far, e.g.
+/// the first after a role change). Treated like the server's own `SYNC_RESET`, so the
+/// commands the restore lost are queued again.
+fn same_epoch(known: Option<&str>, page: &PullPage) -> Result<()> {
+    match (known, page.epoch.as_deref()) {
+        (Some(k), Some(e)) if !e.is_empty() && k != e => Err(ClientError::SyncReset {
+            message: "市局服务器已从备份恢复，需要重新下载数据；未同步的操作已保留在本机".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Who pulls, and the position up to which the cache holds every timeline.
 struct Position<'a> {
     install: &'a str,
     base: Option<&'a str>,
 }
 
-async fn finish(storing: Storing) -> Result<()> {
+pub(super) async fn finish(storing: Storing) -> Result<()> {
     storing
         .await
         .map_err(|e| ClientError::Protocol(format!("写入缓存的任务中断：{e}")))?
@@ -44,17 +57,21 @@ impl SyncEngine {
         now: DateTime<Utc>,
         report: &mut SyncReport,
     ) -> Result<Option<Storing>> {
-        let (install, queue) = {
+        let (install, epoch, queue) = {
             let mut cache = lock(&self.cache);
             (
                 cache.install_id()?,
+                cache.server_epoch()?,
                 cache.next_push_batch(PUSH_BATCH * MAX_PUSH_BATCHES)?,
             )
         };
         let mut storing: Option<Storing> = None;
         for batch in queue.chunks(PUSH_BATCH) {
+            // With the epoch, a restored server refuses the batch (`SYNC_RESET`) before
+            // applying any of it: the commands it lost must be queued again first.
             let req = PushRequest {
                 install_id: install,
+                epoch: epoch.clone(),
                 commands: batch.to_vec(),
             };
             let sent = self.authed(|| self.api.push(&req)).await;
@@ -96,12 +113,13 @@ impl SyncEngine {
         report: &mut SyncReport,
         pushed: Option<Storing>,
     ) -> Result<()> {
-        let (install, cursor, base) = {
+        let (install, cursor, base, epoch) = {
             let cache = lock(&self.cache);
             (
                 cache.install_id()?.to_string(),
                 cache.pull_cursor()?,
                 cache.timeline_base()?,
+                cache.server_epoch()?,
             )
         };
         // Every page of this pull asks for the entries since the same base: a case a
@@ -117,6 +135,7 @@ impl SyncEngine {
         }
         let mut page = self.fetched(first, cursor, &at).await?;
         loop {
+            same_epoch(epoch.as_deref(), &page)?;
             let next = page.has_more.then(|| {
                 (
                     self.fetch(Some(page.next_cursor.clone()), &at),

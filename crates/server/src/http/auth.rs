@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
 use crate::auth::{
-    check_password_policy, hash_password, issue_tokens, reserve_password_check, token_hash,
-    verify_password, Authed,
+    check_password_policy, hash_password, issue_login_tokens, must_change_password,
+    refresh_session, reserve_password_check, verify_password, Authed,
 };
 use crate::error::ApiError;
 use crate::state::SharedState;
@@ -77,20 +77,20 @@ pub struct TokenResponse {
     pub access_expires_at: DateTime<Utc>,
     pub refresh_expires_at: DateTime<Utc>,
     pub user: UserView,
+    /// The password was set by an admin or is older than the maximum age (等保): the
+    /// client keeps the user on the password change until it is done.
+    pub must_change_password: bool,
 }
 
 impl TokenResponse {
-    fn new(
-        t: crate::auth::IssuedTokens,
-        user: &UserRecord,
-        org: &minsheng_domain::org::OrgTree,
-    ) -> Self {
+    fn new(t: crate::auth::IssuedTokens, user: &UserRecord, s: &crate::state::AppState) -> Self {
         Self {
             access_expires_at: t.session.access_expires,
             refresh_expires_at: t.session.refresh_expires,
+            must_change_password: must_change_password(s, user, t.session.created_at),
             access_token: t.access,
             refresh_token: t.refresh,
-            user: UserView::new(user, org),
+            user: UserView::new(user, &s.org()),
         }
     }
 }
@@ -139,7 +139,7 @@ pub async fn login(
             }
             let detail = format!("ip:{}", check.ip());
             check.succeeded(s, now)?;
-            let t = issue_tokens(s, &user, now);
+            let t = issue_login_tokens(s, &user, now);
             s.store.insert_session(&t.session)?;
             s.store.audit(&AuditRecord {
                 at: now,
@@ -148,7 +148,7 @@ pub async fn login(
                 target: user.username.clone(),
                 detail,
             })?;
-            Ok(Json(TokenResponse::new(t, &user, &s.org())))
+            Ok(Json(TokenResponse::new(t, &user, s)))
         })
         .await
 }
@@ -162,28 +162,8 @@ pub async fn refresh(
 ) -> Result<Json<TokenResponse>, ApiError> {
     state
         .blocking(move |s| {
-            let now = s.now();
-            let hash = token_hash(&req.refresh_token);
-            // Look the user up first so the new session can be issued in the same swap.
-            let conn_user = {
-                let probe = s.store.session_by_refresh(&hash)?;
-                let probe = probe.ok_or(ApiError::TokenExpired)?;
-                if probe.refresh_expires <= now {
-                    s.store.delete_session(&probe.id)?;
-                    return Err(ApiError::TokenExpired);
-                }
-                s.store
-                    .user(probe.user_id)?
-                    .ok_or(ApiError::Unauthenticated)?
-            };
-            if !conn_user.active {
-                return Err(ApiError::AccountDisabled);
-            }
-            let t = issue_tokens(s, &conn_user, now);
-            s.store
-                .rotate_session(&hash, &t.session)?
-                .ok_or(ApiError::TokenExpired)?;
-            Ok(Json(TokenResponse::new(t, &conn_user, &s.org())))
+            let (t, user) = refresh_session(s, &req.refresh_token, s.now())?;
+            Ok(Json(TokenResponse::new(t, &user, s)))
         })
         .await
 }
@@ -233,6 +213,8 @@ pub async fn change_password(
             check.succeeded(s, now)?;
             let mut u = auth.user.clone();
             u.password_hash = hash_password(&req.new_password)?;
+            u.password_changed_at = now;
+            u.must_change_password = false;
             s.store.update_user(&u)?;
             s.store.delete_user_sessions(u.id)?;
             Ok(StatusCode::NO_CONTENT)

@@ -9,6 +9,7 @@ mod followups;
 mod health;
 mod intelligence;
 mod knowledge;
+mod limits;
 mod notify;
 mod notify_pii;
 mod openapi;
@@ -23,6 +24,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, patch, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -86,6 +88,11 @@ const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.settings.body_limit;
     let bulk_limit = state.settings.bulk_body_limit;
+    let (short, long) = (
+        state.settings.request_timeout,
+        state.settings.long_request_timeout,
+    );
+    let in_flight = limits::InFlight::new(state.settings.max_in_flight);
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::document))
@@ -109,25 +116,32 @@ pub fn router(state: SharedState) -> Router {
         .route("/intake/assist", post(intelligence::assist))
         .route("/worklists", get(worklists::counts))
         .route("/worklists/{list}", get(worklists::list))
-        .route(
-            "/intake/bulk",
-            post(bulk::import).layer(DefaultBodyLimit::max(bulk_limit)),
-        )
-        .route(
-            "/sync/push",
-            post(sync::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
-        )
-        .route("/sync/pull", get(sync::pull))
         .merge(notify::routes())
         .merge(followups::routes())
         .merge(assessment::routes())
         .merge(knowledge::routes())
+        .layer(from_fn_with_state(short, limits::deadline))
+        // Routes with the long deadline (see `limits`).
+        .merge(
+            Router::new()
+                .route(
+                    "/intake/bulk",
+                    post(bulk::import).layer(DefaultBodyLimit::max(bulk_limit)),
+                )
+                .route(
+                    "/sync/push",
+                    post(sync::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+                )
+                .route("/sync/pull", get(sync::pull))
+                .layer(from_fn_with_state(long, limits::deadline)),
+        )
         .fallback(|| async { ApiError::NotFound("接口") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));
     Router::new()
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::NotFound("页面") })
+        .layer(from_fn_with_state(in_flight, limits::shed))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

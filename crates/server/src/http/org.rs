@@ -191,6 +191,9 @@ pub fn create_user_record(s: &AppState, req: &NewUser) -> Result<UserRecord, Api
         password_hash: hash_password(&req.password)?,
         active: true,
         created_at: s.now(),
+        // Chosen by an admin (or the operator's CLI): the user replaces it at sign-in.
+        password_changed_at: s.now(),
+        must_change_password: true,
     };
     s.store.insert_user(&rec)?;
     Ok(rec)
@@ -233,47 +236,16 @@ pub async fn update_user(
 ) -> Result<Json<UserView>, ApiError> {
     require_admin(&auth)?;
     let id: UserId = id.parse().map_err(|_| ApiError::NotFound("用户"))?;
+    let change = crate::users::UserUpdate {
+        display_name: p.display_name,
+        role: p.role,
+        unit_id: p.unit_id,
+        active: p.active,
+        password: p.password,
+    };
     state
         .blocking(move |s| {
-            let mut u = s.store.user(id)?.ok_or(ApiError::NotFound("用户"))?;
-            let mut end_sessions = false;
-            if let Some(n) = p
-                .display_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-            {
-                n.clone_into(&mut u.display_name);
-            }
-            if let Some(r) = &p.role {
-                u.role = Role::from_code(r)
-                    .filter(|r| *r != Role::System)
-                    .ok_or_else(|| ApiError::BadRequest(format!("未知角色：{r}")))?;
-                end_sessions = true;
-            }
-            if let Some(unit) = p.unit_id {
-                if s.org().get(unit).is_none() {
-                    return Err(ApiError::Domain(minsheng_domain::DomainError::UnknownUnit(
-                        unit.to_string(),
-                    )));
-                }
-                u.unit_id = unit;
-                end_sessions = true;
-            }
-            if let Some(a) = p.active {
-                u.active = a;
-                end_sessions |= !a;
-            }
-            if let Some(pw) = &p.password {
-                check_password_policy(pw)?;
-                u.password_hash = hash_password(pw)?;
-                end_sessions = true;
-            }
-            s.store.update_user(&u)?;
-            if end_sessions {
-                s.store.delete_user_sessions(u.id)?;
-            }
-            audit(s, &auth, "updateUser", &u.username)?;
+            let u = crate::users::update_user(s, &auth.actor, id, &change)?;
             Ok(Json(UserView::new(&u, &s.org())))
         })
         .await

@@ -139,6 +139,8 @@ fn seed_users(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize,
             password_hash: hash.clone(),
             active: true,
             created_at: now,
+            password_changed_at: now,
+            must_change_password: false,
         })?;
         n += 1;
     }

@@ -14,7 +14,7 @@ pub mod sqlite;
 pub mod sync;
 
 pub use learning::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase};
-pub use sync::{ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand};
+pub use sync::{ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
@@ -42,6 +42,10 @@ pub struct UserRecord {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// When the password was last set (by the user, or by an admin).
+    pub password_changed_at: DateTime<Utc>,
+    /// Set with a password an admin chose (new account, reset): the user must replace it.
+    pub must_change_password: bool,
 }
 
 /// A login session: an access token (short-lived) and a refresh token (rotated on use).
@@ -55,6 +59,31 @@ pub struct SessionRecord {
     pub refresh_hash: String,
     pub refresh_expires: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// The login this session descends from: set at login, carried on every rotation.
+    pub family: String,
+    /// The family's absolute end (login time + `Settings::session_absolute_secs`).
+    pub family_expires: DateTime<Utc>,
+}
+
+/// A refresh token that was exchanged (rotated away). Kept until its family's absolute
+/// end, so that presenting it again is recognised as reuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredRefresh {
+    pub family: String,
+    pub user_id: UserId,
+    pub retired_at: DateTime<Utc>,
+    pub family_expires: DateTime<Utc>,
+}
+
+/// What `rotate_session` found under a refresh token hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// A live session held it; it was replaced (this is the old one).
+    Rotated(SessionRecord),
+    /// It was exchanged before; nothing was changed.
+    Retired(RetiredRefresh),
+    /// Never issued, logged out, or forgotten.
+    Unknown,
 }
 
 /// The throttle limits a password check is reserved against (from `Settings`).
@@ -181,12 +210,15 @@ pub trait Store:
     fn insert_session(&self, s: &SessionRecord) -> StoreResult<()>;
     fn session_by_access(&self, access_hash: &str) -> StoreResult<Option<SessionRecord>>;
     fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>>;
-    /// Replaces the session holding `refresh_hash` by `next` atomically; None if unknown.
-    fn rotate_session(
-        &self,
-        refresh_hash: &str,
-        next: &SessionRecord,
-    ) -> StoreResult<Option<SessionRecord>>;
+    /// A refresh token hash that was rotated away and is still remembered.
+    fn retired_refresh(&self, refresh_hash: &str) -> StoreResult<Option<RetiredRefresh>>;
+    /// In one write transaction: when a live session holds `refresh_hash`, deletes it,
+    /// remembers the hash as retired (until the old session's `family_expires`) and
+    /// inserts `next`; when the hash is retired, changes nothing. Retired hashes whose
+    /// `family_expires` is before `next.created_at` are forgotten.
+    fn rotate_session(&self, refresh_hash: &str, next: &SessionRecord) -> StoreResult<Rotation>;
+    /// Deletes every live session of a family (retired hashes stay); returns how many.
+    fn delete_session_family(&self, family: &str) -> StoreResult<usize>;
     fn delete_session(&self, id: &str) -> StoreResult<()>;
     fn delete_user_sessions(&self, user: UserId) -> StoreResult<()>;
     /// Reserves one password check for `account` from address `ip`, atomically: in one
@@ -298,6 +330,8 @@ pub trait Store:
     ) -> StoreResult<()>;
     /// Highest command sequence processed for an install (None before its first).
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>>;
+    /// The identity of this database's change log (new after every restore).
+    fn sync_epoch(&self) -> StoreResult<SyncEpoch>;
     /// Changes after position `after` visible in `scope`, at most `limit` cases, read
     /// from one snapshot. A position outside the retained log is `ApiError::SyncReset`.
     fn changes_since(&self, scope: &ListScope, after: u64, limit: usize)

@@ -16,6 +16,26 @@ use minsheng_domain::timeline::TimelineEntry;
 
 use super::{CaseUpdate, StoreResult};
 
+/// The identity of one database's change log: random at creation, new on every
+/// `restore`. Change positions of one epoch mean nothing in another (a restored file
+/// hands out positions again), so every pull cursor carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SyncEpoch(pub u64);
+
+impl std::fmt::Display for SyncEpoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::str::FromStr for SyncEpoch {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        u64::from_str_radix(s, 16).map(Self)
+    }
+}
+
 /// Identifies one pushed command in `processed_commands`.
 #[derive(Debug, Clone)]
 pub struct CommandKey {

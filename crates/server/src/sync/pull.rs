@@ -1,6 +1,11 @@
 //! `GET /sync/pull`: the caller's changes since a cursor (a change-log position),
 //! page by page. Each page lists the latest state of the visible cases whose last
 //! change lies in it, and tombstones for cases that left the caller's unit.
+//!
+//! A cursor is `"<epoch>:<position>"`, opaque to clients. The epoch names the
+//! database's change log (new after every restore from backup), so a cursor of a
+//! replaced file is refused even when its position is below the current counter,
+//! where a bare number would silently skip the changes in between.
 
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::Actor;
@@ -10,11 +15,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::http::cases::CaseView;
 use crate::state::AppState;
+use crate::storage::SyncEpoch;
 
 pub const DEFAULT_PULL_LIMIT: usize = 500;
 pub const MAX_PULL_LIMIT: usize = 2000;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PullParams {
     /// `nextCursor` of the previous page; absent or empty for a full snapshot.
@@ -43,18 +50,31 @@ pub struct PullResponse {
     pub timelines: Vec<Box<serde_json::value::RawValue>>,
     #[schema(value_type = Vec<String>)]
     pub removed: Vec<CaseId>,
-    /// Save after applying this page; pull again from it while `hasMore`.
+    /// Save after applying this page; pull again from it while `hasMore`. Opaque
+    /// (`"<epoch>:<position>"`).
     pub next_cursor: String,
     pub has_more: bool,
     /// Highest command sequence processed for the install (0: none or not given).
     pub ack_seq: u64,
+    /// The identity of the server's change log; send it with pushes (`PushRequest.epoch`).
+    pub epoch: String,
 }
 
-/// A cursor is a position in the change log; anything unreadable means "start over".
-fn parse_cursor(raw: Option<&str>) -> Result<u64, ApiError> {
-    match raw.map(str::trim).filter(|c| !c.is_empty()) {
-        None => Ok(0),
-        Some(c) => c.parse().map_err(|_| ApiError::SyncReset),
+pub fn format_cursor(epoch: SyncEpoch, position: u64) -> String {
+    format!("{epoch}:{position}")
+}
+
+/// The position of a cursor of this epoch. A cursor of another epoch (the database
+/// was restored), a bare position (from before epochs) or anything unreadable means
+/// "start over".
+fn parse_cursor(raw: Option<&str>, epoch: SyncEpoch) -> Result<u64, ApiError> {
+    let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(0);
+    };
+    let (e, position) = c.split_once(':').ok_or(ApiError::SyncReset)?;
+    match (e.parse::<SyncEpoch>(), position.parse::<u64>()) {
+        (Ok(e), Ok(p)) if e == epoch => Ok(p),
+        _ => Err(ApiError::SyncReset),
     }
 }
 
@@ -64,7 +84,8 @@ pub fn pull(
     p: &PullParams,
     install: Option<&str>,
 ) -> Result<PullResponse, ApiError> {
-    let after = parse_cursor(p.cursor.as_deref())?;
+    let epoch = s.store.sync_epoch()?;
+    let after = parse_cursor(p.cursor.as_deref(), epoch)?;
     let limit = p.limit.unwrap_or(DEFAULT_PULL_LIMIT);
     if limit == 0 || limit > MAX_PULL_LIMIT {
         return Err(ApiError::BadRequest(format!(
@@ -81,7 +102,7 @@ pub fn pull(
         .collect::<Result<_, _>>()?;
     let ids: Vec<CaseId> = page.changed.iter().map(|c| c.id).collect();
     // An unreadable position just means whole timelines.
-    let known_at = parse_cursor(p.timelines_since.as_deref())
+    let known_at = parse_cursor(p.timelines_since.as_deref(), epoch)
         .ok()
         .filter(|&k| k > 0 && k <= after);
     let timelines = s.store.timelines_json(&ids, known_at)?;
@@ -93,8 +114,9 @@ pub fn pull(
         changes,
         timelines,
         removed: page.removed,
-        next_cursor: page.next.to_string(),
+        next_cursor: format_cursor(epoch, page.next),
         has_more: page.has_more,
         ack_seq,
+        epoch: epoch.to_string(),
     })
 }

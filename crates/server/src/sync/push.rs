@@ -2,6 +2,8 @@
 //! savepoint of a chunk's transaction) together with its recorded outcome, re-validated against the case as it
 //! is now (the client's base version is a hint, not a precondition). A refused command
 //! is answered and recorded like an applied one, so it never blocks the ones after it.
+//! A push naming another epoch than the database's (a restore happened since the
+//! client last synced) is refused whole with `SYNC_RESET`.
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
@@ -17,7 +19,7 @@ use crate::error::ApiError;
 use crate::http::cases::{intake_entry, resolve_action, transition, CaseView};
 use crate::intelligence;
 use crate::state::AppState;
-use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand};
+use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
 
 /// Commands per write transaction: one commit per chunk instead of per command,
 /// while bounding how long a push holds the write lock.
@@ -35,6 +37,20 @@ enum AfterCommit {
 pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushResponse, ApiError> {
     if req.commands.len() > MAX_PUSH_COMMANDS {
         return Err(ApiError::BatchTooLarge(MAX_PUSH_COMMANDS));
+    }
+    let epoch = s.store.sync_epoch()?;
+    // A client that synced with another epoch holds commands as applied that this
+    // database may never have seen (it was restored from a backup): apply nothing
+    // before it has re-queued them, or they would land after newer ones.
+    if let Some(theirs) = req
+        .epoch
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        if theirs.parse::<SyncEpoch>().ok() != Some(epoch) {
+            return Err(ApiError::SyncReset);
+        }
     }
     let install = req.install_id.to_string();
     let org = s.org();
@@ -88,6 +104,7 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
     Ok(PushResponse {
         results,
         ack_seq: s.store.ack_seq(&install)?.unwrap_or(0),
+        epoch: epoch.to_string(),
     })
 }
 

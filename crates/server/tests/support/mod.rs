@@ -31,11 +31,12 @@ pub fn bj(s: &str) -> DateTime<Utc> {
 }
 
 impl TestServer {
-    /// Tokens live a year here because tests move the clock across holidays.
+    /// Tokens (and logins) live a year here because tests move the clock across holidays.
     pub async fn start_at(now: DateTime<Utc>) -> Self {
         let settings = Settings {
             access_ttl: chrono::Duration::days(365),
             refresh_ttl: chrono::Duration::days(400),
+            session_absolute_secs: 400 * 24 * 3600,
             ..Settings::default()
         };
         Self::start_with(now, settings, 0).await

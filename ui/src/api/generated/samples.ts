@@ -49,7 +49,8 @@ export const sessionInfo = {
     "nextAttemptAt": "2026-11-26T04:30:00Z",
     "loginRequired": false
   },
-  "offline": false
+  "offline": false,
+  "mustChangePassword": true
 } satisfies SessionInfo
 
 export const syncStatus = {

@@ -67,6 +67,8 @@ const en: typeof zhCN = {
       mismatch: 'The new passwords do not match',
       offline: 'Changing the password needs the city server; you are offline',
       done: 'Password changed',
+      mustChange:
+        'Your password was set by an administrator or is more than 90 days old. Change it before you continue (security policy).',
     },
   },
 }

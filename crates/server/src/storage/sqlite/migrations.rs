@@ -238,6 +238,19 @@ END;
         "knowledge base: standard replies (规范答复口径) and their replaced versions",
         super::knowledge::MIGRATION,
     ),
+    (
+        11,
+        "session families, retired refresh tokens (reuse ends the login); password age",
+        super::sessions::MIGRATION,
+    ),
+    (
+        12,
+        "sync epoch: the change log's identity, carried by every pull cursor",
+        // Random (SQLite seeds `random()` from the OS) and positive; `restore` draws a
+        // new one, so cursors of the file before the restore are refused.
+        "INSERT OR IGNORE INTO sync_meta(key, value)
+             VALUES ('epoch', random() & 9223372036854775807);",
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.
@@ -246,18 +259,20 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, ApiError> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    let current: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let applied: std::collections::HashSet<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let current = applied.iter().copied().max().unwrap_or(0);
+    let latest = latest_version();
     if current > latest {
         return Err(ApiError::Internal(format!(
             "数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"
         )));
     }
-    for (version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    // Every step not recorded yet, in order (also one numbered below a step that
+    // landed first: versions are handed out per change, not in merge order).
+    for (version, description, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(
@@ -271,5 +286,5 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, ApiError> {
 }
 
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.0)
+    MIGRATIONS.iter().map(|m| m.0).max().unwrap_or(0)
 }

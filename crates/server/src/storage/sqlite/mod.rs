@@ -2,12 +2,14 @@
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
 mod assessment;
+pub mod backup;
 mod cases;
 mod knowledge;
 mod learning;
 mod login;
 mod migrations;
 mod notify;
+mod sessions;
 mod sync;
 
 use std::path::Path;
@@ -30,6 +32,10 @@ type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
 
 pub struct SqliteStore {
     pool: Pool,
+    epoch: super::SyncEpoch,
+    /// Held shared while the store is open, so `backup::restore` (which takes it
+    /// exclusively) cannot swap the file under a running server.
+    _open: backup::OpenLock,
 }
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
@@ -53,10 +59,18 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| ApiError::Internal(format!("创建数据目录失败：{e}")))?;
         }
+        let open = backup::OpenLock::shared(path)?;
+        // synchronous = FULL: every commit syncs the WAL before it is answered. With
+        // NORMAL a power cut may roll back the last commits after their answers went
+        // out: a client then holds commands as applied that the server no longer has,
+        // and the change counter hands the lost positions out again, so a cursor
+        // already past them would skip the new writes. The price is one fsync per write
+        // transaction; pushes commit 100 commands per transaction and bulk intake one
+        // per request, so it is paid per batch, not per case.
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.execute_batch(
                 "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
+                 PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA busy_timeout = 10000;
                  PRAGMA cache_size = -65536;
@@ -74,7 +88,15 @@ impl SqliteStore {
             .build(manager)?;
         let mut conn = pool.get()?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { pool })
+        // Constant while the file is open: only `restore` changes it, and it needs the
+        // file closed by everyone.
+        let epoch = sync::epoch(&conn)?;
+        drop(conn);
+        Ok(Self {
+            pool,
+            epoch,
+            _open: open,
+        })
     }
 
     fn conn(&self) -> StoreResult<Conn> {
@@ -110,23 +132,13 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         password_hash: r.get("password_hash")?,
         active: r.get("active")?,
         created_at: from_ms(r.get("created_at")?),
+        password_changed_at: from_ms(r.get("password_changed_at")?),
+        must_change_password: r.get("must_change_password")?,
     })
 }
 
-fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: r.get("id")?,
-        user_id: parse_id(&r.get::<_, String>("user_id")?)?,
-        access_hash: r.get("access_hash")?,
-        access_expires: from_ms(r.get("access_expires")?),
-        refresh_hash: r.get("refresh_hash")?,
-        refresh_expires: from_ms(r.get("refresh_expires")?),
-        created_at: from_ms(r.get("created_at")?),
-    })
-}
-
-const USER_COLS: &str =
-    "id, username, display_name, role, unit_id, phone, password_hash, active, created_at";
+const USER_COLS: &str = "id, username, display_name, role, unit_id, phone, password_hash, \
+     active, created_at, password_changed_at, must_change_password";
 
 impl super::Store for SqliteStore {
     fn units(&self) -> StoreResult<Vec<Unit>> {
@@ -172,7 +184,8 @@ impl super::Store for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 &format!(
-                    "INSERT INTO users({USER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                    "INSERT INTO users({USER_COLS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                 ),
                 params![
                     u.id.to_string(),
@@ -183,7 +196,9 @@ impl super::Store for SqliteStore {
                     u.phone,
                     u.password_hash,
                     u.active,
-                    ms(u.created_at)
+                    ms(u.created_at),
+                    ms(u.password_changed_at),
+                    u.must_change_password
                 ],
             )
             .map_err(|e| match e {
@@ -233,7 +248,8 @@ impl super::Store for SqliteStore {
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE users SET display_name = ?2, role = ?3, unit_id = ?4, phone = ?5,
-                   password_hash = ?6, active = ?7 WHERE id = ?1",
+                   password_hash = ?6, active = ?7, password_changed_at = ?8,
+                   must_change_password = ?9 WHERE id = ?1",
                 params![
                     u.id.to_string(),
                     u.display_name,
@@ -241,7 +257,9 @@ impl super::Store for SqliteStore {
                     u.unit_id.to_string(),
                     u.phone,
                     u.password_hash,
-                    u.active
+                    u.active,
+                    ms(u.password_changed_at),
+                    u.must_change_password
                 ],
             )?;
             if n == 0 {
@@ -253,7 +271,7 @@ impl super::Store for SqliteStore {
 
     fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {
         self.write(|tx| {
-            insert_session(tx, s)?;
+            sessions::insert(tx, s)?;
             // Housekeeping: sessions whose refresh token expired are useless.
             tx.execute(
                 "DELETE FROM sessions WHERE refresh_expires < ?1",
@@ -269,40 +287,29 @@ impl super::Store for SqliteStore {
             .query_row(
                 "SELECT * FROM sessions WHERE access_hash = ?1",
                 [access_hash],
-                session_from_row,
+                sessions::session_from_row,
             )
             .optional()?)
     }
 
     fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                "SELECT * FROM sessions WHERE refresh_hash = ?1",
-                [refresh_hash],
-                session_from_row,
-            )
-            .optional()?)
+        sessions::session_by_refresh(&*self.conn()?, refresh_hash)
+    }
+
+    fn retired_refresh(&self, refresh_hash: &str) -> StoreResult<Option<super::RetiredRefresh>> {
+        sessions::retired(&*self.conn()?, refresh_hash)
     }
 
     fn rotate_session(
         &self,
         refresh_hash: &str,
         next: &SessionRecord,
-    ) -> StoreResult<Option<SessionRecord>> {
-        self.write(|tx| {
-            let old = tx
-                .query_row(
-                    "SELECT * FROM sessions WHERE refresh_hash = ?1",
-                    [refresh_hash],
-                    session_from_row,
-                )
-                .optional()?;
-            let Some(old) = old else { return Ok(None) };
-            tx.execute("DELETE FROM sessions WHERE id = ?1", [&old.id])?;
-            insert_session(tx, next)?;
-            Ok(Some(old))
-        })
+    ) -> StoreResult<super::Rotation> {
+        self.write(|tx| sessions::rotate(tx, refresh_hash, next))
+    }
+
+    fn delete_session_family(&self, family: &str) -> StoreResult<usize> {
+        self.write(|tx| sessions::delete_family(tx, family))
     }
 
     fn delete_session(&self, id: &str) -> StoreResult<()> {
@@ -470,6 +477,10 @@ impl super::Store for SqliteStore {
         sync::ack_seq(&*self.conn()?, install_id)
     }
 
+    fn sync_epoch(&self) -> StoreResult<super::SyncEpoch> {
+        Ok(self.epoch)
+    }
+
     fn changes_since(
         &self,
         scope: &minsheng_domain::scope::ListScope,
@@ -508,21 +519,4 @@ impl super::Store for SqliteStore {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-}
-
-fn insert_session(tx: &rusqlite::Transaction<'_>, s: &SessionRecord) -> StoreResult<()> {
-    tx.execute(
-        "INSERT INTO sessions(id, user_id, access_hash, access_expires, refresh_hash, refresh_expires, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            s.id,
-            s.user_id.to_string(),
-            s.access_hash,
-            ms(s.access_expires),
-            s.refresh_hash,
-            ms(s.refresh_expires),
-            ms(s.created_at)
-        ],
-    )?;
-    Ok(())
 }

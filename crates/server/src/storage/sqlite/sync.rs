@@ -11,6 +11,7 @@ use super::{cases, ms, parse_id};
 use crate::error::ApiError;
 use crate::storage::{
     CaseUpdate, ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, StoreResult,
+    SyncEpoch,
 };
 
 /// Appends one case write to the change log, and a tombstone per unit that lost the
@@ -147,6 +148,13 @@ fn run_command(
         result,
         replayed: false,
     })
+}
+
+pub fn epoch(conn: &Connection) -> StoreResult<SyncEpoch> {
+    let v: i64 = conn.query_row("SELECT value FROM sync_meta WHERE key = 'epoch'", [], |r| {
+        r.get(0)
+    })?;
+    Ok(SyncEpoch(v as u64))
 }
 
 pub fn ack_seq(conn: &Connection, install_id: &str) -> StoreResult<Option<u64>> {

@@ -333,6 +333,7 @@ fn generate() -> String {
             status: status(),
             offline: false,
             must_change_password: true,
+            locked: false,
         },
     );
     s.add("syncStatus", "SyncStatus", &status());

@@ -9,6 +9,9 @@ pub enum Error {
     HttpClient(String),
     #[error("尚未登录")]
     NotSignedIn,
+    /// The app locked itself after inactivity (等保); the password unlocks it.
+    #[error("长时间未操作，已锁定：请输入密码解锁")]
+    Locked,
     #[error("参数无效：{0}")]
     InvalidArgument(String),
     #[error("无法确定本机数据目录：{0}")]
@@ -25,6 +28,7 @@ impl Error {
             Self::InvalidServerUrl(_) => "invalidServerUrl",
             Self::HttpClient(_) => "httpClient",
             Self::NotSignedIn => "NOT_SIGNED_IN",
+            Self::Locked => "LOCKED",
             Self::InvalidArgument(_) => "INVALID_ARGUMENT",
             Self::DataDir(_) => "DATA_DIR",
             Self::Client { code, .. } => code,

@@ -127,6 +127,28 @@ fn officer_signs_in_lists_signs_in_a_case_and_signs_out() {
     let counts = invoke(&window, "worklist_counts", json!({})).unwrap();
     assert!(counts["unsigned"].as_u64().unwrap() >= 1, "{counts}");
 
+    // 等保 idle lock: while locked every command answers LOCKED, even after a reload
+    // (auth_current says locked); a wrong password does not unlock, the right one does.
+    invoke(&window, "auth_lock", json!({})).unwrap();
+    let err = invoke(&window, "case_get", json!({ "id": case_id })).unwrap_err();
+    assert_eq!(err["code"], "LOCKED", "{err}");
+    assert_eq!(
+        invoke(&window, "auth_current", json!({})).unwrap()["locked"],
+        true
+    );
+    let err = invoke(
+        &window,
+        "auth_unlock",
+        json!({ "password": "Wrong#2026pw" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "BAD_CREDENTIALS", "{err}");
+    invoke(&window, "auth_unlock", json!({ "password": support::PASSWORD })).unwrap();
+    assert_eq!(
+        invoke(&window, "auth_current", json!({})).unwrap()["locked"],
+        false
+    );
+
     let local = invoke(&window, "case_get", json!({ "id": case_id })).unwrap();
     let allowed: Vec<&str> = local["allowedActions"]
         .as_array()

@@ -57,6 +57,8 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::auth::auth_login,
         commands::auth::auth_resume,
         commands::auth::auth_current,
+        commands::auth::auth_lock,
+        commands::auth::auth_unlock,
         commands::auth::auth_sign_out,
         commands::sync::sync_status,
         commands::sync::sync_now,

@@ -1,6 +1,7 @@
 //! The signed-in session held in Tauri state, and where its cache lives.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use minsheng_client::Session;
@@ -20,11 +21,23 @@ pub struct SessionSlot {
     session: Mutex<Option<Session>>,
     /// Ended when the session is replaced, so a signed-out session emits nothing.
     forwarder: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// Locked after inactivity: no command reaches the session until the password is
+    /// given again (the sync keeps running underneath). Kept here, not in the web view,
+    /// so reloading the page does not unlock it.
+    locked: AtomicBool,
 }
 
 impl SessionSlot {
-    /// The current session (cheap clone: an `Arc` inside).
+    /// The current session (cheap clone: an `Arc` inside); `Locked` while locked.
     pub fn get(&self) -> Result<Session, Error> {
+        if self.is_locked() {
+            return Err(Error::Locked);
+        }
+        self.unlocked()
+    }
+
+    /// The session even while locked (for unlocking it).
+    pub fn unlocked(&self) -> Result<Session, Error> {
         self.session
             .lock()
             .map_err(|_| Error::NotSignedIn)?
@@ -60,8 +73,17 @@ impl SessionSlot {
         }
     }
 
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    pub fn set_locked(&self, locked: bool) {
+        self.locked.store(locked, Ordering::SeqCst);
+    }
+
     /// Takes the session out (sign-out); the forwarder stops.
     pub fn take(&self) -> Option<Session> {
+        self.set_locked(false);
         self.stop_forwarder();
         self.session.lock().ok().and_then(|mut s| s.take())
     }

@@ -52,6 +52,8 @@ pub enum ClientError {
     ResolutionNotPossible,
     /// No usable session: the refresh token is gone or expired, or the cached session
     /// is older than the offline validity window. The outbox is kept.
+    #[error("密码不正确，还可尝试 {left} 次")]
+    WrongPassword { left: u32 },
     #[error("请重新登录（离线操作已保留，登录后继续同步）")]
     LoginRequired,
     #[error("还有 {count} 项离线操作未同步到市局，退出登录会丢失它们")]
@@ -85,6 +87,7 @@ impl ClientError {
             Self::NoSuchConflict(_) => "NO_SUCH_CONFLICT",
             Self::ResolutionNotPossible => "RESOLUTION_NOT_POSSIBLE",
             Self::LoginRequired => "LOGIN_REQUIRED",
+            Self::WrongPassword { .. } => "BAD_CREDENTIALS",
             Self::PendingCommands { .. } => "PENDING_COMMANDS",
             Self::ClientTooOld { .. } => "CLIENT_TOO_OLD",
             Self::Io(_) => "LOCAL_IO",

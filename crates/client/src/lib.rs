@@ -8,6 +8,7 @@ pub mod api;
 pub mod cache;
 pub mod credentials;
 pub mod error;
+pub mod local_password;
 pub mod outbox;
 pub mod session;
 pub mod sync;

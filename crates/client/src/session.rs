@@ -119,6 +119,8 @@ impl Session {
             ));
         }
         cache.set_profile(&tokens.user)?;
+        // Checked on this computer when the session is reopened or unlocked.
+        cache.remember_password(password)?;
         cache.set_meta(
             LAST_ONLINE_LOGIN,
             &Utc::now().timestamp_millis().to_string(),
@@ -132,16 +134,19 @@ impl Session {
         Ok(session)
     }
 
-    /// Continues after a restart. Online: the keyring's refresh token gets fresh tokens.
-    /// Offline: allowed while the last online sign-in is within `offline_validity`.
-    pub async fn resume(cfg: SessionConfig, username: &str) -> Result<Self> {
+    /// Continues after a restart, once the user's password checks against the one of
+    /// the last online sign-in (on this computer: it works offline). Online: the
+    /// keyring's refresh token gets fresh tokens. Offline: allowed while the last online
+    /// sign-in is within `offline_validity`.
+    pub async fn resume(cfg: SessionConfig, username: &str, password: &str) -> Result<Self> {
         let username = username.trim();
         let path = cfg.cache_path(username);
         if !path.exists() {
             return Err(ClientError::LoginRequired);
         }
         let creds = Arc::new(CredentialStore::for_account(&cfg.server_url, username)?);
-        let cache = LocalCache::open_with_credentials(&path, &creds)?;
+        let mut cache = LocalCache::open_with_credentials(&path, &creds)?;
+        cache.check_password(password)?;
         let profile = cache.profile()?.ok_or(ClientError::LoginRequired)?;
         let token = creds.refresh_token()?.ok_or(ClientError::LoginRequired)?;
         let api = Arc::new(ApiClient::new(&cfg.server_url)?);
@@ -160,7 +165,6 @@ impl Session {
             // Expired, revoked, account disabled: only a new sign-in helps.
             Err(_) => return Err(ClientError::LoginRequired),
         };
-        let mut cache = cache;
         let online = fresh.is_some();
         let profile = match fresh {
             // The server's view of the user wins; a new role or unit drops the old
@@ -255,6 +259,13 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Unlocks the app after the idle timeout: the password of the last online sign-in,
+    /// checked on this computer. After `local_password::MAX_FAILURES` wrong ones only a
+    /// new online sign-in helps (`LoginRequired`).
+    pub fn unlock(&self, password: &str) -> Result<()> {
+        lock(&self.0.cache).check_password(password)
     }
 
     pub fn profile(&self) -> Profile {

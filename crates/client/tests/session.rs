@@ -81,9 +81,21 @@ async fn sign_in_work_resume_revoke_and_sign_out() {
         assert!(!String::from_utf8_lossy(&bytes).contains("路灯损坏"));
     }
 
-    // Restart: resume from the keyring's refresh token.
+    // The idle lock: the sign-in password unlocks on this computer, a wrong one does not.
+    let err = session.unlock("Wrong#2026pw").unwrap_err();
+    assert_eq!(err.code(), "BAD_CREDENTIALS", "{err}");
+    session.unlock(PASSWORD).unwrap();
+
+    // Restart: resume from the keyring's refresh token, once the password checks.
     drop(session);
-    let session = Session::resume(cfg.clone(), "officer").await.unwrap();
+    let err = Session::resume(cfg.clone(), "officer", "Wrong#2026pw")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "BAD_CREDENTIALS", "{err}");
+    let session = Session::resume(cfg.clone(), "officer", PASSWORD)
+        .await
+        .unwrap();
     session.act(id, Action::SignIn).unwrap();
     assert_eq!(session.status().queued, 1);
 
@@ -109,7 +121,10 @@ async fn sign_in_work_resume_revoke_and_sign_out() {
         )
         .await;
     assert!(st.is_success(), "{body}");
-    let err = Session::resume(cfg.clone(), "officer").await.err().unwrap();
+    let err = Session::resume(cfg.clone(), "officer", PASSWORD)
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "LOGIN_REQUIRED", "{err}");
 
     let session = Session::login(cfg.clone(), "officer", "Neu@2026pass")
@@ -136,6 +151,9 @@ async fn sign_in_work_resume_revoke_and_sign_out() {
     );
     session.sign_out(true).await.unwrap();
     assert!(!cfg.cache_path("officer").exists());
-    let err = Session::resume(cfg, "officer").await.err().unwrap();
+    let err = Session::resume(cfg, "officer", PASSWORD)
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "LOGIN_REQUIRED");
 }

@@ -20,6 +20,8 @@ pub struct SessionInfo {
     /// The server asks for a new password before anything else (admin-set, or older
     /// than the maximum age); the UI keeps the user on the password form until done.
     pub must_change_password: bool,
+    /// Locked after inactivity (`auth_lock`): the UI shows only the unlock form.
+    pub locked: bool,
 }
 
 impl SessionInfo {
@@ -29,6 +31,7 @@ impl SessionInfo {
             profile: session.profile(),
             offline: !status.online,
             must_change_password: session.must_change_password(),
+            locked: false,
             status,
         }
     }
@@ -75,18 +78,50 @@ pub async fn auth_resume<R: Runtime>(
     link: State<'_, ServerLink>,
     server_url: String,
     username: String,
+    password: String,
 ) -> Result<SessionInfo, Error> {
     let cfg = config(&server_url, &link, &DataDir::of(&app)?)?;
-    let session = Session::resume(cfg, username.trim()).await?;
+    let session = Session::resume(cfg, username.trim(), &password).await?;
     let info = SessionInfo::of(&session);
     slot.install(&app, session);
     Ok(info)
 }
 
+/// Locks the app after inactivity (the UI's idle timer): every command answers
+/// `LOCKED` until `auth_unlock`; the background sync goes on.
+#[tauri::command]
+pub fn auth_lock(slot: State<'_, SessionSlot>) -> Result<(), Error> {
+    slot.unlocked()?;
+    slot.set_locked(true);
+    Ok(())
+}
+
+/// Unlocks with the password of the last online sign-in (checked on this computer, so
+/// it works offline). Too many wrong passwords end the session: sign in online again
+/// (the cache and its queued work stay).
+#[tauri::command]
+pub fn auth_unlock(slot: State<'_, SessionSlot>, password: String) -> Result<(), Error> {
+    let session = slot.unlocked()?;
+    match session.unlock(&password) {
+        Ok(()) => {
+            slot.set_locked(false);
+            Ok(())
+        }
+        Err(minsheng_client::ClientError::LoginRequired) => {
+            slot.take();
+            Err(minsheng_client::ClientError::LoginRequired.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The session the shell already holds (after a reload of the web view), if any.
 #[tauri::command]
 pub fn auth_current(slot: State<'_, SessionSlot>) -> Option<SessionInfo> {
-    slot.current().as_ref().map(SessionInfo::of)
+    slot.current().as_ref().map(|s| SessionInfo {
+        locked: slot.is_locked(),
+        ..SessionInfo::of(s)
+    })
 }
 
 /// Without `force`, refuses with `PENDING_COMMANDS` while anything is queued (the

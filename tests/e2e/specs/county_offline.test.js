@@ -371,6 +371,11 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
     app = await launch();
     await app.ensureLoginScreen();
     await app.waitText('login-resume', (t) => t.includes(COUNTY.supervisor), { timeout: 30_000, what: `以 ${COUNTY.supervisor} 继续` });
+    // Reopening asks for the password too (等保), checked on this computer: offline works.
+    await app.fill('login-password', 'Wrong#2026pw');
+    await app.click('login-resume');
+    await app.waitText('login-error', (t) => t.includes('密码不正确'), { what: 'a wrong password refused offline' });
+    await app.fill('login-password', PASSWORD);
     await snap('county-reopen-login-resume');
     await app.click('login-resume');
     await app.waitFor('topbar-user', { timeout: 30_000 });

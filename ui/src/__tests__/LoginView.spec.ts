@@ -90,14 +90,24 @@ describe('LoginView', () => {
     wrapper.unmount()
   })
 
-  it('offers to continue offline as the last user', async () => {
+  it('offers to continue offline as the last user, with the password checked on this computer', async () => {
     const { wrapper, calls } = await mountLogin({
       auth_last_user: () => ({ serverUrl: 'http://10.0.0.9:8686', username: 'zhang' }),
-      auth_resume: () => ({ profile, status: { ...status, online: false }, offline: true }),
+      auth_resume: () => ({ profile, status: { ...status, online: false }, offline: true, mustChangePassword: false, locked: false }),
     })
+    // Without the password nothing is asked of Rust.
     await wrapper.get('[data-test="login-resume"]').trigger('click')
     await settle()
-    expect(calls.find((c) => c.cmd === 'auth_resume')?.args).toEqual({ serverUrl: 'http://10.0.0.9:8686', username: 'zhang' })
+    expect(calls.some((c) => c.cmd === 'auth_resume')).toBe(false)
+    expect(wrapper.get('[data-test="login-error"]').text()).toContain('请输入密码')
+    await wrapper.get('input[data-test="login-password"]').setValue('Minsheng#2026')
+    await wrapper.get('[data-test="login-resume"]').trigger('click')
+    await settle()
+    expect(calls.find((c) => c.cmd === 'auth_resume')?.args).toEqual({
+      serverUrl: 'http://10.0.0.9:8686',
+      username: 'zhang',
+      password: 'Minsheng#2026',
+    })
     expect(useSessionStore().offlineLogin).toBe(true)
     wrapper.unmount()
   })

@@ -24,6 +24,7 @@ const info = (displayName: string): SessionInfo => ({
   status: status(true),
   offline: false,
   mustChangePassword: false,
+  locked: false,
 })
 
 async function mountCard(change: Handler) {

@@ -28,6 +28,7 @@ const info = (mustChangePassword: boolean): SessionInfo => ({
   status: status(true),
   offline: false,
   mustChangePassword,
+  locked: false,
 })
 
 function setup(handlers: Record<string, Handler>) {

@@ -79,7 +79,13 @@ export const api = {
   lastUser: () => call<LastUser | null>('auth_last_user'),
   login: (serverUrl: string, username: string, password: string) =>
     call<SessionInfo>('auth_login', { serverUrl, username, password }),
-  resume: (serverUrl: string, username: string) => call<SessionInfo>('auth_resume', { serverUrl, username }),
+  /** Reopens the cached session once the password checks on this computer (offline too). */
+  resume: (serverUrl: string, username: string, password: string) =>
+    call<SessionInfo>('auth_resume', { serverUrl, username, password }),
+  /** Locks the app after inactivity: every command answers LOCKED until unlocked. */
+  lock: () => call<null>('auth_lock'),
+  /** Unlocks with the sign-in password (checked on this computer); LOGIN_REQUIRED after too many tries. */
+  unlock: (password: string) => call<null>('auth_unlock', { password }),
   currentSession: () => call<SessionInfo | null>('auth_current'),
   signOut: (force: boolean) => call<null>('auth_sign_out', { force }),
 
@@ -122,8 +128,9 @@ export const api = {
   desktopNotify: (title: string, body: string) => call<boolean>('desktop_notify', { title, body }),
 
   // online only
-  bulkImport: (channel: string, rows: Record<string, unknown>[]) =>
-    call<BulkResult>('intake_bulk', { channel, rows }),
+  /** `idempotencyKey` names one batch of one import: sent again, the server answers the first result. */
+  bulkImport: (channel: string, rows: Record<string, unknown>[], idempotencyKey?: string) =>
+    call<BulkResult>('intake_bulk', { channel, rows, idempotencyKey }),
   /** Writes the bulk-import template into the downloads folder; resolves to its path. */
   saveImportTemplate: (content: string) => call<string>('intake_save_template', { content }),
   /** Suggestions, duplicate candidates and caller history for a draft (scoped by the server). */

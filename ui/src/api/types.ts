@@ -192,6 +192,8 @@ export interface SessionInfo {
   offline: boolean
   /** The server asks for a new password first (admin-set, or older than 90 days). */
   mustChangePassword: boolean
+  /** Locked after inactivity: only the unlock form is shown until the password is given. */
+  locked: boolean
 }
 
 // ---- org --------------------------------------------------------------------------

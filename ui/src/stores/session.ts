@@ -34,6 +34,30 @@ export const useSessionStore = defineStore('session', () => {
     profile.value = info.profile
     offlineLogin.value = info.offline
     mustChangePassword.value = info.mustChangePassword
+    locked.value = info.locked
+  }
+
+  /** Locked after inactivity (等保): the shell shows only the unlock form. */
+  const locked = ref(false)
+
+  async function lock(): Promise<void> {
+    await api.lock()
+    locked.value = true
+  }
+
+  /** Rejects with the Rust error (BAD_CREDENTIALS with the tries left, or LOGIN_REQUIRED,
+   * after which the session is gone and only a new sign-in helps). */
+  async function unlock(password: string): Promise<void> {
+    try {
+      await api.unlock(password)
+      locked.value = false
+    } catch (err: unknown) {
+      if ((err as { code?: string })?.code === 'LOGIN_REQUIRED') {
+        profile.value = null
+        locked.value = false
+      }
+      throw err
+    }
   }
 
   function rememberServer(url: string): void {
@@ -68,8 +92,8 @@ export const useSessionStore = defineStore('session', () => {
     adopt(info)
   }
 
-  async function resume(serverUrl: string, username: string): Promise<void> {
-    const info = await api.resume(serverUrl, username)
+  async function resume(serverUrl: string, username: string, password: string): Promise<void> {
+    const info = await api.resume(serverUrl, username, password)
     rememberServer(serverUrl)
     adopt(info)
   }
@@ -85,6 +109,9 @@ export const useSessionStore = defineStore('session', () => {
     profile,
     offlineLogin,
     mustChangePassword,
+    locked,
+    lock,
+    unlock,
     lastUser,
     lastServer,
     savedServer,

@@ -50,7 +50,8 @@ export const sessionInfo = {
     "loginRequired": false
   },
   "offline": false,
-  "mustChangePassword": true
+  "mustChangePassword": true,
+  "locked": false
 } satisfies SessionInfo
 
 export const syncStatus = {

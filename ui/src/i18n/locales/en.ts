@@ -137,6 +137,16 @@ const en: typeof zhCN = {
     confirmPlain: 'Do "{action}" now?',
     offlineQueued: 'Offline: saved on this computer, uploads when the link is back',
   },
+  lock: {
+    title: 'Locked',
+    hint: 'Locked after {minutes} minutes without activity. Enter the password of {user} to unlock (checked on this computer when offline); sync goes on in the background.',
+    password: 'Password',
+    unlock: 'Unlock',
+    switchUser: 'Sign in as someone else',
+    signedOut: 'Too many wrong passwords: sign in online again (queued work is kept on this computer)',
+    minutes: 'Auto-lock',
+    minutesUnit: 'minutes without activity (1–30)',
+  },
   common: {
     loadMore: 'Load more',
     search: 'Search',
@@ -172,7 +182,8 @@ const en: typeof zhCN = {
     passwordRequired: 'Enter your password',
     serverRequired: 'Enter the server address',
     resume: 'Continue as {user} (works offline)',
-    resumeHint: 'After one online sign-in the local cache works offline for a while',
+    resumeHint: 'Enter your password to continue: after one online sign-in the local cache works offline for a while',
+    resumePassword: 'Enter your password to continue (checked on this computer when offline)',
     offlineOk: 'Signed in offline from the local cache',
   },
   workbench: {

@@ -135,6 +135,16 @@ export default {
     confirmPlain: '确认执行“{action}”？',
     offlineQueued: '当前离线，操作已保存在本机，联网后自动上传',
   },
+  lock: {
+    title: '已锁定',
+    hint: '{minutes} 分钟未操作，已自动锁定。请输入 {user} 的登录密码解锁（离线时在本机核验），同步在后台继续。',
+    password: '登录密码',
+    unlock: '解锁',
+    switchUser: '换个账号登录',
+    signedOut: '密码错误次数过多，请重新在线登录（本机待上传的操作已保留）',
+    minutes: '自动锁定',
+    minutesUnit: '分钟无操作后锁定（1–30）',
+  },
   common: {
     loadMore: '加载更多',
     search: '查询',
@@ -170,7 +180,8 @@ export default {
     passwordRequired: '请输入密码',
     serverRequired: '请输入服务器地址',
     resume: '以 {user} 继续（可离线）',
-    resumeHint: '首次在线登录后，可在有效期内离线使用本机缓存',
+    resumeHint: '输入密码后继续：首次在线登录后，可在有效期内离线使用本机缓存',
+    resumePassword: '请输入密码后再继续（离线时在本机核验）',
     offlineOk: '已使用本机缓存离线登录',
   },
   workbench: {

@@ -44,6 +44,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config xvfb webkit2gtk-driver
   xauth dbus-x11 imagemagick gnome-keyring libsecret-tools libdbus-1-dev keyutils fonts-noto-cjk
+  python3-venv
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -79,6 +80,16 @@ if [ ! -f ui/dist/index.html ] || [ -n "$(find "${ui_sources[@]}" -newer ui/dist
   touch ui/dist/index.html
 else
   say "ui/dist: up to date"
+fi
+
+# --- cargo-deny (scripts/deny.sh): the version deny.toml was written for ---
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+CARGO_DENY_VERSION=0.20.2
+if [ "$(cargo-deny --version 2>/dev/null)" = "cargo-deny $CARGO_DENY_VERSION" ]; then
+  say "cargo-deny: present"
+else
+  say "cargo install cargo-deny@$CARGO_DENY_VERSION (a few minutes, once)"
+  quietly cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
 fi
 
 # --- end-to-end driver ---

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: setup, fmt, clippy, cargo tests (in a D-Bus session with an
-# unlocked keyring), UI typecheck and unit tests, then end-to-end tests if present.
+# The whole test suite: setup, fmt, clippy, cargo deny, cargo tests (in a D-Bus session
+# with an unlocked keyring), Schemathesis against the server's OpenAPI document, UI
+# typecheck and unit tests, then end-to-end tests if present.
 # Stops at the first failing stage; prints a timing summary either way.
 set -euo pipefail
 
@@ -75,7 +76,9 @@ else
 fi
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+stage "cargo deny" bash scripts/deny.sh
 stage "cargo test" with_keyring cargo test --workspace
+stage "schemathesis" bash scripts/fuzz.sh
 stage "ui typecheck" ui npm run typecheck
 stage "ui unit tests" ui npm test
 if [ -f "$E2E_SCRIPT" ]; then

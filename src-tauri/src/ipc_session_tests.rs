@@ -143,7 +143,12 @@ fn officer_signs_in_lists_signs_in_a_case_and_signs_out() {
     )
     .unwrap_err();
     assert_eq!(err["code"], "BAD_CREDENTIALS", "{err}");
-    invoke(&window, "auth_unlock", json!({ "password": support::PASSWORD })).unwrap();
+    invoke(
+        &window,
+        "auth_unlock",
+        json!({ "password": support::PASSWORD }),
+    )
+    .unwrap();
     assert_eq!(
         invoke(&window, "auth_current", json!({})).unwrap()["locked"],
         false

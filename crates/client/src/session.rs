@@ -478,6 +478,21 @@ impl Session {
         self.0.engine.authed(|| api.post_json(path, body)).await
     }
 
+    /// `api_post` under an `Idempotency-Key` (bulk import): sent again with the same key
+    /// after a lost answer, it gets the first answer and nothing is stored twice.
+    pub async fn api_post_once(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        key: &str,
+    ) -> Result<serde_json::Value> {
+        let api = self.0.engine.api().clone();
+        self.0
+            .engine
+            .authed(|| api.post_json_once(path, body, key))
+            .await
+    }
+
     /// Online-only update (e.g. notification preferences), with the same token refresh.
     pub async fn api_put(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let api = self.0.engine.api().clone();

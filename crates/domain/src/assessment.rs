@@ -115,24 +115,35 @@ fn default_min_volume() -> u64 {
     DEFAULT_MIN_VOLUME
 }
 
-/// Admin-set weights, deductions and the minimum volume for ranking.
+/// Admin-set weights, deductions and the minimum volume for ranking. Every weight and
+/// deduction is 0–100 and the five weights do not sum to 0 (else 400).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Weights {
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub sign_in_on_time: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub reply_on_time: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub satisfaction: f64,
     /// Weight of (1 − return rate).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub no_return: f64,
     /// Weight of (1 − re-handle rate).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub no_rehandle: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub deduct_per_overdue: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub deduct_per_return: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub deduct_per_rehandle: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub max_deduction: f64,
     /// Decided replies a row needs in the period to be ranked (default `DEFAULT_MIN_VOLUME`).
     #[serde(default = "default_min_volume")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 1000))]
     pub min_volume: u64,
 }
 

@@ -2,6 +2,7 @@
 //! Pure: no I/O, and the clock is always passed in.
 
 pub mod assessment;
+pub mod audit;
 pub mod calendar;
 pub mod capability;
 pub mod case;

@@ -34,14 +34,25 @@ impl From<UnitLevel> for u8 {
     }
 }
 
+/// An enum whose wire form is its Chinese name. Its schema is written here, not derived:
+/// the derive cannot read the renames through this macro and would list the Rust names.
 macro_rules! zh_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $zh:literal),+ $(,)? }) => {
-        $(#[$meta])*
+    ($(#[doc = $doc:literal])* $name:ident { $($variant:ident => $zh:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $(#[serde(rename = $zh)] $variant),+
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::schema::string_enum(concat!($($doc),*).trim(), &[$($zh),+])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];

@@ -18,6 +18,15 @@ pub fn described_string(description: &str) -> RefOr<Schema> {
         .into()
 }
 
+/// A string that is one of `values` (the serde names).
+pub fn string_enum(description: &str, values: &[&str]) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values.iter().copied()))
+        .into()
+}
+
 macro_rules! string_schema {
     ($ty:ty, $desc:literal) => {
         impl utoipa::PartialSchema for $ty {
@@ -31,7 +40,19 @@ macro_rules! string_schema {
 
 string_schema!(crate::citizen::Phone, "手机号（11位）或带区号的座机号");
 string_schema!(crate::citizen::IdCard, "18位居民身份证号（含校验位）");
-string_schema!(crate::case::Category, "诉求类别，如 治安管理");
+
+impl utoipa::PartialSchema for crate::case::Category {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("诉求类别，如 治安管理（1–20个字）"))
+            .min_length(Some(1))
+            .max_length(Some(20))
+            .pattern(Some(r"\S"))
+            .into()
+    }
+}
+impl utoipa::ToSchema for crate::case::Category {}
 
 impl utoipa::PartialSchema for crate::org::UnitLevel {
     fn schema() -> RefOr<Schema> {

@@ -686,6 +686,18 @@ fn extension_approved_moves_reply_deadline() {
             reason: "延期后的期限必须晚于当前答复期限".into(),
         },
     );
+    // At most a year out: the working time up to the deadline is counted day by day.
+    r.refuse(
+        &w.a.head_a1,
+        &Action::RequestExtension {
+            reason: "需调取监控".into(),
+            until: r.now + Duration::days(367),
+        },
+        &DomainError::InvalidField {
+            field: "until",
+            reason: "延期后的期限不能超过一年".into(),
+        },
+    );
     let request = Action::RequestExtension {
         reason: "需调取监控".into(),
         until,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use minsheng_domain::calendar::beijing;
-use minsheng_domain::case::{Channel, Urgency};
+use minsheng_domain::case::{Case, Channel, Urgency};
 use minsheng_domain::role::Actor;
 use minsheng_domain::workflow::{self, NewCase};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::http::intake_entry;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::AppState;
+use crate::storage::bulk::ImportStart;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -195,6 +196,87 @@ pub fn parse_feed(
     Ok(out)
 }
 
+/// Longest `Idempotency-Key` of a bulk import (characters).
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 200;
+
+/// A bulk import over HTTP: the feed parsed and imported, under the caller's
+/// `Idempotency-Key` when given. The key names one import of one user: sent again with
+/// the same feed it answers the first import's answer and stores nothing new (after a
+/// failure half-way, only the rows not stored yet); with another feed it is refused.
+/// Returns the answer as sent.
+pub fn import_feed(
+    s: &AppState,
+    actor: &Actor,
+    channel: Channel,
+    body: &[u8],
+    json: bool,
+    key: Option<&str>,
+) -> Result<serde_json::Value, ApiError> {
+    let rows = || {
+        let rows = parse_feed(body, json, channel)?;
+        if rows.len() > s.settings.bulk_max_rows {
+            return Err(ApiError::BadRequest(format!(
+                "一次最多导入 {} 条",
+                s.settings.bulk_max_rows
+            )));
+        }
+        Ok(rows)
+    };
+    let Some(key) = key else {
+        return Ok(serde_json::to_value(import_rows(
+            s,
+            actor,
+            channel,
+            rows()?,
+        )?)?);
+    };
+    let key = key.trim();
+    if key.is_empty() || key.chars().count() > IDEMPOTENCY_KEY_MAX_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "Idempotency-Key 不能为空且不超过{IDEMPOTENCY_KEY_MAX_CHARS}个字符"
+        )));
+    }
+    let hash = request_hash(channel, json, body);
+    let stored = match s
+        .store
+        .begin_bulk_import(actor.user_id, key, &hash, s.now())?
+    {
+        ImportStart::Done(answer) => return Ok(answer),
+        ImportStart::Mismatch => {
+            return Err(ApiError::Invalid {
+                code: "IDEMPOTENCY_KEY_REUSED",
+                message: "该导入标识（Idempotency-Key）已用于另一批数据，新的导入请使用新的标识"
+                    .into(),
+            })
+        }
+        ImportStart::Open(stored) => stored,
+    };
+    let keyed = Keyed {
+        key,
+        stored: stored.into_iter().collect(),
+    };
+    let result = import_into(s, actor, channel, rows()?, Some(keyed))?;
+    s.store
+        .finish_bulk_import(actor.user_id, key, &serde_json::to_value(&result)?)
+}
+
+/// SHA-256 of what a key stands for: the channel, the format and the feed's bytes.
+fn request_hash(channel: Channel, json: bool, body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(channel.label_zh().as_bytes());
+    h.update([0, u8::from(json), 0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// A keyed import under way: its key, and the rows an earlier attempt stored (by
+/// 0-based row index).
+struct Keyed<'a> {
+    key: &'a str,
+    stored: HashMap<usize, Case>,
+}
+
 /// Validates every row through the domain intake and stores the valid ones
 /// (in chunks, each chunk one transaction). Invalid rows are reported, never stored.
 pub fn import_rows(
@@ -203,12 +285,51 @@ pub fn import_rows(
     channel: Channel,
     rows: Vec<Result<NewCase, String>>,
 ) -> Result<BulkResult, ApiError> {
+    import_into(s, actor, channel, rows, None)
+}
+
+/// `import_rows`; under a key, each stored row is recorded with its case in the chunk's
+/// transaction, and rows stored by an earlier attempt are reported, not stored again.
+fn import_into(
+    s: &AppState,
+    actor: &Actor,
+    channel: Channel,
+    rows: Vec<Result<NewCase, String>>,
+    mut keyed: Option<Keyed<'_>>,
+) -> Result<BulkResult, ApiError> {
     let now = s.now();
     let total = rows.len();
     let mut results: Vec<RowResult> = Vec::with_capacity(total);
     let mut pending = Vec::new();
+    // A JSON row may carry its own case id: one already stored, or given to an earlier
+    // row of the feed, refuses the row (never the whole feed).
+    let mut ids = std::collections::HashSet::new();
     for (i, row) in rows.into_iter().enumerate() {
+        // Stored by an earlier attempt under the same key: reported as it was stored
+        // (the suggestion and duplicate candidates went with the lost answer).
+        if let Some(c) = keyed.as_mut().and_then(|k| k.stored.remove(&i)) {
+            results.push(RowResult {
+                row: i + 1,
+                ok: true,
+                case_id: Some(c.id.to_string()),
+                number: c.number,
+                code: None,
+                message: None,
+                suggestion: None,
+                duplicates: None,
+            });
+            continue;
+        }
+        let taken = match row.as_ref().ok().and_then(|n| n.id) {
+            Some(id) => !ids.insert(id) || s.store.case(id)?.is_some(),
+            None => false,
+        };
         let built = row.map_err(|m| ("BAD_ROW".to_owned(), m)).and_then(|n| {
+            if taken {
+                let id = n.id.map(|id| id.to_string()).unwrap_or_default();
+                let e = ApiError::AlreadyExists(format!("诉求件 id {id}"));
+                return Err((e.code().to_owned(), e.to_string()));
+            }
             workflow::intake(&n, actor, now).map_err(|e| (e.code().to_owned(), e.to_string()))
         });
         match built {
@@ -231,15 +352,29 @@ pub fn import_rows(
     let org = s.org();
     let mut not_police_related = Vec::new();
     for chunk in pending.chunks(1000) {
-        let rows: Vec<usize> = chunk.iter().map(|(i, _, _)| *i).collect();
-        let stored = s.store.insert_cases(
-            &org,
-            chunk
-                .iter()
-                .map(|(_, c, e)| (c.clone(), vec![e.clone()]))
-                .collect(),
-        )?;
-        for (i, c) in rows.into_iter().zip(stored) {
+        let stored: Vec<(usize, Case)> = match &keyed {
+            Some(k) => s.store.insert_import_cases(
+                &org,
+                actor.user_id,
+                k.key,
+                chunk
+                    .iter()
+                    .map(|(i, c, e)| (*i, c.clone(), vec![e.clone()]))
+                    .collect(),
+            )?,
+            None => {
+                let rows = chunk.iter().map(|(i, _, _)| *i);
+                let cases = s.store.insert_cases(
+                    &org,
+                    chunk
+                        .iter()
+                        .map(|(_, c, e)| (c.clone(), vec![e.clone()]))
+                        .collect(),
+                )?;
+                rows.zip(cases).collect()
+            }
+        };
+        for (i, c) in stored {
             // In row order, so a row can match an earlier row of the same feed.
             let extras = intelligence::on_bulk_row(s, actor, &org, &c);
             if extras

@@ -55,6 +55,9 @@ pub struct Settings {
     /// Request body limit for ordinary endpoints and for bulk intake.
     pub body_limit: usize,
     pub bulk_body_limit: usize,
+    /// Request body limit of `POST /sync/push` (up to 500 commands, some of them
+    /// offline intakes with long texts). The desktop halves a batch answered 413.
+    pub push_body_limit: usize,
     pub bulk_max_rows: usize,
     /// A login's absolute lifetime: its session family can be refreshed until login time
     /// plus this, then the user signs in again (default 12 h, a working day).
@@ -94,6 +97,7 @@ impl Default for Settings {
             failure_window_secs: 15 * 60,
             body_limit: 256 * 1024,
             bulk_body_limit: 16 * 1024 * 1024,
+            push_body_limit: 16 * 1024 * 1024,
             bulk_max_rows: 20_000,
             session_absolute_secs: 12 * 3600,
             password_max_age_days: 90,

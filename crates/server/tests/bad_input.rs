@@ -1011,3 +1011,59 @@ async fn bulk_import_reports_each_row_and_stores_only_good_ones() {
     }
     assert_eq!(total(&ts, &clerk).await, before + 4);
 }
+
+/// Dates at the ends of the calendar (found by Schemathesis): the period and range
+/// arithmetic overflowed and the server answered 500. Now they are refused with 400, and
+/// a client-minted case id that is taken is a 409, not a failed insert.
+#[tokio::test]
+async fn extreme_dates_and_taken_ids_are_refused_not_server_errors() {
+    let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
+    let leader = s.login("leader").await;
+    for path in [
+        "/dashboard?period=week&date=-262143-01-01",
+        "/dashboard?period=month&date=%2B262142-12-31",
+        "/assessment/scores?period=week&date=-262143-01-01",
+        "/analytics?to=-262143-01-01T00:00:00Z",
+        "/analytics?from=%2B262142-12-31T00:00:00Z",
+        "/analytics/cases?to=-262143-01-01T00:00:00Z",
+    ] {
+        let (st, body) = s.get(Some(&leader), path).await;
+        assert_err(path, st, &body, 400, "BAD_REQUEST");
+    }
+    let clerk = s.login("clerk").await;
+    let id = s.intake(&clerk, "小区门口路灯损坏").await;
+    let (st, body) = s
+        .post(
+            Some(&clerk),
+            "/cases",
+            &json!({"id": id, "channel": "12345市长热线", "title": "重复的 id", "content": "同一个 id 再登记一次"}),
+        )
+        .await;
+    assert_err("taken case id", st, &body, 409, "ALREADY_EXISTS");
+    // In a JSON feed the row with a taken id (stored, or an earlier row's) is refused
+    // alone; the other rows are stored.
+    let fresh = "0190f5d2-0000-7000-8000-00000000abcd";
+    let row = |id: &str, title: &str| json!({"id": id, "title": title, "content": "路灯坏了"});
+    let feed = json!([
+        row(&id, "已存在"),
+        row(fresh, "新的"),
+        row(fresh, "同一文件重复")
+    ]);
+    let (st, body) = s
+        .post_raw(
+            Some(&clerk),
+            "/intake/bulk?channel=12345市长热线",
+            "application/json",
+            serde_json::to_vec(&feed).unwrap(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let oks: Vec<bool> = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ok"].as_bool().unwrap())
+        .collect();
+    assert_eq!(oks, [false, true, false], "{body}");
+    assert_eq!(body["rows"][0]["code"], "ALREADY_EXISTS", "{body}");
+}

@@ -15,11 +15,14 @@ const MAX_ROWS: usize = 1000;
 
 /// `rows` are NewCase-shaped objects read from the file; the server validates each and
 /// answers per row. Offline this fails with `OFFLINE` and nothing is queued.
+/// `idempotency_key` names this batch of this import: sent again after a lost answer,
+/// the server answers the first result and stores nothing twice.
 #[tauri::command]
 pub async fn intake_bulk(
     slot: State<'_, SessionSlot>,
     channel: String,
     rows: Vec<Value>,
+    idempotency_key: Option<String>,
 ) -> Result<Value, Error> {
     let channel: Channel = channel
         .parse()
@@ -32,7 +35,11 @@ pub async fn intake_bulk(
     let session = slot.get()?;
     // The server accepts the channel's code as well as its Chinese name; the code needs no escaping.
     let path = format!("/intake/bulk?channel={channel:?}");
-    Ok(session.api_post(&path, &Value::Array(rows)).await?)
+    let rows = Value::Array(rows);
+    Ok(match idempotency_key {
+        Some(key) => session.api_post_once(&path, &rows, &key).await?,
+        None => session.api_post(&path, &rows).await?,
+    })
 }
 
 /// Every problem of the intake form at once, by field: the domain's own intake rules

@@ -139,6 +139,8 @@ describe('tour: 批量导入', () => {
     const bulk = calls.find((c) => c.cmd === 'intake_bulk')
     expect(bulk?.args.channel).toBe('12345市长热线')
     expect((bulk?.args.rows as unknown[]).length).toBe(4)
+    // Each batch of a file's import carries its own key, so a resend is not stored twice.
+    expect(bulk?.args.idempotencyKey).toMatch(/^[0-9a-f-]{36}-\d+-0$/)
 
     expect(wrapper.get('[data-test="bulk-verdict-1"]').text()).toBe('涉警')
     expect(wrapper.get('[data-test="bulk-verdict-2"]').text()).toBe('非公安')

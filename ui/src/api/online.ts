@@ -2,305 +2,62 @@
 // notifications, 回访) through the shell's allowlisted passthrough. Offline every call
 // fails with code OFFLINE; views show their offline state instead of the error.
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core'
-import { ApiError, type WorkListCounts } from './index'
+import { ApiError } from './index'
+import type { components } from './openapi'
 
 // ---------------------------------------------------------------- wire types (server DTOs)
+// Generated from the server's OpenAPI document (`openapi.d.ts`, `npm run gen:api`), not
+// mirrored by hand: a schema change on the server changes these types.
 
-export type PeriodKind = 'week' | 'month' | 'year'
-export type BoardLevel = 'station' | 'branch' | 'officer'
+/** An answer as the server writes it. serde writes every `Option` field (as `null`), so no
+ *  key of these schemas is ever missing, though the document marks the nullable ones
+ *  optional: `Wire` makes every key present, recursively. */
+export type Wire<T> = T extends readonly (infer U)[]
+  ? Wire<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Wire<Exclude<T[K], undefined>> }
+    : T
+type Schema<K extends keyof components['schemas']> = Wire<components['schemas'][K]>
+/** A request body as the document describes it (optional fields stay optional). */
+type Body<K extends keyof components['schemas']> = components['schemas'][K]
 
-export interface PeriodView {
-  kind: PeriodKind
-  start: string
-  end: string
-  label: string
-  from: string
-  to: string
-}
-
+export type PeriodKind = Schema<'PeriodKind'>
+export type BoardLevel = Schema<'Level'>
+export type PeriodView = Schema<'PeriodView'>
 /** Raw counts behind every assessment rate. */
-export interface Counts {
-  received: number
-  signInDecided: number
-  signInLate: number
-  replyDecided: number
-  replyLate: number
-  returned: number
-  answered: number
-  rehandled: number
-  satisfied: number
-  overdue: number
-  duplicates: number
-}
-
+export type Counts = Schema<'Counts'>
 /** Percentages with 2 decimals; null when the denominator is 0. */
-export interface Rates {
-  signInOnTime: number | null
-  replyOnTime: number | null
-  returnRate: number | null
-  rehandleRate: number | null
-  satisfaction: number | null
-  duplicateShare: number | null
-}
-
-export interface Weights {
-  signInOnTime: number
-  replyOnTime: number
-  satisfaction: number
-  noReturn: number
-  noRehandle: number
-  deductPerOverdue: number
-  deductPerReturn: number
-  deductPerRehandle: number
-  maxDeduction: number
-  /** Decided replies a row needs in the period to be ranked (scoring rules). */
-  minVolume: number
-}
-
-export interface ScoreRow {
-  rank: number | null
-  previousRank: number | null
-  /** previousRank − rank: positive moved up; null when new on the board. */
-  movement: number | null
-  unitId: string
-  unitName: string
-  officerId: string | null
-  officerName: string | null
-  counts: Counts
-  rates: Rates
-  score: number | null
-  /** Why the row has no rank (样本不足，不参与排名 …); null when ranked. */
-  unranked: string | null
-  explain: string
-}
-
+export type Rates = Schema<'Rates'>
+export type Weights = Schema<'Weights'>
+export type ScoreRow = Schema<'ScoreRow'>
 /** A row as the 红黑榜 publishes it. */
-export interface BoardEntry {
-  rank: number | null
-  previousRank: number | null
-  movement: number | null
-  unitId: string
-  unitName: string
-  officerId: string | null
-  officerName: string | null
-  score: number | null
-}
-
+export type BoardEntry = Schema<'BoardEntry'>
 /** The 红黑榜 of a board, as the server computed it (never recomputed here). */
-export interface RedBlack {
-  period: PeriodView
-  /** The period contains today: titles say 本周/本月/本年. */
-  current: boolean
-  level: BoardLevel
-  minVolume: number
-  /** Best first. */
-  red: BoardEntry[]
-  /** Worst first. */
-  black: BoardEntry[]
-}
-
+export type RedBlack = Schema<'RedBlack'>
 /** The caller's figures for a period: the sum of the board rows they may see. */
-export interface Totals {
-  counts: Counts
-  rates: Rates
-}
-
+export type Totals = Schema<'Totals'>
 /** The 红黑榜 of the current week and month, published to every role. */
-export interface Bulletin {
-  week: RedBlack
-  month: RedBlack
-}
-
+export type Bulletin = Schema<'Bulletin'>
 /** The 回访 queue: open = phoneTasks + awaiting. */
-export interface FollowUpQueue {
-  open: number
-  phoneTasks: number
-  awaiting: number
-  overdue: number
-}
-
-export interface ScoreBoard {
-  period: PeriodView
-  previous: PeriodView
-  level: BoardLevel
-  source: 'facts' | 'timeline'
-  asOf: string
-  weights: Weights
-  rows: ScoreRow[]
-  totals: Totals
-  lists: RedBlack
-}
-
-export type Metric =
-  | 'received'
-  | 'signInOnTime'
-  | 'signInLate'
-  | 'replyOnTime'
-  | 'replyLate'
-  | 'returned'
-  | 'answered'
-  | 'rehandled'
-  | 'satisfied'
-  | 'unsatisfied'
-  | 'overdue'
-  | 'duplicates'
-
-export interface Stint {
-  caseId: string
-  n: number
-  unitId: string
-  officerId: string | null
-  dispatchedAt: string
-  signInDeadline: string
-  signedInAt: string | null
-  replyDeadline: string
-  completedAt: string | null
-  endedAt: string | null
-  returned: boolean
-  firstSatisfied: boolean | null
-  finalSatisfied: boolean | null
-}
-
-export interface ExplainItem {
-  caseId: string
-  number: string | null
-  title: string
-  stint: Stint | null
-  counts: Counts | null
-}
-
-export interface Explanation {
-  period: PeriodView
-  metric: Metric
-  asOf: string
-  total: number
-  items: ExplainItem[]
-}
-
-export type Dimension =
-  | 'category'
-  | 'policeLine'
-  | 'district'
-  | 'unit'
-  | 'branch'
-  | 'channel'
-  | 'requestType'
-  | 'day'
-  | 'week'
-  | 'month'
-  | 'hour'
-  | 'state'
-
-export interface Drill {
-  path: string
-  query: Record<string, string>
-}
-
-export interface Bucket {
-  key: string | null
-  label: string
-  count: number
-  closed: number
-  answered: number
-  unsatisfied: number
-  satisfaction: number | null
-  duplicates: number
-  cases: Drill | null
-  exact: Drill
-}
-
+export type FollowUpQueue = Schema<'FollowUpQueue'>
+export type ScoreBoard = Schema<'ScoreBoard'>
+export type Metric = Schema<'Metric'>
+export type Stint = Schema<'Stint'>
+export type ExplainItem = Schema<'ExplainItem'>
+export type Explanation = Schema<'Explanation'>
+export type Dimension = Schema<'Dimension'>
+export type Drill = Schema<'Drill'>
+export type Bucket = Schema<'Bucket'>
 /** Sums over every case of an analytics query (with or without a value). */
-export interface AnalyticsTotals {
-  count: number
-  closed: number
-  answered: number
-  unsatisfied: number
-  satisfaction: number | null
-  duplicates: number
-}
-
-export interface AnalyticsView {
-  by: Dimension
-  from: string
-  to: string
-  total: number
-  totals: AnalyticsTotals
-  /** Cases with no value for the dimension (never a bucket). */
-  missing: number
-  buckets: Bucket[]
-}
-
-export interface DrillCase {
-  id: string
-  number: string | null
-  title: string
-  state: string
-  stateName: string
-  category: string | null
-  district: string | null
-  handlingUnit: string | null
-  receivedAt: string
-}
-
-export interface AlertRecord {
-  id: string
-  kind: 'volume' | 'dissatisfaction' | string
-  areaKind: 'district' | 'unit' | string
-  area: string
-  areaName: string
-  category: string
-  week: string
-  observed: number
-  baseline: number
-  statistic: number
-  message: string
-  raisedAt: string
-  units: string[]
-}
-
-export interface ReportBrief {
-  id: string
-  kind: 'week' | 'month' | string
-  periodStart: string
-  title: string
-  generatedAt: string
-  generatedBy: string
-  export: string
-}
-
-export interface Dashboard {
-  period: PeriodView
-  current: boolean
-  /** 民生清单 now (not of the period), as `GET /worklists`. */
-  worklists: WorkListCounts
-  /** The period's assessment figures in scope; null for roles without assessment. */
-  totals: Totals | null
-  /** The period's station 红黑榜. */
-  lists: RedBlack
-  latestReports: ReportBrief[]
-  alerts: AlertRecord[]
-}
-
-export interface StaffNotification {
-  id: string
-  userId: string
-  kind: string
-  caseId: string | null
-  title: string
-  body: string
-  createdAt: string
-  readAt: string | null
-}
-
-export interface NotificationList {
-  items: StaffNotification[]
-  unread: number
-}
-
-export interface MarkReadResult {
-  updated: number
-  unread: number
-}
+export type AnalyticsTotals = Schema<'AnalyticsTotals'>
+export type AnalyticsView = Schema<'AnalyticsView'>
+export type DrillCase = Schema<'DrillCase'>
+export type AlertRecord = Schema<'AlertRecord'>
+export type ReportBrief = Schema<'ReportBrief'>
+export type Dashboard = Schema<'Dashboard'>
+export type StaffNotification = Schema<'StaffNotification'>
+export type NotificationList = Schema<'NotificationList'>
+export type MarkReadResult = Schema<'MarkReadResult'>
 
 /** Kinds of staff notification (server `notify.rs` KINDS), in the order the settings list them. */
 export const NOTIFY_KINDS = [
@@ -314,73 +71,23 @@ export const NOTIFY_KINDS = [
   'followUpTask',
   'phoneFollowUp',
   'freeTextReply',
-] as const
-export type NotifyKind = (typeof NOTIFY_KINDS)[number]
+] as const satisfies readonly NotifyKind[]
+/** A kind the server accepts in `smsKinds` (its document's enum). */
+export type NotifyKind = NotifyPrefs['smsKinds'][number]
 
 /** The caller's notification preferences: staff notifications also by SMS, for which kinds. */
-export interface NotifyPrefs {
-  sms: boolean
-  /** Kinds sent by SMS; empty means every kind. */
-  smsKinds: string[]
-}
+export type NotifyPrefs = Schema<'NotifyPrefs'>
 
-export type FollowUpStatus = 'awaiting' | 'phoneTask' | 'answered' | 'superseded'
-
-export interface FollowUpRecord {
-  id: string
-  eventKey: string
-  caseId: string | null
-  level: string | null
-  round: number
-  serviceEventId: string | null
-  service: string | null
-  phone: string | null
-  status: FollowUpStatus
-  createdAt: string
-  dueAt: string
-  answeredAt: string | null
-  satisfaction: 'satisfied' | 'basicallySatisfied' | 'unsatisfied' | null
-  answerText: string | null
-}
-
+export type FollowUpStatus = Schema<'FollowUpStatus'>
+export type FollowUpRecord = Schema<'FollowUpRecord'>
 /** One round's full number (`GET /followups/{id}/phone`; the server audits every call). */
-export interface FollowUpPhone {
-  id: string
-  caseId: string | null
-  caseNumber: string | null
-  serviceEventId: string | null
-  status: FollowUpStatus
-  phone: string
-}
-
+export type FollowUpPhone = Schema<'FollowUpPhone'>
 /** A citizen's answer given on the phone to a window-service round. */
-export interface PhoneAnswer {
-  satisfaction: 'satisfied' | 'basicallySatisfied' | 'unsatisfied'
-  note: string | null
-}
-
-export interface FollowUpStatsRow {
-  group: string
-  sent: number
-  answered: number
-  satisfied: number
-  basicallySatisfied: number
-  unsatisfied: number
-  phoneTasks: number
-}
+export type PhoneAnswer = Body<'PhoneAnswer'>
+export type FollowUpStatsRow = Schema<'FollowUpStatsRow'>
 
 /** A standard reply of the knowledge base (知识库 / 规范答复口径). */
-export interface StandardReply {
-  id: string
-  category: string
-  title: string
-  body: string
-  version: number
-  reviewedAt: string | null
-  updatedBy: string | null
-  updatedAt: string
-  retired: boolean
-}
+export type StandardReply = Schema<'StandardReply'>
 
 export interface KnowledgeQuery {
   /** Exact category; every category when empty. */
@@ -392,38 +99,14 @@ export interface KnowledgeQuery {
 }
 
 /** A new standard reply (`POST /knowledge`). */
-export interface NewStandardReply {
-  category: string
-  title: string
-  body: string
-}
-
+export type NewStandardReply = Body<'NewStandardReply'>
 /** An edit of a standard reply (`PUT /knowledge/{id}`); 409 STALE_VERSION when stale. */
-export interface StandardReplyUpdate {
-  expectedVersion: number
-  category?: string
-  title: string
-  body: string
-}
+export type StandardReplyUpdate = Body<'StandardReplyUpdate'>
 
 /** How often clerks kept a suggestion at dispatch (rates 0..1; null without dispatches). */
-export interface MatchRates {
-  dispatches: number
-  categoryMatched: number
-  unitMatched: number
-  requestTypeMatched: number
-  categoryRate: number | null
-  unitRate: number | null
-  requestTypeRate: number | null
-}
-
+export type MatchRates = Schema<'MatchRates'>
 /** `GET /intelligence/accuracy`: overall and over the last 30 days. */
-export interface AccuracyReport {
-  modelLoaded: boolean
-  modelVersion: number | null
-  overall: MatchRates
-  last30Days: MatchRates
-}
+export type AccuracyReport = Schema<'AccuracyReport'>
 
 // ---------------------------------------------------------------- calls
 

@@ -197,6 +197,16 @@ impl ApiClient {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// `post_json` with an `Idempotency-Key`: the server answers a repeat of the same
+    /// request under the same key with its first answer (bulk import).
+    pub async fn post_json_once(&self, path: &str, body: &Value, key: &str) -> Result<Value> {
+        let rb = self
+            .request(Method::POST, path)
+            .header("Idempotency-Key", key)
+            .json(body);
+        decode(send(rb).await?).await
+    }
+
     pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.call(Method::PUT, path, Some(body)).await
     }

@@ -87,6 +87,21 @@ pub struct SyncEngine {
     checkpoint: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+/// A push the server answered but refused as a whole: malformed (400), too large even
+/// for one command (413, see `push_all`), or a client version it no longer serves
+/// (426; the pull is then refused the same way and reports it). Unlike a network or
+/// server failure, the pull need not wait for it.
+fn refused_push(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::ClientTooOld { .. }
+            | ClientError::Server {
+                status: 400 | 413 | 422,
+                ..
+            }
+    )
+}
+
 fn elapsed_ms(since: std::time::Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
@@ -158,6 +173,9 @@ impl SyncEngine {
     }
 
     /// One full round: push everything queued, then pull until the server has no more.
+    /// A push the server refuses whole (400, 413 for a single command, 426) does not
+    /// stop the pull: the round still brings the others' changes, is `Ok`, and the
+    /// status shows the push's error (the queue stays for the next round).
     pub async fn sync_once(&self, now: DateTime<Utc>) -> Result<SyncReport> {
         let _round = self.round.lock().await;
         self.status.send_modify(|s| s.syncing = true);
@@ -166,10 +184,10 @@ impl SyncEngine {
         self.status.send_modify(|s| {
             s.syncing = false;
             match &outcome {
-                Ok(_) => {
+                Ok((_, refused)) => {
                     s.online = true;
-                    s.last_error = None;
-                    s.last_error_code = None;
+                    s.last_error = refused.as_ref().map(ToString::to_string);
+                    s.last_error_code = refused.as_ref().map(|e| e.code().to_owned());
                     s.login_required = false;
                 }
                 Err(e) => {
@@ -180,21 +198,30 @@ impl SyncEngine {
                 }
             }
         });
-        outcome
+        outcome.map(|(report, _)| report)
     }
 
-    async fn run_round(&self, now: DateTime<Utc>) -> Result<SyncReport> {
+    /// The round's report, and the error of a push the server refused whole (the
+    /// pull ran all the same).
+    async fn run_round(&self, now: DateTime<Utc>) -> Result<(SyncReport, Option<ClientError>)> {
         let mut report = SyncReport::default();
         let started = std::time::Instant::now();
-        // The last batch's outcomes are still being stored while the pull starts.
-        let storing = match self.push_all(now, &mut report).await {
+        let pushed = match self.push_all(now, &mut report).await {
             // Restored server: nothing of the batch was applied. Queue again what it
             // lost, then push everything in sequence order.
             Err(ClientError::SyncReset { .. }) => {
                 self.reset(now, &mut report).await?;
-                self.push_all(now, &mut report).await?
+                self.push_all(now, &mut report).await
             }
-            other => other?,
+            other => other,
+        };
+        // The last batch's outcomes are still being stored while the pull starts.
+        let (storing, refused) = match pushed {
+            Ok(storing) => (storing, None),
+            // Refused whole, nothing of the batch applied: the commands stay queued
+            // (re-pushed next round under the same ids), and the pull still runs.
+            Err(e) if refused_push(&e) => (None, Some(e)),
+            Err(e) => return Err(e),
         };
         report.push_ms = elapsed_ms(started);
         let started = std::time::Instant::now();
@@ -218,7 +245,7 @@ impl SyncEngine {
         self.fill_timeline_gaps(&mut report).await?;
         report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;
-        Ok(report)
+        Ok((report, refused))
     }
 
     /// Waits for the checkpoint a pull started (before the cache file is deleted: on

@@ -4,10 +4,11 @@
 //! applies every answer in order, each in its own transaction.
 
 use chrono::{DateTime, Utc};
+use minsheng_domain::ids::CommandId;
 use tokio::task::JoinHandle;
 
 use super::{lock, SyncEngine, SyncReport, MAX_PUSH_BATCHES, PULL_PAGE, PUSH_BATCH};
-use crate::api::{CommandOutcome, PullPage, PushRequest};
+use crate::api::{CommandOutcome, CommandResult, PullPage, PushRequest};
 use crate::error::{ClientError, Result};
 
 /// Storing an answer in the cache, on a blocking thread.
@@ -41,6 +42,28 @@ struct Position<'a> {
     base: Option<&'a str>,
 }
 
+/// The server refused the request body as too large (413: over its body limit, or
+/// more commands than it takes at once); nothing of it was applied.
+fn too_large(e: &ClientError) -> bool {
+    matches!(e, ClientError::Server { status: 413, .. })
+}
+
+/// The outcome of a command that alone is over the server's body limit: refused, so
+/// it goes to 同步冲突 (the user discards it or does the work again in a shorter form)
+/// instead of blocking every command queued after it.
+fn refused_as_too_large(id: CommandId) -> CommandResult {
+    CommandResult {
+        id,
+        status: CommandOutcome::Rejected,
+        code: Some("COMMAND_TOO_LARGE".into()),
+        message: Some(
+            "该操作内容过大，超出市局服务器单次同步的上限，无法同步；请放弃此操作，或精简内容后重新办理"
+                .into(),
+        ),
+        case: None,
+    }
+}
+
 pub(super) async fn finish(storing: Storing) -> Result<()> {
     storing
         .await
@@ -50,8 +73,12 @@ pub(super) async fn finish(storing: Storing) -> Result<()> {
 impl SyncEngine {
     /// Pushes the whole queue, oldest first, `PUSH_BATCH` commands per request. The
     /// commands are marked `sent` up front (re-pushing one is harmless: the server
-    /// answers a known id from its log). Returns the storing of the last batch's
-    /// outcomes, still running.
+    /// answers a known id from its log). A batch whose body is over the server's limit
+    /// (413: the server applied none of it) is halved and sent again, and the rest of
+    /// the round keeps the smaller size; a single command over the limit can never be
+    /// sent, so it is refused here like the server refuses a command (同步冲突) and the
+    /// queue behind it moves on. Returns the storing of the last batch's outcomes,
+    /// still running.
     pub(super) async fn push_all(
         &self,
         now: DateTime<Utc>,
@@ -66,38 +93,55 @@ impl SyncEngine {
             )
         };
         let mut storing: Option<Storing> = None;
-        for batch in queue.chunks(PUSH_BATCH) {
+        let mut rest = queue.as_slice();
+        let mut size = PUSH_BATCH;
+        while !rest.is_empty() {
+            let n = size.min(rest.len());
             // With the epoch, a restored server refuses the batch (`SYNC_RESET`) before
             // applying any of it: the commands it lost must be queued again first.
             let req = PushRequest {
                 install_id: install,
                 epoch: epoch.clone(),
-                commands: batch.to_vec(),
+                commands: rest[..n].to_vec(),
             };
             let sent = self.authed(|| self.api.push(&req)).await;
             // The previous batch's outcomes are stored whatever happens to this one.
             if let Some(s) = storing.take() {
                 finish(s).await?;
             }
-            let resp = sent?;
-            if resp.results.len() != req.commands.len() {
-                return Err(ClientError::Protocol(format!(
-                    "推送了 {} 项操作，服务器只回复了 {} 项",
-                    req.commands.len(),
-                    resp.results.len()
-                )));
-            }
-            report.pushed += resp.results.len();
-            for r in &resp.results {
-                match r.status {
-                    CommandOutcome::Applied => report.applied += 1,
-                    CommandOutcome::Rejected => report.rejected += 1,
-                    CommandOutcome::Conflict => report.conflicts += 1,
+            let results = match sent {
+                Err(e) if too_large(&e) && n > 1 => {
+                    size = n / 2;
+                    continue;
                 }
-            }
+                Err(e) if too_large(&e) => {
+                    report.rejected += 1;
+                    vec![refused_as_too_large(req.commands[0].id)]
+                }
+                Err(e) => return Err(e),
+                Ok(resp) => {
+                    if resp.results.len() != req.commands.len() {
+                        return Err(ClientError::Protocol(format!(
+                            "推送了 {} 项操作，服务器只回复了 {} 项",
+                            req.commands.len(),
+                            resp.results.len()
+                        )));
+                    }
+                    report.pushed += resp.results.len();
+                    for r in &resp.results {
+                        match r.status {
+                            CommandOutcome::Applied => report.applied += 1,
+                            CommandOutcome::Rejected => report.rejected += 1,
+                            CommandOutcome::Conflict => report.conflicts += 1,
+                        }
+                    }
+                    resp.results
+                }
+            };
+            rest = &rest[n..];
             let cache = self.cache.clone();
             storing = Some(tokio::task::spawn_blocking(move || {
-                lock(&cache).apply_push_results(&resp.results, now)
+                lock(&cache).apply_push_results(&results, now)
             }));
         }
         Ok(storing)

@@ -22,19 +22,47 @@ pub struct NewCase {
     pub channel: Channel,
     #[serde(default = "default_request_type")]
     pub request_type: RequestType,
+    /// 诉求类别, at most 20 characters (blank: none yet).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20))]
     pub category: Option<String>,
+    /// 1–200 characters after trimming.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub title: String,
+    /// 1–20000 characters after trimming.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 20000, pattern = r"\S")
+    )]
     pub content: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub citizen_name: String,
+    /// Mobile (11 digits, 1[3-9]…) or landline with area code; spaces, dashes and +86 are
+    /// tolerated. Blank: none.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^\s*$|^\s*(\+86)?[ -]*(1[ -]*[3-9]([ -]*[0-9]){9}|0([ -]*[0-9]){9,11})[ -]*\s*$"
+        )
+    )]
     pub citizen_phone: Option<String>,
+    /// 18-character resident ID (birth date and check digit verified: else 422). Blank: none.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^\s*$|^\s*[0-9]{17}[0-9Xx]\s*$")
+    )]
     pub citizen_id_card: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub address: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub district: Option<String>,
     /// When the citizen made the request; defaults to now. Must not be in the future.
     #[serde(default)]

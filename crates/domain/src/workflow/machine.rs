@@ -223,6 +223,10 @@ fn text(field: &'static str, label: &str, value: &str, max: usize) -> Result<Str
 
 const REASON_MAX: usize = 1000;
 const REPLY_MAX: usize = 10_000;
+/// The furthest an extension may move the reply deadline: a year from now. The working
+/// time up to it is counted day by day, so a deadline centuries out would hold a worker
+/// for minutes (and overflow at the end of the calendar).
+const EXTENSION_MAX_DAYS: i64 = 366;
 
 /// Every problem `apply` finds with this action (the action form marks the field it
 /// names); empty when the action applies. The same rules as `apply`, not a copy.
@@ -390,6 +394,12 @@ pub fn apply(
                 return Err(DomainError::InvalidField {
                     field: "until",
                     reason: "延期后的期限必须晚于当前答复期限".into(),
+                });
+            }
+            if *until > now + chrono::Duration::days(EXTENSION_MAX_DAYS) {
+                return Err(DomainError::InvalidField {
+                    field: "until",
+                    reason: "延期后的期限不能超过一年".into(),
                 });
             }
             c.pending_extension = Some(crate::case::ExtensionRequest {

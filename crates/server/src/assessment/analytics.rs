@@ -11,28 +11,44 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
 use serde::{Deserialize, Serialize};
 
-use super::period::{date_of_day, day_start, Period};
+use super::period::{check_instant, date_of_day, day_start, Period};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, Via};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnalyticsParams {
-    /// category, policeLine, district, unit, branch, channel, requestType, day, week, month, hour, state.
+    /// category (default), policeLine, district, unit, branch, channel, requestType, day,
+    /// week, month, hour, state.
+    #[param(value_type = Option<crate::storage::assessment::Dimension>, inline)]
     pub by: Option<String>,
     /// week, month (default) or year; with `date`, the period analysed.
+    #[param(pattern = "^(week|month|year|周|月|年)$")]
     pub period: Option<String>,
+    /// Any day inside the period, `YYYY-MM-DD` (default today, Beijing).
+    #[param(format = Date)]
     pub date: Option<String>,
-    /// Explicit range instead of a period.
+    /// Explicit range instead of a period (at most three years; `from` before `to`;
+    /// years 1–9999).
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub category: Option<String>,
+    /// Channel name or code (empty: any).
     pub channel: Option<String>,
+    /// Request type name or code (empty: any).
     pub request_type: Option<String>,
     pub district: Option<String>,
+    /// Police line name (`治安`) or code (`PublicOrder`); empty: any.
     pub police_line: Option<String>,
+    /// Handling unit id (empty: any).
+    #[param(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub unit: Option<String>,
+    /// Hour of day, Beijing (0–23).
+    #[param(maximum = 23)]
     pub hour: Option<u32>,
     /// State code (`archived` ...).
     pub state: Option<String>,
@@ -82,7 +98,6 @@ pub struct AnalyticsTotals {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalyticsView {
-    #[schema(value_type = String)]
     pub by: Dimension,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -114,7 +129,9 @@ pub fn query(
     now: DateTime<Utc>,
 ) -> Result<AnalyticsQuery, ApiError> {
     let by = dimension(p.by.as_deref().unwrap_or("category"))?;
-    let (from, to) = match (p.from, p.to) {
+    let from = p.from.map(|t| check_instant("from", t)).transpose()?;
+    let to = p.to.map(|t| check_instant("to", t)).transpose()?;
+    let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, now),
         (None, Some(t)) => (t - Duration::days(30), t),

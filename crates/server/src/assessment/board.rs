@@ -114,7 +114,6 @@ pub struct RedBlack {
     pub period: PeriodView,
     /// The period contains today (Beijing): screens say 本周/本月/本年.
     pub current: bool,
-    #[schema(value_type = String)]
     pub level: Level,
     /// Decided replies a row needs in the period to be ranked.
     pub min_volume: u64,
@@ -150,9 +149,7 @@ impl Totals {
 pub struct ScoreBoard {
     pub period: PeriodView,
     pub previous: PeriodView,
-    #[schema(value_type = String)]
     pub level: Level,
-    #[schema(value_type = String)]
     pub source: Source,
     pub as_of: DateTime<Utc>,
     pub weights: Weights,

@@ -73,7 +73,6 @@ pub struct ExplainItem {
 #[serde(rename_all = "camelCase")]
 pub struct Explanation {
     pub period: PeriodView,
-    #[schema(value_type = String)]
     pub metric: Metric,
     pub as_of: DateTime<Utc>,
     pub total: usize,

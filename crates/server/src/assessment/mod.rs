@@ -18,7 +18,8 @@ pub mod reports;
 pub mod score;
 pub mod xlsx;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -31,8 +32,44 @@ const BATCH: usize = 2000;
 /// How often the background worker looks for work.
 const INTERVAL: Duration = Duration::from_secs(5);
 
-/// Serialises runs (background worker and tests calling `run_once`).
-static RUN: Mutex<()> = Mutex::new(());
+/// The worker's lock: one facts update at a time in this process (the background
+/// worker, a report generated on demand, tests calling `run_once`). Two overlapping
+/// updates would each replay a changed case, and the one that read it first could
+/// write last: that case's facts would stay behind its timeline while the stored
+/// position says they are current.
+pub static WORKER: WorkerLock = WorkerLock::new();
+
+/// A mutex that also counts the threads waiting for it.
+pub struct WorkerLock {
+    mutex: Mutex<()>,
+    waiting: AtomicUsize,
+}
+
+impl WorkerLock {
+    const fn new() -> Self {
+        Self {
+            mutex: Mutex::new(()),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Blocks until no one else holds it.
+    pub fn lock(&self) -> MutexGuard<'_, ()> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let guard = self
+            .mutex
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        guard
+    }
+
+    /// Threads waiting for the lock right now (diagnostics; tests use it to know that
+    /// a request is queued behind the worker).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+}
 
 /// What one run did.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -46,8 +83,15 @@ pub struct RunSummary {
     pub alert_notifications: usize,
 }
 
-/// Brings the facts up to date with the change log; returns cases updated.
+/// Brings the facts up to date with the change log under the worker's lock (waiting
+/// for a pass in progress); returns cases updated and the new position.
 pub fn update_facts(s: &AppState) -> Result<(u64, u64), ApiError> {
+    let _pass = WORKER.lock();
+    catch_up(s)
+}
+
+/// `update_facts` for a caller that holds `WORKER`.
+fn catch_up(s: &AppState) -> Result<(u64, u64), ApiError> {
     let org = s.org();
     let mut pos = s.store.facts_position()?;
     let mut n = 0;
@@ -71,11 +115,9 @@ pub fn update_facts(s: &AppState) -> Result<(u64, u64), ApiError> {
 /// One pass of the worker at `state.clock.now()`: facts (and their rollups), scheduled
 /// reports, alerts and their push to the units' staff.
 pub fn run_once(s: &AppState) -> Result<RunSummary, ApiError> {
-    let _guard = RUN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = WORKER.lock();
     let now = s.now();
-    let (cases_updated, position) = update_facts(s)?;
+    let (cases_updated, position) = catch_up(s)?;
     let reports = reports::run_schedule(s, now)?.len();
     // Weekly counts only move when facts do.
     let alerts = if cases_updated > 0 {
@@ -91,6 +133,21 @@ pub fn run_once(s: &AppState) -> Result<RunSummary, ApiError> {
         alerts,
         alert_notifications,
     })
+}
+
+/// A report made on request, replacing the period's report: the facts are brought up
+/// to date and the report built under the worker's lock, as the worker's own scheduled
+/// reports are, so the two never update the facts at once.
+pub fn report_now(
+    s: &AppState,
+    period: period::Period,
+    by: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::storage::assessment::ReportRecord, ApiError> {
+    let _pass = WORKER.lock();
+    catch_up(s)?;
+    reports::generate(s, period, by, now, true)?
+        .ok_or_else(|| ApiError::Internal("report not stored".into()))
 }
 
 /// Starts this area's background workers on the current tokio runtime (called by `serve`).

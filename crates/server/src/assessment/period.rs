@@ -46,7 +46,6 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PeriodView {
-    #[schema(value_type = String)]
     pub kind: PeriodKind,
     /// First day, `YYYY-MM-DD` (Beijing).
     pub start: String,
@@ -70,9 +69,26 @@ pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
         .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
 }
 
+/// A `YYYY-MM-DD` date of years 1–9999. Dates near the ends of chrono's range (years
+/// ±262143) would overflow the period arithmetic (a week's Monday, the next month).
 pub fn parse_date(s: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::BadRequest(format!("日期“{s}”无效，应为 YYYY-MM-DD")))
+        .ok()
+        .filter(|d| (1..=9999).contains(&d.year()))
+        .ok_or_else(|| ApiError::BadRequest(format!("日期“{s}”无效，应为 YYYY-MM-DD")))
+}
+
+/// An instant given by a client (RFC 3339, years 1–9999); further out, date arithmetic
+/// on it (a range's default start, its buckets) would overflow.
+pub fn check_instant(field: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    if (1..=9999).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "参数 {field} 的时间“{}”超出范围（公元1–9999年）",
+            t.to_rfc3339()
+        )))
+    }
 }
 
 impl Period {

@@ -3,6 +3,20 @@
 //! over HTTP on loopback.
 //!
 //! `cargo run --release -p minsheng-server --bin server-bench -- [--cases N] [--db PATH]`
+//!
+//! Contention (`server_bench/contention.rs`), each on a fresh demo server on loopback:
+//!
+//! * `server-bench writers [--clients 10] [--readers 4] [--secs 60] [--batch 20] [--think-ms 0]`:
+//!   writer clients in a closed loop (a push of `--batch` offline commands, an online
+//!   action, for the clerk a new case) while readers list and pull; prints count,
+//!   errors by status and p50/p95/p99/max latency per kind of write.
+//! * `server-bench login-burst [--burst 50]`: that many wrong passwords for one account
+//!   at once while colleagues log in from the same address; prints how many password
+//!   checks ran (401s, and the throttle's own rows) against the account limit, and
+//!   whether each colleague logged in.
+//!
+//! `cargo run --release -p minsheng-server --bin server-bench -- writers` (a debug build
+//! runs them too, slower; the table says which build ran).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +34,9 @@ use minsheng_server::state::{ctx, AppState, Clock, Settings};
 use minsheng_server::storage::CaseQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+#[path = "server_bench/contention.rs"]
+mod contention;
 
 type QueryMaker<'a> = Box<dyn Fn(&mut StdRng) -> CaseQuery + 'a>;
 
@@ -64,6 +81,11 @@ fn pct(mut v: Vec<f64>, p: f64) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    match std::env::args().nth(1).as_deref() {
+        Some("writers") => return contention::writers(),
+        Some("login-burst") => return contention::login_burst(),
+        _ => {}
+    }
     let n: usize = arg("--cases").map_or(Ok(1_000_000), |v| v.parse())?;
     let dir = tempfile_dir();
     let db = arg("--db").map_or_else(|| dir.join("bench.db"), PathBuf::from);

@@ -65,15 +65,20 @@ pub fn routes() -> Router<SharedState> {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScoreParams {
     /// week, month (default) or year.
+    #[param(pattern = "^(week|month|year|周|月|年)$")]
     pub period: Option<String>,
     /// Any day inside the period, `YYYY-MM-DD` (default today, Beijing).
+    #[param(format = Date)]
     pub date: Option<String>,
     /// station (default), branch or officer.
+    #[param(pattern = "^(station|unit|branch|officer)$")]
     pub level: Option<String>,
     /// facts (default) or timeline (replays every timeline; city roles only).
+    #[param(pattern = "^(facts|timeline)?$")]
     pub source: Option<String>,
 }
 
@@ -98,7 +103,7 @@ fn board_request(p: &ScoreParams, actor: &Actor, s: &AppState) -> Result<BoardRe
 
 /// Scores and ranking for a period; rows limited to the caller's scope.
 #[utoipa::path(get, path = "/api/v1/assessment/scores", params(ScoreParams),
-    responses((status = 200, body = ScoreBoard), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ScoreBoard), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn scores(
     State(state): State<SharedState>,
     auth: Authed,
@@ -140,7 +145,8 @@ fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
 
 /// The score board as an Excel file.
 #[utoipa::path(get, path = "/api/v1/assessment/scores.xlsx", params(ScoreParams),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+    responses((status = 200, description = "Excel workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn scores_xlsx(
     State(state): State<SharedState>,
     auth: Authed,
@@ -158,11 +164,20 @@ pub async fn scores_xlsx(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExplainParams {
+    /// week, month (default) or year.
+    #[param(pattern = "^(week|month|year|周|月|年)$")]
     pub period: Option<String>,
+    /// Any day inside the period, `YYYY-MM-DD` (default today, Beijing).
+    #[param(format = Date)]
     pub date: Option<String>,
+    /// The score row's unit; `unit` or `officer` is required.
+    #[param(format = Uuid)]
     pub unit: Option<String>,
+    /// The score row's officer.
+    #[param(format = Uuid)]
     pub officer: Option<String>,
     /// received (default), signInOnTime, signInLate, replyOnTime, replyLate, returned,
     /// answered, rehandled, satisfied, unsatisfied, overdue, duplicates.
@@ -171,7 +186,8 @@ pub struct ExplainParams {
 
 /// The cases (stints) behind a score row, classified as the score counts them.
 #[utoipa::path(get, path = "/api/v1/assessment/explain", params(ExplainParams),
-    responses((status = 200, body = Explanation), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Explanation), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
 pub async fn explain_cases(
     State(state): State<SharedState>,
     auth: Authed,
@@ -207,7 +223,7 @@ pub async fn explain_cases(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/assessment/weights", responses((status = 200, body = Weights)))]
+#[utoipa::path(get, path = "/api/v1/assessment/weights", responses((status = 200, body = Weights), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn get_weights(
     State(state): State<SharedState>,
     auth: Authed,
@@ -222,7 +238,7 @@ pub async fn get_weights(
 
 /// Sets the weights and deductions (admin only; audited).
 #[utoipa::path(put, path = "/api/v1/assessment/weights", request_body = Weights,
-    responses((status = 200, body = Weights), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Weights), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn put_weights(
     State(state): State<SharedState>,
     auth: Authed,
@@ -280,7 +296,7 @@ pub struct DrillCase {
 
 /// The cases of an analytics bucket (exact drill-down), newest first.
 #[utoipa::path(get, path = "/api/v1/analytics/cases", params(AnalyticsParams),
-    responses((status = 200, body = Vec<DrillCase>)))]
+    responses((status = 200, body = Vec<DrillCase>), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn analytics_cases(
     State(state): State<SharedState>,
     auth: Authed,
@@ -323,14 +339,18 @@ pub async fn alerts(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReportListParams {
     /// week or month.
+    #[param(pattern = "^(week|month|year|周|月|年)$")]
     pub kind: Option<String>,
+    /// At most this many (clamped to 1–200, default 20).
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reports", params(ReportListParams), responses((status = 200, body = Vec<ReportBrief>)))]
+#[utoipa::path(get, path = "/api/v1/reports", params(ReportListParams),
+    responses((status = 200, body = Vec<ReportBrief>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_reports(
     State(state): State<SharedState>,
     auth: Authed,
@@ -356,14 +376,16 @@ pub async fn list_reports(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewReport {
     /// week or month.
+    #[schema(pattern = "^(week|month|周|月)$")]
     pub kind: String,
-    /// Any day in the period (default today).
+    /// Any day in the period, `YYYY-MM-DD` (default today).
+    #[schema(format = Date)]
     pub date: Option<String>,
 }
 
 /// Generates (or regenerates) a report now (city roles).
 #[utoipa::path(post, path = "/api/v1/reports", request_body = NewReport,
-    responses((status = 201, body = ReportRecord), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = ReportRecord), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn create_report(
     State(state): State<SharedState>,
     auth: Authed,
@@ -379,9 +401,7 @@ pub async fn create_report(
                 return Err(ApiError::BadRequest("报告只有周报和月报".into()));
             }
             let period = board::period_of(Some(kind.code()), r.date.as_deref(), s.now())?;
-            crate::assessment::update_facts(s)?;
-            let rec = reports::generate(s, period, &auth.actor.name, s.now(), true)?
-                .ok_or_else(|| ApiError::Internal("report not stored".into()))?;
+            let rec = crate::assessment::report_now(s, period, &auth.actor.name, s.now())?;
             Ok((StatusCode::CREATED, Json(rec)))
         })
         .await
@@ -393,7 +413,8 @@ fn load_report(s: &AppState, actor: &Actor, id: &str) -> Result<ReportRecord, Ap
     reports::visible(&rec, actor, &s.org())
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/{id}", responses((status = 200, body = ReportRecord), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}", params(("id" = String, Path, description = "报告 id")),
+    responses((status = 200, body = ReportRecord), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_report(
     State(state): State<SharedState>,
     auth: Authed,
@@ -404,8 +425,9 @@ pub async fn get_report(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/{id}/export.xlsx",
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}/export.xlsx", params(("id" = String, Path, description = "报告 id")),
+    responses((status = 200, description = "Excel workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn report_xlsx(
     State(state): State<SharedState>,
     auth: Authed,

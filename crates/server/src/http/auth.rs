@@ -35,6 +35,9 @@ pub struct RefreshRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordChange {
     pub old_password: String,
+    /// At least 8 characters with three of: upper case, lower case, digits, symbols
+    /// (else 422); at most 128 bytes.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -95,6 +98,15 @@ impl TokenResponse {
     }
 }
 
+/// The signed-in user, and whether they must change their password now.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub must_change_password: bool,
+}
+
 /// A real argon2id hash, verified against when the user does not exist so the
 /// response time does not reveal which usernames exist.
 fn dummy_hash() -> &'static str {
@@ -107,7 +119,7 @@ fn dummy_hash() -> &'static str {
 /// parallel guesses computes at most the allowed number of hashes.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
-              (status = 429, body = crate::error::ErrorBody)))]
+              (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<SharedState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -154,8 +166,11 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new token pair; the old refresh token stops working.
+/// Presenting an exchanged token again ends that login everywhere (401 `REFRESH_REUSED`);
+/// a login older than its absolute lifetime answers 401 `SESSION_EXPIRED`.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
 pub async fn refresh(
     State(state): State<SharedState>,
     ApiJson(req): ApiJson<RefreshRequest>,
@@ -169,7 +184,7 @@ pub async fn refresh(
 }
 
 /// Revokes the current session (both tokens).
-#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204, description = "Session ended")))]
 pub async fn logout(
     State(state): State<SharedState>,
     auth: Authed,
@@ -182,16 +197,20 @@ pub async fn logout(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = UserView)))]
-pub async fn me(State(state): State<SharedState>, auth: Authed) -> Json<UserView> {
-    Json(UserView::new(&auth.user, &state.org()))
+#[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = MeView)))]
+pub async fn me(State(state): State<SharedState>, auth: Authed) -> Json<MeView> {
+    Json(MeView {
+        must_change_password: must_change_password(&state, &auth.user, state.now()),
+        user: UserView::new(&auth.user, &state.org()),
+    })
 }
 
 /// Changes the caller's password and ends all their sessions. The old password is
 /// checked through the same per-account reservation as a login: a wrong one counts as a
 /// failed login attempt, and after the limit the answer is 429 without hashing.
 #[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 204, description = "Password changed; every session ended"),
+              (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<SharedState>,

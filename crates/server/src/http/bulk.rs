@@ -12,10 +12,11 @@ use serde::Deserialize;
 use super::ApiQuery;
 use crate::auth::Authed;
 use crate::error::ApiError;
-use crate::import::{import_rows, parse_feed, BulkResult};
+use crate::import::{import_feed, BulkResult};
 use crate::state::SharedState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BulkParams {
     /// Channel name (e.g. `12345市长热线`) or code (`MayorHotline`).
@@ -23,15 +24,17 @@ pub struct BulkParams {
 }
 
 #[utoipa::path(post, path = "/api/v1/intake/bulk", params(BulkParams),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = BulkResult), (status = 400, body = crate::error::ErrorBody)))]
+    request_body(content((String = "text/csv"), (Vec<Object> = "application/json")),
+                 description = "CSV with a header row (标题/title and 内容/content columns at least), or a JSON array of NewCase objects"),
+    responses((status = 200, body = BulkResult), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn import(
     State(state): State<SharedState>,
     auth: Authed,
     ApiQuery(p): ApiQuery<BulkParams>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<BulkResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     // Over the bulk limit (or a broken upload) answers in the API's error shape.
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -48,16 +51,26 @@ pub async fn import(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
+    // `Idempotency-Key` (optional, at most 200 characters): the caller's name for this
+    // import; a retry under it answers the first import's answer (`import::import_feed`).
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_owned).map_err(|_| {
+                ApiError::BadRequest("Idempotency-Key 只能包含可见的 ASCII 字符".into())
+            })
+        })
+        .transpose()?;
     state
         .blocking(move |s| {
-            let rows = parse_feed(&body, json, channel)?;
-            if rows.len() > s.settings.bulk_max_rows {
-                return Err(ApiError::BadRequest(format!(
-                    "一次最多导入 {} 条",
-                    s.settings.bulk_max_rows
-                )));
-            }
-            Ok(Json(import_rows(s, &auth.actor, channel, rows)?))
+            Ok(Json(import_feed(
+                s,
+                &auth.actor,
+                channel,
+                &body,
+                json,
+                key.as_deref(),
+            )?))
         })
         .await
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
 use minsheng_domain::citizen::CitizenView;
-use minsheng_domain::ids::{CaseId, EntryId, UnitId};
+use minsheng_domain::ids::{CaseId, EntryId, UnitId, UserId};
 use minsheng_domain::lists::{lists_of, WorkList};
 use minsheng_domain::org::OrgTree;
 use minsheng_domain::role::Actor;
@@ -22,7 +22,7 @@ use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::{ctx, AppState, SharedState};
-use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate};
+use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate, UserRecord};
 
 /// A case as shown to one user: citizen identity masked, plus what they may do now.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -110,7 +110,8 @@ pub fn intake_entry(
 
 /// 受理: registers a request from any channel (clerks; officers for 入户走访).
 #[utoipa::path(post, path = "/api/v1/cases", request_body = NewCase,
-    responses((status = 201, body = CaseView), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = CaseView), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn intake(
     State(state): State<SharedState>,
     auth: Authed,
@@ -135,20 +136,34 @@ pub async fn intake(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListParams {
-    /// Comma-separated state codes (e.g. `inProgress,pendingReview`).
+    /// States, comma-separated codes (`inProgress,pendingReview`; Chinese names work too).
+    #[param(value_type = Option<Vec<CaseState>>, style = Form, explode = false)]
     pub state: Option<String>,
+    /// Handling unit id (empty: any).
+    #[param(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub unit: Option<String>,
     pub category: Option<String>,
+    /// Channel name (`12345市长热线`) or code (`MayorHotline`); empty: any.
     pub channel: Option<String>,
+    /// Request type name (`投诉`) or code (`Complaint`); empty: any.
     pub request_type: Option<String>,
     pub overdue: Option<bool>,
     /// Substring of title or content.
     pub q: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// `nextCursor` of the previous page.
+    #[param(
+        pattern = r"^(-?[0-9]+_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub cursor: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Also return the total count (slower on big scopes).
     pub with_total: Option<bool>,
@@ -218,7 +233,7 @@ pub fn build_query(p: &ListParams, actor: &Actor, s: &AppState) -> Result<CaseQu
 }
 
 /// Lists cases in the caller's scope, newest first, with keyset paging.
-#[utoipa::path(get, path = "/api/v1/cases", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/cases", operation_id = "list_cases", params(ListParams),
     responses((status = 200, body = CasePageView), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<SharedState>,
@@ -249,7 +264,8 @@ pub fn run_list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}", responses((status = 200, body = CaseView), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")),
+    responses((status = 200, body = CaseView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_one(
     State(state): State<SharedState>,
     auth: Authed,
@@ -264,7 +280,8 @@ pub async fn get_one(
 }
 
 /// The citizen's full phone and ID number, for roles that need them; every call is audited.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/citizen", responses((status = 200, body = CitizenView), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/citizen", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")),
+    responses((status = 200, body = CitizenView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn unmasked_citizen(
     State(state): State<SharedState>,
     auth: Authed,
@@ -301,16 +318,45 @@ pub struct ActionRequest {
     pub device_at: Option<DateTime<Utc>>,
 }
 
+/// Where `resolve_action_with` reads what an action names: the store for online
+/// actions; for a pushed command its batch's own transaction, which holds the write
+/// lock and must not wait for another connection.
+pub(crate) trait References {
+    fn user(&mut self, id: UserId) -> Result<Option<UserRecord>, ApiError>;
+    fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError>;
+}
+
+struct StoreReferences<'a>(&'a AppState);
+
+impl References for StoreReferences<'_> {
+    fn user(&mut self, id: UserId) -> Result<Option<UserRecord>, ApiError> {
+        self.0.store.user(id)
+    }
+
+    fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError> {
+        self.0.store.case(id)
+    }
+}
+
 /// Resolves references the domain cannot look up itself; never trusts client-sent unit/role.
 pub(crate) fn resolve_action(
     s: &AppState,
     actor: &Actor,
     action: Action,
 ) -> Result<Action, ApiError> {
+    resolve_action_with(s, actor, action, &mut StoreReferences(s))
+}
+
+/// `resolve_action` reading through `refs`.
+pub(crate) fn resolve_action_with(
+    s: &AppState,
+    actor: &Actor,
+    action: Action,
+    refs: &mut dyn References,
+) -> Result<Action, ApiError> {
     match action {
         Action::Assign { officer } => {
-            let u = s
-                .store
+            let u = refs
                 .user(officer.id)?
                 .filter(|u| u.active)
                 .ok_or(ApiError::NotFound("民警"))?;
@@ -323,7 +369,11 @@ pub(crate) fn resolve_action(
             })
         }
         Action::LinkDuplicate { master } => {
-            let m = visible_case(s, actor, master)?;
+            // Like `visible_case`: missing and out of scope look the same.
+            let m = refs
+                .case(master)?
+                .filter(|m| can_see(actor, m, &s.org()))
+                .ok_or(ApiError::NotFound("诉求件"))?;
             workflow::check_master(&m)?;
             Ok(Action::LinkDuplicate { master })
         }
@@ -392,7 +442,7 @@ pub fn apply_action(
 }
 
 /// Takes a workflow action (签收, 答复, 审核, 退办, 延期, 催办, 回访 ...).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", request_body = ActionRequest,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")), request_body = ActionRequest,
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
@@ -412,7 +462,8 @@ pub async fn act(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", responses((status = 200, body = Vec<TimelineEntry>)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn timeline(
     State(state): State<SharedState>,
     auth: Authed,
@@ -427,7 +478,8 @@ pub async fn timeline(
 }
 
 /// Verifies the case's hash chain (tamper evidence).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline/verify", responses((status = 200, body = ChainReport)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline/verify", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")),
+    responses((status = 200, body = ChainReport), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn verify_timeline(
     State(state): State<SharedState>,
     auth: Authed,

@@ -22,11 +22,14 @@ pub fn routes() -> Router<SharedState> {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DashboardParams {
     /// week, month (default) or year.
+    #[param(pattern = "^(week|month|year|周|月|年)$")]
     pub period: Option<String>,
     /// Any day inside the period, `YYYY-MM-DD` (default today, Beijing).
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -50,7 +53,7 @@ pub async fn dashboard(
 
 /// The published 红黑榜 of the last complete week and month (科所队); every role may read it.
 #[utoipa::path(get, path = "/api/v1/assessment/bulletin",
-    responses((status = 200, body = Bulletin), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Bulletin)))]
 pub async fn bulletin(
     State(state): State<SharedState>,
     _auth: Authed,

@@ -44,19 +44,25 @@ pub fn routes() -> Router<SharedState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FollowUpParams {
+    /// Only the rounds of this case.
     #[serde(default)]
+    #[param(format = Uuid)]
     pub case_id: Option<String>,
+    /// Only rounds in this state.
     #[serde(default)]
+    #[param(value_type = Option<FollowUpStatus>)]
     pub status: Option<String>,
+    /// At most this many (clamped to 1–1000, default 100).
     #[serde(default)]
     pub limit: Option<usize>,
 }
 
 /// Follow-up rounds (回访 records), e.g. `?status=phoneTask` for the 回访员's phone list.
 /// Numbers are masked for every role; `GET /followups/{id}/phone` reveals one (audited).
-#[utoipa::path(get, path = "/api/v1/followups", params(FollowUpParams), responses((status = 200, body = Vec<FollowUpRecord>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/followups", params(FollowUpParams), responses((status = 200, body = Vec<FollowUpRecord>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_followups(
     State(state): State<SharedState>,
     auth: Authed,
@@ -90,6 +96,7 @@ pub async fn list_followups(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatsParams {
     /// Rounds opened at or after this instant (RFC 3339).
@@ -101,7 +108,7 @@ pub struct StatsParams {
 }
 
 /// Satisfaction by window service and by case follow-up level.
-#[utoipa::path(get, path = "/api/v1/followups/stats", params(StatsParams), responses((status = 200, body = Vec<FollowUpStatsRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/followups/stats", params(StatsParams), responses((status = 200, body = Vec<FollowUpStatsRow>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn followup_stats(
     State(state): State<SharedState>,
     auth: Authed,
@@ -121,10 +128,11 @@ const NOTE_MAX_CHARS: usize = 500;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PhoneAnswer {
     /// `satisfied` | `basicallySatisfied` | `unsatisfied`
-    #[schema(value_type = String, example = "satisfied")]
+    #[schema(example = "satisfied")]
     pub satisfaction: Satisfaction,
     /// What the citizen said (at most 500 characters).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -134,7 +142,7 @@ pub struct PhoneAnswer {
 /// case's `followUpAnswer` action, which moves the case). The SMS still queued for the
 /// round is cancelled; the call is audited (`followUpPhoneAnswer`). 回访员 and 受理员.
 #[utoipa::path(post, path = "/api/v1/followups/{id}/answer",
-    params(("id" = String, Path, description = "回访记录 id（GET /followups 的 id）")),
+    params(("id" = uuid::Uuid, Path, description = "回访记录 id（GET /followups 的 id）")),
     request_body = PhoneAnswer,
     responses((status = 200, body = FollowUpRecord), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),

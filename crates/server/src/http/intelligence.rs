@@ -23,6 +23,7 @@ fn may_use(actor: &Actor) -> Result<(), ApiError> {
 /// Suggested category, request type, handling and supervising units (with the words
 /// behind them) and possible duplicates of the case.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/suggestions",
+    params(("id" = uuid::Uuid, Path, description = "诉求件 id")),
     responses((status = 200, body = SuggestionsView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn suggestions(

@@ -118,6 +118,7 @@ fn new_id(at: DateTime<Utc>) -> String {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KnowledgeParams {
     /// Exact category (e.g. 噪音扰民).
@@ -132,7 +133,7 @@ pub struct KnowledgeParams {
 }
 
 /// Standard replies, by category then title; retired ones only with `includeRetired=true`.
-#[utoipa::path(get, path = "/api/v1/knowledge", params(KnowledgeParams), responses((status = 200, body = Vec<StandardReply>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/knowledge", operation_id = "list_standard_replies", params(KnowledgeParams), responses((status = 200, body = Vec<StandardReply>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<SharedState>,
     auth: Authed,
@@ -157,8 +158,14 @@ pub async fn list(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewStandardReply {
+    /// 1–50 characters after trimming.
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub category: String,
+    /// 1–100 characters after trimming.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub title: String,
+    /// 1–5000 characters after trimming.
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub body: String,
 }
 
@@ -208,15 +215,20 @@ pub async fn create(
 pub struct StandardReplyUpdate {
     /// The version the editor started from; another version answers 409 `STALE_VERSION`.
     pub expected_version: u64,
-    /// Unchanged when absent.
+    /// Unchanged when absent; else 1–50 characters after trimming.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub category: Option<String>,
+    /// 1–100 characters after trimming.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub title: String,
+    /// 1–5000 characters after trimming.
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub body: String,
 }
 
 /// Edits a standard reply: the version grows by one and the replaced text is kept.
-#[utoipa::path(put, path = "/api/v1/knowledge/{id}", request_body = StandardReplyUpdate, responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/knowledge/{id}", params(("id" = uuid::Uuid, Path, description = "答复口径 id")), request_body = StandardReplyUpdate, responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<SharedState>,
     auth: Authed,
@@ -263,7 +275,7 @@ pub async fn update(
 }
 
 /// Marks a standard reply as reviewed now (its text and version stay).
-#[utoipa::path(post, path = "/api/v1/knowledge/{id}/review", responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/knowledge/{id}/review", params(("id" = uuid::Uuid, Path, description = "答复口径 id")), responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn review(
     State(state): State<SharedState>,
     auth: Authed,
@@ -297,7 +309,7 @@ pub async fn review(
 }
 
 /// Retires a standard reply: hidden from the composer, kept with its versions.
-#[utoipa::path(delete, path = "/api/v1/knowledge/{id}", responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/knowledge/{id}", params(("id" = uuid::Uuid, Path, description = "答复口径 id")), responses((status = 200, body = StandardReply), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn retire(
     State(state): State<SharedState>,
     auth: Authed,

@@ -82,12 +82,10 @@ fn json_rejection(rej: &JsonRejection) -> ApiError {
     }
 }
 
-/// A push carries up to 500 commands, some of them offline intakes with long texts.
-const PUSH_BODY_LIMIT: usize = 16 * 1024 * 1024;
-
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.settings.body_limit;
     let bulk_limit = state.settings.bulk_body_limit;
+    let push_limit = state.settings.push_body_limit;
     let (short, long) = (
         state.settings.request_timeout,
         state.settings.long_request_timeout,
@@ -105,6 +103,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/users", get(org::list_users).post(org::create_user))
         .route("/users/{id}", patch(org::update_user))
         .route("/audit", get(org::audit_log))
+        .route("/audit/verify", get(org::verify_audit))
         .route("/cases", get(cases::list).post(cases::intake))
         .route("/cases/{id}", get(cases::get_one))
         .route("/cases/{id}/actions", post(cases::act))
@@ -130,7 +129,7 @@ pub fn router(state: SharedState) -> Router {
                 )
                 .route(
                     "/sync/push",
-                    post(sync::push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT)),
+                    post(sync::push).layer(DefaultBodyLimit::max(push_limit)),
                 )
                 .route("/sync/pull", get(sync::pull))
                 .layer(from_fn_with_state(long, limits::deadline)),

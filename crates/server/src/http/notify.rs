@@ -98,10 +98,12 @@ pub(super) fn require_can(
 // ---------------------------------------------------------------- staff notifications
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListParams {
     #[serde(default)]
     pub unread_only: bool,
+    /// At most this many (clamped to 1–500, default 50).
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -140,8 +142,10 @@ pub async fn list_notifications(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MarkRead {
-    /// The notifications to mark; all of the caller's when `all` is true.
+    /// The notifications to mark (at most 1000); all of the caller's when `all` is
+    /// true. One of the two is required.
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub ids: Vec<String>,
     #[serde(default)]
     pub all: bool,
@@ -191,18 +195,7 @@ pub async fn get_prefs(
         .await
 }
 
-const KINDS: &[&str] = &[
-    "dispatch",
-    "assign",
-    "approval",
-    "urge",
-    "sendBack",
-    "signInReminder",
-    "overdue",
-    "followUpTask",
-    "phoneFollowUp",
-    "freeTextReply",
-];
+use crate::storage::notify::SMS_KINDS as KINDS;
 
 #[utoipa::path(put, path = "/api/v1/notifications/preferences", request_body = NotifyPrefs, responses((status = 200, body = NotifyPrefs), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn put_prefs(
@@ -228,13 +221,14 @@ pub async fn put_prefs(
 /// captured request cannot be replayed later; message ids make repeats harmless anyway.
 const MAX_SKEW_SECS: i64 = 300;
 
-#[derive(Debug, Deserialize)]
+/// A citizen's reply or a delivery report, as the gateway posts it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-enum WebhookEvent {
+pub(super) enum WebhookEvent {
     Reply {
         message_id: String,
         from: String,
@@ -248,9 +242,10 @@ enum WebhookEvent {
     },
 }
 
-#[derive(Debug, Serialize)]
+/// What became of a reply, or whether a delivery report matched a message.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", untagged)]
-enum WebhookAnswer {
+pub(super) enum WebhookAnswer {
     Reply(ReplyOutcome),
     Status { message_id: String, known: bool },
 }
@@ -302,7 +297,12 @@ fn check_signature(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(),
 }
 
 /// Gateway webhook: citizen replies and delivery reports.
-#[utoipa::path(post, path = "/api/v1/sms/inbound", request_body(content = Object, description = "{type: reply, messageId, from, text, sentAt?} or {type: status, messageId, status}; headers X-Sms-Timestamp, X-Sms-Signature"), responses((status = 200, body = ReplyOutcome), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/sms/inbound",
+    params(("X-Sms-Timestamp" = String, Header, description = "Unix seconds of the call (at most 5 minutes off)"),
+           ("X-Sms-Signature" = String, Header, description = "hex HMAC-SHA256 of timestamp.body with the shared secret")),
+    request_body = WebhookEvent,
+    responses((status = 200, body = WebhookAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+              (status = 413, body = crate::error::ErrorBody)))]
 pub async fn webhook(
     State(state): State<SharedState>,
     headers: HeaderMap,
@@ -360,8 +360,10 @@ pub async fn webhook(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitParams {
+    /// At most this many (clamped to 1–1000, default 100).
     #[serde(default)]
     pub limit: Option<usize>,
 }
@@ -387,7 +389,7 @@ pub async fn list_inbound(
 
 // ---------------------------------------------------------------- templates
 
-#[utoipa::path(get, path = "/api/v1/sms/templates", responses((status = 200, body = Vec<SmsTemplate>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sms/templates", responses((status = 200, body = Vec<SmsTemplate>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_templates(
     State(state): State<SharedState>,
     auth: Authed,
@@ -402,14 +404,20 @@ pub async fn list_templates(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TemplateEdit {
+    /// Display name (blank: unchanged, or the code for a new template).
     pub name: Option<String>,
+    /// The text with its `{placeholders}`; 1–500 characters after trimming.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub body: String,
     #[serde(default)]
     pub provider_template_id: Option<String>,
 }
 
 /// Admin only: edits (or adds) a template; takes effect for messages queued afterwards.
-#[utoipa::path(put, path = "/api/v1/sms/templates/{code}", request_body = TemplateEdit, responses((status = 200, body = SmsTemplate), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/sms/templates/{code}",
+    params(("code" = String, Path, description = "Template code, e.g. `followup.l1`", pattern = r"^[A-Za-z0-9._-]{1,60}$")),
+    request_body = TemplateEdit,
+    responses((status = 200, body = SmsTemplate), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn put_template(
     State(state): State<SharedState>,
     auth: Authed,
@@ -465,16 +473,20 @@ pub async fn put_template(
 // ---------------------------------------------------------------- outbox
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OutboxParams {
+    /// Only messages in this state (empty: all).
     #[serde(default)]
+    #[param(value_type = Option<OutboxStatus>)]
     pub status: Option<String>,
+    /// At most this many (clamped to 1–1000, default 100).
     #[serde(default)]
     pub limit: Option<usize>,
 }
 
 /// The SMS outbox with delivery status and dead letters (admin); numbers masked.
-#[utoipa::path(get, path = "/api/v1/sms/outbox", params(OutboxParams), responses((status = 200, body = Vec<OutboxMessage>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sms/outbox", params(OutboxParams), responses((status = 200, body = Vec<OutboxMessage>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_outbox(
     State(state): State<SharedState>,
     auth: Authed,
@@ -498,20 +510,34 @@ pub async fn list_outbox(
         .await
 }
 
+/// A dead letter put back in the queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RetryResult {
+    pub id: String,
+    /// Always `pending`.
+    #[schema(example = "pending")]
+    pub status: String,
+}
+
 /// Puts a dead letter back in the queue (admin).
-#[utoipa::path(post, path = "/api/v1/sms/outbox/{id}/retry", responses((status = 200, body = Object), (status = 404, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/sms/outbox/{id}/retry",
+    params(("id" = String, Path, description = "Outbox message id (a dead letter)")),
+    responses((status = 200, body = RetryResult), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn retry_outbox(
     State(state): State<SharedState>,
     auth: Authed,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<RetryResult>, ApiError> {
     require(&auth, &[Role::Admin])?;
     state
         .blocking(move |s| {
             if !s.store.requeue_sms(&id, s.now())? {
                 return Err(ApiError::NotFound("死信短信"));
             }
-            Ok(Json(serde_json::json!({"id": id, "status": "pending"})))
+            Ok(Json(RetryResult {
+                id,
+                status: "pending".into(),
+            }))
         })
         .await
 }
@@ -520,28 +546,50 @@ pub async fn retry_outbox(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReminderReq {
     /// A `reminder.*` template code, e.g. `reminder.documentReady`.
+    #[schema(pattern = r"^reminder\.", example = "reminder.documentReady")]
     pub template: String,
-    /// The case whose citizen is reminded (its registered mobile is used).
+    /// The case whose citizen is reminded (its registered mobile is used); exactly one
+    /// of `caseId` and `followupId`.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub case_id: Option<String>,
     /// The follow-up round of a window-service event (its registered mobile is used).
     #[serde(default)]
     pub followup_id: Option<String>,
-    /// Refused: the number always comes from the case or the event.
+    /// Refused when present (422): the number always comes from the case or the event.
     #[serde(default)]
+    #[schema(schema_with = absent)]
     pub phone: Option<String>,
     /// Exactly the template's placeholders, each at most 100 characters.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub params: serde_json::Value,
     /// The business event (e.g. the document's number): one SMS per key and sender.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub key: String,
+}
+
+/// A field that must be absent or null.
+fn absent() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Null)
+        .build()
+}
+
+/// Whether a reminder was queued now (false: one was already sent for this key).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReminderQueued {
+    pub queued: bool,
 }
 
 /// Queues a 温馨提示 to the citizen of a visible case (clerk, officer, unit head,
 /// 回访员) or of a window-service event (clerk, 回访员); never to a typed number.
 /// Rate-limited (429) and audited; rules in `notify::service::reminder`.
-#[utoipa::path(post, path = "/api/v1/sms/reminders", request_body = ReminderReq, responses((status = 201, body = Object), (status = 200, body = Object), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/sms/reminders", request_body = ReminderReq,
+    responses((status = 201, description = "Queued", body = ReminderQueued),
+              (status = 200, description = "Already sent for this key", body = ReminderQueued),
+              (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn send_reminder(
     State(state): State<SharedState>,
     auth: Authed,
@@ -558,11 +606,12 @@ pub async fn send_reminder(
             Ok(match outcome {
                 service::ReminderOutcome::Queued(true) => (
                     StatusCode::CREATED,
-                    Json(serde_json::json!({"queued": true})),
+                    Json(serde_json::json!(ReminderQueued { queued: true })),
                 ),
-                service::ReminderOutcome::Queued(false) => {
-                    (StatusCode::OK, Json(serde_json::json!({"queued": false})))
-                }
+                service::ReminderOutcome::Queued(false) => (
+                    StatusCode::OK,
+                    Json(serde_json::json!(ReminderQueued { queued: false })),
+                ),
                 service::ReminderOutcome::Limited { code, message } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     Json(serde_json::json!({"code": code, "message": message})),
@@ -575,6 +624,7 @@ pub async fn send_reminder(
 // ---------------------------------------------------------------- window-service feeds
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportParams {
     /// Name of the feed (e.g. `hz-window`); with the row's externalId it identifies the event.
@@ -583,7 +633,11 @@ pub struct ImportParams {
 
 /// Imports window-service events (CSV with header, or a JSON array) and queues their
 /// follow-up SMS. Re-importing the same rows sends nothing again.
-#[utoipa::path(post, path = "/api/v1/service-events/import", params(ImportParams), request_body(content = String, content_type = "text/csv"), responses((status = 200, body = ImportReport), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/service-events/import", params(ImportParams),
+    request_body(content((String = "text/csv"), (Vec<Object> = "application/json")),
+                 description = "CSV with a header row, or a JSON array of events"),
+    responses((status = 200, body = ImportReport), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 413, body = crate::error::ErrorBody)))]
 pub async fn import_service_events(
     State(state): State<SharedState>,
     auth: Authed,

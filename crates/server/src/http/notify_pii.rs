@@ -186,7 +186,7 @@ fn sees_service_rounds(actor: &Actor) -> bool {
 /// audited (`unmaskFollowUpPhone`, target the case, or the service event). Roles that may
 /// see citizens' identity only (回访员, 受理员, and the case's own unit); scope as for the case.
 #[utoipa::path(get, path = "/api/v1/followups/{id}/phone",
-    params(("id" = String, Path, description = "回访记录 id（GET /followups 的 id）")),
+    params(("id" = uuid::Uuid, Path, description = "回访记录 id（GET /followups 的 id）")),
     responses((status = 200, body = FollowUpPhone), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn reveal_followup_phone(

@@ -35,8 +35,14 @@ pub async fn list_units(State(state): State<SharedState>, _auth: Authed) -> Json
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUnit {
+    /// Unique unit code, 1–40 bytes after trimming (e.g. `JN-LX-QCL`).
+    #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub code: String,
+    /// 1–60 characters after trimming.
+    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
     pub name: String,
+    /// 1 市局, 2 分局/县局/支队, 3 科所队.
+    #[schema(minimum = 1, maximum = 3)]
     pub level: u8,
     pub parent: Option<UnitId>,
     pub kind: UnitKind,
@@ -45,7 +51,9 @@ pub struct NewUnit {
     pub jurisdiction: Jurisdiction,
 }
 
-#[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit, responses((status = 201, body = Unit)))]
+#[utoipa::path(post, path = "/api/v1/units", request_body = NewUnit,
+    responses((status = 201, body = Unit), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_unit(
     State(state): State<SharedState>,
     auth: Authed,
@@ -99,13 +107,17 @@ fn audit(s: &AppState, auth: &Authed, action: &str, target: &str) -> Result<(), 
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserFilter {
+    /// Only this unit's users (admins; others may name only their own unit).
+    #[param(format = Uuid)]
     pub unit: Option<String>,
 }
 
 /// Users: admins see all; unit heads see their own unit (to assign officers).
-#[utoipa::path(get, path = "/api/v1/users", params(UserFilter), responses((status = 200, body = Vec<UserView>)))]
+#[utoipa::path(get, path = "/api/v1/users", params(UserFilter),
+    responses((status = 200, body = Vec<UserView>), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_users(
     State(state): State<SharedState>,
     auth: Authed,
@@ -142,12 +154,24 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewUser {
+    /// 3–32 letters, digits or `- _ .` (surrounding spaces are trimmed).
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{3,32}\s*$")]
     pub username: String,
+    /// 1–30 characters after trimming.
+    #[schema(min_length = 1, max_length = 30, pattern = r"\S")]
     pub display_name: String,
+    /// A role code or its Chinese name (not `system`).
+    #[schema(
+        pattern = r"^(clerk|officer|unitHead|supervisor|leader|followUp|admin|受理员|承办民警|所队长|督办员|市局领导|回访员|管理员)$"
+    )]
     pub role: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub unit_id: UnitId,
+    /// Mobile or landline (blank: none; else 422 when invalid).
     pub phone: Option<String>,
+    /// At least 8 characters with three of: upper case, lower case, digits, symbols
+    /// (else 422); at most 128 bytes.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -199,7 +223,9 @@ pub fn create_user_record(s: &AppState, req: &NewUser) -> Result<UserRecord, Api
     Ok(rec)
 }
 
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, responses((status = 201, body = UserView)))]
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser,
+    responses((status = 201, body = UserView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<SharedState>,
     auth: Authed,
@@ -218,16 +244,26 @@ pub async fn create_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserPatch {
+    /// Unchanged when blank.
     pub display_name: Option<String>,
+    /// A role code or its Chinese name (not `system`); ends the user's sessions.
+    #[schema(
+        pattern = r"^(clerk|officer|unitHead|supervisor|leader|followUp|admin|受理员|承办民警|所队长|督办员|市局领导|回访员|管理员)$"
+    )]
     pub role: Option<String>,
-    #[schema(value_type = Option<String>)]
+    /// Ends the user's sessions.
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<UnitId>,
     pub active: Option<bool>,
-    /// Admin password reset; ends the user's sessions.
+    /// Admin password reset; ends the user's sessions, and the user must change it at
+    /// the next sign-in. Same policy as at creation (else 422).
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", request_body = UserPatch, responses((status = 200, body = UserView)))]
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = uuid::Uuid, Path, description = "用户 id")), request_body = UserPatch,
+    responses((status = 200, body = UserView), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn update_user(
     State(state): State<SharedState>,
     auth: Authed,
@@ -261,7 +297,7 @@ pub struct AuditView {
     pub detail: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = Vec<AuditView>)))]
+#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = Vec<AuditView>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn audit_log(
     State(state): State<SharedState>,
     auth: Authed,
@@ -282,6 +318,25 @@ pub async fn audit_log(
                     })
                     .collect(),
             ))
+        })
+        .await
+}
+
+/// Verifies the audit log's hash chain (等保: audit records protected from change): the
+/// first record that was changed, removed or reordered, if any.
+#[utoipa::path(get, path = "/api/v1/audit/verify",
+    responses((status = 200, body = minsheng_domain::timeline::ChainReport), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn verify_audit(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<minsheng_domain::timeline::ChainReport>, ApiError> {
+    require_admin(&auth)?;
+    state
+        .blocking(|s| {
+            Ok(Json(minsheng_domain::audit::verify_audit_chain(
+                &s.store.audit_chain()?,
+            )))
         })
         .await
 }

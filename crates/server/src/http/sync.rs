@@ -14,9 +14,17 @@ use crate::sync::version::SyncClient;
 
 pub const INSTALL_HEADER: &str = "x-minsheng-install";
 
-/// Pushes queued offline commands; each is applied exactly once, in order.
+/// Pushes queued offline commands; each is applied exactly once, in order. The answer
+/// names the database's `epoch` and the install's `ackSeq`.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest,
-    responses((status = 200, body = PushResponse), (status = 413, body = crate::error::ErrorBody),
+    params(("X-Minsheng-Client" = String, Header, description = "`minsheng-desktop/x.y.z`, at least 0.1.0; an older or other client gets 426",
+             pattern = r"^minsheng-desktop/(0\.[1-9][0-9]*|[1-9][0-9]*\.[0-9]+)\.[0-9]+([-+].*)?$", example = "minsheng-desktop/0.1.0"),
+            ("X-Minsheng-Schema" = u32, Header, description = "The client's cache schema (1–6); another gets 426",
+             minimum = 1, maximum = 6)),
+    responses((status = 200, body = PushResponse),
+              (status = 409, body = crate::error::ErrorBody,
+               description = "SYNC_RESET: `epoch` is not the database's (restored from a backup); nothing was applied"),
+              (status = 413, body = crate::error::ErrorBody),
               (status = 426, body = crate::error::ErrorBody)))]
 pub async fn push(
     State(state): State<SharedState>,
@@ -30,8 +38,15 @@ pub async fn push(
 }
 
 /// Pulls the caller's changes since a cursor, one page at a time.
-#[utoipa::path(get, path = "/api/v1/sync/pull", params(PullParams),
-    responses((status = 200, body = PullResponse), (status = 409, body = crate::error::ErrorBody),
+#[utoipa::path(get, path = "/api/v1/sync/pull",
+    params(PullParams, ("X-Minsheng-Client" = String, Header, description = "`minsheng-desktop/x.y.z`, at least 0.1.0; an older or other client gets 426",
+             pattern = r"^minsheng-desktop/(0\.[1-9][0-9]*|[1-9][0-9]*\.[0-9]+)\.[0-9]+([-+].*)?$", example = "minsheng-desktop/0.1.0"),
+            ("X-Minsheng-Schema" = u32, Header, description = "The client's cache schema (1–6); another gets 426",
+             minimum = 1, maximum = 6),
+           ("X-Minsheng-Install" = Option<String>, Header, description = "The desktop installation, for `ackSeq` (or query `installId`)")),
+    responses((status = 200, body = PullResponse),
+              (status = 409, body = crate::error::ErrorBody,
+               description = "SYNC_RESET: the cursor is of another epoch (restored database), beyond the log or unreadable; re-snapshot"),
               (status = 426, body = crate::error::ErrorBody)))]
 pub async fn pull(
     State(state): State<SharedState>,

@@ -28,7 +28,11 @@ pub async fn counts(
 }
 
 /// One list (`unsigned`, `inProgress`, `dueSoon`, `overdue`, or the Chinese name), paged.
-#[utoipa::path(get, path = "/api/v1/worklists/{list}", params(ListParams), responses((status = 200, body = CasePageView)))]
+#[utoipa::path(get, path = "/api/v1/worklists/{list}", operation_id = "list_worklist",
+    params(("list" = String, Path, description = "清单：代码或中文名",
+            example = "dueSoon", pattern = "^(unsigned|inProgress|dueSoon|overdue|未签收|办理中|即将逾期|已逾期)$"),
+           ListParams),
+    responses((status = 200, body = CasePageView), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<SharedState>,
     auth: Authed,

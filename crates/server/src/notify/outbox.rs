@@ -1,7 +1,12 @@
-//! The sending side of the SMS outbox: claim due rows, hand them to the gateway, record
+//! The sending side of the SMS outbox: claim a due row, hand it to the gateway, record
 //! the outcome. A claimed row is leased, so two workers never send the same row; a
 //! worker that dies mid-send leaves a lease that expires and the row is retried with the
 //! same `clientRef` (the outbox id), which the provider uses to drop the repeat.
+//!
+//! Rows are claimed one at a time, right before their send, with a lease longer than
+//! one send can take (the gateway's timeout). A batch claimed at once would hold every
+//! lease for the whole batch: its last rows' leases could end while the sends before
+//! them were still under way, and another worker would send those rows too.
 
 use std::sync::Arc;
 
@@ -14,8 +19,17 @@ use crate::error::ApiError;
 use crate::state::SharedState;
 use crate::storage::notify::SendResult;
 
-/// Longer than any gateway timeout, so a lease never ends during a live attempt.
+/// The least lease of a claimed row.
 const LEASE_SECS: i64 = 120;
+
+/// A lease that outlasts one send: at least `LEASE_SECS`, and twice the gateway's
+/// timeout, so it never ends during a live attempt.
+fn lease_secs(n: &Notifier) -> i64 {
+    let timeout = n.config.gateway.as_ref().map_or(0, |g| {
+        i64::try_from(g.timeout.as_secs()).unwrap_or(i64::MAX / 4)
+    });
+    LEASE_SECS.max(timeout.saturating_mul(2))
+}
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SendReport {
@@ -29,12 +43,15 @@ pub async fn send_due(state: &SharedState, n: &Arc<Notifier>) -> Result<SendRepo
     let Some(gateway) = n.gateway.clone() else {
         return Ok(report); // no gateway configured: messages wait in the outbox
     };
-    let now = state.now();
-    let batch = n.config.batch;
-    let claimed = state
-        .blocking(move |s| s.store.claim_due_sms(now, LEASE_SECS, batch))
-        .await?;
-    for m in claimed {
+    let lease = lease_secs(n);
+    for _ in 0..n.config.batch {
+        let now = state.now();
+        let claimed = state
+            .blocking(move |s| s.store.claim_due_sms(now, lease, 1))
+            .await?;
+        let Some(m) = claimed.into_iter().next() else {
+            break;
+        };
         let sms = OutgoingSms {
             client_ref: &m.id,
             to: &m.phone,

@@ -2,6 +2,8 @@
 //! event gets its service's standard follow-up SMS; the answers land in `followups`.
 //! Also 温馨提示 (e.g. a document is ready) from the `reminder.*` templates.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use minsheng_domain::calendar::beijing;
 use minsheng_domain::ids::CaseId;
@@ -14,7 +16,7 @@ use super::inbound::normalize_phone;
 use super::templates::{self, is_mobile, mask};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::notify::{FollowUpSubject, NewFollowUp, ServiceEvent};
+use crate::storage::notify::{FollowUpSubject, NewFollowUp, ServiceEvent, SmsTemplate};
 use crate::storage::AuditRecord;
 
 /// Service codes and the names feeds use for them.
@@ -127,7 +129,9 @@ fn to_event(source: &str, r: &FeedRow) -> Result<ServiceEvent, String> {
     })
 }
 
-/// Stores new events and opens a follow-up round with its SMS for each.
+/// Stores new events and opens a follow-up round with its SMS for each, in one
+/// transaction: a failure (or a crash) stores neither, so the feed sent again opens
+/// every round once; an event seen before (key `service:{event}`) opens nothing.
 pub fn import(
     s: &AppState,
     cfg: &NotifyConfig,
@@ -149,37 +153,44 @@ pub fn import(
         }
     }
     report.rejected = report.errors.len();
-    let fresh = s.store.insert_service_events(&events)?;
-    report.duplicates = events.len() - fresh.len();
     let now = s.now();
-    for e in &fresh {
+    let due_at = s.calendar.add_working_days(now, cfg.no_reply_working_days);
+    let mut rounds = Vec::with_capacity(events.len());
+    // One template per service, read once per feed.
+    let mut texts: HashMap<String, SmsTemplate> = HashMap::new();
+    for e in events {
         let key = format!("service:{}", e.id);
         let params = serde_json::json!({
             "date": e.occurred_at.with_timezone(&beijing()).format("%m月%d日").to_string(),
             "unitName": e.unit_name.clone().unwrap_or_else(|| "公安机关".into()),
             "name": e.citizen_name.clone().unwrap_or_default(),
         });
-        let sms = templates::sms(
-            s,
-            key.clone(),
-            &format!("service.{}", e.service),
-            &e.phone,
-            params,
-        )?;
-        s.store.open_followup(
-            &NewFollowUp {
-                event_key: key,
-                subject: FollowUpSubject::Service {
-                    event_id: e.id.clone(),
-                    service: e.service.clone(),
-                },
-                phone: Some(e.phone.clone()),
-                due_at: s.calendar.add_working_days(now, cfg.no_reply_working_days),
-                sms: Some(sms),
+        let code = format!("service.{}", e.service);
+        let t = match texts.entry(code) {
+            Entry::Occupied(t) => t.into_mut(),
+            Entry::Vacant(v) => {
+                let t = s
+                    .store
+                    .sms_template(v.key())?
+                    .ok_or(ApiError::NotFound("短信模板"))?;
+                v.insert(t)
+            }
+        };
+        let sms = templates::sms_of(t, key.clone(), &e.phone, params);
+        let round = NewFollowUp {
+            event_key: key,
+            subject: FollowUpSubject::Service {
+                event_id: e.id.clone(),
+                service: e.service.clone(),
             },
-            now,
-        )?;
+            phone: Some(e.phone.clone()),
+            due_at,
+            sms: Some(sms),
+        };
+        rounds.push((e, round));
     }
+    let fresh = s.store.insert_service_events(&rounds, now)?;
+    report.duplicates = rounds.len() - fresh.len();
     report.accepted = fresh.len();
     Ok(report)
 }

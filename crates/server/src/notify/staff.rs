@@ -14,7 +14,7 @@ use super::templates::{self, is_mobile};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::assessment::AlertRecord;
-use crate::storage::notify::{FollowUpRecord, StaffNotification};
+use crate::storage::notify::{DeadlineHit, FollowUpRecord, NewSms, StaffNotification};
 use crate::storage::UserRecord;
 
 /// How far back change-log events and missed deadlines still notify anyone.
@@ -240,15 +240,21 @@ fn for_entry(
     Ok(Some(out))
 }
 
-/// Stores one notification per recipient (once per event key) and queues the SMS
-/// copies users asked for. Returns how many were new.
-fn deliver(s: &AppState, draft: &Draft, to: &[UserRecord]) -> Result<usize, ApiError> {
+/// Stores one notification per recipient (once per event key) with the SMS copies
+/// users asked for, and marks `reminded` (a deadline reminder's key), all in one
+/// transaction: a failure stores none of it, and the next pass delivers it again.
+/// Returns how many were new.
+fn deliver(
+    s: &AppState,
+    draft: &Draft,
+    to: &[UserRecord],
+    reminded: Option<&str>,
+) -> Result<usize, ApiError> {
     let now = s.now();
     let mut seen = std::collections::HashSet::new();
-    let items: Vec<StaffNotification> = to
-        .iter()
-        .filter(|u| seen.insert(u.id))
-        .map(|u| StaffNotification {
+    let mut items = Vec::new();
+    for u in to.iter().filter(|u| seen.insert(u.id)) {
+        let n = StaffNotification {
             id: uuid::Uuid::now_v7().to_string(),
             event_key: format!("{}:{}", draft.key, u.id),
             user_id: u.id,
@@ -258,39 +264,33 @@ fn deliver(s: &AppState, draft: &Draft, to: &[UserRecord]) -> Result<usize, ApiE
             body: draft.body.clone(),
             created_at: now,
             read_at: None,
-        })
-        .collect();
-    let inserted = s.store.insert_notifications(&items)?;
-    for n in &inserted {
-        sms_copy(s, n, to.iter().find(|u| u.id == n.user_id))?;
+        };
+        let sms = sms_copy(s, &n, u)?;
+        items.push((n, sms));
     }
-    Ok(inserted.len())
+    Ok(s.store.insert_notifications(&items, reminded, now)?.len())
 }
 
+/// The SMS copy of `n`, when its user has a mobile and asked for this kind by SMS.
 fn sms_copy(
     s: &AppState,
     n: &StaffNotification,
-    user: Option<&UserRecord>,
-) -> Result<(), ApiError> {
-    let Some(phone) = user
-        .and_then(|u| u.phone.as_deref())
-        .filter(|p| is_mobile(p))
-    else {
-        return Ok(());
+    user: &UserRecord,
+) -> Result<Option<NewSms>, ApiError> {
+    let Some(phone) = user.phone.as_deref().filter(|p| is_mobile(p)) else {
+        return Ok(None);
     };
     let prefs = s.store.notify_prefs(n.user_id)?;
     if !prefs.sms || !(prefs.sms_kinds.is_empty() || prefs.sms_kinds.contains(&n.kind)) {
-        return Ok(());
+        return Ok(None);
     }
-    let sms = templates::sms(
+    Ok(Some(templates::sms(
         s,
         format!("staff:{}", n.event_key),
         "staff.notice",
         phone,
         serde_json::json!({"title": n.title, "body": n.body}),
-    )?;
-    s.store.enqueue_sms(&sms, s.now())?;
-    Ok(())
+    )?))
 }
 
 /// Reads the change log from the stored position, then the deadline reminders.
@@ -311,67 +311,89 @@ pub fn pass(s: &AppState, batch: usize) -> Result<usize, ApiError> {
         if let Some((draft, mut to)) = for_entry(s, &case, entry)? {
             // Nobody is told about what they did themselves.
             to.retain(|u| u.id != entry.actor_id);
-            count += deliver(s, &draft, &to)?;
+            count += deliver(s, &draft, &to, None)?;
         }
     }
     if let Some(last) = changes.last() {
         s.store.set_notify_cursor(last.seq)?;
     }
-    for hit in s.store.take_deadline_hits(s.now(), horizon, batch)? {
-        let Some(c) = s.store.case(hit.case_id)? else {
-            continue;
-        };
-        let key = format!("{}:{}:{}", hit.kind, c.id, hit.deadline.timestamp_millis());
-        let (draft, to) = match hit.kind.as_str() {
-            "signInReminder" => (
-                Draft {
-                    key,
-                    kind: "signInReminder",
-                    case_id: Some(c.id),
-                    title: "即将超时未签收".into(),
-                    body: format!("{} 请于{}前签收", label(&c), local(hit.deadline)),
-                },
-                unit_users(s, c.handling_unit, &[Role::Officer, Role::UnitHead])?,
-            ),
-            "overdueFollowUp" => (
+    // A reminder that cannot be delivered stays unmarked (retried next pass) and does
+    // not hold up the others; the first failure is reported after all were tried.
+    let mut failed = None;
+    for hit in s.store.deadline_hits(s.now(), horizon, batch)? {
+        match remind(s, &hit) {
+            Ok(k) => count += k,
+            Err(e) => {
+                tracing::error!(case_id = %hit.case_id, kind = %hit.kind, error = %e,
+                    "deadline reminder not delivered");
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    failed.map_or(Ok(count), Err)
+}
+
+/// One deadline reminder: its notices, SMS copies and mark, or nothing.
+fn remind(s: &AppState, hit: &DeadlineHit) -> Result<usize, ApiError> {
+    // Marked reminded only together with its notices (`deliver`).
+    let key = format!(
+        "{}:{}:{}",
+        hit.kind,
+        hit.case_id,
+        hit.deadline.timestamp_millis()
+    );
+    let Some(c) = s.store.case(hit.case_id)? else {
+        s.store.insert_notifications(&[], Some(&key), s.now())?;
+        return Ok(0);
+    };
+    let (draft, to) = match hit.kind.as_str() {
+        "signInReminder" => (
+            Draft {
+                key,
+                kind: "signInReminder",
+                case_id: Some(c.id),
+                title: "即将超时未签收".into(),
+                body: format!("{} 请于{}前签收", label(&c), local(hit.deadline)),
+            },
+            unit_users(s, c.handling_unit, &[Role::Officer, Role::UnitHead])?,
+        ),
+        "overdueFollowUp" => (
+            Draft {
+                key,
+                kind: "overdue",
+                case_id: Some(c.id),
+                title: "回访任务已逾期".into(),
+                body: format!(
+                    "{}（{}）的回访任务期限{}已过",
+                    label(&c),
+                    c.state.label_zh(),
+                    local(hit.deadline)
+                ),
+            },
+            task_owners(s, &c)?,
+        ),
+        _ => {
+            let what = if hit.kind == "overdueSignIn" {
+                "签收"
+            } else {
+                "答复"
+            };
+            let mut to = handlers(s, &c)?;
+            to.extend(unit_users(s, c.handling_unit, &[Role::UnitHead])?);
+            to.extend(unit_users(s, c.supervising_unit, &[Role::Supervisor])?);
+            (
                 Draft {
                     key,
                     kind: "overdue",
                     case_id: Some(c.id),
-                    title: "回访任务已逾期".into(),
-                    body: format!(
-                        "{}（{}）的回访任务期限{}已过",
-                        label(&c),
-                        c.state.label_zh(),
-                        local(hit.deadline)
-                    ),
+                    title: format!("{what}已逾期"),
+                    body: format!("{} {what}期限{}已过", label(&c), local(hit.deadline)),
                 },
-                task_owners(s, &c)?,
-            ),
-            _ => {
-                let what = if hit.kind == "overdueSignIn" {
-                    "签收"
-                } else {
-                    "答复"
-                };
-                let mut to = handlers(s, &c)?;
-                to.extend(unit_users(s, c.handling_unit, &[Role::UnitHead])?);
-                to.extend(unit_users(s, c.supervising_unit, &[Role::Supervisor])?);
-                (
-                    Draft {
-                        key,
-                        kind: "overdue",
-                        case_id: Some(c.id),
-                        title: format!("{what}已逾期"),
-                        body: format!("{} {what}期限{}已过", label(&c), local(hit.deadline)),
-                    },
-                    to,
-                )
-            }
-        };
-        count += deliver(s, &draft, &to)?;
-    }
-    Ok(count)
+                to,
+            )
+        }
+    };
+    deliver(s, &draft, &to, Some(&draft.key))
 }
 
 /// An early-warning alert (`assessment::alerts`), pushed to the unit heads and
@@ -397,7 +419,7 @@ pub fn alert(s: &AppState, a: &AlertRecord) -> Result<usize, ApiError> {
         title: title.into(),
         body: format!("{}（{}周）", a.message, a.week),
     };
-    deliver(s, &draft, &to)
+    deliver(s, &draft, &to, None)
 }
 
 /// A round the citizen did not answer by SMS: every 回访员 sees a phone task.
@@ -420,7 +442,7 @@ pub fn phone_task(s: &AppState, f: &FollowUpRecord) -> Result<usize, ApiError> {
         title: "电话回访任务".into(),
         body: format!("{what} 短信回访未获答复，请电话回访并录入满意度"),
     };
-    deliver(s, &draft, &all_with_role(s, Role::FollowUp)?)
+    deliver(s, &draft, &all_with_role(s, Role::FollowUp)?, None)
 }
 
 /// A free-text reply that is not a 1/2/3 answer: the 回访员 reads it and records.
@@ -440,5 +462,5 @@ pub fn free_text(
             text.chars().take(200).collect::<String>()
         ),
     };
-    deliver(s, &draft, &all_with_role(s, Role::FollowUp)?)
+    deliver(s, &draft, &all_with_role(s, Role::FollowUp)?, None)
 }

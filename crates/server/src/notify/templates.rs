@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::notify::NewSms;
+use crate::storage::notify::{NewSms, SmsTemplate};
 
 /// Replaces every `{key}` whose key is in `params` (strings or numbers); leaves others.
 pub fn render(body: &str, params: &serde_json::Value) -> String {
@@ -32,14 +32,24 @@ pub fn sms(
         .store
         .sms_template(template)?
         .ok_or(ApiError::NotFound("短信模板"))?;
-    Ok(NewSms {
+    Ok(sms_of(&t, event_key, phone, params))
+}
+
+/// An outbox row from a template already read (many rows of one template).
+pub fn sms_of(
+    t: &SmsTemplate,
+    event_key: String,
+    phone: &str,
+    params: serde_json::Value,
+) -> NewSms {
+    NewSms {
         event_key,
         phone: phone.to_owned(),
-        template: t.code,
-        provider_template_id: t.provider_template_id,
+        template: t.code.clone(),
+        provider_template_id: t.provider_template_id.clone(),
         body: render(&t.body, &params),
         params,
-    })
+    }
 }
 
 /// Mobile numbers only: landlines cannot receive SMS.

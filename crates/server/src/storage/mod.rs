@@ -7,6 +7,7 @@
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
 pub mod assessment;
+pub mod bulk;
 pub mod knowledge;
 mod learning;
 pub mod notify;
@@ -191,6 +192,7 @@ pub trait Store:
     notify::NotifyStore
     + assessment::AssessmentStore
     + knowledge::KnowledgeStore
+    + bulk::BulkImportStore
     + Send
     + Sync
     + 'static
@@ -340,4 +342,6 @@ pub trait Store:
     // Audit
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()>;
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>>;
+    /// The whole audit log with its hash links, oldest first (verification).
+    fn audit_chain(&self) -> StoreResult<Vec<minsheng_domain::audit::AuditLink>>;
 }

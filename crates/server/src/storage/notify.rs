@@ -169,6 +169,7 @@ pub struct FollowUpRecord {
     pub due_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     /// `satisfied` | `basicallySatisfied` | `unsatisfied`
+    #[schema(value_type = Option<minsheng_domain::case::Satisfaction>)]
     pub satisfaction: Option<String>,
     pub answer_text: Option<String>,
 }
@@ -255,6 +256,28 @@ pub struct StaffNotification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
+/// The staff notification kinds a user may also get by SMS.
+pub const SMS_KINDS: &[&str] = &[
+    "dispatch",
+    "assign",
+    "approval",
+    "urge",
+    "sendBack",
+    "signInReminder",
+    "overdue",
+    "followUpTask",
+    "phoneFollowUp",
+    "freeTextReply",
+];
+
+fn sms_kinds_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::Array::new(
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(SMS_KINDS.iter().copied())),
+    )
+}
+
 /// Whether a user also wants staff notifications by SMS, and for which kinds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -262,6 +285,7 @@ pub struct NotifyPrefs {
     pub sms: bool,
     /// Kinds sent by SMS; empty means every kind.
     #[serde(default)]
+    #[schema(schema_with = sms_kinds_schema)]
     pub sms_kinds: Vec<String>,
 }
 
@@ -401,14 +425,26 @@ pub trait NotifyStore {
     fn recent_inbound(&self, limit: usize) -> StoreResult<Vec<InboundRecord>>;
 
     // Service events
-    /// Inserts events not seen before; returns the ones inserted.
-    fn insert_service_events(&self, events: &[ServiceEvent]) -> StoreResult<Vec<ServiceEvent>>;
+    /// Inserts the events not seen before and opens each inserted one's follow-up round
+    /// (with its SMS), all in one transaction: an event is never stored without its
+    /// round, and a re-run (the same events again) opens nothing. Returns the events
+    /// inserted.
+    fn insert_service_events(
+        &self,
+        events: &[(ServiceEvent, NewFollowUp)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceEvent>>;
 
     // Staff notifications
-    /// Inserts notifications whose event key is new; returns the ones inserted.
+    /// Inserts the notifications whose event key is new and, in the same transaction,
+    /// the SMS copy given with each one inserted and the deadline reminder mark
+    /// `reminded` (a `DeadlineHit` key: `kind:case:deadline millis`), so a reminder is
+    /// marked exactly when its notices and SMS are stored. Returns the ones inserted.
     fn insert_notifications(
         &self,
-        items: &[StaffNotification],
+        items: &[(StaffNotification, Option<NewSms>)],
+        reminded: Option<&str>,
+        now: DateTime<Utc>,
     ) -> StoreResult<Vec<StaffNotification>>;
     fn notifications(
         &self,
@@ -439,8 +475,9 @@ pub trait NotifyStore {
         limit: usize,
     ) -> StoreResult<Vec<CaseChange>>;
     /// Deadlines reached (sign-in warning, sign-in or reply overdue) since `since` of
-    /// open cases not reminded yet; each is marked reminded in the same transaction.
-    fn take_deadline_hits(
+    /// open cases not reminded yet. Nothing is marked here: a hit is marked reminded by
+    /// the `insert_notifications` that stores its notices.
+    fn deadline_hits(
         &self,
         now: DateTime<Utc>,
         since: DateTime<Utc>,

@@ -14,7 +14,7 @@ use minsheng_domain::case::Case;
 use minsheng_domain::ids::{CaseId, CommandId, UserId};
 use minsheng_domain::timeline::TimelineEntry;
 
-use super::{CaseUpdate, StoreResult};
+use super::{CaseUpdate, StoreResult, UserRecord};
 
 /// The identity of one database's change log: random at creation, new on every
 /// `restore`. Change positions of one epoch mean nothing in another (a restored file
@@ -75,6 +75,10 @@ pub trait CommandBatch {
     /// The stored outcome of a command processed before (in this batch or earlier).
     fn processed_command(&mut self, id: CommandId) -> StoreResult<Option<ProcessedCommand>>;
     fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>>;
+    /// A user, for the references a command names (the officer of an assignment). Read
+    /// in the batch's own transaction: the batch holds the write lock, and waiting for
+    /// another connection there is how concurrent pushes used to stall.
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
     /// Returns the stored outcome if `key.id` was processed before; otherwise runs `f`
     /// (case reads/writes) in a savepoint and records the JSON it returns as the
     /// command's outcome. An error from `f` rolls back that command's savepoint.

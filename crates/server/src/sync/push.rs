@@ -16,7 +16,7 @@ pub use minsheng_domain::sync::{
 use minsheng_domain::workflow::{self, Action, NewCase};
 
 use crate::error::ApiError;
-use crate::http::cases::{intake_entry, resolve_action, transition, CaseView};
+use crate::http::cases::{intake_entry, resolve_action_with, transition, CaseView, References};
 use crate::intelligence;
 use crate::state::AppState;
 use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
@@ -265,6 +265,23 @@ fn refused(
     Ok(result(id, CommandOutcome::Rejected, Some(err), None))
 }
 
+/// What a command names (the officer of an assignment, the master of a duplicate),
+/// read in the batch's own transaction.
+struct BatchReferences<'a>(&'a mut dyn CommandBatch);
+
+impl References for BatchReferences<'_> {
+    fn user(
+        &mut self,
+        id: minsheng_domain::ids::UserId,
+    ) -> Result<Option<crate::storage::UserRecord>, ApiError> {
+        self.0.user(id)
+    }
+
+    fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError> {
+        self.0.case(id)
+    }
+}
+
 /// The batch a command runs in, and where it leaves work for after the commit.
 type Batch<'a, 'b> = (&'a mut dyn CommandBatch, &'b mut Vec<AfterCommit>);
 
@@ -284,7 +301,8 @@ fn action_command(
         Some(c) if can_see(actor, &c, &s.org()) => c,
         other => return record(b, actor, key, &invisible(id, other.is_some())),
     };
-    let action = match resolve_action(s, actor, action) {
+    // Read in the batch's transaction (it holds the write lock: no second connection).
+    let action = match resolve_action_with(s, actor, action, &mut BatchReferences(&mut *b)) {
         Ok(a) => a,
         Err(e @ (ApiError::Internal(_) | ApiError::Storage(_))) => return Err(e),
         Err(e) => {

@@ -290,3 +290,41 @@ impl TestServer {
             .await
     }
 }
+
+impl TestServer {
+    /// Like `start_at`, but serving the API without the background workers `serve`
+    /// starts (the assessment worker runs on the system clock even under a manual
+    /// one): for tests that play a worker themselves.
+    pub async fn start_without_workers(now: DateTime<Utc>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("test.db");
+        let clock = Clock::manual(now);
+        let settings = Settings {
+            access_ttl: chrono::Duration::days(365),
+            refresh_ttl: chrono::Duration::days(400),
+            session_absolute_secs: 400 * 24 * 3600,
+            ..Settings::default()
+        };
+        let state = minsheng_server::open_state(&db, settings, clock.clone()).expect("open");
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || minsheng_server::seed::seed_demo(&st, None, None, 0))
+            .await
+            .expect("join")
+            .expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = minsheng_server::http::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base,
+            state,
+            clock,
+            client: reqwest::Client::new(),
+            db,
+            _dir: dir,
+        }
+    }
+}

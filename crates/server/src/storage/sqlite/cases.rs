@@ -261,6 +261,13 @@ pub fn insert_cases(
                 "a new case needs its intake entry".into(),
             ));
         };
+        // A client-minted id that is taken is the caller's conflict, not a failed insert.
+        let taken: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?1)")?
+            .query_row([c.id.to_string()], |r| r.get(0))?;
+        if taken {
+            return Err(ApiError::AlreadyExists(format!("诉求件 id {}", c.id)));
+        }
         if c.number.is_none() {
             c.number = Some(next_number(tx, first.at)?);
         }

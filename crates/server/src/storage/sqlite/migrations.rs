@@ -251,6 +251,16 @@ END;
         "INSERT OR IGNORE INTO sync_meta(key, value)
              VALUES ('epoch', random() & 9223372036854775807);",
     ),
+    (
+        13,
+        "keyed bulk imports: a retried import answers its first result",
+        super::bulk::MIGRATION,
+    ),
+    (
+        14,
+        "audit log hash chain; sealed records cannot change, none deleted before 180 days",
+        super::audit::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -1,8 +1,11 @@
-//! SQLite backend: one file, WAL, a small connection pool; writes take the write lock
+//! SQLite backend: one file, WAL; reads from a small connection pool, writes on one
+//! dedicated connection taken in arrival order (`writer`). Writes take the write lock
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
 mod assessment;
+mod audit;
 pub mod backup;
+mod bulk;
 mod cases;
 mod knowledge;
 mod learning;
@@ -11,9 +14,10 @@ mod migrations;
 mod notify;
 mod sessions;
 mod sync;
+mod writer;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_domain::ids::{UnitId, UserId};
@@ -27,11 +31,16 @@ use crate::error::ApiError;
 
 pub use migrations::latest_version;
 
+/// A write transaction holding the writer this long is logged (see `write`).
+const SLOW_WRITE: Duration = Duration::from_millis(500);
+
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
 
 pub struct SqliteStore {
+    /// Readers only (see `writer` for why writes never take one of these).
     pool: Pool,
+    writer: writer::Writer,
     epoch: super::SyncEpoch,
     /// Held shared while the store is open, so `backup::restore` (which takes it
     /// exclusively) cannot swap the file under a running server.
@@ -52,6 +61,31 @@ fn parse_id<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
+/// Every connection, the writer's and the readers': WAL, durable commits, a large cache.
+///
+/// synchronous = FULL: every commit syncs the WAL before it is answered. With NORMAL a
+/// power cut may roll back the last commits after their answers went out: a client
+/// then holds commands as applied that the server no longer has, and the change
+/// counter hands the lost positions out again, so a cursor already past them would
+/// skip the new writes. The price is one fsync per write transaction; pushes commit
+/// 100 commands per transaction and bulk intake one per request, so it is paid per
+/// batch, not per case.
+fn init_connection(c: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA mmap_size = 1073741824;",
+    )?;
+    // Room for every query the server runs, including the case updates that set only
+    // the changed columns (a few dozen distinct statements).
+    c.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
@@ -60,58 +94,64 @@ impl SqliteStore {
                 .map_err(|e| ApiError::Internal(format!("创建数据目录失败：{e}")))?;
         }
         let open = backup::OpenLock::shared(path)?;
-        // synchronous = FULL: every commit syncs the WAL before it is answered. With
-        // NORMAL a power cut may roll back the last commits after their answers went
-        // out: a client then holds commands as applied that the server no longer has,
-        // and the change counter hands the lost positions out again, so a cursor
-        // already past them would skip the new writes. The price is one fsync per write
-        // transaction; pushes commit 100 commands per transaction and bulk intake one
-        // per request, so it is paid per batch, not per case.
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = FULL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000;
-                 PRAGMA cache_size = -65536;
-                 PRAGMA temp_store = MEMORY;
-                 PRAGMA mmap_size = 1073741824;",
-            )?;
-            // Room for every query the server runs, including the case updates that
-            // set only the changed columns (a few dozen distinct statements).
-            c.set_prepared_statement_cache_capacity(256);
-            Ok(())
-        });
+        // The writer first: it creates the file, sets WAL and migrates before any
+        // reader opens it.
+        let mut conn = rusqlite::Connection::open(path)?;
+        init_connection(&mut conn)?;
+        migrations::migrate(&mut conn)?;
+        audit::seal(&mut conn)?;
+        // Constant while the file is open: only `restore` changes it, and it needs the
+        // file closed by everyone.
+        let epoch = sync::epoch(&conn)?;
+        let manager = SqliteConnectionManager::file(path).with_init(init_connection);
         let pool = r2d2::Pool::builder()
             .max_size(8)
             .connection_timeout(Duration::from_secs(15))
             .build(manager)?;
-        let mut conn = pool.get()?;
-        migrations::migrate(&mut conn)?;
-        // Constant while the file is open: only `restore` changes it, and it needs the
-        // file closed by everyone.
-        let epoch = sync::epoch(&conn)?;
-        drop(conn);
         Ok(Self {
             pool,
+            writer: writer::Writer::new(conn),
             epoch,
             _open: open,
         })
     }
 
+    /// A pooled connection for reads. Never taken while this thread holds the writer:
+    /// a write that waits for a second connection is how writers used to stall (see
+    /// `writer`); whatever a write needs to read, it reads in its own transaction.
     fn conn(&self) -> StoreResult<Conn> {
+        debug_assert!(
+            !self.writer.held_here(),
+            "a read through a pooled connection inside a write transaction; \
+             read through the transaction instead"
+        );
         Ok(self.pool.get()?)
     }
 
+    /// One write transaction on the writer connection (callers queue in order). One
+    /// that holds the writer for `SLOW_WRITE` or longer is logged with its call site:
+    /// every other write waited behind it.
+    #[track_caller]
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        let at = std::panic::Location::caller();
+        let mut w = self.writer.lock()?;
+        let held = Instant::now();
+        let out = (|| {
+            let tx = w
+                .conn()
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        let held = held.elapsed();
+        if held >= SLOW_WRITE {
+            tracing::warn!(%at, held_ms = held.as_millis(), "slow write transaction");
+        }
+        out
     }
 
     /// Direct access for tests and benchmarks (e.g. to prove tampering is detected).
@@ -139,6 +179,14 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
 
 const USER_COLS: &str = "id, username, display_name, role, unit_id, phone, password_hash, \
      active, created_at, password_changed_at, must_change_password";
+
+/// A user by id, on any connection (a push batch reads it in its own transaction).
+fn user_by_id(conn: &rusqlite::Connection, id: UserId) -> StoreResult<Option<UserRecord>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
+        .query_row([id.to_string()], user_from_row)
+        .optional()?)
+}
 
 impl super::Store for SqliteStore {
     fn units(&self) -> StoreResult<Vec<Unit>> {
@@ -214,14 +262,7 @@ impl super::Store for SqliteStore {
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
-                [id.to_string()],
-                user_from_row,
-            )
-            .optional()?)
+        user_by_id(&*self.conn()?, id)
     }
 
     fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
@@ -494,29 +535,16 @@ impl super::Store for SqliteStore {
     }
 
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO audit_log(at, user_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![ms(rec.at), rec.user_id.to_string(), rec.action, rec.target, rec.detail],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| audit::append(tx, rec))
     }
 
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(AuditRecord {
-                at: from_ms(r.get(0)?),
-                user_id: parse_id(&r.get::<_, String>(1)?)?,
-                action: r.get(2)?,
-                target: r.get(3)?,
-                detail: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        audit::newest(&conn, limit)
+    }
+
+    fn audit_chain(&self) -> StoreResult<Vec<minsheng_domain::audit::AuditLink>> {
+        let conn = self.conn()?;
+        audit::chain(&conn)
     }
 }

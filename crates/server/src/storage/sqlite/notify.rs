@@ -253,6 +253,61 @@ fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> StoreRe
     Ok(n == 1)
 }
 
+/// Opens the round and queues its SMS inside `tx`; false when the round already existed
+/// (nothing queued).
+fn open_followup_tx(
+    tx: &Transaction<'_>,
+    f: &NewFollowUp,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (case_id, level, round, event_id, service) = match &f.subject {
+        FollowUpSubject::Case {
+            case_id,
+            level,
+            round,
+        } => (
+            Some(case_id.to_string()),
+            Some(level.clone()),
+            *round,
+            None,
+            None,
+        ),
+        FollowUpSubject::Service { event_id, service } => {
+            (None, None, 0, Some(event_id.clone()), Some(service.clone()))
+        }
+    };
+    let status = if f.sms.is_some() {
+        FollowUpStatus::Awaiting
+    } else {
+        FollowUpStatus::PhoneTask
+    };
+    let n = tx.execute(
+        "INSERT INTO followups(id, event_key, case_id, level, round, service_event_id, service,
+             phone, status, created_at, due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+        params![
+            new_id(),
+            f.event_key,
+            case_id,
+            level,
+            round,
+            event_id,
+            service,
+            f.phone,
+            status.code(),
+            ms(now),
+            ms(f.due_at)
+        ],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if let Some(sms) = &f.sms {
+        insert_sms(tx, sms, now)?;
+    }
+    Ok(true)
+}
+
 impl crate::storage::notify::NotifyStore for SqliteStore {
     fn sms_templates(&self) -> StoreResult<Vec<SmsTemplate>> {
         let conn = self.conn()?;
@@ -419,54 +474,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
     }
 
     fn open_followup(&self, f: &NewFollowUp, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(|tx| {
-            let (case_id, level, round, event_id, service) = match &f.subject {
-                FollowUpSubject::Case {
-                    case_id,
-                    level,
-                    round,
-                } => (
-                    Some(case_id.to_string()),
-                    Some(level.clone()),
-                    *round,
-                    None,
-                    None,
-                ),
-                FollowUpSubject::Service { event_id, service } => {
-                    (None, None, 0, Some(event_id.clone()), Some(service.clone()))
-                }
-            };
-            let status = if f.sms.is_some() {
-                FollowUpStatus::Awaiting
-            } else {
-                FollowUpStatus::PhoneTask
-            };
-            let n = tx.execute(
-                "INSERT INTO followups(id, event_key, case_id, level, round, service_event_id, service,
-                     phone, status, created_at, due_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
-                params![
-                    new_id(),
-                    f.event_key,
-                    case_id,
-                    level,
-                    round,
-                    event_id,
-                    service,
-                    f.phone,
-                    status.code(),
-                    ms(now),
-                    ms(f.due_at)
-                ],
-            )?;
-            if n == 0 {
-                return Ok(false);
-            }
-            if let Some(sms) = &f.sms {
-                insert_sms(tx, sms, now)?;
-            }
-            Ok(true)
-        })
+        self.write(|tx| open_followup_tx(tx, f, now))
     }
 
     fn supersede_followups(&self) -> StoreResult<u64> {
@@ -704,14 +712,18 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn insert_service_events(&self, events: &[ServiceEvent]) -> StoreResult<Vec<ServiceEvent>> {
+    fn insert_service_events(
+        &self,
+        events: &[(ServiceEvent, NewFollowUp)],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ServiceEvent>> {
         self.write(|tx| {
             let mut stmt = tx.prepare(
                 "INSERT INTO service_events(id, service, phone, citizen_name, unit_name, summary, occurred_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
             )?;
             let mut out = Vec::new();
-            for e in events {
+            for (e, round) in events {
                 let n = stmt.execute(params![
                     e.id,
                     e.service,
@@ -722,6 +734,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                     ms(e.occurred_at)
                 ])?;
                 if n == 1 {
+                    open_followup_tx(tx, round, now)?;
                     out.push(e.clone());
                 }
             }
@@ -731,7 +744,9 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
 
     fn insert_notifications(
         &self,
-        items: &[StaffNotification],
+        items: &[(StaffNotification, Option<NewSms>)],
+        reminded: Option<&str>,
+        now: DateTime<Utc>,
     ) -> StoreResult<Vec<StaffNotification>> {
         self.write(|tx| {
             let mut stmt = tx.prepare(&format!(
@@ -739,7 +754,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                  ON CONFLICT(event_key) DO NOTHING"
             ))?;
             let mut out = Vec::new();
-            for n in items {
+            for (n, sms) in items {
                 let inserted = stmt.execute(params![
                     n.id,
                     n.event_key,
@@ -751,8 +766,17 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                     ms(n.created_at)
                 ])?;
                 if inserted == 1 {
+                    if let Some(sms) = sms {
+                        insert_sms(tx, sms, now)?;
+                    }
                     out.push(n.clone());
                 }
+            }
+            if let Some(key) = reminded {
+                tx.execute(
+                    "INSERT OR IGNORE INTO notify_reminders(key, at) VALUES (?1, ?2)",
+                    params![key, ms(now)],
+                )?;
             }
             Ok(out)
         })
@@ -900,54 +924,50 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         Ok(out)
     }
 
-    fn take_deadline_hits(
+    fn deadline_hits(
         &self,
         now: DateTime<Utc>,
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<DeadlineHit>> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare(
-                "SELECT kind, id, deadline FROM (
-                   SELECT 'signInReminder' AS kind, c.id, c.sign_in_deadline AS deadline FROM cases c
-                    WHERE c.state = 'pendingSignIn' AND c.sign_in_warn <= ?1 AND c.sign_in_deadline > ?1
-                   UNION ALL
-                   SELECT 'overdueSignIn', c.id, c.sign_in_deadline FROM cases c
-                    WHERE c.state = 'pendingSignIn' AND c.sign_in_deadline <= ?1
-                   UNION ALL
-                   SELECT 'overdueReply', c.id, c.reply_deadline FROM cases c
-                    WHERE c.state IN ('inProgress','pendingReview') AND c.reply_deadline <= ?1
-                   UNION ALL
-                   SELECT 'overdueFollowUp', c.id, f.due FROM cases c,
-                     (SELECT CAST(ROUND((julianday(json_extract(c2.data, '$.deadlines.followUpTask'))
-                                         - 2440587.5) * 86400000) AS INTEGER) AS due, c2.id AS cid
-                        FROM cases c2 WHERE c2.state IN ('followUpL2','followUpL3')
-                         AND json_extract(c2.data, '$.followUp.awaitingAnswer') = 0) f
-                    WHERE c.id = f.cid AND f.due <= ?1
-                 ) h WHERE h.deadline >= ?3 AND NOT EXISTS (SELECT 1 FROM notify_reminders r
-                                       WHERE r.key = h.kind || ':' || h.id || ':' || h.deadline)
-                 LIMIT ?2",
-            )?;
-            let rows = stmt.query_map(params![ms(now), limit as i64, ms(since)], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            let hits: Vec<(String, String, i64)> = rows.collect::<Result<_, _>>()?;
-            let mut mark =
-                tx.prepare("INSERT OR IGNORE INTO notify_reminders(key, at) VALUES (?1, ?2)")?;
-            let mut out = Vec::with_capacity(hits.len());
-            for (kind, id, deadline) in hits {
-                mark.execute(params![format!("{kind}:{id}:{deadline}"), ms(now)])?;
-                out.push(DeadlineHit {
-                    case_id: parse_id(&id)?,
-                    kind,
-                    deadline: from_ms(deadline),
-                });
-            }
-            Ok(out)
-        })
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT kind, id, deadline FROM (
+               SELECT 'signInReminder' AS kind, c.id, c.sign_in_deadline AS deadline FROM cases c
+                WHERE c.state = 'pendingSignIn' AND c.sign_in_warn <= ?1 AND c.sign_in_deadline > ?1
+               UNION ALL
+               SELECT 'overdueSignIn', c.id, c.sign_in_deadline FROM cases c
+                WHERE c.state = 'pendingSignIn' AND c.sign_in_deadline <= ?1
+               UNION ALL
+               SELECT 'overdueReply', c.id, c.reply_deadline FROM cases c
+                WHERE c.state IN ('inProgress','pendingReview') AND c.reply_deadline <= ?1
+               UNION ALL
+               SELECT 'overdueFollowUp', c.id, f.due FROM cases c,
+                 (SELECT CAST(ROUND((julianday(json_extract(c2.data, '$.deadlines.followUpTask'))
+                                     - 2440587.5) * 86400000) AS INTEGER) AS due, c2.id AS cid
+                    FROM cases c2 WHERE c2.state IN ('followUpL2','followUpL3')
+                     AND json_extract(c2.data, '$.followUp.awaitingAnswer') = 0) f
+                WHERE c.id = f.cid AND f.due <= ?1
+             ) h WHERE h.deadline >= ?3 AND NOT EXISTS (SELECT 1 FROM notify_reminders r
+                                   WHERE r.key = h.kind || ':' || h.id || ':' || h.deadline)
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![ms(now), limit as i64, ms(since)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let hits: Vec<(String, String, i64)> = rows.collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(hits.len());
+        for (kind, id, deadline) in hits {
+            out.push(DeadlineHit {
+                case_id: parse_id(&id)?,
+                kind,
+                deadline: from_ms(deadline),
+            });
+        }
+        Ok(out)
     }
 }

@@ -1,7 +1,7 @@
 //! Sync on SQLite: change log, tombstones, processed commands, change pages.
 
 use minsheng_domain::case::Case;
-use minsheng_domain::ids::{CaseId, CommandId};
+use minsheng_domain::ids::{CaseId, CommandId, UserId};
 use minsheng_domain::org::OrgTree;
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
@@ -11,7 +11,7 @@ use super::{cases, ms, parse_id};
 use crate::error::ApiError;
 use crate::storage::{
     CaseUpdate, ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, StoreResult,
-    SyncEpoch,
+    SyncEpoch, UserRecord,
 };
 
 /// Appends one case write to the change log, and a tombstone per unit that lost the
@@ -96,6 +96,10 @@ impl CommandBatch for TxBatch<'_, '_> {
 
     fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
         cases::get_case(self.tx, id)
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        super::user_by_id(self.tx, id)
     }
 
     fn run_command(

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::citizen::CitizenView;
 use minsheng_domain::ids::{CaseId, CommandId};
+use minsheng_domain::org::OrgTree;
 use minsheng_domain::role::Actor;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, ActionKind, Ctx};
@@ -170,16 +171,22 @@ fn duplicates_of(conn: &Connection, master: CaseId) -> Result<Vec<DuplicateLink>
 }
 
 impl LocalCache {
+    /// What the workflow needs besides the case: `now`, the cached org tree and this
+    /// cache's calendar and SLA rules.
+    pub(crate) fn ctx<'a>(&'a self, org: &'a OrgTree, now: DateTime<Utc>) -> Ctx<'a> {
+        Ctx {
+            now,
+            org,
+            calendar: &self.calendar,
+            sla: &self.sla,
+        }
+    }
+
     /// The case as the user should see it now, offline work included.
     pub fn local_case(&self, id: CaseId, now: chrono::DateTime<chrono::Utc>) -> Result<LocalCase> {
         let org = self.org_tree()?;
         let viewer = self.profile()?.map(|p| p.actor()).transpose()?;
-        let ctx = Ctx {
-            now,
-            org: &org,
-            calendar: &self.calendar,
-            sla: &self.sla,
-        };
+        let ctx = self.ctx(&org, now);
         build(&self.conn, id, &ctx, viewer.as_ref())
     }
 }

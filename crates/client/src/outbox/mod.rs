@@ -214,6 +214,7 @@ impl LocalCache {
     ) -> Result<LocalCase> {
         let actor = self.actor()?;
         let org = self.org_tree()?;
+        // Field by field (not `self.ctx`): the transaction below borrows `conn` mutably.
         let ctx = Ctx {
             now,
             org: &org,
@@ -251,12 +252,7 @@ impl LocalCache {
     ) -> Result<Vec<workflow::FieldProblem>> {
         let actor = self.actor()?;
         let org = self.org_tree()?;
-        let ctx = Ctx {
-            now,
-            org: &org,
-            calendar: &self.calendar,
-            sla: &self.sla,
-        };
+        let ctx = self.ctx(&org, now);
         let view = view::build(&self.conn, case_id, &ctx, Some(&actor))?;
         Ok(workflow::check_action(&view.case, &actor, action, &ctx))
     }

@@ -40,10 +40,8 @@ pub fn configure_full<R: tauri::Runtime>(
     link: ServerLink,
     data_dir: Option<DataDir>,
 ) -> tauri::Builder<R> {
-    let builder = builder
-        .manage(link)
-        .manage(SessionSlot::default())
-        .manage(commands::cases::Countdown::default());
+    let builder = builder.manage(link).manage(SessionSlot::default());
+
     // Without an explicit directory the commands resolve the platform's app-data dir.
     let builder = match data_dir {
         Some(dir) => builder.manage(dir),
@@ -73,6 +71,7 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::cases::approvals_queue,
         commands::org::org_units,
         commands::org::org_unit_users,
+        commands::org::config_local,
         commands::settings::settings_set_closed_window,
         commands::settings::settings_closed_window,
         commands::intake::intake_bulk,
@@ -91,6 +90,7 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::online::online_post,
         commands::online::online_download,
         commands::online::online_put,
+        commands::online::online_patch,
         commands::online::online_delete,
         commands::desktop::desktop_notify,
     ])

@@ -177,7 +177,7 @@ async fn a_restored_older_backup_loses_nothing_any_client_still_holds() {
     // refuses the cursor (the client also checks the epoch of every page).
     assert_eq!(b.pending(), 0);
     let install = b.cache().install_id().expect("install").to_string();
-    let refused = b.api.pull(Some(&held_by_b), None, 10, &install).await;
+    let refused = b.api.pull(Some(&held_by_b), None, 10, &install, 0).await;
     assert!(
         matches!(refused, Err(ClientError::SyncReset { .. })),
         "{held_by_b}: {refused:?}"

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use minsheng_domain::config::Config;
 use minsheng_domain::ids::{CaseId, CommandId, UnitId};
 use minsheng_domain::org::Unit;
 use minsheng_domain::workflow::{Action, NewCase};
@@ -359,6 +360,11 @@ impl Session {
         lock(&self.0.cache).local_case(id, Utc::now())
     }
 
+    /// The holiday calendar and SLA rules the cache counts deadlines with.
+    pub fn config(&self) -> Arc<Config> {
+        lock(&self.0.cache).config()
+    }
+
     pub fn worklist_counts(&self) -> Result<LocalWorkListCounts> {
         lock(&self.0.cache).worklist_counts(Utc::now())
     }
@@ -497,6 +503,16 @@ impl Session {
     pub async fn api_put(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value> {
         let api = self.0.engine.api().clone();
         self.0.engine.authed(|| api.put_json(path, body)).await
+    }
+
+    /// Online-only partial update (e.g. an admin changing a unit), with the same token refresh.
+    pub async fn api_patch(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let api = self.0.engine.api().clone();
+        self.0.engine.authed(|| api.patch_json(path, body)).await
     }
 
     /// Online-only delete (e.g. retiring a standard reply), with the same token refresh.

@@ -177,8 +177,9 @@ impl LocalCache {
         Ctx {
             now,
             org,
-            calendar: &self.calendar,
-            sla: &self.sla,
+            calendar: &self.config.calendar,
+            sla: self.config.sla.at(now),
+            categories: &self.config.categories,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::error::DomainError;
 /// One year's official schedule, as published by the State Council.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HolidayYear {
     pub year: i32,
     #[serde(default)]
@@ -23,8 +24,55 @@ pub struct HolidayYear {
     pub makeup_workdays: Vec<NaiveDate>,
 }
 
+impl HolidayYear {
+    /// One year's schedule on its own: every date in the year, no date twice (in two
+    /// holidays, or a holiday that is also a make-up working day), named holidays, and
+    /// make-up working days that fall on a weekend (a weekday works anyway).
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let bad = |m: String| Err(DomainError::InvalidCalendar(m));
+        if !(2000..=2100).contains(&self.year) {
+            return bad(format!("年份 {} 超出范围（2000–2100）", self.year));
+        }
+        let mut seen: BTreeMap<NaiveDate, &str> = BTreeMap::new();
+        for h in &self.holidays {
+            let name = h.name.trim();
+            if name.is_empty() || name.chars().count() > 20 {
+                return bad("节日名称不能为空且不超过20字".into());
+            }
+            if h.dates.is_empty() {
+                return bad(format!("{name} 没有日期"));
+            }
+            for d in &h.dates {
+                if d.year() != self.year {
+                    return bad(format!("{d} 不属于 {} 年", self.year));
+                }
+                if let Some(other) = seen.insert(*d, name) {
+                    return bad(format!("{d} 同时属于 {other} 和 {name}，假日日期重叠"));
+                }
+            }
+        }
+        let mut makeup = BTreeSet::new();
+        for d in &self.makeup_workdays {
+            if d.year() != self.year {
+                return bad(format!("调休上班日 {d} 不属于 {} 年", self.year));
+            }
+            if seen.contains_key(d) {
+                return bad(format!("{d} 既是假日又是调休上班日"));
+            }
+            if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                return bad(format!("调休上班日 {d} 不是周末"));
+            }
+            if !makeup.insert(*d) {
+                return bad(format!("调休上班日 {d} 重复"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holiday {
     pub name: String,
     pub dates: Vec<NaiveDate>,
@@ -112,27 +160,34 @@ impl Calendar {
     }
 
     pub fn add_year(&mut self, y: HolidayYear) -> Result<(), DomainError> {
+        y.validate()?;
+        if self.years.contains(&y.year) {
+            return Err(DomainError::InvalidCalendar(format!(
+                "{} 年的日历重复",
+                y.year
+            )));
+        }
         for h in &y.holidays {
             for d in &h.dates {
-                if d.year() != y.year {
-                    return Err(DomainError::InvalidCalendar(format!(
-                        "{d} 不属于 {} 年",
-                        y.year
-                    )));
-                }
                 self.holidays.insert(*d, h.name.clone());
             }
         }
-        for d in &y.makeup_workdays {
-            if self.holidays.contains_key(d) {
-                return Err(DomainError::InvalidCalendar(format!(
-                    "{d} 既是假日又是调休上班日"
-                )));
-            }
-            self.makeup.insert(*d);
-        }
+        self.makeup.extend(y.makeup_workdays.iter().copied());
         self.years.insert(y.year);
         Ok(())
+    }
+
+    /// Whether the official schedule of `year` is loaded. Without it the calendar counts
+    /// Monday–Friday, which is a guess: see [`Calendar::missing_year_between`].
+    pub fn has_year(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    /// The first year from `a` to `b` (Beijing dates, either order) whose schedule is not
+    /// loaded: a deadline counted across it assumes Monday–Friday and must say so.
+    pub fn missing_year_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<i32> {
+        let (a, b) = (self.local(a.min(b)).year(), self.local(a.max(b)).year());
+        (a..=b).find(|y| !self.years.contains(y))
     }
 
     pub fn years(&self) -> impl Iterator<Item = i32> + '_ {

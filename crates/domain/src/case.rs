@@ -264,6 +264,11 @@ pub struct Deadlines {
     pub reply_warn: Option<DateTime<Utc>>,
     /// Deadline of the current follow-up task (L2/L3).
     pub follow_up_task: Option<DateTime<Utc>>,
+    /// A year these deadlines cross whose holiday calendar was not loaded when they were
+    /// counted: they assume Monday–Friday there and are shown as provisional until the
+    /// calendar of that year is entered (SPEC §10: a missing year is never a silent guess).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_missing: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

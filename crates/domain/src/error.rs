@@ -4,6 +4,7 @@
 use thiserror::Error;
 
 use crate::case::CaseState;
+use crate::org::UnitLevel;
 use crate::role::Role;
 use crate::workflow::ActionKind;
 
@@ -40,6 +41,21 @@ pub enum DomainError {
     InvalidOrg(String),
     #[error("节假日日历无效：{0}")]
     InvalidCalendar(String),
+    #[error("诉求类别“{0}”不在本市的类别表中")]
+    UnknownCategory(String),
+    #[error("诉求类别表无效：{0}")]
+    InvalidCategories(String),
+    /// A role posted at a unit of the wrong level (`staffing::check_posting`).
+    #[error("“{role}”须设在{}，“{unit}”是{}", crate::staffing::level_name(*needed), crate::staffing::level_name(*level))]
+    RoleUnitMismatch {
+        role: Role,
+        needed: UnitLevel,
+        unit: String,
+        level: UnitLevel,
+    },
+    /// The change would leave no active admin (`staffing::check_admin_remains`).
+    #[error("系统至少要保留一名启用的管理员，不能停用最后一名管理员或更改其角色")]
+    LastAdmin,
 }
 
 impl DomainError {
@@ -59,6 +75,10 @@ impl DomainError {
             Self::NotAwaitingAnswer => "NOT_AWAITING_ANSWER",
             Self::InvalidOrg(_) => "INVALID_ORG",
             Self::InvalidCalendar(_) => "INVALID_CALENDAR",
+            Self::UnknownCategory(_) => "CATEGORY_UNKNOWN",
+            Self::InvalidCategories(_) => "INVALID_CATEGORIES",
+            Self::RoleUnitMismatch { .. } => "ROLE_UNIT_MISMATCH",
+            Self::LastAdmin => "LAST_ADMIN",
         }
     }
 }

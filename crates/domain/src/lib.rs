@@ -7,15 +7,18 @@ pub mod calendar;
 pub mod capability;
 pub mod case;
 pub mod citizen;
+pub mod config;
 pub mod error;
 pub mod ids;
 pub mod lists;
 pub mod org;
+pub mod org_edit;
 pub mod role;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod scope;
 pub mod sla;
+pub mod staffing;
 pub mod sync;
 pub mod timeline;
 pub mod workflow;

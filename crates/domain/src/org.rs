@@ -145,6 +145,13 @@ pub struct Unit {
     pub police_line: Option<PoliceLine>,
     #[serde(default)]
     pub jurisdiction: Jurisdiction,
+    /// False: disabled by the admin — no new work is dispatched to it; old cases keep it.
+    #[serde(default = "enabled")]
+    pub active: bool,
+}
+
+const fn enabled() -> bool {
+    true
 }
 
 impl Unit {

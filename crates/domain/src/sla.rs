@@ -47,18 +47,53 @@ impl Default for SlaRules {
 }
 
 impl SlaRules {
+    /// Every urgency and request type has its deadline, each a positive number (at most
+    /// a year), and the warning share is 1–90 %. The message names the entry at fault.
     pub fn validate(&self) -> Result<(), DomainError> {
-        let all_positive = self
-            .sign_in_hours
-            .values()
-            .chain(self.reply_days_by_urgency.values())
-            .chain(self.reply_days_by_type.values())
-            .all(|v| (1..=365 * 8).contains(v));
-        if !all_positive || !(1..=90).contains(&self.warn_percent) || self.follow_up_task_days < 1 {
-            return Err(DomainError::InvalidField {
+        let bad = |reason: String| {
+            Err(DomainError::InvalidField {
                 field: "sla",
-                reason: "期限必须为正数，预警比例在1–90之间".into(),
-            });
+                reason,
+            })
+        };
+        let in_range = |v: i64| (1..=365 * 8).contains(&v);
+        for u in Urgency::ALL {
+            match self.sign_in_hours.get(u) {
+                None => return bad(format!("缺少{}件的签收时限", u.label_zh())),
+                Some(v) if !in_range(*v) => {
+                    return bad(format!(
+                        "{}件的签收时限必须为正数（当前 {v} 小时）",
+                        u.label_zh()
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        for (u, v) in &self.reply_days_by_urgency {
+            if !in_range(*v) {
+                return bad(format!(
+                    "{}件的答复时限必须为正数（当前 {v} 天）",
+                    u.label_zh()
+                ));
+            }
+        }
+        for t in RequestType::ALL {
+            match self.reply_days_by_type.get(t) {
+                None => return bad(format!("缺少{}类诉求的答复时限", t.label_zh())),
+                Some(v) if !in_range(*v) => {
+                    return bad(format!(
+                        "{}类诉求的答复时限必须为正数（当前 {v} 天）",
+                        t.label_zh()
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if !(1..=90).contains(&self.warn_percent) {
+            return bad("预警比例必须在1–90之间".into());
+        }
+        if !(1..=365).contains(&self.follow_up_task_days) {
+            return bad("回访任务时限必须为正数".into());
         }
         Ok(())
     }
@@ -93,6 +128,7 @@ impl SlaRules {
             reply: Some(reply),
             reply_warn: Some(cal.sub_working_minutes(reply, self.warn_minutes(reply_total))),
             follow_up_task: None,
+            calendar_missing: cal.missing_year_between(from, sign_in.max(reply)),
         }
     }
 
@@ -109,5 +145,63 @@ impl SlaRules {
 
     fn warn_minutes(&self, total: i64) -> i64 {
         (total * self.warn_percent / 100).max(1)
+    }
+}
+
+/// One edition of the rules and the instant from which it applies: a change applies to
+/// cases dispatched after it, never to what a unit was already held to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlaVersion {
+    pub version: i64,
+    pub effective_from: DateTime<Utc>,
+    pub rules: SlaRules,
+}
+
+/// Every edition of the SLA rules, oldest first. A dispatch at `t` is held to the
+/// edition in force at `t`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaSchedule {
+    versions: Vec<SlaVersion>,
+}
+
+impl Default for SlaSchedule {
+    /// SPEC §4's defaults, in force from the beginning.
+    fn default() -> Self {
+        Self {
+            versions: vec![SlaVersion {
+                version: 1,
+                effective_from: DateTime::<Utc>::UNIX_EPOCH,
+                rules: SlaRules::default(),
+            }],
+        }
+    }
+}
+
+impl SlaSchedule {
+    /// Editions in any order; an empty list means the defaults.
+    pub fn new(mut versions: Vec<SlaVersion>) -> Self {
+        if versions.is_empty() {
+            return Self::default();
+        }
+        versions.sort_by_key(|v| (v.effective_from, v.version));
+        Self { versions }
+    }
+
+    /// The rules in force at `t` (the first edition for instants before it).
+    pub fn at(&self, t: DateTime<Utc>) -> &SlaRules {
+        let i = self.versions.partition_point(|v| v.effective_from <= t);
+        &self.versions[i.saturating_sub(1)].rules
+    }
+
+    /// The newest edition.
+    pub fn current(&self) -> &SlaVersion {
+        self.versions
+            .last()
+            .unwrap_or_else(|| unreachable!("never empty"))
+    }
+
+    pub fn versions(&self) -> &[SlaVersion] {
+        &self.versions
     }
 }

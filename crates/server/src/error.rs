@@ -138,7 +138,8 @@ impl ApiError {
                 | DomainError::ExtensionPending
                 | DomainError::NotAwaitingAnswer
                 | DomainError::CoOpinionsMissing(_)
-                | DomainError::SignOffOrder => StatusCode::CONFLICT,
+                | DomainError::SignOffOrder
+                | DomainError::LastAdmin => StatusCode::CONFLICT,
                 DomainError::RoleNotAllowed { .. } | DomainError::OutOfScope => {
                     StatusCode::FORBIDDEN
                 }

@@ -1,7 +1,9 @@
 //! 民生警务平台 city server: REST API over a storage backend (SQLite embedded).
 
 pub mod assessment;
+pub mod audit_log;
 pub mod auth;
+pub mod config;
 pub mod error;
 pub mod first_response;
 pub mod http;
@@ -12,6 +14,7 @@ pub mod seed;
 pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod units;
 pub mod users;
 
 use std::net::SocketAddr;

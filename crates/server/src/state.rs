@@ -3,10 +3,8 @@
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
-use minsheng_domain::calendar::Calendar;
+use minsheng_domain::config::Config;
 use minsheng_domain::org::OrgTree;
-use minsheng_domain::sla::SlaRules;
-use minsheng_domain::workflow::Ctx;
 
 use crate::error::ApiError;
 use crate::storage::Store;
@@ -111,8 +109,8 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     org: RwLock<Arc<OrgTree>>,
-    pub calendar: Arc<Calendar>,
-    pub sla: Arc<SlaRules>,
+    /// Holiday calendar and SLA rules (SPEC §10: data, edited by the admin).
+    config: RwLock<Arc<Config>>,
     pub settings: Settings,
     pub clock: Clock,
     /// Suggestion model (optional) and duplicate index; see `crate::intelligence`.
@@ -124,14 +122,16 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> Result<Self, ApiError> {
         let org = OrgTree::new(store.units()?)?;
+        let config = Config::from_snapshot(&store.config_snapshot()?)?;
+        let intel = crate::intelligence::Intel::default();
+        intel.set_categories(config.active_categories().map(str::to_owned).collect());
         Ok(Self {
             store,
             org: RwLock::new(Arc::new(org)),
-            calendar: Arc::new(Calendar::builtin()),
-            sla: Arc::new(SlaRules::default()),
+            config: RwLock::new(Arc::new(config)),
             settings,
             clock,
-            intel: crate::intelligence::Intel::default(),
+            intel,
         })
     }
 
@@ -153,6 +153,26 @@ impl AppState {
         Ok(())
     }
 
+    /// The configuration in force (a cheap clone of a shared pointer).
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reloads the configuration after an admin change.
+    pub fn reload_config(&self) -> Result<(), ApiError> {
+        let cfg = Config::from_snapshot(&self.store.config_snapshot()?)?;
+        self.intel
+            .set_categories(cfg.active_categories().map(str::to_owned).collect());
+        *self
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(cfg);
+        Ok(())
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -167,15 +187,5 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(&me))
             .await
             .map_err(|e| ApiError::Internal(format!("task: {e}")))?
-    }
-}
-
-/// Borrows what a workflow transition needs.
-pub fn ctx<'a>(now: DateTime<Utc>, org: &'a OrgTree, state: &'a AppState) -> Ctx<'a> {
-    Ctx {
-        now,
-        org,
-        calendar: &state.calendar,
-        sla: &state.sla,
     }
 }

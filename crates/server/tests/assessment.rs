@@ -12,7 +12,6 @@ use minsheng_domain::ids::EntryId;
 use minsheng_domain::role::Actor;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
-use minsheng_server::state::ctx;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{bj, TestServer};
@@ -690,7 +689,7 @@ fn seed_case(
         flags: CaseFlags::default(),
     });
     let when = at + Duration::minutes(10);
-    let next = workflow::apply(&c, clerk, &action, &ctx(when, &org, st)).expect("dispatch");
+    let next = workflow::apply(&c, clerk, &action, &st.config().ctx(when, &org)).expect("dispatch");
     let second = TimelineEntry::next(
         Some(&first),
         EntryId::mint(when),

@@ -19,7 +19,7 @@ use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, FollowUpChannel, NewCase};
 use minsheng_server::assessment::board::{self, BoardRequest, Level, Source};
 use minsheng_server::assessment::period::{bj_date, Period, PeriodKind};
-use minsheng_server::state::{ctx, AppState};
+use minsheng_server::state::AppState;
 use minsheng_server::storage::assessment::{
     AnalyticsFilter, AnalyticsQuery, Dimension, StintGroup, Via,
 };
@@ -308,8 +308,12 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
                 rest.push(step);
                 continue;
             }
-            let Ok(next) = workflow::apply(&c, &step.actor, &step.action, &ctx(step.at, &org, st))
-            else {
+            let Ok(next) = workflow::apply(
+                &c,
+                &step.actor,
+                &step.action,
+                &st.config().ctx(step.at, &org),
+            ) else {
                 break;
             };
             entries.push(entry(entries.last(), &c, &next, &step));
@@ -334,7 +338,12 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
             continue;
         }
         let r = st.store.update_case(&org, id, None, &mut |c, last| {
-            let next = workflow::apply(c, &step.actor, &step.action, &ctx(step.at, &org, st))?;
+            let next = workflow::apply(
+                c,
+                &step.actor,
+                &step.action,
+                &st.config().ctx(step.at, &org),
+            )?;
             Ok(CaseUpdate::Write(
                 Box::new(next.clone()),
                 Box::new(entry(Some(last), c, &next, &step)),

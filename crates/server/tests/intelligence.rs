@@ -434,3 +434,35 @@ async fn duplicate_index_is_rebuilt_from_the_store_at_start() {
     let second = intake(&ts, &clerk, &noise_case(PHONE)).await;
     assert_eq!(second["duplicates"][0]["caseId"], first["id"]);
 }
+
+/// SPEC §10: the NLP label set follows the city's one category list — a category the
+/// admin retired is never suggested, though the model was trained with it.
+#[tokio::test]
+async fn a_retired_category_is_never_suggested() {
+    let (ts, _model) = server_with_model().await;
+    let (clerk, admin) = (ts.login("clerk").await, ts.login("admin").await);
+    let first = intake(&ts, &clerk, &noise_case(PHONE)).await;
+    assert_eq!(first["suggestion"]["category"], "噪音扰民", "{first}");
+
+    let (st, cfg) = ts
+        .post(
+            Some(&admin),
+            "/config/categories",
+            &json!({"op": "retire", "name": "噪音扰民", "retired": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{cfg}");
+    let again = intake(&ts, &clerk, &noise_case("13900002222")).await;
+    assert_ne!(again["suggestion"]["category"], "噪音扰民", "{again}");
+    let id = again["id"].as_str().unwrap();
+    let (_, v) = ts
+        .get(Some(&clerk), &format!("/cases/{id}/suggestions"))
+        .await;
+    let labels: Vec<&str> = v["suggestion"]["category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap())
+        .collect();
+    assert!(!labels.contains(&"噪音扰民"), "{labels:?}");
+}

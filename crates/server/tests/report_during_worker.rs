@@ -67,7 +67,7 @@ async fn a_report_made_during_a_worker_pass_waits_for_it_and_its_facts_stay_curr
             .store
             .cases_with_timelines(&ids)?
             .iter()
-            .map(|(c, t)| replay::replay(c, t, &org, &st.calendar, &st.sla))
+            .map(|(c, t)| replay::replay(c, t, &org, &st.config()))
             .collect();
         read_tx.send(()).expect("signal");
         write_rx.recv().expect("go on");

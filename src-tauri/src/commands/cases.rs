@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use minsheng_client::cache::{CaseRow, LocalCaseQuery, LocalWorkListCounts};
 use minsheng_client::view::LocalCase;
 use minsheng_client::Session;
-use minsheng_domain::calendar::Calendar;
+use std::sync::Arc;
+
 use minsheng_domain::case::{CaseState, ExtensionRequest, Reply};
+use minsheng_domain::config::Config;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::workflow::{Action, ActionKind, NewCase};
 use serde::Serialize;
@@ -39,15 +41,24 @@ pub struct CaseRowPage {
     pub minutes_per_day: i64,
 }
 
-/// Holds the calendar once: building it parses the holiday files.
+/// Counts working time on the calendar of the session's cache (the server's, as of
+/// the last pull; the shipped one in tests).
 pub struct Countdown {
-    calendar: Calendar,
+    config: Arc<Config>,
 }
 
 impl Default for Countdown {
     fn default() -> Self {
         Self {
-            calendar: Calendar::builtin(),
+            config: Arc::new(Config::builtin()),
+        }
+    }
+}
+
+impl Countdown {
+    pub fn of(session: &Session) -> Self {
+        Self {
+            config: session.config(),
         }
     }
 }
@@ -61,11 +72,11 @@ impl Countdown {
                 .map(|row| CaseRowView {
                     remaining_minutes: row
                         .deadline
-                        .map(|d| self.calendar.working_minutes_between(now, d)),
+                        .map(|d| self.config.calendar.working_minutes_between(now, d)),
                     row,
                 })
                 .collect(),
-            minutes_per_day: self.calendar.office_hours().minutes_per_day(),
+            minutes_per_day: self.config.calendar.office_hours().minutes_per_day(),
         }
     }
 }
@@ -73,12 +84,12 @@ impl Countdown {
 #[tauri::command]
 pub fn cases_list(
     slot: State<'_, SessionSlot>,
-    countdown: State<'_, Countdown>,
     mut query: LocalCaseQuery,
 ) -> Result<CaseRowPage, Error> {
     query.limit = query.limit.clamp(1, MAX_PAGE);
-    let page = slot.get()?.list_cases(&query)?;
-    Ok(countdown.page(page.total, page.rows, Utc::now()))
+    let session = slot.get()?;
+    let page = session.list_cases(&query)?;
+    Ok(Countdown::of(&session).page(page.total, page.rows, Utc::now()))
 }
 
 #[tauri::command]
@@ -139,11 +150,9 @@ pub struct ApprovalItem {
 /// Replies to sign off (审核签批) and extension requests to decide, in deadline order:
 /// exactly the cases where the state machine offers this user approve/approveExtension.
 #[tauri::command]
-pub fn approvals_queue(
-    slot: State<'_, SessionSlot>,
-    countdown: State<'_, Countdown>,
-) -> Result<Vec<ApprovalItem>, Error> {
-    approvals(&slot.get()?, &countdown, Utc::now())
+pub fn approvals_queue(slot: State<'_, SessionSlot>) -> Result<Vec<ApprovalItem>, Error> {
+    let session = slot.get()?;
+    approvals(&session, &Countdown::of(&session), Utc::now())
 }
 
 pub fn approvals(

@@ -8,6 +8,7 @@ pub mod desktop;
 pub mod draft;
 pub mod intake;
 pub mod online;
+pub mod online_admin;
 pub mod org;
 pub mod server;
 pub mod settings;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tauri::{AppHandle, Manager, Runtime, State};
 
+use super::online_admin;
 use crate::session_slot::SessionSlot;
 use crate::Error;
 
@@ -24,22 +25,35 @@ const GET_PREFIXES: &[&str] = &[
     "/followups",
     "/knowledge",
     "/intelligence/",
+    "/config",
+    "/units",
 ];
 
-/// Paths the UI may POST to: marking notifications read, generating a report and adding
-/// a standard reply to the knowledge base.
-const POST_PATHS: &[&str] = &["/notifications/read", "/reports", "/knowledge"];
+/// Paths the UI may POST to: marking notifications read, generating a report, adding
+/// a standard reply to the knowledge base and changing the category list (admin; the
+/// server checks the role).
+const POST_PATHS: &[&str] = &[
+    "/notifications/read",
+    "/reports",
+    "/knowledge",
+    "/config/categories",
+    "/units",
+];
 
 /// POST routes of one record, `prefix{uuid}suffix`: a window-service 回访 answered on the
 /// phone (`/followups/{id}/answer`; a case's 回访 is a queued case action instead).
 /// A standard reply marked as reviewed (`/knowledge/{id}/review`).
 const POST_ID_ROUTES: &[(&str, &str)] = &[("/followups/", "/answer"), ("/knowledge/", "/review")];
 
-/// Paths the UI may PUT to: the caller's own notification preferences.
-const PUT_PATHS: &[&str] = &["/notifications/preferences"];
+/// Paths the UI may PUT to: the caller's own notification preferences; the SLA rules
+/// (admin; the server checks the role).
+const PUT_PATHS: &[&str] = &["/notifications/preferences", "/config/sla"];
 
 /// PUT routes of one record: editing a standard reply (`/knowledge/{id}`).
 const PUT_ID_ROUTES: &[(&str, &str)] = &[("/knowledge/", "")];
+
+/// PATCH routes of one record: a unit changed by the admin (`/units/{id}`).
+const PATCH_ID_ROUTES: &[(&str, &str)] = &[("/units/", "")];
 
 /// DELETE routes of one record: retiring a standard reply (`/knowledge/{id}`).
 const DELETE_ID_ROUTES: &[(&str, &str)] = &[("/knowledge/", "")];
@@ -73,7 +87,7 @@ fn check_shape(path: &str) -> Result<(), Error> {
 }
 
 /// True when `route` is `prefix` itself or continues it at a path or name boundary.
-fn under(route: &str, prefix: &str) -> bool {
+pub(super) fn under(route: &str, prefix: &str) -> bool {
     route.strip_prefix(prefix).is_some_and(|rest| {
         prefix.ends_with('/') || rest.is_empty() || rest.starts_with('/') || rest.starts_with('.')
     })
@@ -83,7 +97,7 @@ fn under(route: &str, prefix: &str) -> bool {
 pub(crate) fn check_get(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if GET_PREFIXES.iter().any(|p| under(route, p)) {
+    if GET_PREFIXES.iter().any(|p| under(route, p)) || online_admin::allows_get(route) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
@@ -102,7 +116,7 @@ fn is_uuid(id: &str) -> bool {
 }
 
 /// True when `route` is `prefix{id}suffix` with a well-formed UUID as the id.
-fn id_route(route: &str, (prefix, suffix): (&str, &str)) -> bool {
+pub(super) fn id_route(route: &str, (prefix, suffix): (&str, &str)) -> bool {
     route
         .strip_prefix(prefix)
         .and_then(|rest| rest.strip_suffix(suffix))
@@ -113,7 +127,10 @@ fn id_route(route: &str, (prefix, suffix): (&str, &str)) -> bool {
 pub(crate) fn check_post(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if POST_PATHS.contains(&route) || POST_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
+    if POST_PATHS.contains(&route)
+        || POST_ID_ROUTES.iter().any(|r| id_route(route, *r))
+        || online_admin::allows_post(route)
+    {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
@@ -122,11 +139,34 @@ pub(crate) fn check_post(path: &str) -> Result<(), Error> {
     }
 }
 
-/// Validates a PUT path: exact routes, or one record's route with a UUID id.
+/// `/config/calendar/{year}` with a four-digit year (one year's holiday calendar).
+fn is_calendar_year(route: &str) -> bool {
+    route
+        .strip_prefix("/config/calendar/")
+        .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Validates a PUT path: exact routes, one record's route with a UUID id, or a year's
+/// holiday calendar.
 pub(crate) fn check_put(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if PUT_PATHS.contains(&route) || PUT_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
+    if PUT_PATHS.contains(&route)
+        || PUT_ID_ROUTES.iter().any(|r| id_route(route, *r))
+        || is_calendar_year(route)
+        || online_admin::allows_put(route)
+    {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("不允许修改该地址：{route}")))
+    }
+}
+
+/// Validates a PATCH path: one record's route with a UUID id (no query).
+pub(crate) fn check_patch(path: &str) -> Result<(), Error> {
+    check_shape(path)?;
+    let route = route_of(path);
+    if route == path && PATCH_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!("不允许修改该地址：{route}")))
@@ -232,6 +272,17 @@ pub async fn online_put(
     Ok(slot.get()?.api_put(&path, &body).await?)
 }
 
+/// PATCH `body` to `/api/v1{path}` (the admin changing a unit) and return the JSON answer.
+#[tauri::command]
+pub async fn online_patch(
+    slot: State<'_, SessionSlot>,
+    path: String,
+    body: Value,
+) -> Result<Value, Error> {
+    check_patch(&path)?;
+    Ok(slot.get()?.api_patch(&path, &body).await?)
+}
+
 /// DELETE `/api/v1{path}` (retiring a standard reply) and return the JSON answer.
 #[tauri::command]
 pub async fn online_delete(slot: State<'_, SessionSlot>, path: String) -> Result<Value, Error> {
@@ -307,6 +358,38 @@ mod tests {
         for bad in ["/knowledgex", "/knowledge/../cases", "/knowledge ?q=x"] {
             assert!(check_get(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn allows_the_configuration_and_its_admin_writes_only() {
+        assert!(check_get("/config").is_ok());
+        assert!(check_put("/config/sla").is_ok());
+        assert!(check_put("/config/calendar/2027").is_ok());
+        for bad in [
+            "/config/calendar/27",
+            "/config/calendar/2027/x",
+            "/config/calendar/20a7",
+            "/config/calendar/%32027",
+            "/config/slax",
+            "/configx",
+        ] {
+            assert!(check_put(bad).is_err(), "{bad}");
+        }
+        assert!(check_post("/config/sla").is_err());
+        assert!(check_post("/config/categories").is_ok());
+        assert!(check_get("/units").is_ok());
+        assert!(check_post("/units").is_ok());
+        let unit = "/units/0190f0a0-0000-7000-8000-0000000000a1";
+        assert!(check_patch(unit).is_ok());
+        for bad in [
+            "/units/x",
+            "/units/0190f0a0-0000-7000-8000-0000000000a1/x",
+            "/users/0190f0a0-0000-7000-8000-0000000000a1",
+            "/units/0190f0a0-0000-7000-8000-0000000000a1?x=1",
+        ] {
+            assert!(check_patch(bad).is_err(), "{bad}");
+        }
+        assert!(check_get("/configx").is_err());
     }
 
     #[test]
@@ -445,8 +528,8 @@ mod tests {
     fn puts_only_the_own_preferences() {
         assert!(check_put("/notifications/preferences").is_ok());
         assert!(check_put("/notifications/read").is_err());
-        assert!(check_put("/sms/templates/x").is_err());
-        assert!(check_put("/assessment/weights").is_err());
+        // (The admin console's PUTs are in `online_admin`.)
+        assert!(check_put("/sms/outbox").is_err());
     }
 
     #[test]

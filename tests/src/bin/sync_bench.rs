@@ -372,7 +372,8 @@ fn seed_cases(s: &SharedState, units: &[&str], n: usize) -> Vec<CaseId> {
             flags: CaseFlags::default(),
         };
         let action = Action::Dispatch(order);
-        let ctx = minsheng_server::state::ctx(at, &org, s);
+        let cfg = s.config();
+        let ctx = cfg.ctx(at, &org);
         let next = workflow::apply(&case, &clerk, &action, &ctx).expect("dispatch");
         let second = TimelineEntry::next(
             Some(&first),
@@ -410,7 +411,8 @@ fn change_all(s: &SharedState, ids: &[CaseId]) {
     let now = s.now();
     for id in ids {
         let mut f = |c: &minsheng_domain::case::Case, last: &TimelineEntry| {
-            let ctx = minsheng_server::state::ctx(now, &org, s);
+            let cfg = s.config();
+            let ctx = cfg.ctx(now, &org);
             let next = workflow::apply(c, &clerk, &action, &ctx)?;
             let entry = TimelineEntry::next(
                 Some(last),
@@ -597,6 +599,7 @@ async fn child_wire() {
                 base.as_deref(),
                 minsheng_client::sync::PULL_PAGE,
                 &install,
+                0,
             )
             .await
             .expect("pull");

@@ -30,6 +30,7 @@ const REPORT: AccuracyReport = {
     unitRate: null,
     requestTypeRate: null,
   },
+  weekly: [],
 }
 
 function mountPanel() {

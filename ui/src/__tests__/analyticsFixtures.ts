@@ -111,6 +111,7 @@ export function dashboard(kind: ScoreBoard['period']['kind'] = 'month', current 
     period: b.period,
     current,
     worklists: { unsigned: 3, inProgress: 10, dueSoon: 2, overdue: 1 },
+    calendarWarning: null,
     totals: b.totals,
     lists: b.lists,
     latestReports: [

@@ -5,6 +5,7 @@ import { createMemoryHistory } from 'vue-router'
 import type { IntakeAssist, LocalCase, SyncStatus, Unit } from '@/api'
 import { createAppI18n } from '@/i18n'
 import { createAppRouter } from '@/router'
+import { useConfigStore } from '@/stores/config'
 import { useOrgStore } from '@/stores/org'
 import { useSyncStore } from '@/stores/sync'
 import CaseDetailView from '@/views/CaseDetailView.vue'
@@ -19,6 +20,7 @@ const unit = (id: string, code: string, name: string, level: Unit['level'], pare
   kind: level === 3 ? '派出所' : '分局',
   policeLine: null,
   jurisdiction: { districts: [], streets: [] },
+  active: true,
 })
 
 export const CITY = '0190f0a0-0000-7000-8000-0000000000a0'
@@ -108,6 +110,13 @@ export async function mountDesk(
   const pinia = createPinia()
   setActivePinia(pinia)
   useOrgStore().units = UNITS
+  // The city's category list as the cache holds it (the shipped defaults).
+  useConfigStore().local = {
+    version: 0,
+    categories: ['治安管理', '噪音扰民', '交通管理', '户政管理'].map((name) => ({ name, retired: false })),
+    holidayYears: [2025, 2026],
+    calendarMissing: null,
+  }
   useSyncStore().apply(status(online))
   const router = createAppRouter(createMemoryHistory(), false)
   if (opts.route) await router.push(opts.route)

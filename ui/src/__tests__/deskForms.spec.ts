@@ -3,6 +3,8 @@ import { sampleCase, sampleLocal } from './helpers'
 import { assistDraft, suggestedValues } from '@/components/useCaseAssist'
 import { unitOptionGroups } from '@/components/unitGroups'
 import { buildAction, initialValues, validateAction } from '@/domain/actionForms'
+/** The city's category list as the cache holds it (the shipped defaults). */
+const LISTED = ['治安管理', '噪音扰民', '交通管理', '车驾管', '户政管理', '出入境']
 import { assistAnswer, CITY, JFL, LIXIA, QCL, TRAFFIC, TRAFFIC_LX, UNITS } from './deskFixtures'
 
 describe('dispatch order with 联办 co-units', () => {
@@ -39,26 +41,33 @@ describe('unit pickers', () => {
     expect(supervising.map((g) => g.label)).toEqual(['济南市公安局'])
     expect(supervising[0]?.options.map((o) => o.value)).toEqual([CITY, TRAFFIC, LIXIA])
   })
+
+  it('never offers a unit the admin disabled', () => {
+    const units = UNITS.map((u) => (u.id === JFL ? { ...u, active: false } : u))
+    const offered = unitOptionGroups(units, [3]).flatMap((g) => g.options.map((o) => o.value))
+    expect(offered).not.toContain(JFL)
+    expect(offered).toContain(QCL)
+  })
 })
 
 describe('suggestions', () => {
   it('fill only what is empty; the supervising unit only with its handling unit', () => {
     const a = assistAnswer()
-    expect(suggestedValues(a, { category: '', requestType: '投诉', handlingUnit: '', supervisingUnit: '' })).toEqual({
+    expect(suggestedValues(a, { category: '', requestType: '投诉', handlingUnit: '', supervisingUnit: '' }, LISTED)).toEqual({
       category: '治安管理',
       handlingUnit: QCL,
       supervisingUnit: LIXIA,
     })
-    expect(suggestedValues(a, { category: '噪音扰民', requestType: '', handlingUnit: JFL, supervisingUnit: '' })).toEqual({
+    expect(suggestedValues(a, { category: '噪音扰民', requestType: '', handlingUnit: JFL, supervisingUnit: '' }, LISTED)).toEqual({
       requestType: '求助',
     })
-    expect(suggestedValues({ ...a, suggestion: null }, {})).toEqual({})
+    expect(suggestedValues({ ...a, suggestion: null }, {}, LISTED)).toEqual({})
   })
 
   it('ignore a category outside the list (e.g. 非公安)', () => {
     const a = assistAnswer()
     const s = a.suggestion ? { ...a.suggestion, category: [{ label: '非公安', score: 0.9 }] } : null
-    expect(suggestedValues({ ...a, suggestion: s }, { category: '' }).category).toBeUndefined()
+    expect(suggestedValues({ ...a, suggestion: s }, { category: '' }, LISTED).category).toBeUndefined()
   })
 
   it('send the case text, never a masked phone', () => {

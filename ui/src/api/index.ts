@@ -13,6 +13,7 @@ import type {
   FieldProblem,
   IntakeAssist,
   LastUser,
+  LocalConfig,
   LocalCase,
   LocalCaseQuery,
   NewCase,
@@ -104,6 +105,8 @@ export const api = {
   worklistCounts: () => call<WorkListCounts>('worklist_counts'),
   units: () => call<Unit[]>('org_units'),
   unitUsers: (unit: string) => call<UserSummary[]>('org_unit_users', { unit }),
+  /** The city's configuration held by the cache (category list, calendar years). */
+  configLocal: () => call<LocalConfig>('config_local'),
 
   // writes (queued, applied optimistically)
   act: (id: string, action: Action) => call<LocalCase>('case_act', { id, action }),

@@ -3,6 +3,7 @@
 // fails with code OFFLINE; views show their offline state instead of the error.
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core'
 import { ApiError } from './index'
+import type { Unit } from './types'
 import type { components } from './openapi'
 
 // ---------------------------------------------------------------- wire types (server DTOs)
@@ -105,8 +106,67 @@ export type StandardReplyUpdate = Body<'StandardReplyUpdate'>
 
 /** How often clerks kept a suggestion at dispatch (rates 0..1; null without dispatches). */
 export type MatchRates = Schema<'MatchRates'>
-/** `GET /intelligence/accuracy`: overall and over the last 30 days. */
+/** `GET /intelligence/accuracy`: overall, over the last 30 days and per Beijing week. */
 export type AccuracyReport = Schema<'AccuracyReport'>
+/** One week of `AccuracyReport.weekly` (its Monday and its rates). */
+export type WeekRates = Schema<'WeekRates'>
+
+// 系统管理 (admin console; the server refuses every other role with 403)
+/** An account as the admin's directory shows it. */
+export type Account = Schema<'AccountView'>
+export type AccountPage = Schema<'AccountPage'>
+/** `POST /users`: a new account (must change its password at the first sign-in). */
+export type NewAccount = Body<'NewUser'>
+/** `PUT /users/{id}`: name, role and unit. */
+export type AccountEdit = Body<'AccountEdit'>
+export interface AccountQuery {
+  unit?: string
+  role?: string
+  /** Part of the username or display name. */
+  q?: string
+  active?: boolean
+  cursor?: string
+  limit?: number
+}
+export type AuditEntry = Schema<'AuditEntry'>
+export type AuditEntryPage = Schema<'AuditEntryPage'>
+export type AuditAction = Schema<'AuditAction'>
+/** `GET /audit/verify`: the audit log's hash chain. */
+export type ChainReport = Schema<'ChainReport'>
+export interface AuditQuery {
+  /** Username or user id. */
+  user?: string
+  action?: string
+  /** Part of the target. */
+  target?: string
+  /** RFC 3339 instants. */
+  from?: string
+  to?: string
+  cursor?: string
+  limit?: number
+}
+export type SmsTemplate = Schema<'SmsTemplate'>
+export type TemplateEdit = Body<'TemplateEdit'>
+/** A draft rendered on the sample case, with the placeholders the template may use. */
+export type TemplatePreview = Schema<'TemplatePreview'>
+export type OutboxMessage = Schema<'OutboxMessage'>
+export type OutboxStatus = Schema<'OutboxStatus'>
+
+/** The city's configuration (`GET /config`): holiday calendar per year, SLA rule editions. */
+export type ConfigView = Schema<'ConfigView'>
+/** One year's holidays and 调休 make-up working days (dates `YYYY-MM-DD`). */
+export type HolidayYear = Body<'HolidayYear'>
+/** SLA rules as sent to `PUT /config/sla` (working hours / days per urgency and type). */
+export type SlaRules = Body<'SlaRules'>
+export type SlaVersion = Schema<'SlaVersion'>
+export type CalendarWarning = Schema<'CalendarWarning'>
+/** Add, retire (or bring back) or rename a category (`POST /config/categories`). */
+export type CategoryChange = Body<'CategoryChangeBody'>
+/** `POST /units`: a new unit below an existing one. */
+export type NewUnit = Body<'NewUnit'>
+/** `PATCH /units/{id}`: only the fields to change. */
+export type UnitEdit = Body<'UnitEdit'>
+export type UnitChanged = Schema<'UnitChanged'>
 
 // ---------------------------------------------------------------- calls
 
@@ -209,8 +269,46 @@ export const online = {
   reviewStandardReply: (id: string) => post<StandardReply>(`/knowledge/${encodeURIComponent(id)}/review`, {}),
   /** Retires a standard reply (hidden from the composer, kept with its versions). */
   retireStandardReply: (id: string) => del<StandardReply>(`/knowledge/${encodeURIComponent(id)}`),
+  /** Holiday calendar, SLA rule editions and the missing-calendar warning (every role). */
+  config: () => get<ConfigView>('/config'),
+  /** A new edition of the SLA rules, for cases dispatched from now (admin). */
+  putSla: (rules: SlaRules) => put<SlaVersion>('/config/sla', rules),
+  /** The org tree as the server holds it now (the admin's screen; forms use the cache). */
+  units: () => get<Unit[]>('/units'),
+  createUnit: (u: NewUnit) => post<Unit>('/units', u),
+  /** Changes a unit; a move re-scopes its cases (`rescopedCases`). */
+  updateUnit: (id: string, e: UnitEdit) => call<UnitChanged>('online_patch', { path: `/units/${encodeURIComponent(id)}`, body: e }),
+  /** Changes the city's category list; names are never removed (admin). */
+  changeCategory: (change: CategoryChange) => post<ConfigView>('/config/categories', change),
+  /** Adds or replaces one year's holiday calendar (admin). */
+  putHolidayYear: (year: number, body: HolidayYear) => put<ConfigView>(`/config/calendar/${year}`, body),
   /** How often clerks kept the suggested category / unit / request type at dispatch. */
   accuracy: () => get<AccuracyReport>('/intelligence/accuracy'),
+  // ---- 系统管理 (admin)
+  accounts: (q: AccountQuery = {}) => get<AccountPage>('/users/search', { ...q }),
+  createAccount: (a: NewAccount) => post<unknown>('/users', a),
+  editAccount: (id: string, e: AccountEdit) => put<Account>(`/users/${encodeURIComponent(id)}`, e),
+  setAccountActive: (id: string, active: boolean) =>
+    put<Account>(`/users/${encodeURIComponent(id)}/active`, { active }),
+  /** A password the admin chose; the user must change it at the next sign-in. */
+  resetPassword: (id: string, password: string) =>
+    post<Account>(`/users/${encodeURIComponent(id)}/password`, { password }),
+  audit: (q: AuditQuery = {}) => get<AuditEntryPage>('/audit/search', { ...q }),
+  auditActions: () => get<AuditAction[]>('/audit/actions'),
+  verifyAudit: () => get<ChainReport>('/audit/verify'),
+  /** The filtered audit log as .xlsx in the download folder (the export is audited). */
+  exportAudit: (q: Omit<AuditQuery, 'cursor' | 'limit'>, fileName: string) =>
+    call<string>('online_download', { path: withQuery('/audit/export.xlsx', { ...q }), fileName }),
+  saveWeights: (w: Weights) => put<Weights>('/assessment/weights', w),
+  smsTemplates: () => get<SmsTemplate[]>('/sms/templates'),
+  saveSmsTemplate: (code: string, e: TemplateEdit) =>
+    put<SmsTemplate>(`/sms/templates/${encodeURIComponent(code)}`, e),
+  previewSmsTemplate: (code: string, body: string) =>
+    post<TemplatePreview>(`/sms/templates/${encodeURIComponent(code)}/preview`, { body }),
+  outbox: (status: OutboxStatus, limit = 1000) => get<OutboxMessage[]>('/sms/outbox', { status, limit }),
+  retrySms: (id: string) => post<{ id: string; status: string }>(`/sms/outbox/${encodeURIComponent(id)}/retry`, {}),
+  discardSms: (id: string, reason: string) =>
+    post<OutboxMessage>(`/sms/outbox/${encodeURIComponent(id)}/discard`, { reason }),
   /** Saves an .xlsx export to the download folder; resolves to the saved file's path. */
   download: (path: string, fileName: string) =>
     call<string>('online_download', { path: relativePath(path), fileName }),

@@ -149,7 +149,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The newest 500 records (admin). */
         get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The actions the server records, with their Chinese names (for the action filter). */
+        get: operations["audit_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every record the filters match as an Excel workbook (admin; at most 50 000, else
+         *     422 `AUDIT_EXPORT_TOO_LARGE`). Audited as `exportAuditLog`.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log filtered by user, action, target and time, newest first, in keyset
+         *     pages (admin).
+         */
+        get: operations["search_audit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -388,6 +446,87 @@ export interface paths {
         /** Verifies the case's hash chain (tamper evidence). */
         get: operations["verify_timeline"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The holiday calendar (every loaded year), every edition of the SLA rules, and the
+         *     warning while a needed year's calendar is missing.
+         */
+        get: operations["get_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/calendar/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Adds or replaces one year's holidays and 调休 make-up working days (admins only).
+         *     Dates outside the year, a date in two holidays, a make-up day that is a holiday or
+         *     a weekday: 422 `INVALID_CALENDAR` naming the date.
+         */
+        put: operations["put_holiday_year"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes the city's category list (admins only); every form, the server's checks and
+         *     the suggestions use the new list (clients from their next pull).
+         */
+        post: operations["change_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/config/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * A new edition of the SLA rules (admins only), in force from now: cases dispatched
+         *     from now on get its deadlines; cases already dispatched keep theirs.
+         */
+        put: operations["put_sla_rules"];
         post?: never;
         delete?: never;
         options?: never;
@@ -814,6 +953,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sms/outbox/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives a dead letter up for good with a reason (admin); it is never sent. Audited as
+         *     `discardSms`. 404 unless the message is a dead letter.
+         */
+        post: operations["discard_outbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sms/outbox/{id}/retry": {
         parameters: {
             query?: never;
@@ -823,7 +982,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Puts a dead letter back in the queue (admin). */
+        /** Puts a dead letter back in the queue (admin); audited as `retrySms`. */
         post: operations["retry_outbox"];
         delete?: never;
         options?: never;
@@ -876,9 +1035,33 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Admin only: edits (or adds) a template; takes effect for messages queued afterwards. */
+        /**
+         * Admin only: edits (or adds) a template; takes effect for messages queued afterwards.
+         *     Audited as `editSmsTemplate` with the template before and after.
+         */
         put: operations["put_template"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sms/templates/{code}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renders a draft text of template `code` on a sample case (nothing is stored): the
+         *     text, its length and SMS segments, and the placeholders the template may use; 422
+         *     naming an unknown placeholder (`SMS_TEMPLATE_PLACEHOLDER_UNKNOWN`).
+         */
+        post: operations["preview_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,6 +1122,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a unit (admins only): rename, re-code, move under another parent, kind,
+         *     police line, jurisdiction, disable or enable. A cycle, a parent that is not one level
+         *     up or a taken code is 422 `INVALID_ORG`; disabling a unit that still has people, open
+         *     cases or enabled units below is 422 `UNIT_IN_USE`. A move re-scopes the cases.
+         */
+        patch: operations["update_unit"];
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -946,10 +1151,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users: admins see all; unit heads see their own unit (to assign officers). */
+        /** Users: admins see all; unit heads and officers their own unit (to assign officers). */
         get: operations["list_users"];
         put?: never;
+        /** Creates an account (admin); its password must be changed at the first sign-in. */
         post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin's user directory: filtered by unit, role, name and activity, in pages. */
+        get: operations["search_users"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -964,12 +1187,62 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Edits an account's name, role and unit (admin, 系统管理 › 用户管理). A new role or
+         *     unit ends the account's sessions; the last active admin keeps the admin role (409
+         *     `LAST_ADMIN`). Audited as `updateUser` with before and after.
+         */
+        put: operations["edit_user"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Changes any of an account's fields (admin); the role must fit the unit (422
+         *     `ROLE_UNIT_MISMATCH`) and the last active admin stays one (409 `LAST_ADMIN`).
+         */
         patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Disables (ends its sessions) or enables an account (admin). The last active admin
+         *     cannot be disabled (409 `LAST_ADMIN`). Audited as `disableUser` / `enableUser`.
+         */
+        put: operations["set_user_active"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sets a new password chosen by the admin: the account's sessions end and the user
+         *     must change it at the next sign-in. Audited as `resetUserPassword` (never the
+         *     password).
+         */
+        post: operations["reset_user_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/worklists": {
@@ -1009,12 +1282,58 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountEdit: {
+            /** @description 1–30 characters after trimming. */
+            displayName: string;
+            /** @description The role code; it must fit the unit's level (422 `ROLE_UNIT_MISMATCH`). */
+            role: components["schemas"]["Role"];
+            /** Format: uuid */
+            unitId: string;
+        };
+        /** @description One page of the directory, by username. */
+        AccountPage: {
+            items: components["schemas"]["AccountView"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor?: string | null;
+            /**
+             * Format: int64
+             * @description Accounts matching the filters (all pages).
+             */
+            total: number;
+        };
+        /** @description An account as the admin's directory shows it (never the password hash). */
+        AccountView: {
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            displayName: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Set by an admin-chosen password: replaced at the next sign-in. */
+            mustChangePassword: boolean;
+            /** Format: date-time */
+            passwordChangedAt: string;
+            /** @description The staff member's own phone (for SMS copies of notifications), if any. */
+            phone?: string | null;
+            role: components["schemas"]["Role"];
+            /** @description The role's Chinese name. */
+            roleName: string;
+            /** Format: uuid */
+            unitId: string;
+            unitName?: string | null;
+            username: string;
+        };
         AccuracyReport: {
             last30Days: components["schemas"]["MatchRates"];
             modelLoaded: boolean;
             /** Format: int64 */
             modelVersion?: number | null;
             overall: components["schemas"]["MatchRates"];
+            /**
+             * @description The last `WEEKS` weeks, oldest first, the current (partial) week last; a week
+             *     without dispatches has zero counts and null rates.
+             */
+            weekly: components["schemas"]["WeekRates"][];
         };
         Action: (components["schemas"]["DispatchOrder"] & {
             /** @enum {string} */
@@ -1147,6 +1466,9 @@ export interface components {
              */
             expectedVersion?: number | null;
         };
+        ActiveChange: {
+            active: boolean;
+        };
         /** @description A stored early-warning alert. */
         AlertRecord: {
             area: string;
@@ -1237,6 +1559,36 @@ export interface components {
             excludeCaseId?: string | null;
             title?: string;
         };
+        /** @description An action code and its Chinese name. */
+        AuditAction: {
+            code: string;
+            name: string;
+        };
+        /** @description One record as the console shows it. */
+        AuditEntry: {
+            action: string;
+            /** @description The action's Chinese name, when the server knows it. */
+            actionName?: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @description What changed: for admin changes a JSON object of `{field: {before, after}}`. */
+            detail: string;
+            /**
+             * Format: int64
+             * @description Position in the chain (newer records have larger ids).
+             */
+            id: number;
+            target: string;
+            userId: string;
+            userName?: string | null;
+            /** @description The acting account (null for the system or an account since removed). */
+            username?: string | null;
+        };
+        AuditEntryPage: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next (older) page; null on the last page. */
+            nextCursor?: string | null;
+        };
         AuditView: {
             action: string;
             /** Format: date-time */
@@ -1298,6 +1650,12 @@ export interface components {
         Bulletin: {
             month: components["schemas"]["RedBlack"];
             week: components["schemas"]["RedBlack"];
+        };
+        /** @description A year whose calendar is missing and is needed now. */
+        CalendarWarning: {
+            message: string;
+            /** Format: int32 */
+            year: number;
         };
         /** @description An earlier case of the same caller. */
         CallerCase: {
@@ -1417,6 +1775,36 @@ export interface components {
         };
         /** @description 诉求类别，如 治安管理（1–20个字） */
         Category: string;
+        /**
+         * @description A change of the category list: add one, retire (or bring back) one, or rename one
+         *     (the old name is retired and points to the new; old cases keep theirs).
+         */
+        CategoryChangeBody: {
+            name: string;
+            /** @enum {string} */
+            op: "add";
+        } | {
+            name: string;
+            /** @enum {string} */
+            op: "retire";
+            /** @description false brings a retired category back. */
+            retired: boolean;
+        } | {
+            from: string;
+            /** @enum {string} */
+            op: "rename";
+            to: string;
+        };
+        /**
+         * @description One 诉求类别 of the city's list. A retired one is no longer offered but stays
+         *     readable (and accepted from a client that used it offline before it was retired).
+         */
+        CategoryEntry: {
+            name: string;
+            /** @description The name that replaced it, when it was renamed. */
+            renamedTo?: string | null;
+            retired?: boolean;
+        };
         /** @description Result of checking a chain. */
         ChainReport: {
             /**
@@ -1463,6 +1851,31 @@ export interface components {
             id: string;
             message?: string | null;
             status: components["schemas"]["CommandOutcome"];
+        };
+        /** @description What travels: versioned, so a client asks for it only when it changed. */
+        ConfigSnapshot: {
+            /** @description The city's 诉求类别 in their order, retired ones included. */
+            categories?: components["schemas"]["CategoryEntry"][];
+            holidayYears: components["schemas"]["HolidayYear"][];
+            /** @description Every edition of the SLA rules, oldest first. */
+            sla: Record<string, never>[];
+            /**
+             * Format: int64
+             * @description Grows with every change of the configuration.
+             */
+            version: number;
+        };
+        /** @description The configuration as the admin screens show it. */
+        ConfigView: {
+            calendarWarning?: null | components["schemas"]["CalendarWarning"];
+            /** @description The city's 诉求类别 in order, retired ones included. */
+            categories: components["schemas"]["CategoryEntry"][];
+            /** @description The years whose official schedule is loaded, oldest first. */
+            holidayYears: components["schemas"]["HolidayYear"][];
+            /** @description Every edition of the SLA rules, oldest first; the last one is in force. */
+            sla: components["schemas"]["SlaVersion"][];
+            /** Format: int64 */
+            version: number;
         };
         /** @description Raw counts behind every assessment rate; summed per unit or officer. */
         Counts: {
@@ -1519,6 +1932,7 @@ export interface components {
         };
         Dashboard: {
             alerts: components["schemas"]["AlertRecord"][];
+            calendarWarning?: null | components["schemas"]["CalendarWarning"];
             /** @description The period contains today. */
             current: boolean;
             latestReports: components["schemas"]["ReportBrief"][];
@@ -1529,7 +1943,38 @@ export interface components {
             /** @description 民生清单 now (not of the period): open cases in scope, as `GET /worklists`. */
             worklists: components["schemas"]["WorkListCounts"];
         };
+        /** @description Working days allowed for the reply of ordinary cases, per request type. */
+        DaysByType: {
+            /** Format: int64 */
+            "\u4E3E\u62A5": number;
+            /** Format: int64 */
+            "\u54A8\u8BE2": number;
+            /** Format: int64 */
+            "\u5EFA\u8BAE": number;
+            /** Format: int64 */
+            "\u6295\u8BC9": number;
+            /** Format: int64 */
+            "\u6C42\u52A9": number;
+            /** Format: int64 */
+            "\u8868\u626C": number;
+        };
+        /** @description Working days allowed for the reply per urgency, overriding the request type. */
+        DaysByUrgency: {
+            /** Format: int64 */
+            "\u666E\u901A"?: number | null;
+            /** Format: int64 */
+            "\u7279\u6025"?: number | null;
+            /** Format: int64 */
+            "\u7D27\u6025"?: number | null;
+        };
         Deadlines: {
+            /**
+             * Format: int32
+             * @description A year these deadlines cross whose holiday calendar was not loaded when they were
+             *     counted: they assume Monday–Friday there and are shown as provisional until the
+             *     calendar of that year is entered (SPEC §10: a missing year is never a silent guess).
+             */
+            calendarMissing?: number | null;
             /**
              * Format: date-time
              * @description Deadline of the current follow-up task (L2/L3).
@@ -1552,6 +1997,10 @@ export interface components {
          * @enum {string}
          */
         Dimension: "category" | "policeLine" | "district" | "unit" | "branch" | "channel" | "requestType" | "day" | "week" | "month" | "hour" | "state";
+        DiscardRequest: {
+            /** @description Why the message is given up (1–200 characters, else 422). */
+            reason: string;
+        };
         /** @description Where a case goes at (re-)dispatch. */
         DispatchOrder: {
             category: components["schemas"]["Category"];
@@ -1727,6 +2176,27 @@ export interface components {
             schemaVersion: number;
             status: string;
             version: string;
+        };
+        Holiday: {
+            dates: string[];
+            name: string;
+        };
+        /** @description One year's official schedule, as published by the State Council. */
+        HolidayYear: {
+            holidays: components["schemas"]["Holiday"][];
+            makeupWorkdays?: string[];
+            source?: string;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description Working hours allowed for sign-in, per urgency. */
+        HoursByUrgency: {
+            /** Format: int64 */
+            "\u666E\u901A": number;
+            /** Format: int64 */
+            "\u7279\u6025": number;
+            /** Format: int64 */
+            "\u7D27\u6025": number;
         };
         /** @description 18位居民身份证号（含校验位） */
         IdCard: string;
@@ -1922,11 +2392,14 @@ export interface components {
             password: string;
             /** @description Mobile or landline (blank: none; else 422 when invalid). */
             phone?: string | null;
-            /** @description A role code or its Chinese name (not `system`). */
+            /**
+             * @description A role code or its Chinese name (not `system`); it must fit the unit's level
+             *     (422 `ROLE_UNIT_MISMATCH`).
+             */
             role: string;
             /** Format: uuid */
             unitId: string;
-            /** @description 3–32 letters, digits or `- _ .` (surrounding spaces are trimmed). */
+            /** @description 3–32 letters, digits or `- _ .` (surrounding spaces are trimmed); 409 when taken. */
             username: string;
         };
         NotificationList: {
@@ -1954,6 +2427,8 @@ export interface components {
             createdAt: string;
             /** @description Delivery report from the gateway (`delivered`, `failed`, ...), if any. */
             deliveryStatus?: string | null;
+            /** @description Why an admin discarded this dead letter (status `discarded`). */
+            discardReason?: string | null;
             eventKey: string;
             id: string;
             lastError?: string | null;
@@ -1969,7 +2444,7 @@ export interface components {
             template: string;
         };
         /** @enum {string} */
-        OutboxStatus: "pending" | "sending" | "sent" | "dead" | "cancelled";
+        OutboxStatus: "pending" | "sending" | "sent" | "dead" | "cancelled" | "discarded";
         PasswordChange: {
             /**
              * @description At least 8 characters with three of: upper case, lower case, digits, symbols
@@ -1977,6 +2452,13 @@ export interface components {
              */
             newPassword: string;
             oldPassword: string;
+        };
+        PasswordReset: {
+            /**
+             * @description At least 8 characters with three of: upper case, lower case, digits, symbols
+             *     (else 422); at most 128 bytes.
+             */
+            password: string;
         };
         /** @enum {string} */
         PeriodKind: "week" | "month" | "year";
@@ -2002,6 +2484,14 @@ export interface components {
             /** @description `satisfied` | `basicallySatisfied` | `unsatisfied` */
             satisfaction: components["schemas"]["Satisfaction"];
         };
+        /** @description One parameter a template may use, with what a preview fills in. */
+        Placeholder: {
+            /** @description What it stands for (Chinese). */
+            label: string;
+            name: string;
+            /** @description The value of the sample case. */
+            sample: string;
+        };
         /**
          * @description 警种: the police line a unit belongs to; line departments supervise their line.
          * @enum {string}
@@ -2014,6 +2504,7 @@ export interface components {
              */
             ackSeq: number;
             changes: components["schemas"]["CaseView"][];
+            config?: null | components["schemas"]["ConfigSnapshot"];
             /** @description The identity of the server's change log; send it with pushes (`PushRequest.epoch`). */
             epoch: string;
             hasMore: boolean;
@@ -2268,6 +2759,33 @@ export interface components {
         };
         /** @enum {string} */
         SignOffStep: "unitHead" | "superior";
+        /**
+         * @description SLA rules (SPEC §4 defaults): sign-in hours per urgency; reply days per urgency
+         *     (特急, 紧急) or else per request type.
+         */
+        SlaRules: {
+            /**
+             * Format: int64
+             * @description Working days of a level-2 / level-3 follow-up task.
+             */
+            followUpTaskDays: number;
+            replyDaysByType: components["schemas"]["DaysByType"];
+            replyDaysByUrgency: components["schemas"]["DaysByUrgency"];
+            signInHours: components["schemas"]["HoursByUrgency"];
+            /**
+             * Format: int64
+             * @description A deadline is 即将逾期 when less than this share (percent) of its time is left.
+             */
+            warnPercent: number;
+        };
+        /** @description One edition of the SLA rules and the instant from which it applies. */
+        SlaVersion: {
+            /** Format: date-time */
+            effectiveFrom: string;
+            rules: components["schemas"]["SlaRules"];
+            /** Format: int64 */
+            version: number;
+        };
         /** @description An admin-editable SMS template. `{name}` placeholders are filled from the params. */
         SmsTemplate: {
             body: string;
@@ -2397,12 +2915,29 @@ export interface components {
             suggestion?: Record<string, never> | null;
             supervisingUnitName?: string | null;
         };
+        TemplateDraft: {
+            /** @description The draft text (same rules as a save). */
+            body: string;
+        };
         TemplateEdit: {
-            /** @description The text with its `{placeholders}`; 1–500 characters after trimming. */
+            /**
+             * @description The text with its `{placeholders}`; 1–500 characters after trimming, only the
+             *     placeholders of the template's family (else 422 naming the unknown one).
+             */
             body: string;
             /** @description Display name (blank: unchanged, or the code for a new template). */
             name?: string | null;
             providerTemplateId?: string | null;
+        };
+        /** @description A draft text rendered on the sample case. */
+        TemplatePreview: {
+            /** @description Characters of the rendered text. */
+            chars: number;
+            /** @description The placeholders this template may use, with the sample values. */
+            placeholders: components["schemas"]["Placeholder"][];
+            /** @description SMS segments it takes (70 characters alone, 67 each when split). */
+            segments: number;
+            text: string;
         };
         TimelineEntry: {
             actorId: components["schemas"]["UserId"];
@@ -2455,6 +2990,8 @@ export interface components {
             rates: components["schemas"]["Rates"];
         };
         Unit: {
+            /** @description False: disabled by the admin — no new work is dispatched to it; old cases keep it. */
+            active?: boolean;
             code: string;
             id: components["schemas"]["UnitId"];
             jurisdiction?: components["schemas"]["Jurisdiction"];
@@ -2464,11 +3001,31 @@ export interface components {
             parent?: null | components["schemas"]["UnitId"];
             policeLine?: null | components["schemas"]["PoliceLine"];
         };
+        /** @description What a change did: the unit as it is now and how many cases changed scope. */
+        UnitChanged: {
+            /** @description Cases whose visible units changed (a move or a new police line). */
+            rescopedCases: number;
+            unit: components["schemas"]["Unit"];
+        };
         UnitChoice: {
             /** Format: float */
             score: number;
             unitId: string;
             unitName: string;
+        };
+        /** @description What to change; `None` leaves a field as it is. */
+        UnitEdit: {
+            /** @description False disables the unit: no new work is dispatched to it; old cases keep it. */
+            active?: boolean | null;
+            /** @description True removes the police line (a unit of no line). */
+            clearPoliceLine?: boolean;
+            code?: string | null;
+            jurisdiction?: null | components["schemas"]["Jurisdiction"];
+            kind?: null | components["schemas"]["UnitKind"];
+            name?: string | null;
+            /** @description The new parent (a move). Level-1 units have none and cannot be moved. */
+            parent?: string | null;
+            policeLine?: null | components["schemas"]["PoliceLine"];
         };
         /** Format: uuid */
         UnitId: string;
@@ -2533,6 +3090,15 @@ export interface components {
             status: string;
             /** @enum {string} */
             type: "status";
+        };
+        /** @description One Beijing week (Monday to Sunday) of dispatches. */
+        WeekRates: {
+            rates: components["schemas"]["MatchRates"];
+            /**
+             * Format: date
+             * @description The Monday the week starts (Beijing date).
+             */
+            weekStart: string;
         };
         /**
          * @description Admin-set weights, deductions and the minimum volume for ranking. Every weight and
@@ -3262,6 +3828,217 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditView"][];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditAction"][];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description Who acted: a username or a user id. */
+                user?: string;
+                /** @description Exact action code. */
+                action?: string;
+                /** @description Part of the target. */
+                target?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_audit: {
+        parameters: {
+            query?: {
+                /** @description Who acted: a username or a user id. */
+                user?: string;
+                /** @description Exact action code (see `GET /audit/actions`). */
+                action?: string;
+                /** @description Part of the target (a username, case number, template code …). */
+                target?: string;
+                /** @description At or after this instant. */
+                from?: string;
+                /** @description Before this instant. */
+                to?: string;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, clamped to 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description 未登录、令牌无效或已过期 */
@@ -4292,6 +5069,313 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigView"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_holiday_year: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the calendar year, e.g. 2027 */
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HolidayYear"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryChangeBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_sla_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaRules"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaVersion"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6238,6 +7322,101 @@ export interface operations {
             };
         };
     };
+    discard_outbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Outbox message id (a dead letter) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscardRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessage"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retry_outbox: {
         parameters: {
             query?: never;
@@ -6524,6 +7703,101 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template code, e.g. `followup.l1` */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateDraft"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 服务器内部错误或数据库暂时不可用 */
             500: {
                 headers: {
@@ -6563,6 +7837,11 @@ export interface operations {
                  *     a client notices the gap in `seq` and fetches `GET /cases/{id}/timeline`.
                  */
                 timelinesSince?: string;
+                /**
+                 * @description The configuration version the client holds (`config.version` of an earlier
+                 *     answer; 0 or absent: none). The answer carries `config` when it differs.
+                 */
+                configVersion?: number;
             };
             header: {
                 /**
@@ -6899,6 +8178,100 @@ export interface operations {
             };
         };
     };
+    update_unit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description unit id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitEdit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitChanged"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_users: {
         parameters: {
             query?: {
@@ -7055,6 +8428,183 @@ export interface operations {
             };
         };
     };
+    search_users: {
+        parameters: {
+            query?: {
+                /** @description Only this unit's accounts. */
+                unit?: string;
+                /** @description Only this role (its code). */
+                role?: components["schemas"]["Role"];
+                /** @description Part of the username or the display name. */
+                q?: string;
+                /** @description Only active (`true`) or disabled (`false`) accounts. */
+                active?: boolean;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, clamped to 1–200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 用户 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountEdit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     update_user: {
         parameters: {
             query?: never;
@@ -7079,6 +8629,204 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_user_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 用户 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActiveChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountView"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_user_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 用户 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountView"];
+                };
+            };
+            /** @description 请求体格式错误 */
             400: {
                 headers: {
                     [name: string]: unknown;

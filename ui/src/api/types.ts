@@ -98,6 +98,8 @@ export type Capability =
 export interface RoleCapabilities {
   role: Role
   capabilities: Capability[]
+  /** The unit level (1–3) an account of this role is posted at (`domain::staffing`). */
+  postingLevel: number
 }
 
 /** Channels serialise as their Chinese names. */
@@ -122,19 +124,25 @@ export type RequestType = (typeof REQUEST_TYPES)[number]
 export const URGENCIES = ['普通', '紧急', '特急'] as const
 export type Urgency = (typeof URGENCIES)[number]
 
-export const CATEGORIES = [
-  '治安管理',
-  '噪音扰民',
-  '交通管理',
-  '车驾管',
-  '户政管理',
-  '出入境',
-  '诈骗与经济犯罪',
-  '刑事案件',
-  '民警作风与执法',
-  '网络安全',
-  '其他公安事务',
-] as const
+
+/** One 诉求类别 of the city's list (admin-editable). A retired one is not offered for new
+ *  work but stays readable on old cases; a renamed one points to its new name. */
+export interface CategoryEntry {
+  name: string
+  retired: boolean
+  renamedTo?: string
+}
+
+/** The city's configuration as the local cache holds it (`config_local`; offline too). */
+export interface LocalConfig {
+  /** The server's configuration version held (0: the shipped defaults). */
+  version: number
+  categories: CategoryEntry[]
+  /** Years whose holiday calendar is held. */
+  holidayYears: number[]
+  /** A year whose calendar is missing and needed now (deadlines into it are provisional). */
+  calendarMissing: number | null
+}
 
 export type Satisfaction = 'satisfied' | 'basicallySatisfied' | 'unsatisfied'
 export type FollowUpChannel = 'sms' | 'phone' | 'visit'
@@ -207,6 +215,8 @@ export interface Unit {
   kind: string
   policeLine: string | null
   jurisdiction: { districts: string[]; streets: string[] }
+  /** False: disabled by the admin (no new work; old cases keep it). */
+  active: boolean
 }
 
 export interface UserSummary {
@@ -293,6 +303,9 @@ export interface Deadlines {
   reply: string | null
   replyWarn: string | null
   followUpTask: string | null
+  /** A year these deadlines cross whose holiday calendar was missing when they were
+   *  counted: they assume Monday–Friday there (shown as provisional). Absent otherwise. */
+  calendarMissing?: number
 }
 
 export interface Opinion {

@@ -11,7 +11,8 @@ export interface UnitOptionGroup {
 
 const byCode = (a: Unit, b: Unit): number => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
 
-/** Units of the given levels, minus `exclude`, grouped by parent in org-code order. */
+/** Enabled units of the given levels, minus `exclude`, grouped by parent in org-code
+ *  order (a unit the admin disabled gets no new work). */
 export function unitOptionGroups(
   units: readonly Unit[],
   levels: readonly Unit['level'][],
@@ -22,7 +23,7 @@ export function unitOptionGroups(
   const groups = new Map<string, UnitOptionGroup>()
   const order: Unit[] = []
   for (const u of [...units].sort(byCode)) {
-    if (!levels.includes(u.level) || skip.has(u.id)) continue
+    if (!u.active || !levels.includes(u.level) || skip.has(u.id)) continue
     const head = (u.parent ? byId.get(u.parent) : undefined) ?? u
     let g = groups.get(head.id)
     if (!g) {

@@ -18,6 +18,7 @@ import {
   type FormValues,
 } from '@/domain/actionForms'
 import { useCapabilityStore } from '@/stores/capabilities'
+import { useConfigStore } from '@/stores/config'
 import { useOrgStore } from '@/stores/org'
 import { useSyncStore } from '@/stores/sync'
 import { suggestedValues, useCaseAssist, type Suggested } from './useCaseAssist'
@@ -34,6 +35,7 @@ const ASSISTED = new Set<ActionKind>(['dispatch', 'redispatch', 'linkDuplicate']
 export function useActionDialog(props: ActionDialogProps, onDone: (updated: LocalCase) => void) {
   const { t } = useI18n()
   const org = useOrgStore()
+  const config = useConfigStore()
   const capabilities = useCapabilityStore()
   const sync = useSyncStore()
   const assist = useCaseAssist()
@@ -67,7 +69,7 @@ export function useActionDialog(props: ActionDialogProps, onDone: (updated: Loca
 
   /** Fills the still-empty fields from the top suggestion and tags them. */
   function prefill(): void {
-    const fill = suggestedValues(assist.result.value, values.value)
+    const fill = suggestedValues(assist.result.value, values.value, config.categories)
     values.value = { ...values.value, ...fill }
     suggested.value = { ...suggested.value, ...fill }
   }

@@ -3,7 +3,7 @@
 // candidates for the case's own text. Online only; offline or without a model the
 // dialogs simply work without it.
 import { ref } from 'vue'
-import { api, CATEGORIES, errorMessage, REQUEST_TYPES, type AssistDraft, type IntakeAssist, type LocalCase } from '@/api'
+import { api, errorMessage, REQUEST_TYPES, type AssistDraft, type IntakeAssist, type LocalCase } from '@/api'
 import { isOffline } from '@/api/online'
 import type { FieldName, FormValues } from '@/domain/actionForms'
 
@@ -34,12 +34,16 @@ const blank = (v: FormValues[FieldName]): boolean => v === undefined || v === nu
  * with the case's own values, so a case that has them keeps them). The supervising unit
  * belongs to the top handling unit, so it is only suggested alongside it.
  */
-export function suggestedValues(assist: IntakeAssist | null, current: FormValues): Suggested {
+export function suggestedValues(
+  assist: IntakeAssist | null,
+  current: FormValues,
+  categories: readonly string[],
+): Suggested {
   const s = assist?.suggestion
   if (!s) return {}
   const out: Suggested = {}
   const category = s.category[0]?.label
-  if (blank(current.category) && category && (CATEGORIES as readonly string[]).includes(category)) out.category = category
+  if (blank(current.category) && category && categories.includes(category)) out.category = category
   const requestType = s.requestType[0]?.label
   if (blank(current.requestType) && requestType && (REQUEST_TYPES as readonly string[]).includes(requestType)) {
     out.requestType = requestType

@@ -11,6 +11,10 @@ import followupZhCN from './locales/followup.zh-CN'
 import followupEn from './locales/followup.en'
 import knowledgeZhCN from './locales/knowledge.zh-CN'
 import knowledgeEn from './locales/knowledge.en'
+import adminZhCN from './locales/admin.zh-CN'
+import adminEn from './locales/admin.en'
+import configZhCN from './locales/config.zh-CN'
+import configEn from './locales/config.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -27,8 +31,8 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     locale,
     fallbackLocale: 'zh-CN',
     messages: {
-      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN },
-      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn },
+      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN, ...configZhCN, ...adminZhCN },
+      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn, ...configEn, ...adminEn },
     },
   })
 }

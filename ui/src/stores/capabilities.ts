@@ -31,11 +31,20 @@ export const useCapabilityStore = defineStore('capabilities', () => {
     return table.value.filter((r) => r.capabilities.includes(c)).map((r) => r.role)
   }
 
+  /** The unit level (1–3) accounts of `role` are posted at (`domain::staffing`); null when unknown. */
+  function postingLevel(role: string): 1 | 2 | 3 | null {
+    const level = table.value.find((r) => r.role === role)?.postingLevel
+    return level === 1 || level === 2 || level === 3 ? level : null
+  }
+
+  /** Roles a person can have (not the platform's own `system`), in the domain's order. */
+  const staffRoles = (): Role[] => table.value.map((r) => r.role).filter((r) => r !== 'system')
+
   /** For tests and the shell: installs a table without asking Rust. */
   function install(t: RoleCapabilities[]): void {
     table.value = t
     loading = Promise.resolve()
   }
 
-  return { table, load, of, rolesWith, install }
+  return { table, load, of, rolesWith, postingLevel, staffRoles, install }
 })

@@ -138,9 +138,15 @@ impl ApiClient {
         timelines_since: Option<&str>,
         limit: usize,
         install: &str,
+        config_version: i64,
     ) -> Result<PullPage> {
         let limit = limit.to_string();
-        let mut query = vec![("limit", limit.as_str()), ("installId", install)];
+        let config_version = config_version.to_string();
+        let mut query = vec![
+            ("limit", limit.as_str()),
+            ("installId", install),
+            ("configVersion", config_version.as_str()),
+        ];
         if let Some(c) = cursor {
             query.push(("cursor", c));
         }
@@ -209,6 +215,10 @@ impl ApiClient {
 
     pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Result<Value> {
+        self.call(Method::PATCH, path, Some(body)).await
     }
 
     pub async fn delete_json(&self, path: &str) -> Result<Value> {

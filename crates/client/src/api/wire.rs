@@ -100,4 +100,7 @@ pub struct PullPage {
     /// The identity of the server's change log (new after a restore from backup).
     #[serde(default)]
     pub epoch: Option<String>,
+    /// The server's configuration, when its version differs from the one asked with.
+    #[serde(default)]
+    pub config: Option<minsheng_domain::config::ConfigSnapshot>,
 }

@@ -1,7 +1,10 @@
 //! Small state next to the cases: install id, the user's profile, sync cursor and
 //! times, settings, and the org units the workflow rules need offline.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use minsheng_domain::config::{Config, ConfigSnapshot};
 use minsheng_domain::ids::{UnitId, UserId};
 use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::role::{Actor, Role};
@@ -23,6 +26,8 @@ pub(crate) const TIMELINE_BASE: &str = "timeline_base";
 pub(crate) const SERVER_EPOCH: &str = "server_epoch";
 const LAST_SYNC_AT: &str = "last_sync_at";
 const CLOSED_WINDOW_DAYS: &str = "closed_window_days";
+/// The server's configuration snapshot (holiday calendar, SLA rules) as last pulled.
+const CONFIG: &str = "config";
 
 /// How long closed cases stay cached unless configured otherwise.
 pub const DEFAULT_CLOSED_WINDOW_DAYS: u32 = 30;
@@ -174,6 +179,36 @@ impl LocalCache {
 
     pub fn set_closed_window_days(&mut self, days: u32) -> Result<()> {
         self.set_meta(CLOSED_WINDOW_DAYS, &days.to_string())
+    }
+
+    /// The holiday calendar and SLA rules this cache counts deadlines with.
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.config)
+    }
+
+    /// The version of the server's configuration held (0: the shipped defaults), sent
+    /// with every pull so the server sends the configuration only when it changed.
+    pub fn config_version(&self) -> i64 {
+        self.config.version
+    }
+
+    /// The configuration stored by the last pull that brought one; the shipped defaults
+    /// before that (or if the stored one no longer compiles).
+    pub(super) fn stored_config(&self) -> Result<Config> {
+        let stored = self
+            .meta(CONFIG)?
+            .and_then(|s| serde_json::from_str::<ConfigSnapshot>(&s).ok())
+            .and_then(|s| Config::from_snapshot(&s).ok());
+        Ok(stored.unwrap_or_else(Config::builtin))
+    }
+
+    /// Keeps the server's configuration; compiled first, so a bad one never replaces a
+    /// good one. Deadlines shown from now on use it.
+    pub fn set_config(&mut self, snapshot: &ConfigSnapshot) -> Result<()> {
+        let compiled = Config::from_snapshot(snapshot)?;
+        self.set_meta(CONFIG, &serde_json::to_string(snapshot)?)?;
+        self.config = Arc::new(compiled);
+        Ok(())
     }
 
     /// Replaces the cached org units (they come whole from `GET /units`).

@@ -11,10 +11,10 @@ mod stored_view;
 mod timeline;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use minsheng_domain::calendar::Calendar;
-use minsheng_domain::sla::SlaRules;
+use minsheng_domain::config::Config;
 use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use zeroize::Zeroizing;
 
@@ -42,8 +42,9 @@ pub struct LocalCache {
     path: PathBuf,
     /// The key, kept to open the background checkpoint's own connection.
     key: DbKey,
-    pub(crate) calendar: Calendar,
-    pub(crate) sla: SlaRules,
+    /// Holiday calendar and SLA rules: the server's, as of the last pull that brought
+    /// them (the shipped defaults until then).
+    pub(crate) config: Arc<Config>,
 }
 
 impl LocalCache {
@@ -84,10 +85,11 @@ impl LocalCache {
             conn,
             path: path.to_owned(),
             key: key.clone(),
-            calendar: Calendar::builtin(),
-            sla: SlaRules::default(),
+            config: Arc::new(Config::builtin()),
         };
         cache.ensure_install_id()?;
+        let mut cache = cache;
+        cache.config = Arc::new(cache.stored_config()?);
         Ok(cache)
     }
 

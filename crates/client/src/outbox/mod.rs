@@ -218,8 +218,9 @@ impl LocalCache {
         let ctx = Ctx {
             now,
             org: &org,
-            calendar: &self.calendar,
-            sla: &self.sla,
+            calendar: &self.config.calendar,
+            sla: self.config.sla.at(now),
+            categories: &self.config.categories,
         };
         // IMMEDIATE: the view we validate against cannot change before the insert.
         let tx = self

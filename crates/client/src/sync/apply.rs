@@ -118,7 +118,12 @@ impl LocalCache {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let applied = self.apply_pull_page_tx(page, now);
         self.conn.pragma_update(None, "synchronous", "FULL")?;
-        applied
+        applied?;
+        // The city's calendar and SLA rules, when they changed since the version sent.
+        match &page.config {
+            Some(c) => self.set_config(c),
+            None => Ok(()),
+        }
     }
 
     /// Back to checkpointing on commit after a pull, whether it finished or failed. The

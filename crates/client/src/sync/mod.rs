@@ -204,6 +204,7 @@ impl SyncEngine {
     /// The round's report, and the error of a push the server refused whole (the
     /// pull ran all the same).
     async fn run_round(&self, now: DateTime<Utc>) -> Result<(SyncReport, Option<ClientError>)> {
+        let held = lock(&self.cache).config_version();
         let mut report = SyncReport::default();
         let started = std::time::Instant::now();
         let pushed = match self.push_all(now, &mut report).await {
@@ -243,9 +244,28 @@ impl SyncEngine {
         pulled?;
         resumed?;
         self.fill_timeline_gaps(&mut report).await?;
+        if lock(&self.cache).config_version() != held {
+            self.refresh_directory().await;
+        }
         report.pull_ms = elapsed_ms(started);
         lock(&self.cache).purge_closed(now)?;
         Ok((report, refused))
+    }
+
+    /// The city's configuration changed, and the org tree is part of it: the units and
+    /// the own unit's people are read again for the offline forms. Best effort: the
+    /// cached copies stay when the link fails now (the next change tries again).
+    async fn refresh_directory(&self) {
+        let api = self.api.clone();
+        if let Ok(units) = self.authed(|| api.units()).await {
+            let _ = lock(&self.cache).replace_units(&units);
+        }
+        let Ok(Some(profile)) = lock(&self.cache).profile() else {
+            return;
+        };
+        if let Ok(users) = self.authed(|| api.unit_users(profile.unit_id)).await {
+            let _ = lock(&self.cache).replace_unit_users(profile.unit_id, &users);
+        }
     }
 
     /// Waits for the checkpoint a pull started (before the cache file is deleted: on

@@ -40,6 +40,8 @@ fn same_epoch(known: Option<&str>, page: &PullPage) -> Result<()> {
 struct Position<'a> {
     install: &'a str,
     base: Option<&'a str>,
+    /// The configuration version the cache holds when the pull starts.
+    config: i64,
 }
 
 /// The server refused the request body as too large (413: over its body limit, or
@@ -157,13 +159,14 @@ impl SyncEngine {
         report: &mut SyncReport,
         pushed: Option<Storing>,
     ) -> Result<()> {
-        let (install, cursor, base, epoch) = {
+        let (install, cursor, base, epoch, config) = {
             let cache = lock(&self.cache);
             (
                 cache.install_id()?.to_string(),
                 cache.pull_cursor()?,
                 cache.timeline_base()?,
                 cache.server_epoch()?,
+                cache.config_version(),
             )
         };
         // Every page of this pull asks for the entries since the same base: a case a
@@ -172,6 +175,7 @@ impl SyncEngine {
         let at = Position {
             install: &install,
             base: base.as_deref(),
+            config,
         };
         let first = self.fetch(cursor.clone(), &at);
         if let Some(s) = pushed {
@@ -209,9 +213,16 @@ impl SyncEngine {
     fn fetch(&self, cursor: Option<String>, at: &Position<'_>) -> AbortOnDrop<Result<PullPage>> {
         let api = self.api.clone();
         let (install, base) = (at.install.to_owned(), at.base.map(str::to_owned));
+        let config = at.config;
         AbortOnDrop(tokio::spawn(async move {
-            api.pull(cursor.as_deref(), base.as_deref(), PULL_PAGE, &install)
-                .await
+            api.pull(
+                cursor.as_deref(),
+                base.as_deref(),
+                PULL_PAGE,
+                &install,
+                config,
+            )
+            .await
         }))
     }
 
@@ -226,7 +237,7 @@ impl SyncEngine {
             Ok(Err(ClientError::AuthExpired)) => {
                 self.authed(|| {
                     self.api
-                        .pull(cursor.as_deref(), at.base, PULL_PAGE, at.install)
+                        .pull(cursor.as_deref(), at.base, PULL_PAGE, at.install, at.config)
                 })
                 .await
             }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::calendar::Calendar;
 use crate::case::{Case, CaseState, CoUnit, FollowUpLevel, Opinion, Reply, SignOff, SignOffStep};
+use crate::config::CategoryEntry;
 use crate::error::DomainError;
 use crate::ids::UnitId;
 use crate::org::OrgTree;
@@ -14,13 +15,16 @@ use crate::sla::SlaRules;
 use crate::workflow::action::{Action, ActionKind, DispatchOrder};
 
 /// What a transition needs besides the case: the time (passed in, never read here),
-/// the org tree, the calendar and the SLA rules.
+/// the org tree, the calendar, the SLA rules and the city's list of categories.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub org: &'a OrgTree,
     pub calendar: &'a Calendar,
     pub sla: &'a SlaRules,
+    /// Every category the city has had (retired ones too: a client that dispatched
+    /// offline before a category was retired is not refused for it). Empty: any name.
+    pub categories: &'a [CategoryEntry],
 }
 
 /// Who acts relative to the case, which decides what a role may do.
@@ -419,6 +423,9 @@ pub fn apply(
                 .ok_or(DomainError::NoPendingExtension)?;
             c.deadlines.reply = Some(ext.until);
             c.deadlines.reply_warn = Some(ctx.sla.warn_before(ctx.calendar, now, ext.until));
+            c.deadlines.calendar_missing = ctx
+                .calendar
+                .missing_year_between(now, c.deadlines.sign_in.unwrap_or(now).max(ext.until));
             c.extensions_granted += 1;
         }
         Action::RejectExtension { reason } => {
@@ -506,6 +513,16 @@ pub fn apply(
     Ok(c)
 }
 
+/// A category of the city's list (SPEC §10: the one list the forms, the server and the
+/// assessment use).
+fn known_category(name: &str, ctx: &Ctx<'_>) -> Result<(), DomainError> {
+    if ctx.categories.is_empty() || ctx.categories.iter().any(|e| e.name == name) {
+        Ok(())
+    } else {
+        Err(DomainError::UnknownCategory(name.to_owned()))
+    }
+}
+
 fn close(c: &mut Case, state: CaseState, now: DateTime<Utc>) {
     c.state = state;
     c.closed_at = Some(now);
@@ -513,6 +530,7 @@ fn close(c: &mut Case, state: CaseState, now: DateTime<Utc>) {
 }
 
 fn dispatch(c: &mut Case, order: &DispatchOrder, ctx: &Ctx<'_>) -> Result<(), DomainError> {
+    known_category(order.category.as_str(), ctx)?;
     let org = ctx.org;
     let handling = org
         .get(order.handling_unit)
@@ -520,6 +538,12 @@ fn dispatch(c: &mut Case, order: &DispatchOrder, ctx: &Ctx<'_>) -> Result<(), Do
         .ok_or_else(|| {
             DomainError::UnknownUnit(format!("承办单位 {}（必须是科所队）", order.handling_unit))
         })?;
+    if !handling.active {
+        return Err(DomainError::UnknownUnit(format!(
+            "承办单位“{}”已停用",
+            handling.name
+        )));
+    }
     let supervising = match order.supervising_unit {
         Some(s) => {
             let u = org.get(s).filter(|u| u.can_supervise()).ok_or_else(|| {
@@ -533,9 +557,9 @@ fn dispatch(c: &mut Case, order: &DispatchOrder, ctx: &Ctx<'_>) -> Result<(), Do
     co.sort();
     co.dedup();
     for u in &co {
-        let joins = org
-            .get(*u)
-            .is_some_and(|x| x.can_handle() || x.level == crate::org::UnitLevel::Branch);
+        let joins = org.get(*u).is_some_and(|x| {
+            x.active && (x.can_handle() || x.level == crate::org::UnitLevel::Branch)
+        });
         if *u == handling.id || !joins {
             return Err(DomainError::UnknownUnit(format!(
                 "联办单位 {u}（必须是其他科所队、分局或警种支队）"

@@ -113,6 +113,7 @@ fn unit(
         kind,
         police_line: line,
         jurisdiction: minsheng_domain::org::Jurisdiction::default(),
+        active: true,
     }
 }
 
@@ -268,6 +269,7 @@ impl World {
             org: &self.org,
             calendar: &self.cal,
             sla: &self.sla,
+            categories: &[],
         }
     }
 

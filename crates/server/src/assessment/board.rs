@@ -163,9 +163,10 @@ pub struct ScoreBoard {
 /// Facts of every case, replayed from the timelines now.
 pub fn recompute_all(s: &AppState) -> Result<Vec<CaseFacts>, ApiError> {
     let org = s.org();
+    let cfg = s.config();
     let mut out = Vec::new();
     s.store.for_each_case_timeline(&mut |c, t| {
-        out.push(replay(&c, &t, &org, &s.calendar, &s.sla));
+        out.push(replay(&c, &t, &org, &cfg));
         Ok(())
     })?;
     Ok(out)

@@ -50,6 +50,9 @@ pub struct Dashboard {
     pub lists: RedBlack,
     pub latest_reports: Vec<ReportBrief>,
     pub alerts: Vec<AlertRecord>,
+    /// Set while a year's holiday calendar that deadlines need is missing: deadlines
+    /// into that year are provisional (shown to everyone; admins enter the calendar).
+    pub calendar_warning: Option<crate::config::CalendarWarning>,
 }
 
 pub fn dashboard(
@@ -80,6 +83,7 @@ pub fn dashboard(
         lists: b.lists,
         latest_reports: latest,
         alerts: visible_alerts(s, actor, 20)?,
+        calendar_warning: crate::config::calendar_warning(&s.config(), now),
     })
 }
 

@@ -93,6 +93,7 @@ pub fn update_facts(s: &AppState) -> Result<(u64, u64), ApiError> {
 /// `update_facts` for a caller that holds `WORKER`.
 fn catch_up(s: &AppState) -> Result<(u64, u64), ApiError> {
     let org = s.org();
+    let cfg = s.config();
     let mut pos = s.store.facts_position()?;
     let mut n = 0;
     loop {
@@ -104,7 +105,7 @@ fn catch_up(s: &AppState) -> Result<(u64, u64), ApiError> {
             .store
             .cases_with_timelines(&ids)?
             .iter()
-            .map(|(c, t)| replay::replay(c, t, &org, &s.calendar, &s.sla))
+            .map(|(c, t)| replay::replay(c, t, &org, &cfg))
             .collect();
         s.store.write_facts(&facts, next)?;
         n += facts.len() as u64;

@@ -1,29 +1,22 @@
 //! Replays a case's timeline into the facts assessment and analytics count: the
 //! handling stints with their deadlines, sign-in, reply, return and follow-up answers.
 //!
-//! Deadlines are recomputed from each dispatch entry with the SLA rules and holiday
-//! calendar (the same call the workflow makes), moved by approved extensions; for the
+//! Deadlines are recomputed from each dispatch entry with the SLA rules in force at that
+//! dispatch and the holiday calendar (the same call the workflow makes), moved by approved extensions; for the
 //! stint still current the deadlines stored on the case win, so a later change of the
 //! SLA rules never rewrites what a unit was held to.
 
 use chrono::{DateTime, Utc};
-use minsheng_domain::calendar::Calendar;
 use minsheng_domain::case::{Case, CaseState};
+use minsheng_domain::config::Config;
 use minsheng_domain::org::OrgTree;
 use minsheng_domain::role::Role;
-use minsheng_domain::sla::SlaRules;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::Action;
 
 use crate::storage::assessment::{CaseFacts, FactCase, Stint};
 
-pub fn replay(
-    case: &Case,
-    entries: &[TimelineEntry],
-    org: &OrgTree,
-    cal: &Calendar,
-    sla: &SlaRules,
-) -> CaseFacts {
+pub fn replay(case: &Case, entries: &[TimelineEntry], org: &OrgTree, cfg: &Config) -> CaseFacts {
     let mut stints: Vec<Stint> = Vec::new();
     let mut cur: Option<Stint> = None;
     let mut pending_until: Option<DateTime<Utc>> = None;
@@ -44,7 +37,12 @@ pub fn replay(
                 }
                 pending_until = None;
                 let from = e.at.max(case.received_at);
-                let d = sla.deadlines(cal, from, order.urgency, order.request_type);
+                let d = cfg.sla.at(e.at).deadlines(
+                    &cfg.calendar,
+                    from,
+                    order.urgency,
+                    order.request_type,
+                );
                 cur = Some(Stint {
                     case_id: case.id,
                     n: u32::try_from(stints.len() + 1).unwrap_or(u32::MAX),

@@ -28,7 +28,7 @@ use minsheng_server::assessment::analytics::{self, AnalyticsParams};
 use minsheng_server::assessment::board::{self, BoardRequest, Level, Source};
 use minsheng_server::assessment::period::{Period, PeriodKind};
 use minsheng_server::assessment::replay::replay;
-use minsheng_server::state::{ctx, AppState, Clock, Settings};
+use minsheng_server::state::{AppState, Clock, Settings};
 use minsheng_server::storage::sqlite::SqliteStore;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -91,7 +91,7 @@ impl Seeder<'_> {
         action: &Action,
         at: DateTime<Utc>,
     ) -> Result<(), Box<dyn std::error::Error>> {
-        let next = workflow::apply(c, actor, action, &ctx(at, &self.org, self.state))?;
+        let next = workflow::apply(c, actor, action, &self.state.config().ctx(at, &self.org))?;
         let e = TimelineEntry::next(
             entries.last(),
             EntryId::mint(at),
@@ -330,7 +330,7 @@ fn write_batch(
         Sink::FactsOnly(raw) => {
             let facts: Vec<_> = batch
                 .iter()
-                .map(|(c, t)| replay(c, t, &org, &state.calendar, &state.sla))
+                .map(|(c, t)| replay(c, t, &org, &state.config()))
                 .collect();
             state.store.write_facts(&facts, 0)?;
             let mut conn = raw.raw_connection()?;

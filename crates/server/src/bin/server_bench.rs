@@ -30,7 +30,7 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
-use minsheng_server::state::{ctx, AppState, Clock, Settings};
+use minsheng_server::state::{AppState, Clock, Settings};
 use minsheng_server::storage::CaseQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let at = received + Duration::minutes(30);
             let action = Action::Dispatch(order);
-            let next = workflow::apply(&c, &clerk, &action, &ctx(at, &org, &state))?;
+            let next = workflow::apply(&c, &clerk, &action, &state.config().ctx(at, &org))?;
             entries.push(TimelineEntry::next(
                 entries.last(),
                 EntryId::mint(at),

@@ -117,7 +117,7 @@ pub async fn scores(
         .await
 }
 
-fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+pub(super) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
     // RFC 5987 filename* so the Chinese name survives.
     let encoded: String = name
         .bytes()
@@ -250,6 +250,7 @@ pub async fn put_weights(
                 return Err(ApiError::Forbidden);
             }
             score::validate(&w)?;
+            let before = board::weights(s)?;
             let v = serde_json::to_string(&w)?;
             s.store.set_assessment_setting("weights", &v)?;
             s.store.audit(&AuditRecord {
@@ -257,7 +258,7 @@ pub async fn put_weights(
                 user_id: auth.actor.user_id,
                 action: "setAssessmentWeights".into(),
                 target: "assessment".into(),
-                detail: v,
+                detail: serde_json::json!({ "before": before, "after": w }).to_string(),
             })?;
             Ok(Json(w))
         })

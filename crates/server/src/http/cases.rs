@@ -21,7 +21,7 @@ use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
-use crate::state::{ctx, AppState, SharedState};
+use crate::state::{AppState, SharedState};
 use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate, UserRecord};
 
 /// A case as shown to one user: citizen identity masked, plus what they may do now.
@@ -392,11 +392,12 @@ pub(crate) fn transition<'a>(
     now: DateTime<Utc>,
     device_at: Option<DateTime<Utc>>,
 ) -> impl FnMut(&Case, &TimelineEntry) -> Result<CaseUpdate, ApiError> + 'a {
+    let cfg = s.config();
     move |c: &Case, last: &TimelineEntry| {
         if !can_see(actor, c, org) {
             return Err(ApiError::NotFound("诉求件"));
         }
-        let next = workflow::apply(c, actor, action, &ctx(now, org, s))?;
+        let next = workflow::apply(c, actor, action, &cfg.ctx(now, org))?;
         let broken = next.invariant_violations();
         if !broken.is_empty() {
             return Err(ApiError::Internal(format!(

@@ -1,9 +1,11 @@
 //! The REST API under `/api/v1`.
 
 mod assessment;
+mod audit;
 mod auth;
 mod bulk;
 pub(crate) mod cases;
+mod config;
 mod dashboard;
 mod followups;
 mod health;
@@ -14,11 +16,13 @@ mod notify;
 mod notify_pii;
 mod openapi;
 pub(crate) mod org;
+mod sms_admin;
 mod sync;
+mod users;
 mod worklists;
 
 pub use cases::intake_entry;
-pub use org::{create_user_record, NewUser};
+pub use users::{create_user_record, NewUser};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
@@ -100,10 +104,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/auth/me", get(auth::me))
         .route("/auth/password", post(auth::change_password))
         .route("/units", get(org::list_units).post(org::create_unit))
-        .route("/users", get(org::list_users).post(org::create_user))
-        .route("/users/{id}", patch(org::update_user))
-        .route("/audit", get(org::audit_log))
-        .route("/audit/verify", get(org::verify_audit))
+        .route("/units/{id}", patch(org::update_unit))
         .route("/cases", get(cases::list).post(cases::intake))
         .route("/cases/{id}", get(cases::get_one))
         .route("/cases/{id}/actions", post(cases::act))
@@ -119,6 +120,10 @@ pub fn router(state: SharedState) -> Router {
         .merge(followups::routes())
         .merge(assessment::routes())
         .merge(knowledge::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(sms_admin::routes())
+        .merge(config::routes())
         .layer(from_fn_with_state(short, limits::deadline))
         // Routes with the long deadline (see `limits`).
         .merge(

@@ -3,9 +3,9 @@
 //! * staff: `GET /notifications`, `POST /notifications/read`,
 //!   `GET|PUT /notifications/preferences` — each user sees only their own;
 //! * SMS: `POST /sms/inbound` (gateway webhook, HMAC-signed, idempotent),
-//!   `GET /sms/templates`, `PUT /sms/templates/{code}` (admin), `GET /sms/outbox`,
-//!   `POST /sms/outbox/{id}/retry` (admin), `GET /sms/inbound` (admin, 回访员),
-//!   `POST /sms/reminders` (温馨提示);
+//!   `GET /sms/templates`, `GET /sms/outbox` (admin), `GET /sms/inbound` (admin,
+//!   回访员), `POST /sms/reminders` (温馨提示); the admin's template edits and dead
+//!   letters are in `super::sms_admin`;
 //! * window-service feeds: `POST /service-events/import?source=…` (their follow-up
 //!   rounds are served by `super::followups`).
 //!
@@ -13,9 +13,9 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use minsheng_domain::ids::UserId;
@@ -47,9 +47,7 @@ use crate::storage::AuditRecord;
     webhook,
     list_inbound,
     list_templates,
-    put_template,
     list_outbox,
-    retry_outbox,
     send_reminder,
     import_service_events,
 ))]
@@ -65,9 +63,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/notifications/preferences", get(get_prefs).put(put_prefs))
         .route("/sms/inbound", post(webhook).get(list_inbound))
         .route("/sms/templates", get(list_templates))
-        .route("/sms/templates/{code}", put(put_template))
         .route("/sms/outbox", get(list_outbox))
-        .route("/sms/outbox/{id}/retry", post(retry_outbox))
         .route("/sms/reminders", post(send_reminder))
         .route(
             "/service-events/import",
@@ -401,75 +397,6 @@ pub async fn list_templates(
     state.blocking(|s| Ok(Json(s.store.sms_templates()?))).await
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TemplateEdit {
-    /// Display name (blank: unchanged, or the code for a new template).
-    pub name: Option<String>,
-    /// The text with its `{placeholders}`; 1–500 characters after trimming.
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
-    pub body: String,
-    #[serde(default)]
-    pub provider_template_id: Option<String>,
-}
-
-/// Admin only: edits (or adds) a template; takes effect for messages queued afterwards.
-#[utoipa::path(put, path = "/api/v1/sms/templates/{code}",
-    params(("code" = String, Path, description = "Template code, e.g. `followup.l1`", pattern = r"^[A-Za-z0-9._-]{1,60}$")),
-    request_body = TemplateEdit,
-    responses((status = 200, body = SmsTemplate), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn put_template(
-    State(state): State<SharedState>,
-    auth: Authed,
-    Path(code): Path<String>,
-    ApiJson(req): ApiJson<TemplateEdit>,
-) -> Result<Json<SmsTemplate>, ApiError> {
-    require(&auth, &[Role::Admin])?;
-    let valid_code = !code.is_empty()
-        && code.len() <= 60
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-');
-    if !valid_code {
-        return Err(ApiError::BadRequest(
-            "模板代码只能包含字母、数字和 . _ -".into(),
-        ));
-    }
-    let body = req.body.trim().to_owned();
-    if body.is_empty() || body.chars().count() > 500 {
-        return Err(ApiError::BadRequest("模板内容不能为空且不超过500字".into()));
-    }
-    state
-        .blocking(move |s| {
-            let old = s.store.sms_template(&code)?;
-            let t = SmsTemplate {
-                name: req
-                    .name
-                    .map(|n| n.trim().to_owned())
-                    .filter(|n| !n.is_empty())
-                    .or_else(|| old.as_ref().map(|o| o.name.clone()))
-                    .unwrap_or_else(|| code.clone()),
-                code,
-                body,
-                provider_template_id: req
-                    .provider_template_id
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty()),
-                updated_at: s.now(),
-            };
-            s.store.upsert_sms_template(&t)?;
-            s.store.audit(&AuditRecord {
-                at: s.now(),
-                user_id: auth.actor.user_id,
-                action: "editSmsTemplate".into(),
-                target: t.code.clone(),
-                detail: t.body.clone(),
-            })?;
-            Ok(Json(t))
-        })
-        .await
-}
-
 // ---------------------------------------------------------------- outbox
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -506,38 +433,6 @@ pub async fn list_outbox(
                 .store
                 .outbox(status, p.limit.unwrap_or(100).clamp(1, 1000))?;
             Ok(Json(rows.into_iter().map(outbox_view).collect()))
-        })
-        .await
-}
-
-/// A dead letter put back in the queue.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RetryResult {
-    pub id: String,
-    /// Always `pending`.
-    #[schema(example = "pending")]
-    pub status: String,
-}
-
-/// Puts a dead letter back in the queue (admin).
-#[utoipa::path(post, path = "/api/v1/sms/outbox/{id}/retry",
-    params(("id" = String, Path, description = "Outbox message id (a dead letter)")),
-    responses((status = 200, body = RetryResult), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn retry_outbox(
-    State(state): State<SharedState>,
-    auth: Authed,
-    Path(id): Path<String>,
-) -> Result<Json<RetryResult>, ApiError> {
-    require(&auth, &[Role::Admin])?;
-    state
-        .blocking(move |s| {
-            if !s.store.requeue_sms(&id, s.now())? {
-                return Err(ApiError::NotFound("死信短信"));
-            }
-            Ok(Json(RetryResult {
-                id,
-                status: "pending".into(),
-            }))
         })
         .await
 }
@@ -677,7 +572,7 @@ mod tests {
             "/api/v1/notifications",
             "/api/v1/notifications/read",
             "/api/v1/sms/inbound",
-            "/api/v1/sms/templates/{code}",
+            "/api/v1/sms/templates",
             "/api/v1/service-events/import",
         ] {
             assert!(doc.paths.paths.contains_key(p), "{p}");

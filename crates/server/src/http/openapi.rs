@@ -38,11 +38,7 @@ use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
         auth::change_password,
         org::list_units,
         org::create_unit,
-        org::list_users,
-        org::create_user,
-        org::update_user,
-        org::audit_log,
-        org::verify_audit,
+        org::update_unit,
         cases::intake,
         cases::list,
         cases::get_one,
@@ -59,7 +55,11 @@ use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
         sync::push,
         sync::pull,
     ),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(
+        crate::error::ErrorBody,
+        minsheng_domain::org_edit::UnitEdit,
+        crate::units::UnitChanged
+    ))
 )]
 pub struct ApiDoc;
 
@@ -82,6 +82,10 @@ pub fn api_doc() -> Document {
     doc.merge(super::followups::FollowUpApi::openapi());
     doc.merge(super::assessment::AssessmentApi::openapi());
     doc.merge(super::knowledge::KnowledgeApi::openapi());
+    doc.merge(super::users::UsersApi::openapi());
+    doc.merge(super::audit::AuditApi::openapi());
+    doc.merge(super::sms_admin::SmsAdminApi::openapi());
+    doc.merge(super::config::ConfigApi::openapi());
     add_shared_answers(&mut doc);
     doc
 }

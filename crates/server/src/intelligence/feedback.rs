@@ -1,11 +1,12 @@
 //! Whether the clerk kept the suggestion at dispatch: recorded per dispatch, summed
 //! for the accuracy endpoint (production accuracy of the model, for a dashboard).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::workflow::{Action, DispatchOrder};
 use serde::Serialize;
 
+use crate::assessment::period::{bj_date, day_start, Period, PeriodKind};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{DispatchFeedback, FeedbackCounts};
@@ -91,6 +92,15 @@ impl From<FeedbackCounts> for MatchRates {
     }
 }
 
+/// One Beijing week (Monday to Sunday) of dispatches.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WeekRates {
+    /// The Monday the week starts (Beijing date).
+    pub week_start: NaiveDate,
+    pub rates: MatchRates,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccuracyReport {
@@ -98,14 +108,42 @@ pub struct AccuracyReport {
     pub model_version: Option<u64>,
     pub overall: MatchRates,
     pub last30_days: MatchRates,
+    /// The last `WEEKS` weeks, oldest first, the current (partial) week last; a week
+    /// without dispatches has zero counts and null rates.
+    pub weekly: Vec<WeekRates>,
+}
+
+/// Weeks in `AccuracyReport::weekly`.
+pub const WEEKS: i64 = 12;
+
+/// The last `WEEKS` Beijing weeks ending with the one containing `now`.
+fn weekly(s: &AppState, now: DateTime<Utc>) -> Result<Vec<WeekRates>, ApiError> {
+    let this_week = Period::containing(PeriodKind::Week, bj_date(now)).start;
+    let first = this_week - Duration::weeks(WEEKS - 1);
+    let buckets = s
+        .store
+        .dispatch_feedback_buckets(day_start(first), Duration::weeks(1).num_milliseconds())?;
+    Ok((0..WEEKS)
+        .map(|i| WeekRates {
+            week_start: first + Duration::weeks(i),
+            rates: buckets
+                .iter()
+                .find(|(b, _)| *b == i)
+                .map(|(_, c)| *c)
+                .unwrap_or_default()
+                .into(),
+        })
+        .collect())
 }
 
 pub fn accuracy(s: &AppState) -> Result<AccuracyReport, ApiError> {
-    let since = s.now() - Duration::days(30);
+    let now = s.now();
+    let since = now - Duration::days(30);
     Ok(AccuracyReport {
         model_loaded: s.intel.has_model(),
         model_version: s.intel.model_version(),
         overall: s.store.dispatch_feedback_counts(None)?.into(),
         last30_days: s.store.dispatch_feedback_counts(Some(since))?.into(),
+        weekly: weekly(s, now)?,
     })
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Duration, Utc};
-use minsheng_domain::case::Case;
+use minsheng_domain::case::{Case, Category};
 use minsheng_domain::citizen::Phone;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::org::OrgTree;
@@ -42,6 +42,9 @@ pub const INTAKE_CANDIDATES: usize = 3;
 pub struct Intel {
     model: RwLock<Option<Intelligence>>,
     duplicates: RwLock<DuplicateIndex>,
+    /// The city's active categories (SPEC §10: one list): a category the model knows
+    /// but the city no longer offers is never suggested. Empty: no restriction.
+    categories: RwLock<Vec<String>>,
 }
 
 impl Default for Intel {
@@ -49,7 +52,15 @@ impl Default for Intel {
         Self {
             model: RwLock::new(None),
             duplicates: RwLock::new(DuplicateIndex::default()),
+            categories: RwLock::new(Vec::new()),
         }
+    }
+}
+
+/// Keeps the labels of the city's list (and the model's "not a police matter" label).
+fn keep_listed(labels: &mut Vec<minsheng_nlp::Scored>, listed: &[String]) {
+    if !listed.is_empty() {
+        labels.retain(|l| l.label == Category::NON_POLICE || listed.contains(&l.label));
     }
 }
 
@@ -86,6 +97,21 @@ impl Intel {
         }
     }
 
+    /// The category list changed (admin console).
+    pub fn set_categories(&self, active: Vec<String>) {
+        *self
+            .categories
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = active;
+    }
+
+    fn listed(&self) -> Vec<String> {
+        self.categories
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// The full suggestion for a case's text; None without a model.
     pub fn suggest(&self, c: &Case) -> Option<Suggestion> {
         self.suggest_text(&c.title, &c.content, c.address.as_deref())
@@ -98,16 +124,22 @@ impl Intel {
         content: &str,
         address: Option<&str>,
     ) -> Option<Suggestion> {
-        self.model()
+        let mut s = self
+            .model()
             .as_ref()
-            .map(|m| m.suggest(title, content, address))
+            .map(|m| m.suggest(title, content, address))?;
+        keep_listed(&mut s.category, &self.listed());
+        Some(s)
     }
 
     /// Classification without explanations or units (cheap, for bulk feeds).
     pub fn classify(&self, c: &Case) -> Option<Classification> {
-        self.model()
+        let mut cl = self
+            .model()
             .as_ref()
-            .map(|m| m.classify(&c.title, &c.content))
+            .map(|m| m.classify(&c.title, &c.content))?;
+        keep_listed(&mut cl.category, &self.listed());
+        Some(cl)
     }
 
     /// Adds (or replaces) a case in the duplicate index.

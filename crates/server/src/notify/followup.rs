@@ -102,7 +102,10 @@ fn open_round(
             round,
         },
         phone,
-        due_at: s.calendar.add_working_days(now, cfg.no_reply_working_days),
+        due_at: s
+            .config()
+            .calendar
+            .add_working_days(now, cfg.no_reply_working_days),
         sms,
     };
     if !s.store.open_followup(&f, now)? {

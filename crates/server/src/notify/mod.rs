@@ -7,6 +7,7 @@
 
 pub mod aliyun;
 pub mod config;
+pub mod dead_letters;
 pub mod devgw;
 pub mod followup;
 pub mod gateway;

@@ -154,7 +154,10 @@ pub fn import(
     }
     report.rejected = report.errors.len();
     let now = s.now();
-    let due_at = s.calendar.add_working_days(now, cfg.no_reply_working_days);
+    let due_at = s
+        .config()
+        .calendar
+        .add_working_days(now, cfg.no_reply_working_days);
     let mut rounds = Vec::with_capacity(events.len());
     // One template per service, read once per feed.
     let mut texts: HashMap<String, SmsTemplate> = HashMap::new();

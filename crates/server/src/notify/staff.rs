@@ -317,6 +317,7 @@ pub fn pass(s: &AppState, batch: usize) -> Result<usize, ApiError> {
     if let Some(last) = changes.last() {
         s.store.set_notify_cursor(last.seq)?;
     }
+    count += warn_missing_calendar(s)?;
     // A reminder that cannot be delivered stays unmarked (retried next pass) and does
     // not hold up the others; the first failure is reported after all were tried.
     let mut failed = None;
@@ -331,6 +332,22 @@ pub fn pass(s: &AppState, batch: usize) -> Result<usize, ApiError> {
         }
     }
     failed.map_or(Ok(count), Err)
+}
+
+/// From 1 November, while next year's holiday calendar is missing (or this year's),
+/// every admin is told once per year (the event key dedupes across passes).
+fn warn_missing_calendar(s: &AppState) -> Result<usize, ApiError> {
+    let Some(w) = crate::config::calendar_warning(&s.config(), s.now()) else {
+        return Ok(0);
+    };
+    let draft = Draft {
+        key: format!("calendarMissing:{}", w.year),
+        kind: "calendarMissing",
+        case_id: None,
+        title: format!("{}年节假日日历尚未配置", w.year),
+        body: w.message,
+    };
+    deliver(s, &draft, &all_with_role(s, Role::Admin)?, None)
 }
 
 /// One deadline reminder: its notices, SMS copies and mark, or nothing.

@@ -106,6 +106,7 @@ fn seed_org(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize, A
                 districts: u.districts.clone(),
                 streets: u.streets.clone(),
             },
+            active: true,
         });
     }
     OrgTree::new(units.clone())?;

@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 
 use super::texts::{guess_category, guess_request_type, Text};
 use crate::error::ApiError;
-use crate::state::{ctx, AppState};
+use crate::state::AppState;
 use crate::storage::UserRecord;
 
 /// People the simulation needs, by unit.
@@ -104,7 +104,8 @@ impl Sim<'_> {
         if at >= self.now {
             return false;
         }
-        let Ok(next) = workflow::apply(&self.case, a, &action, &ctx(at, self.org, self.s)) else {
+        let Ok(next) = workflow::apply(&self.case, a, &action, &self.s.config().ctx(at, self.org))
+        else {
             return false;
         };
         let detail = serde_json::to_value(&action).unwrap_or_default();

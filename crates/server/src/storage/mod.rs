@@ -6,8 +6,10 @@
 //! `update_case`, whose closure runs inside the backend's write transaction with the
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
+pub mod admin;
 pub mod assessment;
 pub mod bulk;
+pub mod config;
 pub mod knowledge;
 mod learning;
 pub mod notify;
@@ -190,9 +192,11 @@ pub struct AuditRecord {
 /// own traits (`storage::notify`, `storage::assessment`, `storage::knowledge`) so each area stays readable on its own.
 pub trait Store:
     notify::NotifyStore
+    + config::ConfigStore
     + assessment::AssessmentStore
     + knowledge::KnowledgeStore
     + bulk::BulkImportStore
+    + admin::AdminStore
     + Send
     + Sync
     + 'static
@@ -200,6 +204,16 @@ pub trait Store:
     // Organisation
     fn units(&self) -> StoreResult<Vec<Unit>>;
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()>;
+    /// Writes a changed unit with its audit record; the cases in the scope of `rescope`
+    /// get the scope `org` (the tree after the change) gives them, logged for the pull.
+    /// One transaction. Returns how many cases changed scope.
+    fn update_unit(
+        &self,
+        org: &OrgTree,
+        unit: &Unit,
+        rescope: &[UnitId],
+        audit: &AuditRecord,
+    ) -> StoreResult<usize>;
 
     // Users
     fn insert_user(&self, user: &UserRecord) -> StoreResult<()>;

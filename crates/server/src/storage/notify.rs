@@ -36,6 +36,8 @@ pub enum OutboxStatus {
     Dead,
     /// Not sent because its question was answered meanwhile (e.g. by phone).
     Cancelled,
+    /// A dead letter an admin gave up on, with a reason (`discardReason`); never sent.
+    Discarded,
 }
 
 impl OutboxStatus {
@@ -46,6 +48,7 @@ impl OutboxStatus {
             Self::Sent => "sent",
             Self::Dead => "dead",
             Self::Cancelled => "cancelled",
+            Self::Discarded => "discarded",
         }
     }
 
@@ -56,6 +59,7 @@ impl OutboxStatus {
             Self::Sent,
             Self::Dead,
             Self::Cancelled,
+            Self::Discarded,
         ]
         .into_iter()
         .find(|x| x.code() == s)
@@ -83,6 +87,8 @@ pub struct OutboxMessage {
     pub delivery_status: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Why an admin discarded this dead letter (status `discarded`).
+    pub discard_reason: Option<String>,
 }
 
 /// How one send attempt ended.

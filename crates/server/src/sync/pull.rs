@@ -7,6 +7,7 @@
 //! replaced file is refused even when its position is below the current counter,
 //! where a bare number would silently skip the changes in between.
 
+use minsheng_domain::config::ConfigSnapshot;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
@@ -38,6 +39,9 @@ pub struct PullParams {
     /// entered the caller's scope since) then arrives without its older entries; such
     /// a client notices the gap in `seq` and fetches `GET /cases/{id}/timeline`.
     pub timelines_since: Option<String>,
+    /// The configuration version the client holds (`config.version` of an earlier
+    /// answer; 0 or absent: none). The answer carries `config` when it differs.
+    pub config_version: Option<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -58,6 +62,10 @@ pub struct PullResponse {
     pub ack_seq: u64,
     /// The identity of the server's change log; send it with pushes (`PushRequest.epoch`).
     pub epoch: String,
+    /// The city's holiday calendar and SLA rules, when the client's `configVersion`
+    /// differs from the server's: an offline client counts deadlines with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigSnapshot>,
 }
 
 pub fn format_cursor(epoch: SyncEpoch, position: u64) -> String {
@@ -106,6 +114,11 @@ pub fn pull(
         .ok()
         .filter(|&k| k > 0 && k <= after);
     let timelines = s.store.timelines_json(&ids, known_at)?;
+    let config = if p.config_version == Some(s.store.config_version()?) {
+        None
+    } else {
+        Some(s.store.config_snapshot()?)
+    };
     let ack_seq = match install.or(p.install_id.as_deref()) {
         Some(i) if !i.trim().is_empty() => s.store.ack_seq(i.trim())?.unwrap_or(0),
         _ => 0,
@@ -118,5 +131,6 @@ pub fn pull(
         has_more: page.has_more,
         ack_seq,
         epoch: epoch.to_string(),
+        config,
     })
 }

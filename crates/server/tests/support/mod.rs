@@ -118,6 +118,11 @@ impl TestServer {
             .await
     }
 
+    pub async fn put(&self, token: Option<&str>, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.client.put(self.url(path)).json(body), token)
+            .await
+    }
+
     pub async fn post_raw(
         &self,
         token: Option<&str>,

@@ -10,6 +10,7 @@ import type {
   Channel,
   FieldProblem,
   LocalCase,
+  LocalConfig,
   NewCase,
   OutboxCommand,
   RequestType,
@@ -304,7 +305,8 @@ export const roleCapabilities = [
       "reports",
       "readFollowUps",
       "answerFollowUps"
-    ]
+    ],
+    "postingLevel": 1
   },
   {
     "role": "officer",
@@ -312,7 +314,8 @@ export const roleCapabilities = [
       "homeVisit",
       "handle",
       "assessment"
-    ]
+    ],
+    "postingLevel": 3
   },
   {
     "role": "unitHead",
@@ -321,7 +324,8 @@ export const roleCapabilities = [
       "handle",
       "approve",
       "assessment"
-    ]
+    ],
+    "postingLevel": 3
   },
   {
     "role": "supervisor",
@@ -330,7 +334,8 @@ export const roleCapabilities = [
       "supervise",
       "urge",
       "assessment"
-    ]
+    ],
+    "postingLevel": 2
   },
   {
     "role": "leader",
@@ -342,14 +347,16 @@ export const roleCapabilities = [
       "cityWide",
       "reports",
       "readFollowUps"
-    ]
+    ],
+    "postingLevel": 1
   },
   {
     "role": "followUp",
     "capabilities": [
       "readFollowUps",
       "answerFollowUps"
-    ]
+    ],
+    "postingLevel": 1
   },
   {
     "role": "admin",
@@ -362,7 +369,8 @@ export const roleCapabilities = [
       "reports",
       "readFollowUps",
       "administer"
-    ]
+    ],
+    "postingLevel": 1
   }
 ] satisfies RoleCapabilities[]
 
@@ -406,7 +414,8 @@ export const unit = {
     "streets": [
       "泉城路街道"
     ]
-  }
+  },
+  "active": true
 } satisfies Unit
 
 export const userSummary = {
@@ -585,6 +594,61 @@ export const notifyPrefs = {
     "urge"
   ]
 } satisfies NotifyPrefs
+
+export const localConfig = {
+  "version": 0,
+  "categories": [
+    {
+      "name": "治安管理",
+      "retired": false
+    },
+    {
+      "name": "噪音扰民",
+      "retired": false
+    },
+    {
+      "name": "交通管理",
+      "retired": false
+    },
+    {
+      "name": "车驾管",
+      "retired": false
+    },
+    {
+      "name": "户政管理",
+      "retired": false
+    },
+    {
+      "name": "出入境",
+      "retired": false
+    },
+    {
+      "name": "诈骗与经济犯罪",
+      "retired": false
+    },
+    {
+      "name": "刑事案件",
+      "retired": false
+    },
+    {
+      "name": "民警作风与执法",
+      "retired": false
+    },
+    {
+      "name": "网络安全",
+      "retired": false
+    },
+    {
+      "name": "其他公安事务",
+      "retired": false
+    }
+  ],
+  "holidayYears": [
+    2025,
+    2026
+  ],
+  "calendarMissing": 2027
+} satisfies LocalConfig
 
 export const actions = [
   {

@@ -239,6 +239,8 @@ const en: typeof zhCN = {
     deadlines: 'Deadlines',
     signInDeadline: 'Sign-in due',
     replyDeadline: 'Reply due',
+    calendarMissing: 'provisional (no {year} calendar)',
+    calendarMissingHint: 'The {year} holiday calendar is not configured: this deadline assumes Monday–Friday there. Cases dispatched after the admin enters it are counted on the official calendar.',
     followUpDeadline: 'Follow-up due',
     reply: 'Reply',
     signOffs: 'Sign-offs',

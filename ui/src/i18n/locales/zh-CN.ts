@@ -237,6 +237,8 @@ export default {
     deadlines: '办理期限',
     signInDeadline: '签收期限',
     replyDeadline: '答复期限',
+    calendarMissing: '待定（{year}年日历未配置）',
+    calendarMissingHint: '{year}年节假日日历尚未配置，该期限暂按周一至周五计算；管理员录入日历后，新分派的诉求按正式日历计算。',
     followUpDeadline: '回访任务期限',
     reply: '答复',
     signOffs: '签批记录',

@@ -194,7 +194,7 @@ fn write_row(
 /// Brings the case's `case_scope` rows to `units`, touching only rows that differ (most
 /// workflow steps change neither the units nor the received time). Returns the units
 /// that lost the case.
-fn write_scope(
+pub(super) fn write_scope(
     tx: &Transaction<'_>,
     c: &Case,
     units: &[String],

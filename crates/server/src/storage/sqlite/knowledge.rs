@@ -62,7 +62,7 @@ fn load(conn: &rusqlite::Connection, id: &str) -> StoreResult<Option<StandardRep
 }
 
 /// `text` as a LIKE pattern matching it anywhere, with `\` escaping.
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.chars() {

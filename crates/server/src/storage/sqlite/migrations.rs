@@ -261,6 +261,16 @@ END;
         "audit log hash chain; sealed records cannot change, none deleted before 180 days",
         super::audit::MIGRATION,
     ),
+    (
+        15,
+        "configuration as data: holiday calendar per year, SLA rule editions",
+        super::config::MIGRATION,
+    ),
+    (
+        16,
+        "admin console: discarded SMS dead letters keep their reason; audit log filter indexes",
+        super::admin::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

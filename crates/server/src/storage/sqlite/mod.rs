@@ -2,16 +2,19 @@
 //! dedicated connection taken in arrival order (`writer`). Writes take the write lock
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
+mod admin;
 mod assessment;
 mod audit;
 pub mod backup;
 mod bulk;
 mod cases;
+mod config;
 mod knowledge;
 mod learning;
 mod login;
 mod migrations;
 mod notify;
+mod org;
 mod sessions;
 mod sync;
 mod writer;
@@ -21,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use minsheng_domain::ids::{UnitId, UserId};
-use minsheng_domain::org::Unit;
+use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::role::Role;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior};
 
 use super::{AuditRecord, SessionRecord, StoreResult, UserRecord};
 use crate::error::ApiError;
@@ -99,6 +102,7 @@ impl SqliteStore {
         let mut conn = rusqlite::Connection::open(path)?;
         init_connection(&mut conn)?;
         migrations::migrate(&mut conn)?;
+        config::seed_defaults(&mut conn, Utc::now())?;
         audit::seal(&mut conn)?;
         // Constant while the file is open: only `restore` changes it, and it needs the
         // file closed by everyone.
@@ -202,63 +206,24 @@ impl super::Store for SqliteStore {
 
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()> {
         self.write(|tx| {
-            let mut stmt = tx.prepare(
-                "INSERT INTO units(id, code, parent, level, data) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET code = excluded.code, parent = excluded.parent,
-                   level = excluded.level, data = excluded.data",
-            )?;
-            for u in units {
-                stmt.execute(params![
-                    u.id.to_string(),
-                    u.code,
-                    u.parent.map(|p| p.to_string()),
-                    u8::from(u.level),
-                    serde_json::to_string(u)?
-                ])
-                .map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        ApiError::AlreadyExists(format!("单位代码“{}”", u.code))
-                    }
-                    e => e.into(),
-                })?;
-            }
-            Ok(())
+            units.iter().try_for_each(|u| org::upsert_unit(tx, u))?;
+            // A new unit is a change of the configuration clients hold.
+            config::bump(tx, "org", Utc::now()).map(|_| ())
         })
     }
 
+    fn update_unit(
+        &self,
+        tree: &OrgTree,
+        unit: &Unit,
+        rescope: &[UnitId],
+        rec: &AuditRecord,
+    ) -> StoreResult<usize> {
+        self.write(|tx| org::update_unit(tx, tree, unit, rescope, rec))
+    }
+
     fn insert_user(&self, u: &UserRecord) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                &format!(
-                    "INSERT INTO users({USER_COLS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                ),
-                params![
-                    u.id.to_string(),
-                    u.username,
-                    u.display_name,
-                    u.role.code(),
-                    u.unit_id.to_string(),
-                    u.phone,
-                    u.password_hash,
-                    u.active,
-                    ms(u.created_at),
-                    ms(u.password_changed_at),
-                    u.must_change_password
-                ],
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    ApiError::AlreadyExists(format!("用户名“{}”", u.username))
-                }
-                e => e.into(),
-            })?;
-            Ok(())
-        })
+        self.write(|tx| admin::insert_user(tx, u))
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
@@ -286,28 +251,7 @@ impl super::Store for SqliteStore {
     }
 
     fn update_user(&self, u: &UserRecord) -> StoreResult<()> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE users SET display_name = ?2, role = ?3, unit_id = ?4, phone = ?5,
-                   password_hash = ?6, active = ?7, password_changed_at = ?8,
-                   must_change_password = ?9 WHERE id = ?1",
-                params![
-                    u.id.to_string(),
-                    u.display_name,
-                    u.role.code(),
-                    u.unit_id.to_string(),
-                    u.phone,
-                    u.password_hash,
-                    u.active,
-                    ms(u.password_changed_at),
-                    u.must_change_password
-                ],
-            )?;
-            if n == 0 {
-                return Err(ApiError::NotFound("用户"));
-            }
-            Ok(())
-        })
+        self.write(|tx| admin::update_user(tx, u))
     }
 
     fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {

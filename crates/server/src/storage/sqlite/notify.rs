@@ -131,9 +131,10 @@ const CASE_AWAITING: &str =
               THEN COALESCE(json_extract(c.data, '$.followUp.supervisionNotices'), 0) > 0
               ELSE json_extract(c.data, '$.followUp.awaitingAnswer') = 1 END)";
 
-const OUTBOX_COLS: &str =
+pub(super) const OUTBOX_COLS: &str =
     "id, event_key, phone, template, provider_template_id, params, body, status,
-    attempts, next_attempt_at, last_error, provider_id, delivery_status, created_at, sent_at";
+    attempts, next_attempt_at, last_error, provider_id, delivery_status, created_at, sent_at,
+    discard_reason";
 
 const FOLLOWUP_COLS: &str =
     "id, event_key, case_id, level, round, service_event_id, service, phone,
@@ -152,7 +153,7 @@ fn opt_ms(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.map(from_ms)
 }
 
-fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
+pub(super) fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
     let params: String = r.get("params")?;
     let status: String = r.get("status")?;
     Ok(OutboxMessage {
@@ -171,6 +172,7 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxMessage> {
         delivery_status: r.get("delivery_status")?,
         created_at: from_ms(r.get("created_at")?),
         sent_at: opt_ms(r.get("sent_at")?),
+        discard_reason: r.get("discard_reason")?,
     })
 }
 
@@ -223,7 +225,7 @@ fn note_from_row(r: &Row<'_>) -> rusqlite::Result<StaffNotification> {
     })
 }
 
-fn template_from_row(r: &Row<'_>) -> rusqlite::Result<SmsTemplate> {
+pub(super) fn template_from_row(r: &Row<'_>) -> rusqlite::Result<SmsTemplate> {
     Ok(SmsTemplate {
         code: r.get("code")?,
         name: r.get("name")?,
@@ -231,6 +233,24 @@ fn template_from_row(r: &Row<'_>) -> rusqlite::Result<SmsTemplate> {
         provider_template_id: r.get("provider_template_id")?,
         updated_at: from_ms(r.get("updated_at")?),
     })
+}
+
+/// Adds or replaces a template.
+pub(super) fn upsert_template(tx: &Transaction<'_>, t: &SmsTemplate) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO sms_templates(code, name, body, provider_template_id, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(code) DO UPDATE SET name = excluded.name, body = excluded.body,
+           provider_template_id = excluded.provider_template_id, updated_at = excluded.updated_at",
+        params![
+            t.code,
+            t.name,
+            t.body,
+            t.provider_template_id,
+            ms(t.updated_at)
+        ],
+    )?;
+    Ok(())
 }
 
 fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -330,16 +350,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
     }
 
     fn upsert_sms_template(&self, t: &SmsTemplate) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO sms_templates(code, name, body, provider_template_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, body = excluded.body,
-                   provider_template_id = excluded.provider_template_id, updated_at = excluded.updated_at",
-                params![t.code, t.name, t.body, t.provider_template_id, ms(t.updated_at)],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| upsert_template(tx, t))
     }
 
     fn enqueue_sms(&self, sms: &NewSms, now: DateTime<Utc>) -> StoreResult<bool> {

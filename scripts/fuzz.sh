@@ -8,7 +8,9 @@
 #   FUZZ_EXAMPLES  examples per operation and phase (default 6: keeps the stage near
 #                  three minutes on 2 cores; deeper runs set more)
 #   FUZZ_SEED      Hypothesis seed (default fixed, so a run repeats; any integer explores anew)
-#   FUZZ_ROLES     space-separated demo users (default: clerk officer head supervisor leader followup admin)
+#   FUZZ_ROLES     space-separated demo users (default: admin clerk supervisor officer — every
+#                  admin route, the widest reader, a branch and a station; who may call
+#                  what is the route matrix's job, crates/server/tests/route_matrix.rs)
 #   FUZZ_JOBS      roles fuzzed at the same time (default 2)
 #   FUZZ_KEEP      1: keep the work directory (database, server log, reports) for a look
 #   FUZZ_CHECKS    Schemathesis checks (default below); e.g. add positive_data_acceptance,
@@ -24,7 +26,7 @@ die() { printf '[fuzz] %s\n' "$*" >&2; exit 1; }
 SCHEMATHESIS_VERSION="4.32.5"
 EXAMPLES="${FUZZ_EXAMPLES:-6}"
 SEED="${FUZZ_SEED:-20260823}"
-ROLES="${FUZZ_ROLES:-clerk officer head supervisor leader followup admin}"
+ROLES="${FUZZ_ROLES:-admin clerk supervisor officer}"
 JOBS="${FUZZ_JOBS:-2}"
 CHECKS="${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance}"
 PASSWORD="Demo@2026" # the demo seed's password (crates/server/src/seed)

@@ -4,8 +4,8 @@
 import { computed, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { ApiError, errorMessage } from '@/api'
-import { isOffline, online, type StandardReply } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type StandardReply } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 /** The server's limits (crates/server/src/http/knowledge.rs). */
 export const CATEGORY_MAX = 50
@@ -21,8 +21,7 @@ export interface KnowledgeDraft {
 export function useKnowledge() {
   const { t } = useI18n()
   const rows = ref<StandardReply[]>([])
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad((err) => describe(err))
   const category = ref('')
   const text = ref('')
   const includeRetired = ref(true)
@@ -36,26 +35,20 @@ export function useKnowledge() {
   }
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      const list = await online.standardReplies({
-        category: category.value || undefined,
-        q: text.value.trim() || undefined,
-        includeRetired: includeRetired.value || undefined,
-      })
-      rows.value = list
-      const seen = new Set([...categories.value, ...list.map((r) => r.category)])
-      categories.value = [...seen].sort((a, b) => a.localeCompare(b, 'zh-CN'))
-      state.value = 'ready'
-    } catch (err: unknown) {
-      rows.value = []
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = describe(err)
-        state.value = 'error'
-      }
-    }
+    await run(
+      () =>
+        online.standardReplies({
+          category: category.value || undefined,
+          q: text.value.trim() || undefined,
+          includeRetired: includeRetired.value || undefined,
+        }),
+      (list) => {
+        rows.value = list
+        const seen = new Set([...categories.value, ...list.map((r) => r.category)])
+        categories.value = [...seen].sort((a, b) => a.localeCompare(b, 'zh-CN'))
+      },
+      () => (rows.value = []),
+    )
   }
 
   /** Replaces one row with the server's answer (or adds it). */

@@ -4,6 +4,7 @@
 import { computed, reactive, ref } from 'vue'
 import { errorMessage } from '@/api'
 import { isOffline, online, type AuditAction, type AuditEntry, type AuditQuery, type ChainReport } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 import { beijingDayStart, formatDateTime } from '@/format'
 import type { LoadState } from '@/stores/analytics'
 
@@ -102,8 +103,7 @@ export function useAuditLog() {
   const filters = reactive<AuditFilters>({ user: '', action: '', target: '', range: null })
   const rows = ref<AuditEntry[]>([])
   const next = ref<string | null>(null)
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, failed, run } = useOnlineLoad()
   const loadingMore = ref(false)
   const actions = ref<AuditAction[]>([])
   const chain = ref<ChainReport | null>(null)
@@ -111,26 +111,15 @@ export function useAuditLog() {
   const chainError = ref('')
   const exporting = ref(false)
 
-  function failed(err: unknown): void {
-    if (isOffline(err)) {
-      state.value = 'offline'
-    } else {
-      error.value = errorMessage(err)
-      state.value = 'error'
-    }
-  }
-
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      const page = await online.audit({ ...auditQuery(filters), limit: PAGE_SIZE })
-      rows.value = page.items
-      next.value = page.nextCursor
-      state.value = 'ready'
-    } catch (err: unknown) {
-      rows.value = []
-      failed(err)
-    }
+    await run(
+      () => online.audit({ ...auditQuery(filters), limit: PAGE_SIZE }),
+      (page) => {
+        rows.value = page.items
+        next.value = page.nextCursor
+      },
+      () => (rows.value = []),
+    )
   }
 
   async function more(): Promise<void> {

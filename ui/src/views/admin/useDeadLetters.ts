@@ -3,32 +3,23 @@
 // ones already discarded. Both writes are audited by the server.
 import { computed, ref } from 'vue'
 import { errorMessage } from '@/api'
-import { isOffline, online, type OutboxMessage } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type OutboxMessage } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export type DeadLetterView = 'dead' | 'discarded'
 
 export function useDeadLetters() {
   const view = ref<DeadLetterView>('dead')
   const rows = ref<OutboxMessage[]>([])
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad()
   const busy = ref<string | null>(null)
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      rows.value = await online.outbox(view.value)
-      state.value = 'ready'
-    } catch (err: unknown) {
-      rows.value = []
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = errorMessage(err)
-        state.value = 'error'
-      }
-    }
+    await run(
+      () => online.outbox(view.value),
+      (list) => (rows.value = list),
+      () => (rows.value = []),
+    )
   }
 
   function drop(id: string): void {

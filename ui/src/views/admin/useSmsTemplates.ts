@@ -3,8 +3,8 @@
 // so placeholders are checked by the server), and the save (`PUT /sms/templates/{code}`).
 import { ref } from 'vue'
 import { errorMessage } from '@/api'
-import { isOffline, online, type SmsTemplate, type TemplatePreview } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type SmsTemplate, type TemplatePreview } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 /** Wait after the last keystroke before asking for a preview. */
 export const PREVIEW_DELAY_MS = 300
@@ -25,8 +25,7 @@ export function insertPlaceholder(body: string, name: string, at: number | null 
 
 export function useSmsTemplates(delay = PREVIEW_DELAY_MS) {
   const rows = ref<SmsTemplate[]>([])
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad()
   const draft = ref<TemplateDraft | null>(null)
   const preview = ref<TemplatePreview | null>(null)
   /** The placeholders the open template may use (kept while a draft is refused). */
@@ -40,19 +39,11 @@ export function useSmsTemplates(delay = PREVIEW_DELAY_MS) {
   let asked = 0
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      rows.value = await online.smsTemplates()
-      state.value = 'ready'
-    } catch (err: unknown) {
-      rows.value = []
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = errorMessage(err)
-        state.value = 'error'
-      }
-    }
+    await run(
+      online.smsTemplates,
+      (list) => (rows.value = list),
+      () => (rows.value = []),
+    )
   }
 
   async function renderNow(): Promise<void> {

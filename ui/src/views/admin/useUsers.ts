@@ -3,9 +3,9 @@
 // passthrough. The rules (which unit level a role works at, the last admin, the password
 // policy) are the server's; its refusals come back under the field they concern.
 import { computed, reactive, ref } from 'vue'
-import { ApiError, errorMessage } from '@/api'
-import { isOffline, online, type Account, type AccountQuery } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { ApiError } from '@/api'
+import { online, type Account, type AccountQuery } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export const PAGE_SIZE = 50
 
@@ -73,8 +73,7 @@ export function useUsers() {
   const rows = ref<Account[]>([])
   const total = ref(0)
   const next = ref<string | null>(null)
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, failed, run } = useOnlineLoad()
   const loadingMore = ref(false)
 
   function query(cursor?: string): AccountQuery {
@@ -88,28 +87,17 @@ export function useUsers() {
     }
   }
 
-  function failed(err: unknown): void {
-    if (isOffline(err)) {
-      state.value = 'offline'
-    } else {
-      error.value = errorMessage(err)
-      state.value = 'error'
-    }
-  }
-
   /** The first page for the current filters. */
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      const page = await online.accounts(query())
-      rows.value = page.items
-      total.value = page.total
-      next.value = page.nextCursor
-      state.value = 'ready'
-    } catch (err: unknown) {
-      rows.value = []
-      failed(err)
-    }
+    await run(
+      () => online.accounts(query()),
+      (page) => {
+        rows.value = page.items
+        total.value = page.total
+        next.value = page.nextCursor
+      },
+      () => (rows.value = []),
+    )
   }
 
   /** Appends the next page. */

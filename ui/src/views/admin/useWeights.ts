@@ -3,8 +3,8 @@
 // validates; its Chinese message is shown under the part of the form it concerns.
 import { computed, ref } from 'vue'
 import { ApiError, errorMessage } from '@/api'
-import { isOffline, online, type Weights } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type Weights } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export const WEIGHT_FIELDS = ['signInOnTime', 'replyOnTime', 'satisfaction', 'noReturn', 'noRehandle'] as const
 export const DEDUCTION_FIELDS = ['deductPerOverdue', 'deductPerReturn', 'deductPerRehandle', 'maxDeduction'] as const
@@ -26,27 +26,16 @@ export function cleanMessage(err: unknown): string {
 export function useWeights() {
   const saved = ref<Weights | null>(null)
   const draft = ref<Weights | null>(null)
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad()
   const saving = ref(false)
   const problem = ref<{ at: WeightsErrorAt; message: string } | null>(null)
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      const w = await online.weights()
+    await run(online.weights, (w) => {
       saved.value = w
       draft.value = { ...w }
       problem.value = null
-      state.value = 'ready'
-    } catch (err: unknown) {
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = errorMessage(err)
-        state.value = 'error'
-      }
-    }
+    })
   }
 
   function revert(): void {

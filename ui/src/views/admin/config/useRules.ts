@@ -4,8 +4,8 @@
 // are refused with its Chinese message); this composable only shapes the forms.
 import { computed, reactive, ref } from 'vue'
 import { errorMessage } from '@/api'
-import { isOffline, online, type CategoryChange, type ConfigView, type HolidayYear, type SlaRules } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type CategoryChange, type ConfigView, type HolidayYear, type SlaRules } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export const URGENCIES = ['特急', '紧急', '普通'] as const
 export const REQUEST_TYPES = ['咨询', '求助', '投诉', '举报', '建议', '表扬'] as const
@@ -74,8 +74,7 @@ export function parseYearFile(text: string): YearDraft {
 }
 
 export function useRules() {
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad()
   const config = ref<ConfigView | null>(null)
   const sla = ref<SlaRules | null>(null)
   const slaError = ref('')
@@ -97,23 +96,13 @@ export function useRules() {
   }
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      config.value = await online.config()
+    await run(online.config, (c) => {
+      config.value = c
       // A plain copy to edit (a reactive proxy cannot be structured-cloned).
       const rules = current.value?.rules
       sla.value = rules ? (JSON.parse(JSON.stringify(rules)) as SlaRules) : null
-      const warn = config.value.calendarWarning?.year
-      pick(year.value ?? warn ?? years.value.at(-1) ?? new Date().getFullYear())
-      state.value = 'ready'
-    } catch (err: unknown) {
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = errorMessage(err)
-        state.value = 'error'
-      }
-    }
+      pick(year.value ?? c.calendarWarning?.year ?? years.value.at(-1) ?? new Date().getFullYear())
+    })
   }
 
   async function saveSla(): Promise<boolean> {

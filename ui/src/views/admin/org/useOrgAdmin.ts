@@ -4,8 +4,8 @@
 // one level up, a taken code) and answers in Chinese; a move re-scopes the cases.
 import { computed, reactive, ref } from 'vue'
 import { errorMessage, type Unit } from '@/api'
-import { isOffline, online, type NewUnit, type UnitEdit } from '@/api/online'
-import type { LoadState } from '@/stores/analytics'
+import { online, type NewUnit, type UnitEdit } from '@/api/online'
+import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export interface UnitNode {
   id: string
@@ -81,8 +81,7 @@ export function editOf(before: Unit, d: UnitDraft): UnitEdit {
 }
 
 export function useOrgAdmin() {
-  const state = ref<LoadState>('idle')
-  const error = ref('')
+  const { state, error, run } = useOnlineLoad()
   const units = ref<Unit[]>([])
   const selected = ref<string | null>(null)
   const draft = reactive<UnitDraft>({ code: '', name: '', parent: null, kind: '派出所', policeLine: null, streets: '', districts: '', active: true })
@@ -106,19 +105,10 @@ export function useOrgAdmin() {
   }
 
   async function load(): Promise<void> {
-    state.value = 'loading'
-    try {
-      units.value = await online.units()
+    await run(online.units, (list) => {
+      units.value = list
       if (selected.value) select(selected.value)
-      state.value = 'ready'
-    } catch (err: unknown) {
-      if (isOffline(err)) {
-        state.value = 'offline'
-      } else {
-        error.value = errorMessage(err)
-        state.value = 'error'
-      }
-    }
+    })
   }
 
   /** Saves the draft; resolves to how many cases changed scope (null when refused). */

@@ -307,8 +307,25 @@ async fn the_pull_carries_the_configuration_only_when_it_changed() {
         .await;
     assert_eq!(st, StatusCode::OK);
     let (_, changed) = pull(Some(v)).await;
-    assert!(changed["config"]["version"].as_i64().unwrap() > v);
+    let v2 = changed["config"]["version"].as_i64().unwrap();
+    assert!(v2 > v);
     assert_eq!(changed["config"]["holidayYears"][2]["year"], 2027);
+    // A new colleague is a change of the directory clients hold: the version moves, so
+    // the desktop reads its unit's people again.
+    let (st, u) = ts
+        .post(
+            Some(&admin),
+            "/users",
+            &json!({"username": "new-colleague", "displayName": "新同事", "role": "officer",
+                    "unitId": ts.unit("JN-LX-QCL"), "password": "Colleague@2026"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let (_, after_user) = pull(Some(v2)).await;
+    assert!(
+        after_user["config"]["version"].as_i64().unwrap() > v2,
+        "{after_user}"
+    );
 }
 
 #[tokio::test]

@@ -5,38 +5,20 @@
 // 短信死信队列 and 模型准确率 (their empty states). Steps run in order; once one fails
 // the rest are skipped.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 
 import { continueShotsAfter, launch } from '../lib/app.js';
 import { PASSWORD } from '../lib/env.js';
+import { openAdmin, openOptions as dropdownOptions, snap as snapShot, steps } from '../lib/flow.js';
 import { startServer, stopServer } from '../lib/server.js';
 
 continueShotsAfter(100);
 
 const run = `e2e${Date.now().toString(36)}`;
 let app = null;
-let broken = null;
 
-function step(name, fn) {
-  it(name, async (t) => {
-    if (broken) {
-      t.skip(`skipped: earlier step failed (${broken})`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (e) {
-      broken = name;
-      if (app) await app.shot(`FAILED-${name.replace(/[^\w]+/g, '-')}`);
-      throw e;
-    }
-  });
-}
-
-async function snap(name) {
-  await app.settle();
-  return app.shot(name);
-}
+const step = steps(() => app);
+const snap = (name) => snapShot(app, name);
 
 /** Whether the element `name` (by data-test) holds `text` (its DOM text, hidden parts too). */
 async function holds(name, text) {
@@ -47,14 +29,7 @@ async function holds(name, text) {
   );
 }
 
-/** The labels of the Element Plus dropdown open now. */
-async function openOptions() {
-  return app.b.execute(() =>
-    [...document.querySelectorAll('.el-select-dropdown__item')]
-      .filter((o) => o.closest('.el-popper')?.style.display !== 'none' && o.offsetParent !== null)
-      .map((o) => o.textContent.trim()),
-  );
-}
+const openOptions = () => dropdownOptions(app);
 
 /** Opens the select `name` and picks the option labelled `label`. */
 async function pick(name, label) {
@@ -79,12 +54,7 @@ async function pick(name, label) {
   await app.b.pause(300);
 }
 
-/** Opens 系统管理 (when closed) and one of its screens. */
-async function open(item, ready) {
-  if (!(await app.isShown(item))) await app.click('nav-group-admin', ' .el-sub-menu__title');
-  await app.click(item);
-  await app.waitFor(ready, { timeout: 20_000 });
-}
+const open = (item, ready) => openAdmin(app, item, ready);
 
 describe('系统管理 as the admin', { timeout: 300_000 }, () => {
   before(async () => {

@@ -12,12 +12,13 @@
 //            app offers it once the link is back (the pull brings the configuration).
 // The spec puts the SLA rules back at the end (later specs count deadlines by SPEC §4).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 
 import * as api from '../lib/api.js';
 import { continueShotsAfter, launch } from '../lib/app.js';
 import { PASSWORD } from '../lib/env.js';
 import { rest } from '../lib/rest.js';
+import { openAdmin, openOptions, snap as snapShot, steps } from '../lib/flow.js';
 import { startServer, stopServer } from '../lib/server.js';
 
 continueShotsAfter(130);
@@ -30,38 +31,13 @@ const OFFICER = `xc-officer-${run.toLowerCase()}`;
 const NEW_PASSWORD = 'Xincheng@2027';
 
 let app = null;
-let broken = null;
 let admin = null;
 let clerk = null;
 let rulesBefore = null;
 
-function step(name, fn) {
-  it(name, async (t) => {
-    if (broken) {
-      t.skip(`skipped: earlier step failed (${broken})`);
-      return;
-    }
-    try {
-      await fn();
-    } catch (e) {
-      broken = name;
-      if (app) await app.shot(`FAILED-${name.replace(/[^\w]+/g, '-')}`);
-      throw e;
-    }
-  });
-}
-
-async function snap(name) {
-  await app.settle();
-  return app.shot(name);
-}
-
-/** Opens 系统管理 (when closed) and one of its screens. */
-async function openAdmin(item, ready) {
-  if (!(await app.isShown(item))) await app.click('nav-group-admin', ' .el-sub-menu__title');
-  await app.click(item);
-  await app.waitFor(ready, { timeout: 20_000 });
-}
+const step = steps(() => app);
+const snap = (name) => snapShot(app, name);
+const openAdminScreen = (item, ready) => openAdmin(app, item, ready);
 
 /** Sets an Element Plus number input (the data-test sits on its wrapper). */
 async function setNumber(name, value) {
@@ -79,12 +55,7 @@ async function optionsOf(name) {
   const root = await app.waitFor(name);
   await app.clickEl(await root.$('.el-select__wrapper'));
   await app.b.pause(400);
-  const texts = await app.b.execute(() =>
-    [...document.querySelectorAll('.el-select-dropdown__item')]
-      .filter((li) => li.offsetParent !== null)
-      .map((li) => li.textContent.trim()),
-  );
-  return texts;
+  return openOptions(app);
 }
 
 /** "YYYY-MM-DD HH:mm" in Beijing time, as the app shows instants. */
@@ -128,11 +99,13 @@ describe('configuration as data, through the app', { timeout: 420_000 }, () => {
   after(async () => {
     if (rulesBefore) await rest('PUT', '/config/sla', admin, rulesBefore).catch(() => {});
     await app?.close();
+    // The spec's process ends only once its server is gone (the next spec starts its own).
+    await stopServer();
   });
 
   step('admin adds a station under 历下分局 in 组织机构', async () => {
     await app.login('admin', PASSWORD);
-    await openAdmin('nav-admin-org', 'org-tree');
+    await openAdminScreen('nav-admin-org', 'org-tree');
     await app.click('org-node-JN-LX');
     await app.waitFor('org-form');
     await snap('admin-org-lixia');
@@ -150,7 +123,7 @@ describe('configuration as data, through the app', { timeout: 420_000 }, () => {
   });
 
   step('admin makes complaints due in 2 working days and adds a category', async () => {
-    await openAdmin('nav-admin-config', 'config-sla-form');
+    await openAdminScreen('nav-admin-config', 'config-sla-form');
     await snap('admin-config-before');
     await setNumber('config-reply-投诉', 2);
     await app.click('config-sla-save');

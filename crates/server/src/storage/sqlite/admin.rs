@@ -200,7 +200,9 @@ impl AdminStore for SqliteStore {
     fn insert_user_audited(&self, user: &UserRecord, rec: &AuditRecord) -> StoreResult<()> {
         self.write(|tx| {
             insert_user(tx, user)?;
-            audit::append(tx, rec)
+            audit::append(tx, rec)?;
+            // The user directory travels with the configuration's version (clients re-read it).
+            super::config::bump(tx, "users", rec.at).map(|_| ())
         })
     }
 
@@ -219,6 +221,7 @@ impl AdminStore for SqliteStore {
                 tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id.to_string()])?;
             }
             audit::append(tx, &change.audit)?;
+            super::config::bump(tx, "users", change.audit.at)?;
             Ok(Some(change.user))
         })
     }

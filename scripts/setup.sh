@@ -89,7 +89,10 @@ if [ "$(cargo-deny --version 2>/dev/null)" = "cargo-deny $CARGO_DENY_VERSION" ];
   say "cargo-deny: present"
 else
   say "cargo install cargo-deny@$CARGO_DENY_VERSION (a few minutes, once)"
-  quietly cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
+  # Built for a quick install, not for speed: it checks one workspace in seconds either
+  # way, and a clean CI machine installs it on every run (opt-level 1, no LTO, many units).
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
+    quietly cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
 fi
 
 # --- end-to-end driver ---
@@ -99,6 +102,7 @@ if [ "$E2E" -eq 1 ]; then
     say "tauri-driver: present"
   else
     say "cargo install tauri-driver"
-    quietly cargo install tauri-driver --locked --version '^2'
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=64 \
+      quietly cargo install tauri-driver --locked --version '^2'
   fi
 fi

@@ -131,13 +131,13 @@ if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
     npm --prefix "$ROOT/ui" run build >/dev/null
     touch "$ROOT/ui/dist/index.html"
   fi
-  say "cargo build (desktop app, server) into $TARGET"
-  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -p minsheng-desktop -p minsheng-server \
-    --bin minsheng-desktop --bin minsheng-server)
-  # The development SMS gateway and the NLP trainer, for the specs that follow an SMS out
-  # of the server (lib/smsgw.js) or need the intake desk's suggestions (E2E_MODEL).
-  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build -p minsheng-server -p minsheng-nlp \
-    --bin sms-devgw --bin minsheng-nlp)
+  # The app and the server, the development SMS gateway and the NLP trainer (for the specs
+  # that follow an SMS out of the server, lib/smsgw.js, or need the intake desk's
+  # suggestions, E2E_MODEL). One `--workspace` build: the same feature set as
+  # `cargo test --workspace`, so after the test stage nothing but the app is compiled again.
+  say "cargo build (desktop app, server, sms-devgw, minsheng-nlp) into $TARGET"
+  (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo build --workspace \
+    --bin minsheng-desktop --bin minsheng-server --bin sms-devgw --bin minsheng-nlp)
 fi
 export E2E_APP="$TARGET/debug/minsheng-desktop"
 export E2E_SERVER_BIN="$TARGET/debug/minsheng-server"

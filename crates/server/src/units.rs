@@ -16,22 +16,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{AuditRecord, CaseQuery};
 
-fn record(
-    s: &AppState,
-    admin: &Actor,
-    action: &str,
-    target: &str,
-    detail: serde_json::Value,
-) -> AuditRecord {
-    AuditRecord {
-        at: s.now(),
-        user_id: admin.user_id,
-        action: action.into(),
-        target: target.into(),
-        detail: detail.to_string(),
-    }
-}
-
 /// Adds a unit (validated as part of the whole tree first).
 pub fn create_unit(s: &AppState, admin: &Actor, unit: Unit) -> Result<Unit, ApiError> {
     let mut all: Vec<Unit> = s.org().units().cloned().collect();
@@ -42,12 +26,12 @@ pub fn create_unit(s: &AppState, admin: &Actor, unit: Unit) -> Result<Unit, ApiE
     OrgTree::new(all)?;
     s.store.insert_units(std::slice::from_ref(&unit))?;
     s.reload_org()?;
-    s.store.audit(&record(
-        s,
-        admin,
+    s.store.audit(&AuditRecord::change(
+        s.now(),
+        admin.user_id,
         "createUnit",
         &unit.code,
-        json!({ "before": null, "after": unit }),
+        &json!({ "before": null, "after": unit }),
     ))?;
     Ok(unit)
 }
@@ -144,12 +128,12 @@ pub fn update_unit(
     } else {
         Vec::new()
     };
-    let rec = record(
-        s,
-        admin,
+    let rec = AuditRecord::change(
+        s.now(),
+        admin.user_id,
         "updateUnit",
         &after.code,
-        json!({ "before": before, "after": after }),
+        &json!({ "before": before, "after": after }),
     );
     let rescoped_cases = s.store.update_unit(&org, &after, &rescope, &rec)?;
     s.reload_org()?;

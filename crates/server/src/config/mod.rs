@@ -73,22 +73,6 @@ pub fn view(s: &AppState) -> Result<ConfigView, ApiError> {
     })
 }
 
-fn audit(
-    s: &AppState,
-    admin: &Actor,
-    action: &str,
-    target: String,
-    detail: serde_json::Value,
-) -> AuditRecord {
-    AuditRecord {
-        at: s.now(),
-        user_id: admin.user_id,
-        action: action.into(),
-        target,
-        detail: detail.to_string(),
-    }
-}
-
 /// Adds or replaces the schedule of `year` (the path's year must be the body's).
 pub fn put_holiday_year(
     s: &AppState,
@@ -119,12 +103,12 @@ pub fn put_holiday_year(
         .collect();
     years.push(body.clone());
     minsheng_domain::calendar::Calendar::new(years, OfficeHours::default())?;
-    let rec = audit(
-        s,
-        admin,
+    let rec = AuditRecord::change(
+        s.now(),
+        admin.user_id,
         "putHolidayYear",
-        year.to_string(),
-        json!({ "before": before, "after": body }),
+        &year.to_string(),
+        &json!({ "before": before, "after": body }),
     );
     s.store.put_holiday_year(&body, &rec)?;
     s.reload_config()?;
@@ -140,12 +124,12 @@ pub fn put_sla(s: &AppState, admin: &Actor, rules: SlaRules) -> Result<SlaVersio
         return Ok(cfg.sla.current().clone());
     }
     let now = s.now();
-    let rec = audit(
-        s,
-        admin,
+    let rec = AuditRecord::change(
+        now,
+        admin.user_id,
         "putSlaRules",
-        "sla".into(),
-        json!({ "before": before, "after": rules, "effectiveFrom": now }),
+        "sla",
+        &json!({ "before": before, "after": rules, "effectiveFrom": now }),
     );
     let v = s.store.add_sla_version(&rules, now, &rec)?;
     s.reload_config()?;
@@ -164,12 +148,12 @@ pub fn change_category(
         CategoryChange::Add(n) | CategoryChange::Retire { name: n, .. } => n.clone(),
         CategoryChange::Rename { from, .. } => from.clone(),
     };
-    let rec = audit(
-        s,
-        admin,
+    let rec = AuditRecord::change(
+        s.now(),
+        admin.user_id,
         "changeCategory",
-        target,
-        json!({ "before": before, "after": after }),
+        &target,
+        &json!({ "before": before, "after": after }),
     );
     s.store.put_categories(&after, &rec)?;
     s.reload_config()?;

@@ -188,6 +188,25 @@ pub struct AuditRecord {
     pub detail: String,
 }
 
+impl AuditRecord {
+    /// An admin's change of `target`, with its detail (`{"before": …, "after": …}`) as JSON.
+    pub fn change(
+        at: DateTime<Utc>,
+        user_id: UserId,
+        action: &str,
+        target: &str,
+        detail: &serde_json::Value,
+    ) -> Self {
+        Self {
+            at,
+            user_id,
+            action: action.into(),
+            target: target.into(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
 /// Follow-up/notification, assessment/analytics and knowledge-base storage live in their
 /// own traits (`storage::notify`, `storage::assessment`, `storage::knowledge`) so each area stays readable on its own.
 pub trait Store:

@@ -1,6 +1,10 @@
 //! The session commands through Tauri's IPC against a real city server (seeded demo
 //! org) with the real OS keyring. Needs a D-Bus session with an unlocked Secret Service
-//! (scripts/test.sh provides one); elsewhere it prints SKIPPED and passes.
+//! (scripts/test.sh `with_keyring` provides one, as does `bash /tmp/wk.sh cargo test ...`).
+//!
+//! Without a keyring that answers, the test FAILS: a skipped keyring test is not a pass.
+//! Set `MINSHENG_ALLOW_NO_KEYRING=1` to opt out explicitly on a machine that has no
+//! Secret Service; the test then prints SKIPPED and returns.
 
 #[allow(dead_code, clippy::all, clippy::pedantic)]
 #[path = "../../crates/server/tests/support/mod.rs"]
@@ -13,20 +17,34 @@ use tauri::{ipc::CallbackFn, test::MockRuntime, WebviewWindow};
 
 use crate::{configure_full, DataDir, ServerLink};
 
+/// The explicit opt-out: only `MINSHENG_ALLOW_NO_KEYRING=1` lets the test pass without
+/// a keyring.
+const ALLOW_NO_KEYRING: &str = "MINSHENG_ALLOW_NO_KEYRING";
+
+/// Whether the Secret Service stores and returns a secret. When it does not, panics
+/// unless the opt-out is set (then prints SKIPPED and returns false).
 fn keyring_available() -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        eprintln!("SKIPPED: no D-Bus session (run under scripts/test.sh)");
+    let problem = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        "no D-Bus session".to_owned()
+    } else {
+        let service = format!("minsheng-desktop-ipc-probe:{}", uuid::Uuid::now_v7());
+        let probe = minsheng_client::CredentialStore::with_service(&service).expect("entry");
+        match probe.save_refresh_token("probe") {
+            Ok(()) => {
+                probe.delete_all().expect("clean up probe");
+                return true;
+            }
+            Err(e) => format!("Secret Service not usable here ({e})"),
+        }
+    };
+    if std::env::var(ALLOW_NO_KEYRING).as_deref() == Ok("1") {
+        eprintln!("SKIPPED ({ALLOW_NO_KEYRING}=1): {problem}");
         return false;
     }
-    let service = format!("minsheng-desktop-ipc-probe:{}", uuid::Uuid::now_v7());
-    let probe = minsheng_client::CredentialStore::with_service(&service).expect("entry");
-    match probe.save_refresh_token("probe") {
-        Ok(()) => probe.delete_all().is_ok(),
-        Err(e) => {
-            eprintln!("SKIPPED: Secret Service not usable here ({e})");
-            false
-        }
-    }
+    panic!(
+        "{problem}: run under scripts/test.sh (with_keyring) or `bash /tmp/wk.sh cargo test ...`, \
+         or set {ALLOW_NO_KEYRING}=1 to skip this test explicitly"
+    );
 }
 
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -89,10 +107,8 @@ fn officer_signs_in_lists_signs_in_a_case_and_signs_out() {
         json!({ "serverUrl": base, "username": "officer", "password": "wrong" }),
     )
     .unwrap_err();
-    assert!(
-        bad["code"].is_string() && bad["message"].is_string(),
-        "{bad}"
-    );
+    assert_eq!(bad["code"], "BAD_CREDENTIALS", "{bad}");
+    assert!(bad["message"].is_string(), "{bad}");
 
     let info = invoke(
         &window,
@@ -184,7 +200,8 @@ fn officer_signs_in_lists_signs_in_a_case_and_signs_out() {
         json!({ "id": case_id, "action": { "type": "approve", "comment": null } }),
     )
     .unwrap_err();
-    assert!(refused["code"].is_string(), "{refused}");
+    // SPEC §2: an officer does not approve replies.
+    assert_eq!(refused["code"], "ROLE_NOT_ALLOWED", "{refused}");
 
     // The background loop may already have pushed it (it is kicked by every action);
     // either way, after 同步 nothing is queued and the server holds the sign-in.

@@ -5,10 +5,7 @@ use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INV
 use tauri::webview::InvokeRequest;
 use tauri::{ipc::CallbackFn, test::MockRuntime, App, WebviewWindow};
 
-use crate::{
-    configure, configure_full, configure_with, DataDir, ServerLink, DEFAULT_SERVER_URL,
-    SERVER_URL_ENV,
-};
+use crate::{configure, configure_full, configure_with, DataDir, ServerLink, SERVER_URL_ENV};
 
 fn build(builder: tauri::Builder<MockRuntime>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = builder
@@ -74,20 +71,60 @@ fn closed_port_url() -> String {
     format!("http://{}", listener.local_addr().unwrap())
 }
 
+/// Set in a child run of `app_info_reports_version_and_server_url_from_env_or_default`:
+/// the `serverUrl` that child must report, written literally by the parent.
+const EXPECT_URL_ENV: &str = "MINSHENG_IPC_TEST_EXPECT_SERVER_URL";
+const APP_INFO_ENV_TEST: &str =
+    "ipc_tests::app_info_reports_version_and_server_url_from_env_or_default";
+
+/// `app_info` reports `$MINSHENG_SERVER_URL` (trimmed, without trailing slashes) or the
+/// default `http://127.0.0.1:8686` when it is unset or blank. The environment of this
+/// process is shared with every other test, so each case runs this test again in a
+/// child process with its own environment and a literal expected URL.
 #[test]
 fn app_info_reports_version_and_server_url_from_env_or_default() {
-    let (_app, window) = build(configure(mock_builder()));
-    let expected_url = std::env::var(SERVER_URL_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map_or_else(
-            || DEFAULT_SERVER_URL.to_owned(),
-            |v| v.trim().trim_end_matches('/').to_owned(),
+    if let Ok(expected) = std::env::var(EXPECT_URL_ENV) {
+        let (_app, window) = build(configure(mock_builder()));
+        assert_eq!(
+            invoke(&window, "app_info"),
+            Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "serverUrl": expected }))
         );
-    assert_eq!(
-        invoke(&window, "app_info"),
-        Ok(json!({ "version": env!("CARGO_PKG_VERSION"), "serverUrl": expected_url }))
-    );
+        return;
+    }
+    assert_eq!(SERVER_URL_ENV, "MINSHENG_SERVER_URL");
+    // (value of MINSHENG_SERVER_URL or None for unset, the URL app_info must report)
+    let cases: [(Option<&str>, &str); 5] = [
+        (None, "http://127.0.0.1:8686"),
+        (Some(""), "http://127.0.0.1:8686"),
+        (Some("   "), "http://127.0.0.1:8686"),
+        (Some("http://10.20.30.40:9000"), "http://10.20.30.40:9000"),
+        (
+            Some("  https://city.example.cn/minsheng//  "),
+            "https://city.example.cn/minsheng",
+        ),
+    ];
+    for (value, expected) in cases {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"));
+        child
+            .args([
+                APP_INFO_ENV_TEST,
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(EXPECT_URL_ENV, expected);
+        match value {
+            Some(v) => child.env(SERVER_URL_ENV, v),
+            None => child.env_remove(SERVER_URL_ENV),
+        };
+        let out = child.output().expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{SERVER_URL_ENV}={value:?} should give {expected}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
@@ -168,7 +205,7 @@ fn login_against_an_unreachable_server_fails_with_a_code() {
     let dir = tempfile::tempdir().unwrap();
     let builder = configure_full(
         mock_builder(),
-        ServerLink::new(DEFAULT_SERVER_URL),
+        ServerLink::new("http://127.0.0.1:8686"),
         Some(DataDir::new(dir.path())),
     );
     let (_app, window) = build(builder);

@@ -13,14 +13,34 @@ use minsheng_domain::scope::can_see;
 
 use crate::server::CityServer;
 
+/// A command's trace in a timeline: (case, action code or `intake`, device time in ms).
+type Trace = (CaseId, String, i64);
+
 /// Every command in `cache`'s outbox is settled, was processed by the server exactly
-/// once under this install with the same outcome the client recorded, and every
-/// applied action appears exactly once in its case's timeline. Returns the commands.
+/// once under this install with the same outcome the client recorded, and the timelines
+/// agree with the outbox as a whole: over every case the outbox touched, the entries this
+/// user recorded from a device (`device_at` set, i.e. pushed, never online actions) are
+/// exactly the applied commands, each once, and nothing else. A command the client holds
+/// as rejected or in conflict that nevertheless changed a case fails here, as does an
+/// applied one missing from its timeline or recorded twice. Returns the commands.
+///
+/// The user must work from this one install (true of every scenario here): entries of
+/// another install of the same user would be indistinguishable, so that is checked too.
 pub fn assert_exactly_once(server: &CityServer, cache: &LocalCache, who: &str) -> Vec<Command> {
     let install = cache.install_id().expect("install id").to_string();
     let commands = cache.commands(&[]).expect("outbox");
-    let processed: HashMap<String, crate::server::Processed> = server
-        .processed()
+    let actor = cache.profile().expect("profile").expect("profile").id;
+    let all_processed = server.processed();
+    let elsewhere: Vec<&crate::server::Processed> = all_processed
+        .iter()
+        .filter(|p| p.user_id == actor.to_string() && p.install_id != install)
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "{who}: the user also pushed from another install, which this check cannot tell \
+         apart: {elsewhere:?}"
+    );
+    let processed: HashMap<String, crate::server::Processed> = all_processed
         .into_iter()
         .filter(|p| p.install_id == install)
         .map(|p| (p.id.clone(), p))
@@ -39,8 +59,9 @@ pub fn assert_exactly_once(server: &CityServer, cache: &LocalCache, who: &str) -
             "{who}: outbox sequence has a gap at {c:?}"
         );
     }
-    // Applied actions by (case, kind, device time): the multiset must match the timeline.
-    let mut expected: HashMap<(CaseId, String, i64), usize> = HashMap::new();
+    // What the timelines must hold: every applied command once, nothing for the rest.
+    let mut expected: HashMap<Trace, usize> = HashMap::new();
+    let mut cases: HashSet<CaseId> = HashSet::new();
     for c in &commands {
         assert!(
             !c.status.is_pending(),
@@ -73,39 +94,61 @@ pub fn assert_exactly_once(server: &CityServer, cache: &LocalCache, who: &str) -
                 "{who}: a refused command must carry the server's reason: {c:?}"
             );
         }
+        cases.insert(c.case_id);
         if c.status == CommandStatus::Applied {
-            if let CommandPayload::Action(a) = &c.payload {
-                *expected
-                    .entry((
-                        c.case_id,
-                        a.kind().code().to_owned(),
-                        c.device_at.timestamp_millis(),
-                    ))
-                    .or_default() += 1;
-            }
+            let kind = match &c.payload {
+                CommandPayload::Action(a) => a.kind().code(),
+                CommandPayload::Intake(_) => "intake",
+            };
+            *expected
+                .entry((c.case_id, kind.to_owned(), c.device_at.timestamp_millis()))
+                .or_default() += 1;
         }
     }
-    let actor = cache.profile().expect("profile").expect("profile").id;
-    let cases: HashSet<CaseId> = expected.keys().map(|k| k.0).collect();
-    let mut found: HashMap<(CaseId, String, i64), usize> = HashMap::new();
-    for id in cases {
-        for e in server.timeline(id) {
+    // What the timelines do hold, over every case the outbox touched (a rejected intake
+    // may have left no case at all).
+    let mut found: HashMap<Trace, usize> = HashMap::new();
+    let on_server: HashSet<CaseId> = server.all_case_ids().into_iter().collect();
+    for id in cases.iter().filter(|id| on_server.contains(id)) {
+        for e in server.timeline(*id) {
             if e.actor_id != actor {
                 continue;
             }
             if let Some(d) = e.device_at {
                 *found
-                    .entry((id, e.kind.clone(), d.timestamp_millis()))
+                    .entry((*id, e.kind.clone(), d.timestamp_millis()))
                     .or_default() += 1;
             }
         }
     }
-    for (k, n) in &expected {
-        assert_eq!(
-            found.get(k).copied().unwrap_or(0),
-            *n,
-            "{who}: applied {n} time(s) locally, in the timeline {:?} time(s): {k:?}",
-            found.get(k)
+    if found != expected {
+        let mut diff: Vec<String> = expected
+            .keys()
+            .chain(found.keys())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .filter_map(|k| {
+                let (e, f) = (
+                    expected.get(k).copied().unwrap_or(0),
+                    found.get(k).copied().unwrap_or(0),
+                );
+                (e != f).then(|| {
+                    let status = commands
+                        .iter()
+                        .filter(|c| {
+                            c.case_id == k.0 && c.device_at.timestamp_millis() == k.2
+                        })
+                        .map(|c| format!("{} {}", c.payload.label(), c.status.code()))
+                        .collect::<Vec<_>>();
+                    format!("{k:?}: applied per the outbox {e}, in the timeline {f} (outbox: {status:?})")
+                })
+            })
+            .collect();
+        diff.sort();
+        panic!(
+            "{who}: the timelines do not match the outbox ({} keys differ):\n{}",
+            diff.len(),
+            diff.join("\n")
         );
     }
     commands

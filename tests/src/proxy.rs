@@ -99,7 +99,9 @@ struct Shared {
     upstream: SocketAddr,
     plan: Mutex<Plan>,
     rng: Mutex<StdRng>,
-    /// How often each fault struck, and how many requests passed clean.
+    /// How often each fault took effect, and how many requests passed clean (`None`).
+    /// Counted when the fault lands, not when it is drawn: a request whose upstream
+    /// exchange failed, or whose client went away first, is not counted.
     counts: Mutex<HashMap<Option<Fault>, usize>>,
 }
 
@@ -113,13 +115,17 @@ impl Shared {
                 .then(|| plan.faults[rng.random_range(0..plan.faults.len())]);
         let max = plan.max_delay.as_millis().max(1) as u64;
         let delay = Duration::from_millis(rng.random_range(0..max));
+        (fault, delay)
+    }
+
+    /// Records that `fault` (or a clean pass) has just taken effect.
+    fn landed(&self, fault: Option<Fault>) {
         *self
             .counts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(fault)
             .or_default() += 1;
-        (fault, delay)
     }
 }
 
@@ -175,7 +181,7 @@ impl FaultProxy {
             .unwrap_or_else(PoisonError::into_inner) = plan;
     }
 
-    /// How often each fault struck (`None`: passed clean).
+    /// How often each fault took effect (`None`: passed clean), counted when it landed.
     pub fn counts(&self) -> HashMap<Option<Fault>, usize> {
         self.shared
             .counts
@@ -184,6 +190,7 @@ impl FaultProxy {
             .clone()
     }
 
+    /// How often `f` took effect.
     pub fn struck(&self, f: Fault) -> usize {
         self.counts().get(&Some(f)).copied().unwrap_or(0)
     }
@@ -202,9 +209,21 @@ async fn serve(mut conn: TcpStream, sh: &Shared) -> std::io::Result<()> {
         return Ok(());
     };
     let (fault, delay) = sh.decide(&req.path);
+    // Each fault is counted at the moment it takes effect, just before the client can
+    // see it (the end of the connection), so a caller that got its answer also sees the
+    // count; a request whose exchange failed on the way is not counted.
     match fault {
-        Some(Fault::Offline) => return Ok(()),
-        Some(Fault::BadGateway) => return write_502(&mut conn).await,
+        Some(Fault::Offline) => {
+            // Closed without forwarding a byte: the request never reaches the server.
+            sh.landed(fault);
+            drop(conn);
+            return Ok(());
+        }
+        Some(Fault::BadGateway) => {
+            write_502(&mut conn).await?;
+            sh.landed(fault);
+            return conn.shutdown().await;
+        }
         Some(Fault::Delay) => tokio::time::sleep(delay).await,
         _ => {}
     }
@@ -215,37 +234,68 @@ async fn serve(mut conn: TcpStream, sh: &Shared) -> std::io::Result<()> {
     } else {
         forward(sh.upstream, &req).await?
     };
+    // From here the server has processed the request (twice for `Duplicate`).
     match fault {
-        Some(Fault::DropResponse) => Ok(()),
-        Some(Fault::BadGatewayAfterCommit) => write_502(&mut conn).await,
+        Some(Fault::DropResponse) => {
+            sh.landed(fault);
+            drop(conn);
+            Ok(())
+        }
+        Some(Fault::BadGatewayAfterCommit) => {
+            write_502(&mut conn).await?;
+            sh.landed(fault);
+            conn.shutdown().await
+        }
         Some(Fault::CutMidBody) => {
-            let head_end = find(&resp, b"\r\n\r\n").map_or(resp.len(), |i| i + 4);
-            let cut = head_end + (resp.len() - head_end) / 2;
+            // Exactly the head and half the body are forwarded, then the connection is
+            // closed in order (FIN after those bytes): the client reads a body shorter
+            // than its content-length, whatever the timing.
+            let cut = cut_point(&resp);
             conn.write_all(&resp[..cut]).await?;
             conn.flush().await?;
-            // Let the half body reach the client before the connection dies.
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            sh.landed(fault);
+            conn.shutdown().await?;
+            // Wait for the client to drop its end (it has read the cut answer), so
+            // closing ours cannot reset the connection under bytes it still has to read.
+            let mut sink = [0u8; 1024];
+            let _ = tokio::time::timeout(Duration::from_secs(10), async {
+                while matches!(conn.read(&mut sink).await, Ok(n) if n > 0) {}
+            })
+            .await;
             Ok(())
         }
         Some(Fault::Delay) => {
             tokio::time::sleep(delay).await;
             conn.write_all(&resp).await?;
+            sh.landed(fault);
             conn.shutdown().await
         }
         _ => {
             conn.write_all(&resp).await?;
+            sh.landed(fault);
             conn.shutdown().await
         }
     }
 }
 
+/// Where `CutMidBody` stops: after the head and half the body, so at least one body
+/// byte is withheld; an answer without a body is cut half-way through its head. Either
+/// way the client never gets a complete answer.
+fn cut_point(resp: &[u8]) -> usize {
+    let head_end = find(resp, b"\r\n\r\n").map_or(resp.len(), |i| i + 4);
+    match resp.len() - head_end {
+        0 => head_end / 2,
+        body => head_end + body / 2,
+    }
+}
+
+/// Writes a gateway's 502 (the caller closes the connection).
 async fn write_502(conn: &mut TcpStream) -> std::io::Result<()> {
     conn.write_all(
         b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 15\r\n\
           connection: close\r\n\r\n<h1>502 BG</h1>",
     )
-    .await?;
-    conn.shutdown().await
+    .await
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

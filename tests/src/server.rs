@@ -354,6 +354,17 @@ impl CityServer {
         .collect()
     }
 
+    /// How many commands of `install` the server has processed (committed).
+    pub fn processed_count(&self, install: &str) -> usize {
+        self.read_only()
+            .query_row(
+                "SELECT COUNT(*) FROM processed_commands WHERE install_id = ?1",
+                [install],
+                |r| r.get::<_, i64>(0),
+            )
+            .expect("processed_commands") as usize
+    }
+
     pub fn read_only(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(
             &self.db,

@@ -81,16 +81,23 @@ impl Station {
         self.engine.sync_once(Utc::now()).await
     }
 
-    /// Syncs until a round succeeds with nothing left queued; panics after `rounds`.
+    /// Syncs until a round succeeds with nothing left queued; panics after `rounds`
+    /// rounds or a minute, whichever comes first. A failed round is retried at once:
+    /// each round is itself an exchange with the server (bounded by the client's
+    /// timeouts), so there is nothing to wait for in between.
     pub async fn sync_until_settled(&self, rounds: usize) -> SyncReport {
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         let mut last = None;
         for _ in 0..rounds {
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
             match self.sync().await {
                 Ok(r) if self.pending() == 0 => return r,
                 Ok(r) => last = Some(format!("ok but still queued: {r:?}")),
                 Err(e) => last = Some(format!("{}: {e}", e.code())),
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::task::yield_now().await;
         }
         panic!(
             "{}: not settled after {rounds} rounds ({} queued); last: {last:?}",

@@ -2,11 +2,18 @@
 //! flaky link, while the city re-dispatches, approves extensions and takes follow-up
 //! answers online. When the links heal, every station converges, every command was
 //! processed exactly once, and every case keeps its invariants and its hash chain.
+//!
+//! Nothing waits on a clock: the city's actions are paced by the stations' progress
+//! (an event each station round), the links heal until a whole pass moves nothing, and
+//! at least one conflict is forced (a command queued offline on a case the city then
+//! re-dispatches elsewhere) and must come back as 同步冲突.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use minsheng_client::outbox::CommandStatus;
 use minsheng_domain::case::CaseState;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::workflow::{Action, ActionKind};
@@ -71,7 +78,42 @@ fn pick_action(st: &Station, id: CaseId, rng: &mut StdRng, n: usize) -> Option<A
     (!options.is_empty()).then(|| options.swap_remove(rng.random_range(0..options.len())))
 }
 
-async fn station_work(st: Arc<Station>, proxy: FaultProxy, seed: u64) -> usize {
+/// How far the stations have got: rounds finished over all stations, with an event
+/// each time one finishes.
+#[derive(Default)]
+struct Progress {
+    rounds: AtomicUsize,
+    changed: tokio::sync::Notify,
+}
+
+impl Progress {
+    fn round_done(&self) {
+        self.rounds.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_waiters();
+    }
+
+    /// Waits (bounded) until the stations have finished `n` rounds in all.
+    async fn wait_for(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(5);
+        loop {
+            // Registered before the check, so a round finished in between still wakes us.
+            let changed = self.changed.notified();
+            if self.rounds.load(Ordering::SeqCst) >= n {
+                return;
+            }
+            tokio::time::timeout_at(deadline, changed)
+                .await
+                .unwrap_or_else(|_| panic!("the stations stalled before round {n}"));
+        }
+    }
+}
+
+async fn station_work(
+    st: Arc<Station>,
+    proxy: FaultProxy,
+    seed: u64,
+    progress: Arc<Progress>,
+) -> usize {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut queued = 0;
     for round in 0..ROUNDS {
@@ -96,21 +138,32 @@ async fn station_work(st: Arc<Station>, proxy: FaultProxy, seed: u64) -> usize {
         if rng.random_bool(0.7) {
             let _ = st.sync().await;
         }
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
+        progress.round_done();
+        // Let the other stations and the city take their turn.
+        tokio::task::yield_now().await;
     }
     queued
 }
 
 /// The city online: re-dispatches, dispatches returned cases again, decides
 /// extensions, and takes citizens' follow-up answers — all racing the stations.
-async fn city_work(server: Arc<CityServer>, cases: Vec<CaseId>, seed: u64) -> usize {
+async fn city_work(
+    server: Arc<CityServer>,
+    cases: Vec<CaseId>,
+    seed: u64,
+    progress: Arc<Progress>,
+) -> usize {
     let mut rng = StdRng::seed_from_u64(seed);
     let clerk = server.login("clerk").await;
     let sup_lx = server.login("supervisor").await;
     let sup_sz = server.login("sup-sz").await;
     let followup = server.login("followup").await;
     let mut acted = 0;
-    for _ in 0..ROUNDS * 6 {
+    let steps = ROUNDS * 6;
+    let station_rounds = STATIONS.len() * ROUNDS;
+    for step in 0..steps {
+        // Spread over the stations' work: step k waits for k/steps of their rounds.
+        progress.wait_for(step * station_rounds / steps).await;
         let id = cases[rng.random_range(0..cases.len())];
         let c = server.case(id);
         let to = STATIONS[rng.random_range(0..STATIONS.len())].0;
@@ -155,9 +208,27 @@ async fn city_work(server: Arc<CityServer>, cases: Vec<CaseId>, seed: u64) -> us
         if st.is_success() {
             acted += 1;
         }
-        tokio::time::sleep(Duration::from_millis(rng.random_range(5..40))).await;
     }
     acted
+}
+
+/// Syncs every station over healthy links until a whole pass pushes and pulls nothing
+/// (a station's push can change what another one sees); panics after `max_passes`.
+async fn heal_until_quiet(stations: &[(Arc<Station>, FaultProxy)], max_passes: usize) {
+    for (_, proxy) in stations {
+        proxy.set(Plan::pass());
+    }
+    for pass in 0..max_passes {
+        let mut moved = 0;
+        for (st, _) in stations {
+            let r = st.sync_until_settled(5).await;
+            moved += r.pushed + r.pulled + r.removed;
+        }
+        if pass > 0 && moved == 0 {
+            return;
+        }
+    }
+    panic!("the stations still exchange changes after {max_passes} passes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,13 +262,20 @@ async fn ten_stations_offline_with_flaky_links_converge_and_keep_every_invariant
         stations.push((st, proxy));
     }
 
-    let city = tokio::spawn(city_work(server.clone(), cases.clone(), seed ^ 0xC17));
+    let progress = Arc::new(Progress::default());
+    let city = tokio::spawn(city_work(
+        server.clone(),
+        cases.clone(),
+        seed ^ 0xC17,
+        progress.clone(),
+    ));
     let mut work = Vec::new();
     for (i, (st, proxy)) in stations.iter().enumerate() {
         work.push(tokio::spawn(station_work(
             st.clone(),
             proxy.clone(),
             seed.wrapping_mul(31).wrapping_add(i as u64),
+            progress.clone(),
         )));
     }
     let mut queued = 0;
@@ -208,13 +286,65 @@ async fn ten_stations_offline_with_flaky_links_converge_and_keep_every_invariant
     eprintln!("{queued} commands queued offline, {city_actions} online actions");
     assert!(queued >= 50, "the stations did work: {queued}");
 
-    // Links heal. Two passes: a station's push can change what another one sees.
-    for _ in 0..2 {
-        for (st, proxy) in &stations {
-            proxy.set(Plan::pass());
-            st.sync_until_settled(5).await;
-        }
-    }
+    // One conflict for certain (SPEC §8: "the case was reassigned meanwhile"): the first
+    // station signs a fresh case in offline while the city re-dispatches it elsewhere.
+    let (first, first_proxy) = &stations[0];
+    let (other_unit, other_user) = STATIONS[1];
+    let forced = server
+        .dispatched(&clerk, STATIONS[0].0, "强制冲突：楼道堆物堵塞消防通道")
+        .await;
+    first_proxy.set(Plan::pass());
+    first.sync_until_settled(5).await;
+    assert!(first.cached_ids().contains(&forced), "{}", first.username);
+    first_proxy.set(Plan::offline());
+    first.act(forced, Action::SignIn).expect("sign in offline");
+    let forced_cmd = first
+        .cache()
+        .commands(&[CommandStatus::Queued])
+        .expect("outbox")
+        .into_iter()
+        .find(|c| c.case_id == forced)
+        .expect("the offline sign-in is queued");
+    server
+        .act_ok(&clerk, forced, server.redispatch_to(other_unit))
+        .await;
+
+    heal_until_quiet(&stations, 6).await;
+
+    let forced_now = first
+        .cache()
+        .commands(&[])
+        .expect("outbox")
+        .into_iter()
+        .find(|c| c.id == forced_cmd.id)
+        .expect("the forced command is kept");
+    assert_eq!(forced_now.status, CommandStatus::Conflict, "{forced_now:?}");
+    assert_eq!(
+        forced_now.error_code.as_deref(),
+        Some("OUT_OF_SCOPE"),
+        "{forced_now:?}"
+    );
+    assert!(
+        first
+            .cache()
+            .conflicts()
+            .expect("conflicts")
+            .iter()
+            .any(|c| c.id == forced_cmd.id),
+        "the refused sign-in is listed in 同步冲突"
+    );
+    assert_eq!(server.case(forced).state, CaseState::PendingSignIn);
+    assert_eq!(
+        server.case(forced).handling_unit,
+        Some(server.unit(other_unit))
+    );
+    let (other, _) = &stations[1];
+    assert_eq!(other.username, other_user);
+    assert!(
+        other.cached_ids().contains(&forced),
+        "{other_user} got the case"
+    );
+
     let (mut applied, mut refused) = (0, 0);
     for (st, _) in &stations {
         let actor = st.actor();
@@ -222,7 +352,7 @@ async fn ten_stations_offline_with_flaky_links_converge_and_keep_every_invariant
         let commands = assert_exactly_once(&server, &cache, &st.username);
         assert_converged(&server, &cache, &actor, &st.username);
         for c in &commands {
-            if c.status == minsheng_client::outbox::CommandStatus::Applied {
+            if c.status == CommandStatus::Applied {
                 applied += 1;
             } else {
                 refused += 1;
@@ -233,7 +363,7 @@ async fn ten_stations_offline_with_flaky_links_converge_and_keep_every_invariant
             cache.conflicts().expect("conflicts").len(),
             commands
                 .iter()
-                .filter(|c| c.status != minsheng_client::outbox::CommandStatus::Applied)
+                .filter(|c| c.status != CommandStatus::Applied)
                 .count(),
             "{}",
             st.username
@@ -244,4 +374,5 @@ async fn ten_stations_offline_with_flaky_links_converge_and_keep_every_invariant
     let n = assert_cases_sound(&server, &clerk).await;
     eprintln!("{applied} applied, {refused} in 同步冲突, {n} cases sound");
     assert!(applied > 0);
+    assert!(refused > 0, "at least the forced conflict");
 }

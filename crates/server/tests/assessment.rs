@@ -456,26 +456,64 @@ async fn scope_weights_reports_and_export() {
     assert_eq!(mine["body"]["stations"].as_array().unwrap().len(), 1);
     assert_eq!(mine["body"]["stations"][0]["unitId"], qcl);
 
-    // Excel: a real .xlsx (zip) with the right type.
-    for p in [
-        format!("/reports/{id}/export.xlsx"),
-        format!("{path}&level=branch").replace("scores", "scores.xlsx"),
+    // Excel: each export holds, cell for cell, the rows the same route family answers as
+    // JSON — the board of the same query, the stored report — for the caller's scope.
+    let branch_path = format!("{path}&level=branch");
+    for (who, token, board_path) in [
+        ("leader", &leader, branch_path.as_str()),
+        ("leader", &leader, path),
+        ("officer", &officer, path),
     ] {
-        let resp = s
-            .client
-            .get(s.url(&p))
-            .bearer_auth(&leader)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{p}");
-        assert!(resp.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("spreadsheetml"));
-        let bytes = resp.bytes().await.unwrap();
-        assert!(bytes.len() > 1000 && bytes.starts_with(b"PK"), "{p}");
+        let sheets = xlsx(&s, token, &board_path.replace("scores", "scores.xlsx")).await;
+        assert_eq!(names_of(&sheets), vec!["考核排名"], "{who}");
+        let board = get_ok(&s, token, board_path).await;
+        assert!(
+            !board["rows"].as_array().unwrap().is_empty(),
+            "{board_path}"
+        );
+        score_sheet_matches(
+            &sheets[0],
+            &board["rows"],
+            &format!("{who} {board_path} as xlsx"),
+        );
+        let sheets = xlsx(&s, token, &format!("/reports/{id}/export.xlsx")).await;
+        assert_eq!(
+            names_of(&sheets),
+            vec!["科所队考核", "分局考核", "类别统计"],
+            "{who}"
+        );
+        let report = get_ok(&s, token, &format!("/reports/{id}")).await;
+        let body = &report["body"];
+        if who == "leader" {
+            for part in ["stations", "branches", "categories"] {
+                assert!(!body[part].as_array().unwrap().is_empty(), "{part}");
+            }
+        }
+        score_sheet_matches(&sheets[0], &body["stations"], &format!("{who} 科所队考核"));
+        score_sheet_matches(&sheets[1], &body["branches"], &format!("{who} 分局考核"));
+        category_sheet_matches(&sheets[2], &body["categories"], &format!("{who} 类别统计"));
     }
+    // ... and the figures are the hand-computed ones (weights with 2 points per overdue
+    // stint): QCL 70 − 2 × 2 = 66, DGY 100; the leader's station sheet lists both.
+    let sheets = xlsx(&s, &leader, &format!("/reports/{id}/export.xlsx")).await;
+    let col = |name: &str| header_col(&sheets[0], name);
+    let qcl_name = s
+        .state
+        .org()
+        .find_by_code("JN-LX-QCL")
+        .unwrap()
+        .name
+        .clone();
+    let qcl_row = (1..sheets[0].1.len())
+        .find(|&r| cell(&sheets[0], r, col("单位")) == json!(qcl_name))
+        .expect("QCL row");
+    assert_eq!(cell(&sheets[0], qcl_row, col("综合得分")), json!(66.0));
+    assert_eq!(cell(&sheets[0], qcl_row, col("接收件数")), json!(4.0));
+    assert_eq!(
+        cell(&sheets[0], qcl_row, col("按时签收率(%)")),
+        json!(33.33)
+    );
+    assert_eq!(cell(&sheets[0], qcl_row, col("逾期件数")), json!(2.0));
 
     // Dashboard: the published (city-wide) red/black lists, the station's own totals,
     // reports.
@@ -845,4 +883,156 @@ async fn early_warning_on_a_jump_above_the_baseline() {
     // ... and pushes each of them once.
     assert_eq!(pushed("head").await.len(), 1);
     assert_eq!(pushed("supervisor").await.len(), 2);
+}
+
+// ---------------------------------------------------------------- reading the xlsx back
+
+type Sheet = (String, Vec<Vec<calamine::Data>>);
+
+/// What a column of the score sheet shows of a JSON board row.
+type Cell = fn(&Value) -> Value;
+
+/// GET an .xlsx export as `token`; its sheets in workbook order, each as rows of cells.
+async fn xlsx(s: &TestServer, token: &str, path: &str) -> Vec<Sheet> {
+    use calamine::Reader;
+    let resp = s
+        .client
+        .get(s.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("{path} is not a workbook: {e}"));
+    let names = wb.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = wb.worksheet_range(&name).expect("sheet");
+            let (h, w) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
+            let rows = (0..h)
+                .map(|r| {
+                    (0..w)
+                        .map(|c| range.get_value((r, c)).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+fn names_of(sheets: &[Sheet]) -> Vec<&str> {
+    sheets.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+/// A cell as JSON: numbers as f64, text as strings, an empty (or absent) cell as null.
+fn cell(sheet: &Sheet, row: usize, col: usize) -> Value {
+    match sheet.1.get(row).and_then(|r| r.get(col)) {
+        None | Some(calamine::Data::Empty) => Value::Null,
+        Some(calamine::Data::Float(f)) => json!(f),
+        Some(calamine::Data::Int(i)) => json!(*i as f64),
+        Some(calamine::Data::String(t)) => json!(t),
+        Some(other) => panic!("{}: unexpected cell {other:?}", sheet.0),
+    }
+}
+
+fn header_col(sheet: &Sheet, name: &str) -> usize {
+    sheet.1[0]
+        .iter()
+        .position(|h| *h == calamine::Data::String(name.to_owned()))
+        .unwrap_or_else(|| panic!("{}: no column {name}", sheet.0))
+}
+
+/// A JSON number (or null) as the sheet shows it: f64, or an empty cell.
+fn num(v: &Value) -> Value {
+    v.as_f64().map_or(Value::Null, |f| json!(f))
+}
+
+/// The score sheet has the figures of SPEC §7 as columns (rank and movement, unit,
+/// officer, score, received, on-time rates, returns, re-handle and satisfaction rates,
+/// duplicates, overdue) and one row per board row, in the board's order.
+fn score_sheet_matches(sheet: &Sheet, rows: &Value, what: &str) {
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(
+        sheet.1.len(),
+        rows.len() + 1,
+        "{what}: header + one line per row"
+    );
+    let columns: [(&str, Cell); 16] = [
+        ("排名", |r| match (&r["rank"], &r["unranked"]) {
+            (Value::Null, Value::String(why)) => json!(why),
+            (rank, _) => num(rank),
+        }),
+        ("上期排名", |r| num(&r["previousRank"])),
+        ("名次变化", |r| num(&r["movement"])),
+        ("单位", |r| r["unitName"].clone()),
+        ("民警", |r| match &r["officerName"] {
+            Value::String(n) if !n.is_empty() => json!(n),
+            _ => Value::Null,
+        }),
+        ("综合得分", |r| num(&r["score"])),
+        ("接收件数", |r| num(&r["counts"]["received"])),
+        ("按时签收率(%)", |r| num(&r["rates"]["signInOnTime"])),
+        ("按时答复率(%)", |r| num(&r["rates"]["replyOnTime"])),
+        ("退办件数", |r| num(&r["counts"]["returned"])),
+        ("退办率(%)", |r| num(&r["rates"]["returnRate"])),
+        ("重办率(%)", |r| num(&r["rates"]["rehandleRate"])),
+        ("满意率(%)", |r| num(&r["rates"]["satisfaction"])),
+        ("重复件数", |r| num(&r["counts"]["duplicates"])),
+        ("重复件占比(%)", |r| num(&r["rates"]["duplicateShare"])),
+        ("逾期件数", |r| num(&r["counts"]["overdue"])),
+    ];
+    assert_eq!(sheet.1[0].len(), columns.len(), "{what}: columns");
+    for (name, of) in columns {
+        let col = header_col(sheet, name);
+        for (i, r) in rows.iter().enumerate() {
+            // An empty officer cell may be written as an empty string.
+            let got = match cell(sheet, i + 1, col) {
+                Value::String(t) if t.is_empty() => Value::Null,
+                v => v,
+            };
+            assert_eq!(got, of(r), "{what}: row {} column {name}: {r}", i + 1);
+        }
+    }
+}
+
+fn category_sheet_matches(sheet: &Sheet, rows: &Value, what: &str) {
+    let rows = rows.as_array().expect("categories");
+    assert_eq!(
+        sheet.1.len(),
+        rows.len() + 1,
+        "{what}: header + one line per row"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let key = match &r["key"] {
+            Value::String(k) => json!(k),
+            _ => json!("未分类"),
+        };
+        assert_eq!(
+            cell(sheet, i + 1, header_col(sheet, "诉求类别")),
+            key,
+            "{what}"
+        );
+        for (name, field) in [
+            ("件数", "count"),
+            ("已关闭", "closed"),
+            ("已回访", "answered"),
+            ("不满意", "unsatisfied"),
+            ("重复件", "duplicates"),
+        ] {
+            assert_eq!(
+                cell(sheet, i + 1, header_col(sheet, name)),
+                num(&r[field]),
+                "{what}: row {} column {name}: {r}",
+                i + 1
+            );
+        }
+    }
 }

@@ -68,7 +68,11 @@ fn adopt(s: &AppState, duplicate: CaseId, master: CaseId) -> Result<bool, ApiErr
     // The workflow refuses the step unless the case is still merged into this master, so
     // a duplicate changed since the query (or adopted by another instance) is skipped.
     let mut step = crate::http::cases::transition(s, &actor, &action, &org, now, None);
-    match s.store.update_case(&org, duplicate, None, &mut step) {
+    match s
+        .store
+        .update_case(&org, duplicate, None, &mut step)
+        .map_err(ApiError::from)
+    {
         Ok(c) => {
             s.intel.index(&c);
             Ok(true)

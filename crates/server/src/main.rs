@@ -205,7 +205,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Backup { db, file } => {
-            let b = minsheng_server::storage::sqlite::backup::backup(&db, &file)?;
+            let b = minsheng_store_sqlite::backup::backup(&db, &file)?;
             println!(
                 "backup {} <- {}: schema={} epoch={} lastChange={} cases={}",
                 file.display(),
@@ -217,7 +217,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Restore { db, file } => {
-            let r = minsheng_server::storage::sqlite::backup::restore(&db, &file)?;
+            let r = minsheng_store_sqlite::backup::restore(&db, &file)?;
             if let Some(old) = &r.replaced {
                 println!("replaced database kept as {}", old.display());
             }

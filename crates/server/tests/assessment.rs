@@ -760,7 +760,7 @@ async fn early_warning_on_a_jump_above_the_baseline() {
         .store
         .set_notify_prefs(
             head_id,
-            &minsheng_server::storage::notify::NotifyPrefs {
+            &minsheng_store::notify::NotifyPrefs {
                 sms: true,
                 sms_kinds: vec!["alert".into()],
             },

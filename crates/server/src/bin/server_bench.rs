@@ -31,7 +31,7 @@ use minsheng_domain::scope::list_scope;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
 use minsheng_server::state::{AppState, Clock, Settings};
-use minsheng_server::storage::CaseQuery;
+use minsheng_store::CaseQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -22,7 +22,7 @@ use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::{AppState, SharedState};
-use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate, UserRecord};
+use minsheng_store::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate, StoreError, UserRecord};
 
 /// A case as shown to one user: citizen identity masked, plus what they may do now.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -330,11 +330,11 @@ struct StoreReferences<'a>(&'a AppState);
 
 impl References for StoreReferences<'_> {
     fn user(&mut self, id: UserId) -> Result<Option<UserRecord>, ApiError> {
-        self.0.store.user(id)
+        Ok(self.0.store.user(id)?)
     }
 
     fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError> {
-        self.0.store.case(id)
+        Ok(self.0.store.case(id)?)
     }
 }
 
@@ -391,16 +391,16 @@ pub(crate) fn transition<'a>(
     org: &'a OrgTree,
     now: DateTime<Utc>,
     device_at: Option<DateTime<Utc>>,
-) -> impl FnMut(&Case, &TimelineEntry) -> Result<CaseUpdate, ApiError> + 'a {
+) -> impl FnMut(&Case, &TimelineEntry) -> Result<CaseUpdate, StoreError> + 'a {
     let cfg = s.config();
     move |c: &Case, last: &TimelineEntry| {
         if !can_see(actor, c, org) {
-            return Err(ApiError::NotFound("诉求件"));
+            return Err(ApiError::NotFound("诉求件").into());
         }
         let next = workflow::apply(c, actor, action, &cfg.ctx(now, org))?;
         let broken = next.invariant_violations();
         if !broken.is_empty() {
-            return Err(ApiError::Internal(format!(
+            return Err(StoreError::Internal(format!(
                 "invariant violated: {broken:?}"
             )));
         }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::auth::hash_password;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::UserRecord;
+use minsheng_store::UserRecord;
 
 const BUNDLED_ORG: &str = include_str!("../../../../data/demo/org.json");
 pub const DEMO_PASSWORD: &str = "Demo@2026";
@@ -159,7 +159,7 @@ pub fn seed_demo(
     let units = seed_org(s, &file, now)?;
     let users = seed_users(s, &file, now)?;
     knowledge::seed_standard_replies(s, now)?;
-    let existing = s.store.count_cases(&crate::storage::CaseQuery {
+    let existing = s.store.count_cases(&minsheng_store::CaseQuery {
         now,
         limit: 1,
         ..Default::default()

@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use super::texts::{guess_category, guess_request_type, Text};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::UserRecord;
+use minsheng_store::UserRecord;
 
 /// People the simulation needs, by unit.
 struct Cast {

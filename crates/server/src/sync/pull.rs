@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::http::cases::CaseView;
 use crate::state::AppState;
-use crate::storage::SyncEpoch;
+use minsheng_store::SyncEpoch;
 
 pub const DEFAULT_PULL_LIMIT: usize = 500;
 pub const MAX_PULL_LIMIT: usize = 2000;

@@ -1,14 +1,16 @@
 //! SQLite side of the knowledge base (see `storage::knowledge`).
 
+use crate::{db, DbResult};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{from_ms, ms, SqliteStore};
-use crate::error::ApiError;
-use crate::storage::knowledge::{
+use crate::DbError;
+use minsheng_store::knowledge::{
     KnowledgeQuery, KnowledgeStore, StandardReply, StandardReplyEdit, StandardReplyVersion,
 };
-use crate::storage::StoreResult;
+use minsheng_store::StoreError;
+use minsheng_store::StoreResult;
 
 pub(super) const MIGRATION: &str = r"
 CREATE TABLE standard_replies (
@@ -51,7 +53,7 @@ fn reply_from_row(r: &Row<'_>) -> rusqlite::Result<StandardReply> {
     })
 }
 
-fn load(conn: &rusqlite::Connection, id: &str) -> StoreResult<Option<StandardReply>> {
+fn load(conn: &rusqlite::Connection, id: &str) -> DbResult<Option<StandardReply>> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLS} FROM standard_replies WHERE id = ?1"),
@@ -77,54 +79,61 @@ pub(super) fn like_pattern(text: &str) -> String {
 
 impl KnowledgeStore for SqliteStore {
     fn list_standard_replies(&self, q: &KnowledgeQuery) -> StoreResult<Vec<StandardReply>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLS} FROM standard_replies
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLS} FROM standard_replies
              WHERE (?1 IS NULL OR category = ?1)
                AND (?2 IS NULL OR title LIKE ?2 ESCAPE '\\' OR body LIKE ?2 ESCAPE '\\')
                AND (?3 OR retired = 0)
              ORDER BY category, title, id
              LIMIT ?4"
-        ))?;
-        let limit = i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(
-            params![
-                q.category,
-                q.text.as_deref().map(like_pattern),
-                q.include_retired,
-                limit
-            ],
-            reply_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            ))?;
+            let limit = i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(
+                params![
+                    q.category,
+                    q.text.as_deref().map(like_pattern),
+                    q.include_retired,
+                    limit
+                ],
+                reply_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn standard_reply(&self, id: &str) -> StoreResult<Option<StandardReply>> {
-        let conn = self.conn()?;
-        load(&conn, id)
+        db(|| {
+            let conn = self.conn()?;
+            load(&conn, id)
+        })
     }
 
     fn standard_reply_versions(&self, id: &str) -> StoreResult<Vec<StandardReplyVersion>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, version, title, body, updated_by, updated_at
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, version, title, body, updated_by, updated_at
              FROM standard_reply_versions WHERE id = ?1 ORDER BY version",
-        )?;
-        let rows = stmt.query_map([id], |r| {
-            Ok(StandardReplyVersion {
-                id: r.get(0)?,
-                version: r.get::<_, i64>(1)?.try_into().unwrap_or_default(),
-                title: r.get(2)?,
-                body: r.get(3)?,
-                updated_by: r.get(4)?,
-                updated_at: from_ms(r.get(5)?),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            )?;
+            let rows = stmt.query_map([id], |r| {
+                Ok(StandardReplyVersion {
+                    id: r.get(0)?,
+                    version: r.get::<_, i64>(1)?.try_into().unwrap_or_default(),
+                    title: r.get(2)?,
+                    body: r.get(3)?,
+                    updated_by: r.get(4)?,
+                    updated_at: from_ms(r.get(5)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn insert_standard_reply(&self, r: &StandardReply) -> StoreResult<()> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             tx.execute(
                 &format!(
                     "INSERT INTO standard_replies({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
@@ -145,11 +154,12 @@ impl KnowledgeStore for SqliteStore {
                 rusqlite::Error::SqliteFailure(f, _)
                     if f.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
-                    ApiError::AlreadyExists(format!("答复口径“{}”", r.id))
+                    DbError::Store(StoreError::AlreadyExists(format!("答复口径“{}”", r.id)))
                 }
                 e => e.into(),
             })?;
             Ok(())
+        })
         })
     }
 
@@ -159,12 +169,13 @@ impl KnowledgeStore for SqliteStore {
         expected_version: u64,
         edit: &StandardReplyEdit,
     ) -> StoreResult<StandardReply> {
-        self.write(|tx| {
-            let cur = load(tx, id)?.ok_or(ApiError::NotFound("答复口径"))?;
+        db(|| {
+            self.write(|tx| {
+            let cur = load(tx, id)?.ok_or(StoreError::NotFound("答复口径"))?;
             if cur.version != expected_version {
-                return Err(ApiError::StaleVersion {
+                return Err(StoreError::StaleVersion {
                     current: cur.version,
-                });
+                }.into());
             }
             let old_version = i64::try_from(cur.version).unwrap_or(i64::MAX);
             tx.execute(
@@ -185,7 +196,8 @@ impl KnowledgeStore for SqliteStore {
                     ms(edit.updated_at)
                 ],
             )?;
-            load(tx, id)?.ok_or(ApiError::NotFound("答复口径"))
+            load(tx, id)?.ok_or(StoreError::NotFound("答复口径").into())
+        })
         })
     }
 
@@ -194,12 +206,14 @@ impl KnowledgeStore for SqliteStore {
         id: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<StandardReply>> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE standard_replies SET reviewed_at = ?2 WHERE id = ?1",
-                params![id, ms(at)],
-            )?;
-            load(tx, id)
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE standard_replies SET reviewed_at = ?2 WHERE id = ?1",
+                    params![id, ms(at)],
+                )?;
+                load(tx, id)
+            })
         })
     }
 
@@ -209,13 +223,15 @@ impl KnowledgeStore for SqliteStore {
         by: Option<&str>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<StandardReply>> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE standard_replies SET retired = 1, updated_by = ?2, updated_at = ?3
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE standard_replies SET retired = 1, updated_by = ?2, updated_at = ?3
                  WHERE id = ?1",
-                params![id, by, ms(at)],
-            )?;
-            load(tx, id)
+                    params![id, by, ms(at)],
+                )?;
+                load(tx, id)
+            })
         })
     }
 }

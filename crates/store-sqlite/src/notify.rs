@@ -1,16 +1,17 @@
 //! SQLite side of `storage::notify`.
 
+use crate::{db, DbResult};
 use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{CaseId, UserId};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{from_ms, ms, parse_id, SqliteStore};
-use crate::storage::notify::{
+use minsheng_store::notify::{
     CaseChange, DeadlineHit, FollowUpRecord, FollowUpStatsRow, FollowUpStatus, FollowUpSubject,
     InboundRecord, InboundSms, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage, OutboxStatus,
     SendResult, ServiceEvent, SmsTemplate, StaffNotification,
 };
-use crate::storage::StoreResult;
+use minsheng_store::StoreResult;
 
 /// Schema of the notify area (migration entry in `migrations.rs`).
 pub(super) const MIGRATION: &str = r"
@@ -236,7 +237,7 @@ pub(super) fn template_from_row(r: &Row<'_>) -> rusqlite::Result<SmsTemplate> {
 }
 
 /// Adds or replaces a template.
-pub(super) fn upsert_template(tx: &Transaction<'_>, t: &SmsTemplate) -> StoreResult<()> {
+pub(super) fn upsert_template(tx: &Transaction<'_>, t: &SmsTemplate) -> DbResult<()> {
     tx.execute(
         "INSERT INTO sms_templates(code, name, body, provider_template_id, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -253,7 +254,7 @@ pub(super) fn upsert_template(tx: &Transaction<'_>, t: &SmsTemplate) -> StoreRes
     Ok(())
 }
 
-fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> StoreResult<bool> {
+fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> DbResult<bool> {
     let n = tx.execute(
         "INSERT INTO sms_outbox(id, event_key, phone, template, provider_template_id, params, body,
              status, attempts, next_attempt_at, created_at)
@@ -275,11 +276,7 @@ fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> StoreRe
 
 /// Opens the round and queues its SMS inside `tx`; false when the round already existed
 /// (nothing queued).
-fn open_followup_tx(
-    tx: &Transaction<'_>,
-    f: &NewFollowUp,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
+fn open_followup_tx(tx: &Transaction<'_>, f: &NewFollowUp, now: DateTime<Utc>) -> DbResult<bool> {
     let (case_id, level, round, event_id, service) = match &f.subject {
         FollowUpSubject::Case {
             case_id,
@@ -328,33 +325,37 @@ fn open_followup_tx(
     Ok(true)
 }
 
-impl crate::storage::notify::NotifyStore for SqliteStore {
+impl minsheng_store::notify::NotifyStore for SqliteStore {
     fn sms_templates(&self) -> StoreResult<Vec<SmsTemplate>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(
             "SELECT code, name, body, provider_template_id, updated_at FROM sms_templates ORDER BY code",
         )?;
-        let rows = stmt.query_map([], template_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map([], template_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn sms_template(&self, code: &str) -> StoreResult<Option<SmsTemplate>> {
-        let conn = self.conn()?;
-        Ok(conn
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
             .query_row(
                 "SELECT code, name, body, provider_template_id, updated_at FROM sms_templates WHERE code = ?1",
                 [code],
                 template_from_row,
             )
             .optional()?)
+        })
     }
 
     fn upsert_sms_template(&self, t: &SmsTemplate) -> StoreResult<()> {
-        self.write(|tx| upsert_template(tx, t))
+        db(|| self.write(|tx| upsert_template(tx, t)))
     }
 
     fn enqueue_sms(&self, sms: &NewSms, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(|tx| insert_sms(tx, sms, now))
+        db(|| self.write(|tx| insert_sms(tx, sms, now)))
     }
 
     fn claim_due_sms(
@@ -363,8 +364,9 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         lease_secs: i64,
         limit: usize,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare(&format!(
+        db(|| {
+            self.write(|tx| {
+                let mut stmt = tx.prepare(&format!(
                 "UPDATE sms_outbox SET status = 'sending', lease_until = ?2, attempts = attempts + 1
                  WHERE id IN (SELECT id FROM sms_outbox
                    WHERE (status = 'pending' AND next_attempt_at <= ?1)
@@ -372,50 +374,55 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                    ORDER BY next_attempt_at, created_at LIMIT ?3)
                  RETURNING {OUTBOX_COLS}"
             ))?;
-            let rows = stmt.query_map(
-                params![ms(now), ms(now) + lease_secs * 1000, limit as i64],
-                outbox_from_row,
-            )?;
-            let mut out: Vec<OutboxMessage> = rows.collect::<Result<_, _>>()?;
-            out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-            Ok(out)
+                let rows = stmt.query_map(
+                    params![ms(now), ms(now) + lease_secs * 1000, limit as i64],
+                    outbox_from_row,
+                )?;
+                let mut out: Vec<OutboxMessage> = rows.collect::<Result<_, _>>()?;
+                out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+                Ok(out)
+            })
         })
     }
 
     fn finish_sms(&self, id: &str, result: &SendResult, now: DateTime<Utc>) -> StoreResult<()> {
-        self.write(|tx| {
-            match result {
-                SendResult::Sent { provider_id } => tx.execute(
-                    "UPDATE sms_outbox SET status = 'sent', provider_id = ?2, sent_at = ?3,
+        db(|| {
+            self.write(|tx| {
+                match result {
+                    SendResult::Sent { provider_id } => tx.execute(
+                        "UPDATE sms_outbox SET status = 'sent', provider_id = ?2, sent_at = ?3,
                        lease_until = NULL, last_error = NULL WHERE id = ?1 AND status = 'sending'",
-                    params![id, provider_id, ms(now)],
-                )?,
-                SendResult::Failed {
-                    error,
-                    retry_at,
-                    dead,
-                } => tx.execute(
-                    "UPDATE sms_outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4,
+                        params![id, provider_id, ms(now)],
+                    )?,
+                    SendResult::Failed {
+                        error,
+                        retry_at,
+                        dead,
+                    } => tx.execute(
+                        "UPDATE sms_outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4,
                        lease_until = NULL WHERE id = ?1 AND status = 'sending'",
-                    params![
-                        id,
-                        if *dead { "dead" } else { "pending" },
-                        ms(*retry_at),
-                        error
-                    ],
-                )?,
-            };
-            Ok(())
+                        params![
+                            id,
+                            if *dead { "dead" } else { "pending" },
+                            ms(*retry_at),
+                            error
+                        ],
+                    )?,
+                };
+                Ok(())
+            })
         })
     }
 
     fn sms_delivery_report(&self, id: &str, status: &str) -> StoreResult<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE sms_outbox SET delivery_status = ?2 WHERE id = ?1 OR provider_id = ?1",
-                params![id, status],
-            )?;
-            Ok(n > 0)
+        db(|| {
+            self.write(|tx| {
+                let n = tx.execute(
+                    "UPDATE sms_outbox SET delivery_status = ?2 WHERE id = ?1 OR provider_id = ?1",
+                    params![id, status],
+                )?;
+                Ok(n > 0)
+            })
         })
     }
 
@@ -424,26 +431,30 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         status: Option<OutboxStatus>,
         limit: usize,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {OUTBOX_COLS} FROM sms_outbox WHERE (?1 IS NULL OR status = ?1)
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {OUTBOX_COLS} FROM sms_outbox WHERE (?1 IS NULL OR status = ?1)
              ORDER BY created_at DESC, id DESC LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(
-            params![status.map(OutboxStatus::code), limit as i64],
-            outbox_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            ))?;
+            let rows = stmt.query_map(
+                params![status.map(OutboxStatus::code), limit as i64],
+                outbox_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn requeue_sms(&self, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE sms_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2
+        db(|| {
+            self.write(|tx| {
+                let n = tx.execute(
+                    "UPDATE sms_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2
                  WHERE id = ?1 AND status = 'dead'",
-                params![id, ms(now)],
-            )?;
-            Ok(n == 1)
+                    params![id, ms(now)],
+                )?;
+                Ok(n == 1)
+            })
         })
     }
 
@@ -453,20 +464,23 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         phone: Option<&str>,
         since: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let conn = self.conn()?;
-        let n: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM sms_outbox
+        db(|| {
+            let conn = self.conn()?;
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM sms_outbox
              WHERE substr(event_key, 1, length(?1)) = ?1
                AND (?2 IS NULL OR phone = ?2) AND created_at >= ?3",
-            params![event_key_prefix, phone, ms(since)],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
+                params![event_key_prefix, phone, ms(since)],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
     }
 
     fn followup_candidates(&self, limit: usize) -> StoreResult<Vec<(CaseId, String, u32)>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
             "SELECT x.id, x.lvl, x.rnd FROM (
                 SELECT c.id, {CASE_ROUND} FROM cases c WHERE {CASE_AWAITING}
              ) x
@@ -474,54 +488,59 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                 SELECT 1 FROM followups f WHERE f.case_id = x.id AND f.level = x.lvl AND f.round = x.rnd)
              LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok((
-                parse_id::<CaseId>(&r.get::<_, String>(0)?)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, u32>(2)?,
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map([limit as i64], |r| {
+                Ok((
+                    parse_id::<CaseId>(&r.get::<_, String>(0)?)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn open_followup(&self, f: &NewFollowUp, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(|tx| open_followup_tx(tx, f, now))
+        db(|| self.write(|tx| open_followup_tx(tx, f, now)))
     }
 
     fn supersede_followups(&self) -> StoreResult<u64> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare(&format!(
-                "UPDATE followups SET status = 'superseded'
+        db(|| {
+            self.write(|tx| {
+                let mut stmt = tx.prepare(&format!(
+                    "UPDATE followups SET status = 'superseded'
                  WHERE status IN ('awaiting','phoneTask') AND case_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM (SELECT c.id, {CASE_ROUND} FROM cases c
                                      WHERE c.id = followups.case_id AND {CASE_AWAITING}) x
                                    WHERE x.lvl = followups.level AND x.rnd = followups.round)
                  RETURNING event_key"
-            ))?;
-            let keys: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            // A round and its SMS share the event key. A row being sent right now is
-            // left alone: it is already with the gateway.
-            let mut cancel = tx.prepare(
-                "UPDATE sms_outbox SET status = 'cancelled', lease_until = NULL
+                ))?;
+                let keys: Vec<String> = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                // A round and its SMS share the event key. A row being sent right now is
+                // left alone: it is already with the gateway.
+                let mut cancel = tx.prepare(
+                    "UPDATE sms_outbox SET status = 'cancelled', lease_until = NULL
                  WHERE event_key = ?1 AND status = 'pending'",
-            )?;
-            for k in &keys {
-                cancel.execute([k])?;
-            }
-            Ok(keys.len() as u64)
+                )?;
+                for k in &keys {
+                    cancel.execute([k])?;
+                }
+                Ok(keys.len() as u64)
+            })
         })
     }
 
     fn expire_followups(&self, now: DateTime<Utc>) -> StoreResult<Vec<FollowUpRecord>> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let mut stmt = tx.prepare(&format!(
                 "UPDATE followups SET status = 'phoneTask' WHERE status = 'awaiting' AND due_at <= ?1
                  RETURNING {FOLLOWUP_COLS}"
             ))?;
             let rows = stmt.query_map([ms(now)], followup_from_row)?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
         })
     }
 
@@ -530,20 +549,22 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         phone: &str,
         sent_at: DateTime<Utc>,
     ) -> StoreResult<Option<FollowUpRecord>> {
-        let conn = self.conn()?;
-        // Most recent open round asked before the reply was sent; else the most recent
-        // round at all (the reply is then late and recorded without effect).
-        Ok(conn
-            .query_row(
-                &format!(
+        db(|| {
+            let conn = self.conn()?;
+            // Most recent open round asked before the reply was sent; else the most recent
+            // round at all (the reply is then late and recorded without effect).
+            Ok(conn
+                .query_row(
+                    &format!(
                     "SELECT {FOLLOWUP_COLS} FROM followups WHERE phone = ?1 AND created_at <= ?2
                      ORDER BY status IN ('awaiting','phoneTask') DESC, created_at DESC, rowid DESC
                      LIMIT 1"
                 ),
-                params![phone, ms(sent_at)],
-                followup_from_row,
-            )
-            .optional()?)
+                    params![phone, ms(sent_at)],
+                    followup_from_row,
+                )
+                .optional()?)
+        })
     }
 
     fn answer_followup(
@@ -553,15 +574,17 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.write(|tx| {
-            // `superseded` too: the worker may have seen the case move on before the
-            // reply that moved it was recorded here.
-            let n = tx.execute(
-                "UPDATE followups SET status = 'answered', satisfaction = ?2, answer_text = ?3,
+        db(|| {
+            self.write(|tx| {
+                // `superseded` too: the worker may have seen the case move on before the
+                // reply that moved it was recorded here.
+                let n = tx.execute(
+                    "UPDATE followups SET status = 'answered', satisfaction = ?2, answer_text = ?3,
                    answered_at = ?4 WHERE id = ?1 AND status != 'answered'",
-                params![id, satisfaction, text, ms(now)],
-            )?;
-            Ok(n == 1)
+                    params![id, satisfaction, text, ms(now)],
+                )?;
+                Ok(n == 1)
+            })
         })
     }
 
@@ -572,8 +595,9 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.write(|tx| {
-            let key: Option<String> = tx
+        db(|| {
+            self.write(|tx| {
+                let key: Option<String> = tx
                 .query_row(
                     "UPDATE followups SET status = 'answered', satisfaction = ?2, answer_text = ?3,
                        answered_at = ?4 WHERE id = ?1 AND status IN ('awaiting','phoneTask')
@@ -582,29 +606,32 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
                     |r| r.get(0),
                 )
                 .optional()?;
-            let Some(key) = key else {
-                return Ok(false);
-            };
-            // Its question is answered: an SMS still waiting is not sent (one being
-            // sent right now is already with the gateway).
-            tx.execute(
-                "UPDATE sms_outbox SET status = 'cancelled', lease_until = NULL
+                let Some(key) = key else {
+                    return Ok(false);
+                };
+                // Its question is answered: an SMS still waiting is not sent (one being
+                // sent right now is already with the gateway).
+                tx.execute(
+                    "UPDATE sms_outbox SET status = 'cancelled', lease_until = NULL
                  WHERE event_key = ?1 AND status = 'pending'",
-                [key],
-            )?;
-            Ok(true)
+                    [key],
+                )?;
+                Ok(true)
+            })
         })
     }
 
     fn followup(&self, id: &str) -> StoreResult<Option<FollowUpRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                &format!("SELECT {FOLLOWUP_COLS} FROM followups WHERE id = ?1"),
-                [id],
-                followup_from_row,
-            )
-            .optional()?)
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {FOLLOWUP_COLS} FROM followups WHERE id = ?1"),
+                    [id],
+                    followup_from_row,
+                )
+                .optional()?)
+        })
     }
 
     fn followups(
@@ -613,21 +640,23 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         status: Option<FollowUpStatus>,
         limit: usize,
     ) -> StoreResult<Vec<FollowUpRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {FOLLOWUP_COLS} FROM followups
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {FOLLOWUP_COLS} FROM followups
              WHERE (?1 IS NULL OR case_id = ?1) AND (?2 IS NULL OR status = ?2)
              ORDER BY created_at DESC, rowid DESC LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(
-            params![
-                case_id.map(|c| c.to_string()),
-                status.map(FollowUpStatus::code),
-                limit as i64
-            ],
-            followup_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    case_id.map(|c| c.to_string()),
+                    status.map(FollowUpStatus::code),
+                    limit as i64
+                ],
+                followup_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn followup_stats(
@@ -635,8 +664,9 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> StoreResult<Vec<FollowUpStatsRow>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(
             "SELECT COALESCE(service, level) AS grp, COUNT(*),
                 SUM(status = 'answered'),
                 SUM(satisfaction = 'satisfied'),
@@ -646,46 +676,51 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
              FROM followups WHERE (?1 IS NULL OR created_at >= ?1) AND (?2 IS NULL OR created_at < ?2)
              GROUP BY grp ORDER BY grp",
         )?;
-        let rows = stmt.query_map(params![from.map(ms), to.map(ms)], |r| {
-            let n = |i: usize| -> rusqlite::Result<u64> {
-                Ok(r.get::<_, Option<i64>>(i)?
-                    .unwrap_or(0)
-                    .max(0)
-                    .unsigned_abs())
-            };
-            Ok(FollowUpStatsRow {
-                group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                sent: n(1)?,
-                answered: n(2)?,
-                satisfied: n(3)?,
-                basically_satisfied: n(4)?,
-                unsatisfied: n(5)?,
-                phone_tasks: n(6)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map(params![from.map(ms), to.map(ms)], |r| {
+                let n = |i: usize| -> rusqlite::Result<u64> {
+                    Ok(r.get::<_, Option<i64>>(i)?
+                        .unwrap_or(0)
+                        .max(0)
+                        .unsigned_abs())
+                };
+                Ok(FollowUpStatsRow {
+                    group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    sent: n(1)?,
+                    answered: n(2)?,
+                    satisfied: n(3)?,
+                    basically_satisfied: n(4)?,
+                    unsatisfied: n(5)?,
+                    phone_tasks: n(6)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn insert_inbound(&self, m: &InboundSms, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "INSERT INTO sms_inbound(message_id, phone, text, sent_at, arrived_at, outcome)
+        db(|| {
+            self.write(|tx| {
+                let n = tx.execute(
+                    "INSERT INTO sms_inbound(message_id, phone, text, sent_at, arrived_at, outcome)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'pending') ON CONFLICT(message_id) DO NOTHING",
-                params![m.message_id, m.phone, m.text, ms(m.sent_at), ms(now)],
-            )?;
-            Ok(n == 1)
+                    params![m.message_id, m.phone, m.text, ms(m.sent_at), ms(now)],
+                )?;
+                Ok(n == 1)
+            })
         })
     }
 
     fn inbound(&self, message_id: &str) -> StoreResult<Option<InboundRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                &format!("SELECT {INBOUND_COLS} FROM sms_inbound WHERE message_id = ?1"),
-                [message_id],
-                inbound_from_row,
-            )
-            .optional()?)
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {INBOUND_COLS} FROM sms_inbound WHERE message_id = ?1"),
+                    [message_id],
+                    inbound_from_row,
+                )
+                .optional()?)
+        })
     }
 
     fn set_inbound_outcome(
@@ -695,32 +730,38 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         outcome: &str,
         detail: Option<&str>,
     ) -> StoreResult<()> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             tx.execute(
                 "UPDATE sms_inbound SET followup_id = ?2, outcome = ?3, detail = ?4 WHERE message_id = ?1",
                 params![message_id, followup_id, outcome, detail],
             )?;
             Ok(())
         })
+        })
     }
 
     fn pending_inbound(&self, arrived_before: DateTime<Utc>) -> StoreResult<Vec<InboundRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
             "SELECT {INBOUND_COLS} FROM sms_inbound WHERE outcome = 'pending' AND arrived_at <= ?1
              ORDER BY sent_at, arrived_at LIMIT 100"
         ))?;
-        let rows = stmt.query_map([ms(arrived_before)], inbound_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map([ms(arrived_before)], inbound_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn recent_inbound(&self, limit: usize) -> StoreResult<Vec<InboundRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
             "SELECT {INBOUND_COLS} FROM sms_inbound ORDER BY arrived_at DESC, rowid DESC LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit as i64], inbound_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map([limit as i64], inbound_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn insert_service_events(
@@ -728,7 +769,8 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         events: &[(ServiceEvent, NewFollowUp)],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ServiceEvent>> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let mut stmt = tx.prepare(
                 "INSERT INTO service_events(id, service, phone, citizen_name, unit_name, summary, occurred_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
@@ -751,6 +793,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
             }
             Ok(out)
         })
+        })
     }
 
     fn insert_notifications(
@@ -759,7 +802,8 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         reminded: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StaffNotification>> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let mut stmt = tx.prepare(&format!(
                 "INSERT INTO staff_notifications({NOTE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)
                  ON CONFLICT(event_key) DO NOTHING"
@@ -791,6 +835,7 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
             }
             Ok(out)
         })
+        })
     }
 
     fn notifications(
@@ -799,27 +844,31 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         unread_only: bool,
         limit: usize,
     ) -> StoreResult<Vec<StaffNotification>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {NOTE_COLS} FROM staff_notifications
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {NOTE_COLS} FROM staff_notifications
              WHERE user_id = ?1 AND (?2 = 0 OR read_at IS NULL)
              ORDER BY created_at DESC, id DESC LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(
-            params![user.to_string(), unread_only, limit as i64],
-            note_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            ))?;
+            let rows = stmt.query_map(
+                params![user.to_string(), unread_only, limit as i64],
+                note_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn unread_count(&self, user: UserId) -> StoreResult<u64> {
-        let conn = self.conn()?;
-        let n: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM staff_notifications WHERE user_id = ?1 AND read_at IS NULL",
-            [user.to_string()],
-            |r| r.get(0),
-        )?;
-        Ok(n.unsigned_abs())
+        db(|| {
+            let conn = self.conn()?;
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM staff_notifications WHERE user_id = ?1 AND read_at IS NULL",
+                [user.to_string()],
+                |r| r.get(0),
+            )?;
+            Ok(n.unsigned_abs())
+        })
     }
 
     fn mark_notifications_read(
@@ -828,7 +877,8 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         ids: Option<&[String]>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let user = user.to_string();
             let n = match ids {
                 None => tx.execute(
@@ -849,49 +899,58 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
             };
             Ok(n as u64)
         })
+        })
     }
 
     fn notify_prefs(&self, user: UserId) -> StoreResult<NotifyPrefs> {
-        let conn = self.conn()?;
-        let data: Option<String> = conn
-            .query_row(
-                "SELECT data FROM notify_prefs WHERE user_id = ?1",
-                [user.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match data {
-            Some(d) => serde_json::from_str(&d)?,
-            None => NotifyPrefs::default(),
+        db(|| {
+            let conn = self.conn()?;
+            let data: Option<String> = conn
+                .query_row(
+                    "SELECT data FROM notify_prefs WHERE user_id = ?1",
+                    [user.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(match data {
+                Some(d) => serde_json::from_str(&d)?,
+                None => NotifyPrefs::default(),
+            })
         })
     }
 
     fn set_notify_prefs(&self, user: UserId, p: &NotifyPrefs) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO notify_prefs(user_id, data) VALUES (?1, ?2)
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "INSERT INTO notify_prefs(user_id, data) VALUES (?1, ?2)
                  ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
-                params![user.to_string(), serde_json::to_string(p)?],
-            )?;
-            Ok(())
+                    params![user.to_string(), serde_json::to_string(p)?],
+                )?;
+                Ok(())
+            })
         })
     }
 
     fn notify_cursor(&self) -> StoreResult<u64> {
-        let conn = self.conn()?;
-        let n: i64 = conn.query_row("SELECT seq FROM notify_cursor WHERE id = 1", [], |r| {
-            r.get(0)
-        })?;
-        Ok(n.unsigned_abs())
+        db(|| {
+            let conn = self.conn()?;
+            let n: i64 = conn.query_row("SELECT seq FROM notify_cursor WHERE id = 1", [], |r| {
+                r.get(0)
+            })?;
+            Ok(n.unsigned_abs())
+        })
     }
 
     fn set_notify_cursor(&self, seq: u64) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE notify_cursor SET seq = MAX(seq, ?1) WHERE id = 1",
-                [i64::try_from(seq).unwrap_or(i64::MAX)],
-            )?;
-            Ok(())
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE notify_cursor SET seq = MAX(seq, ?1) WHERE id = 1",
+                    [i64::try_from(seq).unwrap_or(i64::MAX)],
+                )?;
+                Ok(())
+            })
         })
     }
 
@@ -901,38 +960,40 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<CaseChange>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT ch.seq, ch.case_id, ch.version, CASE WHEN t.at >= ?3 THEN t.data END
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(
+                "SELECT ch.seq, ch.case_id, ch.version, CASE WHEN t.at >= ?3 THEN t.data END
              FROM changes ch LEFT JOIN timeline t ON t.case_id = ch.case_id AND t.seq = ch.version
              WHERE ch.seq > ?1 ORDER BY ch.seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                i64::try_from(after).unwrap_or(i64::MAX),
-                limit as i64,
-                ms(since)
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?.unsigned_abs(),
-                    parse_id::<CaseId>(&r.get::<_, String>(1)?)?,
-                    r.get::<_, i64>(2)?.unsigned_abs(),
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, case_id, version, data) = row?;
-            out.push(CaseChange {
-                seq,
-                case_id,
-                version,
-                entry: data.map(|d| serde_json::from_str(&d)).transpose()?,
-            });
-        }
-        Ok(out)
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    i64::try_from(after).unwrap_or(i64::MAX),
+                    limit as i64,
+                    ms(since)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?.unsigned_abs(),
+                        parse_id::<CaseId>(&r.get::<_, String>(1)?)?,
+                        r.get::<_, i64>(2)?.unsigned_abs(),
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, case_id, version, data) = row?;
+                out.push(CaseChange {
+                    seq,
+                    case_id,
+                    version,
+                    entry: data.map(|d| serde_json::from_str(&d)).transpose()?,
+                });
+            }
+            Ok(out)
+        })
     }
 
     fn deadline_hits(
@@ -941,9 +1002,10 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<DeadlineHit>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(
-            "SELECT kind, id, deadline FROM (
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(
+                "SELECT kind, id, deadline FROM (
                SELECT 'signInReminder' AS kind, c.id, c.sign_in_deadline AS deadline FROM cases c
                 WHERE c.state = 'pendingSignIn' AND c.sign_in_warn <= ?1 AND c.sign_in_deadline > ?1
                UNION ALL
@@ -962,23 +1024,24 @@ impl crate::storage::notify::NotifyStore for SqliteStore {
              ) h WHERE h.deadline >= ?3 AND NOT EXISTS (SELECT 1 FROM notify_reminders r
                                    WHERE r.key = h.kind || ':' || h.id || ':' || h.deadline)
              LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![ms(now), limit as i64, ms(since)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        let hits: Vec<(String, String, i64)> = rows.collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(hits.len());
-        for (kind, id, deadline) in hits {
-            out.push(DeadlineHit {
-                case_id: parse_id(&id)?,
-                kind,
-                deadline: from_ms(deadline),
-            });
-        }
-        Ok(out)
+            )?;
+            let rows = stmt.query_map(params![ms(now), limit as i64, ms(since)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            let hits: Vec<(String, String, i64)> = rows.collect::<Result<_, _>>()?;
+            let mut out = Vec::with_capacity(hits.len());
+            for (kind, id, deadline) in hits {
+                out.push(DeadlineHit {
+                    case_id: parse_id(&id)?,
+                    kind,
+                    deadline: from_ms(deadline),
+                });
+            }
+            Ok(out)
+        })
     }
 }

@@ -1,5 +1,6 @@
 //! SQLite side of the configuration (see `storage::config`).
 
+use crate::{db, DbResult};
 use chrono::{DateTime, Utc};
 use minsheng_domain::calendar::HolidayYear;
 use minsheng_domain::config::{CategoryEntry, ConfigSnapshot};
@@ -7,9 +8,10 @@ use minsheng_domain::sla::{SlaRules, SlaVersion};
 use rusqlite::{params, Connection, Transaction};
 
 use super::{audit, from_ms, ms, SqliteStore};
-use crate::error::ApiError;
-use crate::storage::config::ConfigStore;
-use crate::storage::{AuditRecord, StoreResult};
+use crate::DbError;
+use minsheng_store::config::ConfigStore;
+use minsheng_store::StoreError;
+use minsheng_store::{AuditRecord, StoreResult};
 
 pub(super) const MIGRATION: &str = r"
 CREATE TABLE config_changes (
@@ -35,11 +37,11 @@ CREATE TABLE categories (
 );
 ";
 
-fn json_err(e: serde_json::Error) -> ApiError {
-    ApiError::Internal(format!("配置数据损坏：{e}"))
+fn json_err(e: serde_json::Error) -> DbError {
+    DbError::Store(StoreError::Internal(format!("配置数据损坏：{e}")))
 }
 
-pub(super) fn bump(tx: &Transaction<'_>, kind: &str, at: DateTime<Utc>) -> StoreResult<i64> {
+pub(super) fn bump(tx: &Transaction<'_>, kind: &str, at: DateTime<Utc>) -> DbResult<i64> {
     tx.execute(
         "INSERT INTO config_changes(kind, at) VALUES (?1, ?2)",
         params![kind, ms(at)],
@@ -47,7 +49,7 @@ pub(super) fn bump(tx: &Transaction<'_>, kind: &str, at: DateTime<Utc>) -> Store
     Ok(tx.last_insert_rowid())
 }
 
-fn version(conn: &Connection) -> StoreResult<i64> {
+fn version(conn: &Connection) -> DbResult<i64> {
     Ok(conn.query_row(
         "SELECT COALESCE(MAX(seq), 0) FROM config_changes",
         [],
@@ -55,7 +57,7 @@ fn version(conn: &Connection) -> StoreResult<i64> {
     )?)
 }
 
-fn insert_year(tx: &Transaction<'_>, y: &HolidayYear, at: DateTime<Utc>) -> StoreResult<()> {
+fn insert_year(tx: &Transaction<'_>, y: &HolidayYear, at: DateTime<Utc>) -> DbResult<()> {
     tx.execute(
         "INSERT INTO holiday_years(year, body, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(year) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
@@ -68,7 +70,7 @@ fn insert_sla(
     tx: &Transaction<'_>,
     rules: &SlaRules,
     effective_from: DateTime<Utc>,
-) -> StoreResult<SlaVersion> {
+) -> DbResult<SlaVersion> {
     let next: i64 = tx.query_row(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM sla_versions",
         [],
@@ -89,7 +91,7 @@ fn insert_sla(
     })
 }
 
-fn write_categories(tx: &Transaction<'_>, list: &[CategoryEntry]) -> StoreResult<()> {
+fn write_categories(tx: &Transaction<'_>, list: &[CategoryEntry]) -> DbResult<()> {
     tx.execute("DELETE FROM categories", [])?;
     let mut ins = tx.prepare(
         "INSERT INTO categories(position, name, retired, renamed_to) VALUES (?1, ?2, ?3, ?4)",
@@ -102,7 +104,7 @@ fn write_categories(tx: &Transaction<'_>, list: &[CategoryEntry]) -> StoreResult
 
 /// A fresh database starts from the shipped calendars and SPEC §4's rules (once: an
 /// existing configuration is never overwritten).
-pub(super) fn seed_defaults(conn: &mut Connection, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) fn seed_defaults(conn: &mut Connection, now: DateTime<Utc>) -> DbResult<()> {
     let tx = conn.transaction()?;
     if version(&tx)? == 0 {
         let builtin = ConfigSnapshot::builtin();
@@ -121,68 +123,74 @@ pub(super) fn seed_defaults(conn: &mut Connection, now: DateTime<Utc>) -> StoreR
 
 impl ConfigStore for SqliteStore {
     fn config_snapshot(&self) -> StoreResult<ConfigSnapshot> {
-        let mut conn = self.conn()?;
-        // One snapshot: the version and the rows it numbers.
-        let tx = conn.transaction()?;
-        let version = version(&tx)?;
-        let holiday_years = tx
-            .prepare("SELECT body FROM holiday_years ORDER BY year")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .map(|b| serde_json::from_str(&b?).map_err(json_err))
-            .collect::<StoreResult<Vec<HolidayYear>>>()?;
-        let sla = tx
-            .prepare("SELECT version, effective_from, body FROM sla_versions ORDER BY version")?
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .map(|row| {
-                let (version, from, body) = row?;
-                Ok(SlaVersion {
-                    version,
-                    effective_from: from_ms(from),
-                    rules: serde_json::from_str(&body).map_err(json_err)?,
+        db(|| {
+            let mut conn = self.conn()?;
+            // One snapshot: the version and the rows it numbers.
+            let tx = conn.transaction()?;
+            let version = version(&tx)?;
+            let holiday_years = tx
+                .prepare("SELECT body FROM holiday_years ORDER BY year")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .map(|b| serde_json::from_str(&b?).map_err(json_err))
+                .collect::<DbResult<Vec<HolidayYear>>>()?;
+            let sla = tx
+                .prepare("SELECT version, effective_from, body FROM sla_versions ORDER BY version")?
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .map(|row| {
+                    let (version, from, body) = row?;
+                    Ok(SlaVersion {
+                        version,
+                        effective_from: from_ms(from),
+                        rules: serde_json::from_str(&body).map_err(json_err)?,
+                    })
                 })
+                .collect::<DbResult<Vec<SlaVersion>>>()?;
+            let categories = tx
+                .prepare("SELECT name, retired, renamed_to FROM categories ORDER BY position")?
+                .query_map([], |r| {
+                    Ok(CategoryEntry {
+                        name: r.get(0)?,
+                        retired: r.get(1)?,
+                        renamed_to: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ConfigSnapshot {
+                version,
+                holiday_years,
+                sla,
+                categories,
             })
-            .collect::<StoreResult<Vec<SlaVersion>>>()?;
-        let categories = tx
-            .prepare("SELECT name, retired, renamed_to FROM categories ORDER BY position")?
-            .query_map([], |r| {
-                Ok(CategoryEntry {
-                    name: r.get(0)?,
-                    retired: r.get(1)?,
-                    renamed_to: r.get(2)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ConfigSnapshot {
-            version,
-            holiday_years,
-            sla,
-            categories,
         })
     }
 
     fn config_version(&self) -> StoreResult<i64> {
-        version(&*self.conn()?)
+        db(|| version(&*self.conn()?))
     }
 
     fn put_holiday_year(&self, year: &HolidayYear, rec: &AuditRecord) -> StoreResult<i64> {
-        self.write(|tx| {
-            insert_year(tx, year, rec.at)?;
-            audit::append(tx, rec)?;
-            bump(tx, "calendar", rec.at)
+        db(|| {
+            self.write(|tx| {
+                insert_year(tx, year, rec.at)?;
+                audit::append(tx, rec)?;
+                bump(tx, "calendar", rec.at)
+            })
         })
     }
 
     fn put_categories(&self, list: &[CategoryEntry], rec: &AuditRecord) -> StoreResult<i64> {
-        self.write(|tx| {
-            write_categories(tx, list)?;
-            audit::append(tx, rec)?;
-            bump(tx, "categories", rec.at)
+        db(|| {
+            self.write(|tx| {
+                write_categories(tx, list)?;
+                audit::append(tx, rec)?;
+                bump(tx, "categories", rec.at)
+            })
         })
     }
 
@@ -192,11 +200,13 @@ impl ConfigStore for SqliteStore {
         effective_from: DateTime<Utc>,
         rec: &AuditRecord,
     ) -> StoreResult<SlaVersion> {
-        self.write(|tx| {
-            let v = insert_sla(tx, rules, effective_from)?;
-            audit::append(tx, rec)?;
-            bump(tx, "sla", rec.at)?;
-            Ok(v)
+        db(|| {
+            self.write(|tx| {
+                let v = insert_sla(tx, rules, effective_from)?;
+                audit::append(tx, rec)?;
+                bump(tx, "sla", rec.at)?;
+                Ok(v)
+            })
         })
     }
 }

@@ -3,12 +3,13 @@
 //! refuses to update a sealed record, and refuses to delete one younger than 180 days.
 //! Records written before this existed are sealed into the chain once, at start.
 
+use crate::DbResult;
 use minsheng_domain::audit::{audit_hash, AuditLink};
 use minsheng_domain::timeline::GENESIS;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{from_ms, ms, parse_id};
-use crate::storage::{AuditRecord, StoreResult};
+use minsheng_store::AuditRecord;
 
 /// The retention (180 days) is the trigger's; nothing in the server deletes audit rows.
 pub const MIGRATION: &str = "
@@ -24,7 +25,7 @@ WHEN old.at > (CAST(strftime('%s', 'now') AS INTEGER) - 180 * 86400) * 1000 BEGI
 END;
 ";
 
-fn last_hash(conn: &Connection) -> StoreResult<String> {
+fn last_hash(conn: &Connection) -> DbResult<String> {
     Ok(conn
         .query_row(
             "SELECT hash FROM audit_log WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -37,7 +38,7 @@ fn last_hash(conn: &Connection) -> StoreResult<String> {
 
 /// Appends a record to the chain (inside the caller's write transaction, so the
 /// single writer orders the chain).
-pub(super) fn append(tx: &Transaction<'_>, rec: &AuditRecord) -> StoreResult<()> {
+pub(super) fn append(tx: &Transaction<'_>, rec: &AuditRecord) -> DbResult<()> {
     let prev = last_hash(tx)?;
     let at = ms(rec.at);
     let user = rec.user_id.to_string();
@@ -51,7 +52,7 @@ pub(super) fn append(tx: &Transaction<'_>, rec: &AuditRecord) -> StoreResult<()>
 }
 
 /// Seals records written before the chain existed, oldest first (once, at start).
-pub(super) fn seal(conn: &mut Connection) -> StoreResult<()> {
+pub(super) fn seal(conn: &mut Connection) -> DbResult<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let open: Vec<(i64, i64, String, String, String, String)> = {
         let mut stmt = tx.prepare(
@@ -83,7 +84,7 @@ pub(super) fn seal(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
-pub(super) fn newest(conn: &Connection, limit: usize) -> StoreResult<Vec<AuditRecord>> {
+pub(super) fn newest(conn: &Connection, limit: usize) -> DbResult<Vec<AuditRecord>> {
     let mut stmt = conn.prepare(
         "SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
     )?;
@@ -100,7 +101,7 @@ pub(super) fn newest(conn: &Connection, limit: usize) -> StoreResult<Vec<AuditRe
 }
 
 /// The whole chain, oldest first, for verification.
-pub(super) fn chain(conn: &Connection) -> StoreResult<Vec<AuditLink>> {
+pub(super) fn chain(conn: &Connection) -> DbResult<Vec<AuditLink>> {
     let mut stmt = conn.prepare(
         "SELECT id, at, user_id, action, target, detail, COALESCE(prev_hash, ''), COALESCE(hash, '')
            FROM audit_log ORDER BY id",

@@ -1,13 +1,14 @@
 //! SQL of the intelligence features: cases for the duplicate index, dispatch history
 //! for retraining, dispatch feedback (suggested vs chosen).
 
+use crate::DbResult;
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::CaseState;
 use minsheng_domain::ids::CaseId;
 use rusqlite::{params, Connection, Transaction};
 
 use super::{from_ms, ms, parse_id};
-use crate::storage::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase, StoreResult};
+use minsheng_store::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase, StoreResult};
 
 fn state_list(pick: impl Fn(CaseState) -> bool) -> String {
     let codes: Vec<String> = CaseState::ALL
@@ -24,7 +25,7 @@ pub fn duplicates_of_masters_in(
     duplicate_state: CaseState,
     master_states: &[CaseState],
     limit: usize,
-) -> StoreResult<Vec<(CaseId, CaseId)>> {
+) -> DbResult<Vec<(CaseId, CaseId)>> {
     let masters = state_list(|s| master_states.contains(&s));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT d.id, d.duplicate_of FROM cases d JOIN cases m ON m.id = d.duplicate_of
@@ -42,7 +43,7 @@ pub fn duplicates_of_masters_in(
         .collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn case_ids_by_phone(conn: &Connection, phone: &str, limit: usize) -> StoreResult<Vec<CaseId>> {
+pub fn case_ids_by_phone(conn: &Connection, phone: &str, limit: usize) -> DbResult<Vec<CaseId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM cases WHERE citizen_phone = ?1 ORDER BY received_at DESC, id DESC LIMIT ?2",
     )?;
@@ -59,7 +60,7 @@ pub fn for_each_indexable_case(
     conn: &Connection,
     recent_since: DateTime<Utc>,
     f: &mut dyn FnMut(IndexedCase),
-) -> StoreResult<u64> {
+) -> DbResult<u64> {
     // Two index-friendly halves instead of one OR: recent (any state but merged) and
     // older open cases.
     let merged = CaseState::Merged.code();
@@ -90,7 +91,7 @@ pub fn for_each_indexable_case(
 pub fn for_each_history_case(
     conn: &Connection,
     f: &mut dyn FnMut(HistoryCase) -> StoreResult<()>,
-) -> StoreResult<u64> {
+) -> DbResult<u64> {
     let transferred = CaseState::Transferred.code();
     let excluded = state_list(|s| matches!(s, CaseState::Merged | CaseState::Rejected));
     let mut stmt = conn.prepare(&format!(
@@ -122,7 +123,7 @@ pub fn for_each_history_case(
     Ok(n)
 }
 
-pub fn record_dispatch_feedback(tx: &Transaction<'_>, fb: &DispatchFeedback) -> StoreResult<()> {
+pub fn record_dispatch_feedback(tx: &Transaction<'_>, fb: &DispatchFeedback) -> DbResult<()> {
     tx.execute(
         "INSERT INTO dispatch_feedback(case_id, at, action, suggested_category, chosen_category,
            suggested_unit, chosen_unit, suggested_request_type, chosen_request_type,
@@ -149,7 +150,7 @@ pub fn record_dispatch_feedback(tx: &Transaction<'_>, fb: &DispatchFeedback) -> 
 pub fn dispatch_feedback_counts(
     conn: &Connection,
     since: Option<DateTime<Utc>>,
-) -> StoreResult<FeedbackCounts> {
+) -> DbResult<FeedbackCounts> {
     Ok(conn.query_row(
         "SELECT COUNT(*), COALESCE(SUM(matched_category), 0), COALESCE(SUM(matched_unit), 0),
                 COALESCE(SUM(suggested_request_type = chosen_request_type), 0)

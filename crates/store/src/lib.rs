@@ -10,12 +10,13 @@ pub mod admin;
 pub mod assessment;
 pub mod bulk;
 pub mod config;
+mod error;
 pub mod knowledge;
 mod learning;
 pub mod notify;
-pub mod sqlite;
 pub mod sync;
 
+pub use error::{StoreError, StoreResult};
 pub use learning::{DispatchFeedback, FeedbackCounts, HistoryCase, IndexedCase};
 pub use sync::{ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
 
@@ -28,10 +29,6 @@ use minsheng_domain::role::Role;
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
 use serde::{Deserialize, Serialize};
-
-use crate::error::ApiError;
-
-pub type StoreResult<T> = Result<T, ApiError>;
 
 /// A staff account as stored (the hash never leaves the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +217,9 @@ pub trait Store:
     + Sync
     + 'static
 {
+    /// The schema version the database is at (its backend migrated it when opening).
+    fn schema_version(&self) -> i64;
+
     // Organisation
     fn units(&self) -> StoreResult<Vec<Unit>>;
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()>;
@@ -368,7 +368,7 @@ pub trait Store:
     /// The identity of this database's change log (new after every restore).
     fn sync_epoch(&self) -> StoreResult<SyncEpoch>;
     /// Changes after position `after` visible in `scope`, at most `limit` cases, read
-    /// from one snapshot. A position outside the retained log is `ApiError::SyncReset`.
+    /// from one snapshot. A position outside the retained log is `StoreError::SyncReset`.
     fn changes_since(&self, scope: &ListScope, after: u64, limit: usize)
         -> StoreResult<ChangePage>;
 

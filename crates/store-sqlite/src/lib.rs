@@ -9,6 +9,7 @@ pub mod backup;
 mod bulk;
 mod cases;
 mod config;
+mod error;
 mod knowledge;
 mod learning;
 mod login;
@@ -29,9 +30,10 @@ use minsheng_domain::role::Role;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior};
 
-use super::{AuditRecord, SessionRecord, StoreResult, UserRecord};
-use crate::error::ApiError;
+use minsheng_store::{AuditRecord, SessionRecord, StoreError, StoreResult, UserRecord};
 
+pub use error::DbError;
+pub(crate) use error::{db, DbResult};
 pub use migrations::latest_version;
 
 /// A write transaction holding the writer this long is logged (see `write`).
@@ -44,7 +46,7 @@ pub struct SqliteStore {
     /// Readers only (see `writer` for why writes never take one of these).
     pool: Pool,
     writer: writer::Writer,
-    epoch: super::SyncEpoch,
+    epoch: minsheng_store::SyncEpoch,
     /// Held shared while the store is open, so `backup::restore` (which takes it
     /// exclusively) cannot swap the file under a running server.
     _open: backup::OpenLock,
@@ -92,38 +94,40 @@ fn init_connection(c: &mut rusqlite::Connection) -> rusqlite::Result<()> {
 impl SqliteStore {
     /// Opens (creating if missing) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ApiError::Internal(format!("创建数据目录失败：{e}")))?;
-        }
-        let open = backup::OpenLock::shared(path)?;
-        // The writer first: it creates the file, sets WAL and migrates before any
-        // reader opens it.
-        let mut conn = rusqlite::Connection::open(path)?;
-        init_connection(&mut conn)?;
-        migrations::migrate(&mut conn)?;
-        config::seed_defaults(&mut conn, Utc::now())?;
-        audit::seal(&mut conn)?;
-        // Constant while the file is open: only `restore` changes it, and it needs the
-        // file closed by everyone.
-        let epoch = sync::epoch(&conn)?;
-        let manager = SqliteConnectionManager::file(path).with_init(init_connection);
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .connection_timeout(Duration::from_secs(15))
-            .build(manager)?;
-        Ok(Self {
-            pool,
-            writer: writer::Writer::new(conn),
-            epoch,
-            _open: open,
+        db(|| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Internal(format!("创建数据目录失败：{e}")))?;
+            }
+            let open = backup::OpenLock::shared(path)?;
+            // The writer first: it creates the file, sets WAL and migrates before any
+            // reader opens it.
+            let mut conn = rusqlite::Connection::open(path)?;
+            init_connection(&mut conn)?;
+            migrations::migrate(&mut conn)?;
+            config::seed_defaults(&mut conn, Utc::now())?;
+            audit::seal(&mut conn)?;
+            // Constant while the file is open: only `restore` changes it, and it needs the
+            // file closed by everyone.
+            let epoch = sync::epoch(&conn)?;
+            let manager = SqliteConnectionManager::file(path).with_init(init_connection);
+            let pool = r2d2::Pool::builder()
+                .max_size(8)
+                .connection_timeout(Duration::from_secs(15))
+                .build(manager)?;
+            Ok(Self {
+                pool,
+                writer: writer::Writer::new(conn),
+                epoch,
+                _open: open,
+            })
         })
     }
 
     /// A pooled connection for reads. Never taken while this thread holds the writer:
     /// a write that waits for a second connection is how writers used to stall (see
     /// `writer`); whatever a write needs to read, it reads in its own transaction.
-    fn conn(&self) -> StoreResult<Conn> {
+    fn conn(&self) -> DbResult<Conn> {
         debug_assert!(
             !self.writer.held_here(),
             "a read through a pooled connection inside a write transaction; \
@@ -138,8 +142,8 @@ impl SqliteStore {
     #[track_caller]
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T>,
+    ) -> DbResult<T> {
         let at = std::panic::Location::caller();
         let mut w = self.writer.lock()?;
         let held = Instant::now();
@@ -160,7 +164,7 @@ impl SqliteStore {
 
     /// Direct access for tests and benchmarks (e.g. to prove tampering is detected).
     pub fn raw_connection(&self) -> StoreResult<Conn> {
-        self.conn()
+        db(|| self.conn())
     }
 }
 
@@ -185,30 +189,38 @@ const USER_COLS: &str = "id, username, display_name, role, unit_id, phone, passw
      active, created_at, password_changed_at, must_change_password";
 
 /// A user by id, on any connection (a push batch reads it in its own transaction).
-fn user_by_id(conn: &rusqlite::Connection, id: UserId) -> StoreResult<Option<UserRecord>> {
+fn user_by_id(conn: &rusqlite::Connection, id: UserId) -> DbResult<Option<UserRecord>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
         .query_row([id.to_string()], user_from_row)
         .optional()?)
 }
 
-impl super::Store for SqliteStore {
+impl minsheng_store::Store for SqliteStore {
+    fn schema_version(&self) -> i64 {
+        latest_version()
+    }
+
     fn units(&self) -> StoreResult<Vec<Unit>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare("SELECT data FROM units ORDER BY level, code")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(serde_json::from_str(&r?)?);
-        }
-        Ok(out)
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare("SELECT data FROM units ORDER BY level, code")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for r in rows {
+                out.push(serde_json::from_str(&r?)?);
+            }
+            Ok(out)
+        })
     }
 
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()> {
-        self.write(|tx| {
-            units.iter().try_for_each(|u| org::upsert_unit(tx, u))?;
-            // A new unit is a change of the configuration clients hold.
-            config::bump(tx, "org", Utc::now()).map(|_| ())
+        db(|| {
+            self.write(|tx| {
+                units.iter().try_for_each(|u| org::upsert_unit(tx, u))?;
+                // A new unit is a change of the configuration clients hold.
+                config::bump(tx, "org", Utc::now()).map(|_| ())
+            })
         })
     }
 
@@ -219,98 +231,113 @@ impl super::Store for SqliteStore {
         rescope: &[UnitId],
         rec: &AuditRecord,
     ) -> StoreResult<usize> {
-        self.write(|tx| org::update_unit(tx, tree, unit, rescope, rec))
+        db(|| self.write(|tx| org::update_unit(tx, tree, unit, rescope, rec)))
     }
 
     fn insert_user(&self, u: &UserRecord) -> StoreResult<()> {
-        self.write(|tx| admin::insert_user(tx, u))
+        db(|| self.write(|tx| admin::insert_user(tx, u)))
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
-        user_by_id(&*self.conn()?, id)
+        db(|| user_by_id(&*self.conn()?, id))
     }
 
     fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
-                [username],
-                user_from_row,
-            )
-            .optional()?)
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
+                    [username],
+                    user_from_row,
+                )
+                .optional()?)
+        })
     }
 
     fn list_users(&self, unit: Option<UnitId>) -> StoreResult<Vec<UserRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare(&format!(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare(&format!(
             "SELECT {USER_COLS} FROM users WHERE (?1 IS NULL OR unit_id = ?1) ORDER BY username"
         ))?;
-        let rows = stmt.query_map([unit.map(|u| u.to_string())], user_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let rows = stmt.query_map([unit.map(|u| u.to_string())], user_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn update_user(&self, u: &UserRecord) -> StoreResult<()> {
-        self.write(|tx| admin::update_user(tx, u))
+        db(|| self.write(|tx| admin::update_user(tx, u)))
     }
 
     fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {
-        self.write(|tx| {
-            sessions::insert(tx, s)?;
-            // Housekeeping: sessions whose refresh token expired are useless.
-            tx.execute(
-                "DELETE FROM sessions WHERE refresh_expires < ?1",
-                [ms(s.created_at)],
-            )?;
-            Ok(())
+        db(|| {
+            self.write(|tx| {
+                sessions::insert(tx, s)?;
+                // Housekeeping: sessions whose refresh token expired are useless.
+                tx.execute(
+                    "DELETE FROM sessions WHERE refresh_expires < ?1",
+                    [ms(s.created_at)],
+                )?;
+                Ok(())
+            })
         })
     }
 
     fn session_by_access(&self, access_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                "SELECT * FROM sessions WHERE access_hash = ?1",
-                [access_hash],
-                sessions::session_from_row,
-            )
-            .optional()?)
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
+                .query_row(
+                    "SELECT * FROM sessions WHERE access_hash = ?1",
+                    [access_hash],
+                    sessions::session_from_row,
+                )
+                .optional()?)
+        })
     }
 
     fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        sessions::session_by_refresh(&*self.conn()?, refresh_hash)
+        db(|| sessions::session_by_refresh(&*self.conn()?, refresh_hash))
     }
 
-    fn retired_refresh(&self, refresh_hash: &str) -> StoreResult<Option<super::RetiredRefresh>> {
-        sessions::retired(&*self.conn()?, refresh_hash)
+    fn retired_refresh(
+        &self,
+        refresh_hash: &str,
+    ) -> StoreResult<Option<minsheng_store::RetiredRefresh>> {
+        db(|| sessions::retired(&*self.conn()?, refresh_hash))
     }
 
     fn rotate_session(
         &self,
         refresh_hash: &str,
         next: &SessionRecord,
-    ) -> StoreResult<super::Rotation> {
-        self.write(|tx| sessions::rotate(tx, refresh_hash, next))
+    ) -> StoreResult<minsheng_store::Rotation> {
+        db(|| self.write(|tx| sessions::rotate(tx, refresh_hash, next)))
     }
 
     fn delete_session_family(&self, family: &str) -> StoreResult<usize> {
-        self.write(|tx| sessions::delete_family(tx, family))
+        db(|| self.write(|tx| sessions::delete_family(tx, family)))
     }
 
     fn delete_session(&self, id: &str) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
-            Ok(())
+        db(|| {
+            self.write(|tx| {
+                tx.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+                Ok(())
+            })
         })
     }
 
     fn delete_user_sessions(&self, user: UserId) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "DELETE FROM sessions WHERE user_id = ?1",
-                [user.to_string()],
-            )?;
-            Ok(())
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "DELETE FROM sessions WHERE user_id = ?1",
+                    [user.to_string()],
+                )?;
+                Ok(())
+            })
         })
     }
 
@@ -319,9 +346,9 @@ impl super::Store for SqliteStore {
         account: &str,
         ip: &str,
         now: DateTime<Utc>,
-        limits: &super::LoginLimits,
-    ) -> StoreResult<Option<super::LoginAttemptId>> {
-        self.write(|tx| login::reserve(tx, account, ip, now, limits))
+        limits: &minsheng_store::LoginLimits,
+    ) -> StoreResult<Option<minsheng_store::LoginAttemptId>> {
+        db(|| self.write(|tx| login::reserve(tx, account, ip, now, limits)))
     }
 
     fn login_succeeded(
@@ -331,11 +358,11 @@ impl super::Store for SqliteStore {
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.write(|tx| login::succeeded(tx, account, ip, now, forget_before))
+        db(|| self.write(|tx| login::succeeded(tx, account, ip, now, forget_before)))
     }
 
-    fn release_login_attempt(&self, id: super::LoginAttemptId) -> StoreResult<()> {
-        self.write(|tx| login::release(tx, id))
+    fn release_login_attempt(&self, id: minsheng_store::LoginAttemptId) -> StoreResult<()> {
+        db(|| self.write(|tx| login::release(tx, id)))
     }
 
     fn insert_cases(
@@ -346,14 +373,14 @@ impl super::Store for SqliteStore {
             Vec<minsheng_domain::timeline::TimelineEntry>,
         )>,
     ) -> StoreResult<Vec<minsheng_domain::case::Case>> {
-        self.write(|tx| cases::insert_cases(tx, org, cases))
+        db(|| self.write(|tx| cases::insert_cases(tx, org, cases)))
     }
 
     fn case(
         &self,
         id: minsheng_domain::ids::CaseId,
     ) -> StoreResult<Option<minsheng_domain::case::Case>> {
-        cases::get_case(&*self.conn()?, id)
+        db(|| cases::get_case(&*self.conn()?, id))
     }
 
     fn update_case(
@@ -364,24 +391,24 @@ impl super::Store for SqliteStore {
         f: &mut dyn FnMut(
             &minsheng_domain::case::Case,
             &minsheng_domain::timeline::TimelineEntry,
-        ) -> StoreResult<super::CaseUpdate>,
+        ) -> StoreResult<minsheng_store::CaseUpdate>,
     ) -> StoreResult<minsheng_domain::case::Case> {
-        self.write(|tx| cases::update_case(tx, org, id, expected_version, f))
+        db(|| self.write(|tx| cases::update_case(tx, org, id, expected_version, f)))
     }
 
-    fn list_cases(&self, q: &super::CaseQuery) -> StoreResult<super::CasePage> {
-        cases::list_cases(&*self.conn()?, q)
+    fn list_cases(&self, q: &minsheng_store::CaseQuery) -> StoreResult<minsheng_store::CasePage> {
+        db(|| cases::list_cases(&*self.conn()?, q))
     }
 
-    fn count_cases(&self, q: &super::CaseQuery) -> StoreResult<u64> {
-        cases::count_cases(&*self.conn()?, q)
+    fn count_cases(&self, q: &minsheng_store::CaseQuery) -> StoreResult<u64> {
+        db(|| cases::count_cases(&*self.conn()?, q))
     }
 
     fn timeline(
         &self,
         id: minsheng_domain::ids::CaseId,
     ) -> StoreResult<Vec<minsheng_domain::timeline::TimelineEntry>> {
-        cases::timeline(&*self.conn()?, id)
+        db(|| cases::timeline(&*self.conn()?, id))
     }
 
     fn timelines_json(
@@ -389,23 +416,23 @@ impl super::Store for SqliteStore {
         ids: &[minsheng_domain::ids::CaseId],
         known_at: Option<u64>,
     ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
-        cases::timelines_json(&*self.conn()?, ids, known_at)
+        db(|| cases::timelines_json(&*self.conn()?, ids, known_at))
     }
 
     fn worklist_counts(
         &self,
         scope: &minsheng_domain::scope::ListScope,
         now: DateTime<Utc>,
-    ) -> StoreResult<super::WorkListCounts> {
-        cases::worklist_counts(&*self.conn()?, scope, now)
+    ) -> StoreResult<minsheng_store::WorkListCounts> {
+        db(|| cases::worklist_counts(&*self.conn()?, scope, now))
     }
 
     fn for_each_indexable_case(
         &self,
         recent_since: DateTime<Utc>,
-        f: &mut dyn FnMut(super::IndexedCase),
+        f: &mut dyn FnMut(minsheng_store::IndexedCase),
     ) -> StoreResult<u64> {
-        learning::for_each_indexable_case(&*self.conn()?, recent_since, f)
+        db(|| learning::for_each_indexable_case(&*self.conn()?, recent_since, f))
     }
 
     fn duplicates_of_masters_in(
@@ -414,7 +441,14 @@ impl super::Store for SqliteStore {
         master_states: &[minsheng_domain::case::CaseState],
         limit: usize,
     ) -> StoreResult<Vec<(minsheng_domain::ids::CaseId, minsheng_domain::ids::CaseId)>> {
-        learning::duplicates_of_masters_in(&*self.conn()?, duplicate_state, master_states, limit)
+        db(|| {
+            learning::duplicates_of_masters_in(
+                &*self.conn()?,
+                duplicate_state,
+                master_states,
+                limit,
+            )
+        })
     }
 
     fn case_ids_by_phone(
@@ -422,48 +456,48 @@ impl super::Store for SqliteStore {
         phone: &str,
         limit: usize,
     ) -> StoreResult<Vec<minsheng_domain::ids::CaseId>> {
-        learning::case_ids_by_phone(&*self.conn()?, phone, limit)
+        db(|| learning::case_ids_by_phone(&*self.conn()?, phone, limit))
     }
 
     fn for_each_history_case(
         &self,
-        f: &mut dyn FnMut(super::HistoryCase) -> StoreResult<()>,
+        f: &mut dyn FnMut(minsheng_store::HistoryCase) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        learning::for_each_history_case(&*self.conn()?, f)
+        db(|| learning::for_each_history_case(&*self.conn()?, f))
     }
 
-    fn record_dispatch_feedback(&self, fb: &super::DispatchFeedback) -> StoreResult<()> {
-        self.write(|tx| learning::record_dispatch_feedback(tx, fb))
+    fn record_dispatch_feedback(&self, fb: &minsheng_store::DispatchFeedback) -> StoreResult<()> {
+        db(|| self.write(|tx| learning::record_dispatch_feedback(tx, fb)))
     }
 
     fn dispatch_feedback_counts(
         &self,
         since: Option<DateTime<Utc>>,
-    ) -> StoreResult<super::FeedbackCounts> {
-        learning::dispatch_feedback_counts(&*self.conn()?, since)
+    ) -> StoreResult<minsheng_store::FeedbackCounts> {
+        db(|| learning::dispatch_feedback_counts(&*self.conn()?, since))
     }
 
     fn processed_command(
         &self,
         id: minsheng_domain::ids::CommandId,
-    ) -> StoreResult<Option<super::ProcessedCommand>> {
-        sync::processed_command(&*self.conn()?, id)
+    ) -> StoreResult<Option<minsheng_store::ProcessedCommand>> {
+        db(|| sync::processed_command(&*self.conn()?, id))
     }
 
     fn run_batch(
         &self,
         org: &minsheng_domain::org::OrgTree,
-        f: &mut dyn FnMut(&mut dyn super::CommandBatch) -> StoreResult<()>,
+        f: &mut dyn FnMut(&mut dyn minsheng_store::CommandBatch) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        self.write(|tx| f(&mut sync::TxBatch { tx, org }))
+        db(|| self.write(|tx| Ok(f(&mut sync::TxBatch { tx, org })?)))
     }
 
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>> {
-        sync::ack_seq(&*self.conn()?, install_id)
+        db(|| sync::ack_seq(&*self.conn()?, install_id))
     }
 
-    fn sync_epoch(&self) -> StoreResult<super::SyncEpoch> {
-        Ok(self.epoch)
+    fn sync_epoch(&self) -> StoreResult<minsheng_store::SyncEpoch> {
+        db(|| Ok(self.epoch))
     }
 
     fn changes_since(
@@ -471,24 +505,30 @@ impl super::Store for SqliteStore {
         scope: &minsheng_domain::scope::ListScope,
         after: u64,
         limit: usize,
-    ) -> StoreResult<super::ChangePage> {
-        // A deferred transaction: every query of the page reads one snapshot.
-        let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
-        sync::changes_since(&tx, scope, after, limit)
+    ) -> StoreResult<minsheng_store::ChangePage> {
+        db(|| {
+            // A deferred transaction: every query of the page reads one snapshot.
+            let mut conn = self.conn()?;
+            let tx = conn.transaction()?;
+            sync::changes_since(&tx, scope, after, limit)
+        })
     }
 
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {
-        self.write(|tx| audit::append(tx, rec))
+        db(|| self.write(|tx| audit::append(tx, rec)))
     }
 
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>> {
-        let conn = self.conn()?;
-        audit::newest(&conn, limit)
+        db(|| {
+            let conn = self.conn()?;
+            audit::newest(&conn, limit)
+        })
     }
 
     fn audit_chain(&self) -> StoreResult<Vec<minsheng_domain::audit::AuditLink>> {
-        let conn = self.conn()?;
-        audit::chain(&conn)
+        db(|| {
+            let conn = self.conn()?;
+            audit::chain(&conn)
+        })
     }
 }

@@ -9,6 +9,7 @@ mod rollups;
 
 pub(super) use rollups::MIGRATION as ROLLUPS_MIGRATION;
 
+use crate::{db, DbResult};
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
 use minsheng_domain::ids::{CaseId, UnitId, UserId};
@@ -19,11 +20,11 @@ use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
 use self::rollups::{BJ_OFFSET_MS, DAY_MS};
 use super::{from_ms, ms, parse_id, SqliteStore};
-use crate::storage::assessment::{
+use minsheng_store::assessment::{
     AlertRecord, AnalyticsQuery, BucketCounts, CaseFacts, Counts, Dimension, ReportRecord, Stint,
     StintGroup, Via, WeekCell, WeekCells,
 };
-use crate::storage::StoreResult;
+use minsheng_store::StoreResult;
 
 /// Schema of the assessment area (migration entry in `migrations.rs`).
 pub(super) const MIGRATION: &str = r"
@@ -172,7 +173,7 @@ impl SqliteStore {
         conn: &rusqlite::Connection,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
+    ) -> DbResult<Vec<(String, u64)>> {
         let mut stmt = conn.prepare_cached(
             "SELECT m.handling_unit, COUNT(*) FROM assess_cases d
              JOIN assess_cases m ON m.case_id = d.duplicate_of
@@ -266,52 +267,59 @@ fn bj_parts(t: DateTime<Utc>) -> (i64, i64, i64) {
     (day, month, i64::from(local.hour()))
 }
 
-impl crate::storage::assessment::AssessmentStore for SqliteStore {
+impl minsheng_store::assessment::AssessmentStore for SqliteStore {
     fn facts_position(&self) -> StoreResult<u64> {
-        let conn = self.conn()?;
-        let v: i64 = conn.query_row(
-            "SELECT value FROM assess_meta WHERE key = 'facts_position'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(v).unwrap_or(0))
+        db(|| {
+            let conn = self.conn()?;
+            let v: i64 = conn.query_row(
+                "SELECT value FROM assess_meta WHERE key = 'facts_position'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(v).unwrap_or(0))
+        })
     }
 
     fn changed_cases(&self, after: u64, limit: usize) -> StoreResult<(Vec<CaseId>, u64)> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, case_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut ids = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut pos = after;
-        for row in rows {
-            let (seq, id) = row?;
-            pos = u64::try_from(seq).unwrap_or(pos);
-            if seen.insert(id.clone()) {
-                ids.push(parse_id(&id)?);
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, case_id FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut ids = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            let mut pos = after;
+            for row in rows {
+                let (seq, id) = row?;
+                pos = u64::try_from(seq).unwrap_or(pos);
+                if seen.insert(id.clone()) {
+                    ids.push(parse_id(&id)?);
+                }
             }
-        }
-        Ok((ids, pos))
+            Ok((ids, pos))
+        })
     }
 
     fn cases_with_timelines(&self, ids: &[CaseId]) -> StoreResult<Vec<(Case, Vec<TimelineEntry>)>> {
-        let conn = self.conn()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(c) = super::cases::get_case(&conn, *id)? {
-                let t = super::cases::timeline(&conn, *id)?;
-                out.push((c, t));
+        db(|| {
+            let conn = self.conn()?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(c) = super::cases::get_case(&conn, *id)? {
+                    let t = super::cases::timeline(&conn, *id)?;
+                    out.push((c, t));
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn write_facts(&self, facts: &[CaseFacts], position: u64) -> StoreResult<()> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let mut deltas = rollups::Deltas::default();
             let mut keys = rollups::ScopeKeys::default();
             let mut duplicates = Vec::new();
@@ -410,27 +418,30 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
             )?;
             Ok(())
         })
+        })
     }
 
     fn for_each_case_timeline(
         &self,
         f: &mut dyn FnMut(Case, Vec<TimelineEntry>) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        let conn = self.conn()?;
-        let ids: Vec<String> = conn
-            .prepare("SELECT id FROM cases ORDER BY rowid")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut n = 0;
-        for id in ids {
-            let id: CaseId = parse_id(&id)?;
-            if let Some(c) = super::cases::get_case(&conn, id)? {
-                let t = super::cases::timeline(&conn, id)?;
-                f(c, t)?;
-                n += 1;
+        db(|| {
+            let conn = self.conn()?;
+            let ids: Vec<String> = conn
+                .prepare("SELECT id FROM cases ORDER BY rowid")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut n = 0;
+            for id in ids {
+                let id: CaseId = parse_id(&id)?;
+                if let Some(c) = super::cases::get_case(&conn, id)? {
+                    let t = super::cases::timeline(&conn, id)?;
+                    f(c, t)?;
+                    n += 1;
+                }
             }
-        }
-        Ok(n)
+            Ok(n)
+        })
     }
 
     fn period_counts(
@@ -441,46 +452,49 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         group: StintGroup,
         via: Via,
     ) -> StoreResult<Vec<(String, Counts)>> {
-        let conn = self.conn()?;
-        if let (Via::Rollups, Some(days)) = (via, rollups::day_range(from, to)) {
-            return rollups::period_counts(&conn, days, from, to, now, group);
-        }
-        let (col, extra) = match group {
-            StintGroup::Unit => ("unit_id", ""),
-            StintGroup::Officer => ("officer_id", "AND officer_id IS NOT NULL"),
-        };
-        let sql = STINT_COUNTS
-            .replace("{group}", col)
-            .replace("{extra}", extra);
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            rusqlite::named_params! {":from": ms(from), ":to": ms(to), ":now": ms(now)},
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    Counts {
-                        received: count(r, 1)?,
-                        sign_in_decided: count(r, 2)?,
-                        sign_in_late: count(r, 3)?,
-                        reply_decided: count(r, 4)?,
-                        reply_late: count(r, 5)?,
-                        returned: count(r, 6)?,
-                        answered: count(r, 7)?,
-                        rehandled: count(r, 8)?,
-                        satisfied: count(r, 9)?,
-                        overdue: count(r, 10)?,
-                        duplicates: 0,
-                    },
-                ))
-            },
-        )?;
-        let mut map: std::collections::HashMap<String, Counts> = rows.collect::<Result<_, _>>()?;
-        if group == StintGroup::Unit {
-            for (k, n) in Self::duplicate_counts(&conn, from, to)? {
-                map.entry(k).or_default().duplicates += n;
+        db(|| {
+            let conn = self.conn()?;
+            if let (Via::Rollups, Some(days)) = (via, rollups::day_range(from, to)) {
+                return rollups::period_counts(&conn, days, from, to, now, group);
             }
-        }
-        Ok(map.into_iter().filter(|(_, c)| !c.is_empty()).collect())
+            let (col, extra) = match group {
+                StintGroup::Unit => ("unit_id", ""),
+                StintGroup::Officer => ("officer_id", "AND officer_id IS NOT NULL"),
+            };
+            let sql = STINT_COUNTS
+                .replace("{group}", col)
+                .replace("{extra}", extra);
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                rusqlite::named_params! {":from": ms(from), ":to": ms(to), ":now": ms(now)},
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        Counts {
+                            received: count(r, 1)?,
+                            sign_in_decided: count(r, 2)?,
+                            sign_in_late: count(r, 3)?,
+                            reply_decided: count(r, 4)?,
+                            reply_late: count(r, 5)?,
+                            returned: count(r, 6)?,
+                            answered: count(r, 7)?,
+                            rehandled: count(r, 8)?,
+                            satisfied: count(r, 9)?,
+                            overdue: count(r, 10)?,
+                            duplicates: 0,
+                        },
+                    ))
+                },
+            )?;
+            let mut map: std::collections::HashMap<String, Counts> =
+                rows.collect::<Result<_, _>>()?;
+            if group == StintGroup::Unit {
+                for (k, n) in Self::duplicate_counts(&conn, from, to)? {
+                    map.entry(k).or_default().duplicates += n;
+                }
+            }
+            Ok(map.into_iter().filter(|(_, c)| !c.is_empty()).collect())
+        })
     }
 
     fn stints(
@@ -490,30 +504,34 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<Stint>> {
-        let conn = self.conn()?;
-        let mut out = Vec::new();
-        if let Some(o) = officer {
-            let mut stmt = conn.prepare_cached(
+        db(|| {
+            let conn = self.conn()?;
+            let mut out = Vec::new();
+            if let Some(o) = officer {
+                let mut stmt = conn.prepare_cached(
                 "SELECT * FROM assess_stints WHERE officer_id = ?1 AND dispatched_at >= ?2 AND dispatched_at < ?3
                  ORDER BY dispatched_at",
             )?;
-            let rows = stmt.query_map(params![o.to_string(), ms(from), ms(to)], stint_from_row)?;
-            for r in rows {
-                out.push(r?);
+                let rows =
+                    stmt.query_map(params![o.to_string(), ms(from), ms(to)], stint_from_row)?;
+                for r in rows {
+                    out.push(r?);
+                }
             }
-        }
-        let mut stmt = conn.prepare_cached(
+            let mut stmt = conn.prepare_cached(
             "SELECT * FROM assess_stints WHERE unit_id = ?1 AND dispatched_at >= ?2 AND dispatched_at < ?3
              ORDER BY dispatched_at",
         )?;
-        for u in units {
-            let rows = stmt.query_map(params![u.to_string(), ms(from), ms(to)], stint_from_row)?;
-            for r in rows {
-                out.push(r?);
+            for u in units {
+                let rows =
+                    stmt.query_map(params![u.to_string(), ms(from), ms(to)], stint_from_row)?;
+                for r in rows {
+                    out.push(r?);
+                }
             }
-        }
-        out.sort_by_key(|a| (a.dispatched_at, a.case_id));
-        Ok(out)
+            out.sort_by_key(|a| (a.dispatched_at, a.case_id));
+            Ok(out)
+        })
     }
 
     fn duplicate_cases(
@@ -522,86 +540,116 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<CaseId>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
+        db(|| {
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(
             "SELECT d.case_id FROM assess_cases d JOIN assess_cases m ON m.case_id = d.duplicate_of
              WHERE d.merged_at >= ?1 AND d.merged_at < ?2 AND m.handling_unit = ?3 ORDER BY d.merged_at",
         )?;
-        let mut out = Vec::new();
-        for u in units {
-            let rows = stmt.query_map(params![ms(from), ms(to), u.to_string()], |r| {
-                r.get::<_, String>(0)
-            })?;
-            for r in rows {
-                out.push(parse_id(&r?)?);
+            let mut out = Vec::new();
+            for u in units {
+                let rows = stmt.query_map(params![ms(from), ms(to), u.to_string()], |r| {
+                    r.get::<_, String>(0)
+                })?;
+                for r in rows {
+                    out.push(parse_id(&r?)?);
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn analytics(&self, q: &AnalyticsQuery, via: Via) -> StoreResult<Vec<BucketCounts>> {
-        if via == Via::Rollups {
-            if let Some(rows) = rollups::analytics(&*self.conn()?, q)? {
-                return Ok(rows);
+        db(|| {
+            if via == Via::Rollups {
+                if let Some(rows) = rollups::analytics(&*self.conn()?, q)? {
+                    return Ok(rows);
+                }
             }
-        }
-        let key = dimension_key(q.by);
-        let select = format!(
+            let key = dimension_key(q.by);
+            let select = format!(
             "SELECT CAST({key} AS TEXT) AS k, COUNT(*), SUM(f.closed), SUM(f.first_satisfied IS NOT NULL),
                SUM(f.first_satisfied = 0), SUM(f.duplicate_of IS NOT NULL)"
         );
-        let Some((sql, params)) = Self::analytics_sql(q, &select) else {
-            return Ok(Vec::new());
-        };
-        let sql = format!("{sql} GROUP BY k");
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(named(&params).as_slice(), |r| {
-            Ok(BucketCounts {
-                key: r.get(0)?,
-                count: count(r, 1)?,
-                closed: count(r, 2)?,
-                answered: count(r, 3)?,
-                unsatisfied: count(r, 4)?,
-                duplicates: count(r, 5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+            let Some((sql, params)) = Self::analytics_sql(q, &select) else {
+                return Ok(Vec::new());
+            };
+            let sql = format!("{sql} GROUP BY k");
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(named(&params).as_slice(), |r| {
+                Ok(BucketCounts {
+                    key: r.get(0)?,
+                    count: count(r, 1)?,
+                    closed: count(r, 2)?,
+                    answered: count(r, 3)?,
+                    unsatisfied: count(r, 4)?,
+                    duplicates: count(r, 5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn analytics_cases(&self, q: &AnalyticsQuery, limit: usize) -> StoreResult<Vec<CaseId>> {
-        let Some((sql, mut params)) = Self::analytics_sql(q, "SELECT f.case_id") else {
-            return Ok(Vec::new());
-        };
-        params.push((":limit".into(), Value::Integer(limit as i64)));
-        let sql = format!("{sql} ORDER BY f.received_at DESC LIMIT :limit");
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(named(&params).as_slice(), |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(parse_id(&r?)?);
-        }
-        Ok(out)
+        db(|| {
+            let Some((sql, mut params)) = Self::analytics_sql(q, "SELECT f.case_id") else {
+                return Ok(Vec::new());
+            };
+            params.push((":limit".into(), Value::Integer(limit as i64)));
+            let sql = format!("{sql} ORDER BY f.received_at DESC LIMIT :limit");
+            let conn = self.conn()?;
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(named(&params).as_slice(), |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for r in rows {
+                out.push(parse_id(&r?)?);
+            }
+            Ok(out)
+        })
     }
 
     fn week_cells(&self, from_week: i64, to_week: i64, via: Via) -> StoreResult<WeekCells> {
-        let conn = self.conn()?;
-        if via == Via::Rollups {
-            if let Some(cells) = rollups::week_cells(&conn, from_week, to_week)? {
-                return Ok(cells);
+        db(|| {
+            let conn = self.conn()?;
+            if via == Via::Rollups {
+                if let Some(cells) = rollups::week_cells(&conn, from_week, to_week)? {
+                    return Ok(cells);
+                }
             }
-        }
-        let from = from_week * DAY_MS - BJ_OFFSET_MS;
-        let to = (to_week + 7) * DAY_MS - BJ_OFFSET_MS;
-        let volume = |area: &str| -> StoreResult<Vec<WeekCell>> {
-            let sql = format!(
+            let from = from_week * DAY_MS - BJ_OFFSET_MS;
+            let to = (to_week + 7) * DAY_MS - BJ_OFFSET_MS;
+            let volume = |area: &str| -> StoreResult<Vec<WeekCell>> {
+                db(|| {
+                    let sql = format!(
                 "SELECT w, category, area, COUNT(*) FROM (
                    SELECT (bj_day - ((bj_day + 3) % 7)) AS w, category, {area} AS area FROM assess_cases
                    WHERE received_at >= ?1 AND received_at < ?2 AND category IS NOT NULL
                      AND {area} IS NOT NULL AND duplicate_of IS NULL)
                  GROUP BY w, category, area"
             );
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    let rows = stmt.query_map(params![from, to], |r| {
+                        Ok(WeekCell {
+                            week: r.get(0)?,
+                            category: r.get(1)?,
+                            area: r.get(2)?,
+                            count: count(r, 3)?,
+                            unsatisfied: 0,
+                        })
+                    })?;
+                    Ok(rows.collect::<Result<_, _>>()?)
+                })
+            };
+            let by_district = volume("district")?;
+            let by_unit = volume("handling_unit")?;
+            let sql = format!(
+            "SELECT {WEEK_OF_DAY} AS w, category, handling_unit, COUNT(*), SUM(first_satisfied = 0) FROM (
+               SELECT (answered_at + {BJ_OFFSET_MS}) / {DAY_MS} AS d, category, handling_unit, first_satisfied
+               FROM assess_cases WHERE answered_at >= ?1 AND answered_at < ?2
+                 AND category IS NOT NULL AND handling_unit IS NOT NULL)
+             GROUP BY w, category, handling_unit"
+        );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![from, to], |r| {
                 Ok(WeekCell {
@@ -609,40 +657,21 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                     category: r.get(1)?,
                     area: r.get(2)?,
                     count: count(r, 3)?,
-                    unsatisfied: 0,
+                    unsatisfied: count(r, 4)?,
                 })
             })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        };
-        let by_district = volume("district")?;
-        let by_unit = volume("handling_unit")?;
-        let sql = format!(
-            "SELECT {WEEK_OF_DAY} AS w, category, handling_unit, COUNT(*), SUM(first_satisfied = 0) FROM (
-               SELECT (answered_at + {BJ_OFFSET_MS}) / {DAY_MS} AS d, category, handling_unit, first_satisfied
-               FROM assess_cases WHERE answered_at >= ?1 AND answered_at < ?2
-                 AND category IS NOT NULL AND handling_unit IS NOT NULL)
-             GROUP BY w, category, handling_unit"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![from, to], |r| {
-            Ok(WeekCell {
-                week: r.get(0)?,
-                category: r.get(1)?,
-                area: r.get(2)?,
-                count: count(r, 3)?,
-                unsatisfied: count(r, 4)?,
+            let dissatisfaction_by_unit = rows.collect::<Result<_, _>>()?;
+            Ok(WeekCells {
+                by_district,
+                by_unit,
+                dissatisfaction_by_unit,
             })
-        })?;
-        let dissatisfaction_by_unit = rows.collect::<Result<_, _>>()?;
-        Ok(WeekCells {
-            by_district,
-            by_unit,
-            dissatisfaction_by_unit,
         })
     }
 
     fn upsert_alerts(&self, alerts: &[AlertRecord]) -> StoreResult<Vec<AlertRecord>> {
-        self.write(|tx| {
+        db(|| {
+            self.write(|tx| {
             let mut stored = Vec::with_capacity(alerts.len());
             for a in alerts {
                 let existing: Option<String> = tx
@@ -694,64 +723,74 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
             }
             Ok(stored)
         })
+        })
     }
 
     fn alerts_to_push(&self, limit: usize) -> StoreResult<Vec<AlertRecord>> {
-        let conn = self.conn()?;
-        let datas: Vec<String> = conn
+        db(|| {
+            let conn = self.conn()?;
+            let datas: Vec<String> = conn
             .prepare_cached(
                 "SELECT data FROM assess_alerts WHERE pushed_at IS NULL ORDER BY raised_at LIMIT ?1",
             )?
             .query_map([limit as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        datas.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+            datas.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+        })
     }
 
     fn mark_alert_pushed(&self, id: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE assess_alerts SET pushed_at = ?2 WHERE id = ?1",
-                params![id, ms(at)],
-            )?;
-            Ok(())
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE assess_alerts SET pushed_at = ?2 WHERE id = ?1",
+                    params![id, ms(at)],
+                )?;
+                Ok(())
+            })
         })
     }
 
     fn alerts(&self, units: Option<&[UnitId]>, limit: usize) -> StoreResult<Vec<AlertRecord>> {
-        let conn = self.conn()?;
-        let datas: Vec<String> = match units {
-            None => conn
-                .prepare_cached("SELECT data FROM assess_alerts ORDER BY raised_at DESC LIMIT ?1")?
-                .query_map([limit as i64], |r| r.get(0))?
-                .collect::<Result<_, _>>()?,
-            Some(units) => {
-                let marks = vec!["?"; units.len().max(1)].join(",");
-                let sql = format!(
+        db(|| {
+            let conn = self.conn()?;
+            let datas: Vec<String> = match units {
+                None => conn
+                    .prepare_cached(
+                        "SELECT data FROM assess_alerts ORDER BY raised_at DESC LIMIT ?1",
+                    )?
+                    .query_map([limit as i64], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?,
+                Some(units) => {
+                    let marks = vec!["?"; units.len().max(1)].join(",");
+                    let sql = format!(
                     "SELECT DISTINCT a.data, a.raised_at FROM assess_alert_units u JOIN assess_alerts a ON a.id = u.alert_id
                      WHERE u.unit_id IN ({marks}) ORDER BY a.raised_at DESC LIMIT {limit}"
                 );
-                let ids: Vec<String> = if units.is_empty() {
-                    vec![String::new()]
-                } else {
-                    units.iter().map(ToString::to_string).collect()
-                };
-                conn.prepare(&sql)?
-                    .query_map(params_from_iter(ids), |r| r.get(0))?
-                    .collect::<Result<_, _>>()?
-            }
-        };
-        datas.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+                    let ids: Vec<String> = if units.is_empty() {
+                        vec![String::new()]
+                    } else {
+                        units.iter().map(ToString::to_string).collect()
+                    };
+                    conn.prepare(&sql)?
+                        .query_map(params_from_iter(ids), |r| r.get(0))?
+                        .collect::<Result<_, _>>()?
+                }
+            };
+            datas.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+        })
     }
 
     fn insert_report(&self, r: &ReportRecord, replace: bool) -> StoreResult<bool> {
-        self.write(|tx| {
-            if replace {
-                tx.execute(
-                    "DELETE FROM assess_reports WHERE kind = ?1 AND period_start = ?2",
-                    params![r.kind, r.period_start],
-                )?;
-            }
-            let n = tx.execute(
+        db(|| {
+            self.write(|tx| {
+                if replace {
+                    tx.execute(
+                        "DELETE FROM assess_reports WHERE kind = ?1 AND period_start = ?2",
+                        params![r.kind, r.period_start],
+                    )?;
+                }
+                let n = tx.execute(
                 "INSERT OR IGNORE INTO assess_reports(id, kind, period_start, generated_at, data)
                  VALUES (?1,?2,?3,?4,?5)",
                 params![
@@ -762,51 +801,60 @@ impl crate::storage::assessment::AssessmentStore for SqliteStore {
                     serde_json::to_string(r)?
                 ],
             )?;
-            Ok(n == 1)
+                Ok(n == 1)
+            })
         })
     }
 
     fn reports(&self, kind: Option<&str>, limit: usize) -> StoreResult<Vec<ReportRecord>> {
-        let conn = self.conn()?;
-        let rows: Vec<String> = conn
-            .prepare_cached(
-                "SELECT data FROM assess_reports WHERE ?1 IS NULL OR kind = ?1
+        db(|| {
+            let conn = self.conn()?;
+            let rows: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT data FROM assess_reports WHERE ?1 IS NULL OR kind = ?1
                  ORDER BY period_start DESC, generated_at DESC LIMIT ?2",
-            )?
-            .query_map(params![kind, limit as i64], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        rows.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+                )?
+                .query_map(params![kind, limit as i64], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            rows.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+        })
     }
 
     fn report(&self, id: &str) -> StoreResult<Option<ReportRecord>> {
-        let conn = self.conn()?;
-        let d: Option<String> = conn
-            .query_row("SELECT data FROM assess_reports WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        d.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+        db(|| {
+            let conn = self.conn()?;
+            let d: Option<String> = conn
+                .query_row("SELECT data FROM assess_reports WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            d.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+        })
     }
 
     fn assessment_setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let conn = self.conn()?;
-        Ok(conn
-            .query_row(
-                "SELECT value FROM assess_settings WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()?)
+        db(|| {
+            let conn = self.conn()?;
+            Ok(conn
+                .query_row(
+                    "SELECT value FROM assess_settings WHERE key = ?1",
+                    [key],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
     }
 
     fn set_assessment_setting(&self, key: &str, value: &str) -> StoreResult<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO assess_settings(key, value) VALUES (?1, ?2)
+        db(|| {
+            self.write(|tx| {
+                tx.execute(
+                    "INSERT INTO assess_settings(key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?;
-            Ok(())
+                    params![key, value],
+                )?;
+                Ok(())
+            })
         })
     }
 }

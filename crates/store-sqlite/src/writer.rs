@@ -13,14 +13,14 @@
 //! lock (`BEGIN IMMEDIATE`) is still taken, for other processes on the same file (CLI
 //! import, a second store in tests).
 
+use crate::DbResult;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::Connection;
 
-use crate::error::ApiError;
-use crate::storage::StoreResult;
+use minsheng_store::StoreError;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -67,11 +67,12 @@ impl Writer {
     }
 
     /// Waits for this caller's turn (callers are served in the order they arrived).
-    pub(super) fn lock(&self) -> StoreResult<WriteGuard<'_>> {
+    pub(super) fn lock(&self) -> DbResult<WriteGuard<'_>> {
         if self.held_here() {
-            return Err(ApiError::Internal(
+            return Err(StoreError::Internal(
                 "nested write transaction on the thread that holds the writer".into(),
-            ));
+            )
+            .into());
         }
         let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         let ticket = q.next;
@@ -129,7 +130,10 @@ mod tests {
         let w = Writer::new(Connection::open_in_memory().unwrap());
         let g = w.lock().unwrap();
         assert!(w.held_here());
-        assert!(matches!(w.lock(), Err(ApiError::Internal(_))));
+        assert!(matches!(
+            w.lock(),
+            Err(crate::DbError::Store(StoreError::Internal(_)))
+        ));
         drop(g);
         assert!(!w.held_here());
         drop(w.lock().unwrap());

@@ -1,9 +1,10 @@
 //! Schema migrations, applied in order inside one transaction each and recorded in
 //! `schema_migrations` so a file is migrated exactly once, whatever its age.
 
+use crate::DbResult;
 use rusqlite::Connection;
 
-use crate::error::ApiError;
+use minsheng_store::StoreError;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -274,7 +275,7 @@ END;
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.
-pub fn migrate(conn: &mut Connection) -> Result<i64, ApiError> {
+pub fn migrate(conn: &mut Connection) -> DbResult<i64> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -286,9 +287,10 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, ApiError> {
     let current = applied.iter().copied().max().unwrap_or(0);
     let latest = latest_version();
     if current > latest {
-        return Err(ApiError::Internal(format!(
+        return Err(StoreError::Internal(format!(
             "数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"
-        )));
+        ))
+        .into());
     }
     // Every step not recorded yet, in order (also one numbered below a step that
     // landed first: versions are handed out per change, not in merge order).

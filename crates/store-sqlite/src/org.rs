@@ -1,17 +1,19 @@
 //! SQLite side of org-tree changes: a unit written with its audit record and, when the
 //! change moves which cases units see, the affected cases re-scoped, in one transaction.
 
+use crate::DbResult;
 use minsheng_domain::ids::UnitId;
 use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::scope::scope_units;
 use rusqlite::{params, Transaction};
 
 use super::{audit, parse_id};
-use crate::error::ApiError;
-use crate::storage::{AuditRecord, StoreResult};
+use crate::DbError;
+use minsheng_store::AuditRecord;
+use minsheng_store::StoreError;
 
 /// Inserts or updates a unit row; a taken code is `ALREADY_EXISTS`.
-pub(super) fn upsert_unit(tx: &Transaction<'_>, u: &Unit) -> StoreResult<()> {
+pub(super) fn upsert_unit(tx: &Transaction<'_>, u: &Unit) -> DbResult<()> {
     tx.prepare_cached(
         "INSERT INTO units(id, code, parent, level, data) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET code = excluded.code, parent = excluded.parent,
@@ -28,7 +30,7 @@ pub(super) fn upsert_unit(tx: &Transaction<'_>, u: &Unit) -> StoreResult<()> {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            ApiError::AlreadyExists(format!("单位代码“{}”", u.code))
+            DbError::Store(StoreError::AlreadyExists(format!("单位代码“{}”", u.code)))
         }
         e => e.into(),
     })?;
@@ -43,7 +45,7 @@ pub(super) fn update_unit(
     unit: &Unit,
     rescope_units: &[UnitId],
     rec: &AuditRecord,
-) -> StoreResult<usize> {
+) -> DbResult<usize> {
     upsert_unit(tx, unit)?;
     audit::append(tx, rec)?;
     // The org tree travels with the configuration: its version tells clients to read it.
@@ -56,7 +58,7 @@ pub(super) fn update_unit(
 /// in the scope of `units` gets the scope the new tree gives it. A case whose units
 /// change is logged (same version) with tombstones for the units that lost it, so each
 /// client's next pull brings the additions and the removals. Returns how many changed.
-pub fn rescope(tx: &Transaction<'_>, org: &OrgTree, units: &[String]) -> StoreResult<usize> {
+pub fn rescope(tx: &Transaction<'_>, org: &OrgTree, units: &[String]) -> DbResult<usize> {
     let mut ids = std::collections::BTreeSet::new();
     {
         let mut stmt = tx.prepare_cached("SELECT case_id FROM case_scope WHERE unit_id = ?1")?;

@@ -63,7 +63,7 @@ pub trait KnowledgeStore {
     fn standard_reply_versions(&self, id: &str) -> StoreResult<Vec<StandardReplyVersion>>;
     fn insert_standard_reply(&self, r: &StandardReply) -> StoreResult<()>;
     /// In one write transaction: the current row must have `expected_version`
-    /// (else `ApiError::StaleVersion`; unknown id `NotFound`); the current text is kept
+    /// (else `StoreError::StaleVersion`; unknown id `NotFound`); the current text is kept
     /// as a version row and the edit is written with version + 1. Returns the new row.
     fn update_standard_reply(
         &self,

@@ -1,10 +1,11 @@
 //! SQL of login sessions: live sessions (token hashes), their families (one per login)
 //! and the refresh hashes rotated away, kept to recognise a replayed refresh token.
 
+use crate::DbResult;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{from_ms, ms, parse_id};
-use crate::storage::{RetiredRefresh, Rotation, SessionRecord, StoreResult};
+use minsheng_store::{RetiredRefresh, Rotation, SessionRecord};
 
 /// Schema 11: session families and retired refresh hashes; password age on users.
 pub(super) const MIGRATION: &str = r"
@@ -46,7 +47,7 @@ pub fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     })
 }
 
-pub fn insert(tx: &Transaction<'_>, s: &SessionRecord) -> StoreResult<()> {
+pub fn insert(tx: &Transaction<'_>, s: &SessionRecord) -> DbResult<()> {
     tx.prepare_cached(
         "INSERT INTO sessions(id, user_id, access_hash, access_expires, refresh_hash,
             refresh_expires, created_at, family, family_expires)
@@ -66,7 +67,7 @@ pub fn insert(tx: &Transaction<'_>, s: &SessionRecord) -> StoreResult<()> {
     Ok(())
 }
 
-fn by_refresh(conn: &Connection, refresh_hash: &str) -> StoreResult<Option<SessionRecord>> {
+fn by_refresh(conn: &Connection, refresh_hash: &str) -> DbResult<Option<SessionRecord>> {
     Ok(conn
         .prepare_cached("SELECT * FROM sessions WHERE refresh_hash = ?1")?
         .query_row([refresh_hash], session_from_row)
@@ -76,11 +77,11 @@ fn by_refresh(conn: &Connection, refresh_hash: &str) -> StoreResult<Option<Sessi
 pub fn session_by_refresh(
     conn: &Connection,
     refresh_hash: &str,
-) -> StoreResult<Option<SessionRecord>> {
+) -> DbResult<Option<SessionRecord>> {
     by_refresh(conn, refresh_hash)
 }
 
-pub fn retired(conn: &Connection, refresh_hash: &str) -> StoreResult<Option<RetiredRefresh>> {
+pub fn retired(conn: &Connection, refresh_hash: &str) -> DbResult<Option<RetiredRefresh>> {
     Ok(conn
         .prepare_cached(
             "SELECT family, user_id, retired_at, family_expires FROM retired_refresh
@@ -103,7 +104,7 @@ pub fn rotate(
     tx: &Transaction<'_>,
     refresh_hash: &str,
     next: &SessionRecord,
-) -> StoreResult<Rotation> {
+) -> DbResult<Rotation> {
     tx.prepare_cached("DELETE FROM retired_refresh WHERE family_expires < ?1")?
         .execute([ms(next.created_at)])?;
     let Some(old) = by_refresh(tx, refresh_hash)? else {
@@ -129,7 +130,7 @@ pub fn rotate(
     Ok(Rotation::Rotated(old))
 }
 
-pub fn delete_family(tx: &Transaction<'_>, family: &str) -> StoreResult<usize> {
+pub fn delete_family(tx: &Transaction<'_>, family: &str) -> DbResult<usize> {
     Ok(tx
         .prepare_cached("DELETE FROM sessions WHERE family = ?1")?
         .execute([family])?)

@@ -1,11 +1,12 @@
 //! SQL of login throttling: password checks reserved per account and address, and the
 //! addresses each account last logged in from (see `Store::reserve_login_attempt`).
 
+use crate::DbResult;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::ms;
-use crate::storage::{LoginAttemptId, LoginLimits, StoreResult};
+use minsheng_store::{LoginAttemptId, LoginLimits};
 
 /// Schema 8: replaces the per-key `login_failures` counter, which could not tell an
 /// account's address from another's and was checked outside the write that counted.
@@ -39,11 +40,11 @@ pub fn reserve(
     ip: &str,
     now: DateTime<Utc>,
     limits: &LoginLimits,
-) -> StoreResult<Option<LoginAttemptId>> {
+) -> DbResult<Option<LoginAttemptId>> {
     let since = ms(now) - limits.window_secs * 1000;
     tx.prepare_cached("DELETE FROM login_attempts WHERE at < ?1")?
         .execute([since])?;
-    let count = |sql: &str, key: &str| -> StoreResult<u32> {
+    let count = |sql: &str, key: &str| -> DbResult<u32> {
         Ok(tx
             .prepare_cached(sql)?
             .query_row(params![key, since], |r| r.get(0))?)
@@ -85,7 +86,7 @@ pub fn succeeded(
     ip: &str,
     now: DateTime<Utc>,
     forget_before: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> DbResult<()> {
     tx.prepare_cached("DELETE FROM login_attempts WHERE account = ?1")?
         .execute([account])?;
     tx.prepare_cached(
@@ -98,7 +99,7 @@ pub fn succeeded(
     Ok(())
 }
 
-pub fn release(tx: &Transaction<'_>, id: LoginAttemptId) -> StoreResult<()> {
+pub fn release(tx: &Transaction<'_>, id: LoginAttemptId) -> DbResult<()> {
     tx.prepare_cached("DELETE FROM login_attempts WHERE id = ?1")?
         .execute([id.0])?;
     Ok(())

@@ -14,14 +14,16 @@
 //! (a logout or a disabled account after the backup must not come back). Then it
 //! replaces the database; the replaced file is kept as `<db>.pre-restore-<time>`.
 
+use crate::DbResult;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::migrations;
-use crate::error::ApiError;
-use crate::storage::{StoreResult, SyncEpoch};
+use crate::DbError;
+use minsheng_store::StoreError;
+use minsheng_store::{StoreResult, SyncEpoch};
 
 /// A shared or exclusive hold on `<db>.lock`, released when dropped (the file is
 /// kept only for its lock).
@@ -36,15 +38,15 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> ApiError {
-    ApiError::Invalid {
+fn io_error(what: &str, path: &Path, e: &std::io::Error) -> DbError {
+    DbError::Store(StoreError::Invalid {
         code: "BACKUP_IO",
         message: format!("{what}失败（{}）：{e}", path.display()),
-    }
+    })
 }
 
 impl OpenLock {
-    fn file(db: &Path) -> StoreResult<File> {
+    fn file(db: &Path) -> DbResult<File> {
         let path = with_suffix(db, ".lock");
         OpenOptions::new()
             .create(true)
@@ -56,30 +58,32 @@ impl OpenLock {
     }
 
     /// Taken by every open store: many at once, never during a restore.
-    pub(super) fn shared(db: &Path) -> StoreResult<Self> {
+    pub(super) fn shared(db: &Path) -> DbResult<Self> {
         let f = Self::file(db)?;
         match f.try_lock_shared() {
             Ok(()) => Ok(Self { _file: f }),
-            Err(TryLockError::WouldBlock) => Err(ApiError::Invalid {
+            Err(TryLockError::WouldBlock) => Err(StoreError::Invalid {
                 code: "DATABASE_RESTORING",
                 message: format!("数据库 {} 正在从备份恢复，请稍后再启动", db.display()),
-            }),
+            }
+            .into()),
             Err(TryLockError::Error(e)) => Err(io_error("锁定数据库", db, &e)),
         }
     }
 
     /// Taken by a restore: only when nobody has the database open.
-    fn exclusive(db: &Path) -> StoreResult<Self> {
+    fn exclusive(db: &Path) -> DbResult<Self> {
         let f = Self::file(db)?;
         match f.try_lock() {
             Ok(()) => Ok(Self { _file: f }),
-            Err(TryLockError::WouldBlock) => Err(ApiError::Invalid {
+            Err(TryLockError::WouldBlock) => Err(StoreError::Invalid {
                 code: "DATABASE_IN_USE",
                 message: format!(
                     "数据库 {} 正在被服务器或其他命令使用，请先停止服务器再恢复",
                     db.display()
                 ),
-            }),
+            }
+            .into()),
             Err(TryLockError::Error(e)) => Err(io_error("锁定数据库", db, &e)),
         }
     }
@@ -98,16 +102,16 @@ pub struct BackupInfo {
     pub replaced: Option<PathBuf>,
 }
 
-fn not_minsheng(path: &Path, detail: &str) -> ApiError {
-    ApiError::Invalid {
+fn not_minsheng(path: &Path, detail: &str) -> DbError {
+    DbError::Store(StoreError::Invalid {
         code: "BACKUP_INVALID",
         message: format!("{} 不是民生警务平台的数据库（{detail}）", path.display()),
-    }
+    })
 }
 
 /// The schema version of a minsheng database, or why the file is not one.
-fn schema_version(conn: &Connection, path: &Path) -> StoreResult<i64> {
-    let has = |table: &str| -> StoreResult<bool> {
+fn schema_version(conn: &Connection, path: &Path) -> DbResult<i64> {
+    let has = |table: &str| -> DbResult<bool> {
         conn.query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
             [table],
@@ -135,7 +139,7 @@ fn schema_version(conn: &Connection, path: &Path) -> StoreResult<i64> {
     .ok_or_else(|| not_minsheng(path, "没有迁移记录"))
 }
 
-fn info(conn: &Connection, path: &Path) -> StoreResult<BackupInfo> {
+fn info(conn: &Connection, path: &Path) -> DbResult<BackupInfo> {
     let schema_version = schema_version(conn, path)?;
     let epoch: Option<i64> = conn
         .query_row("SELECT value FROM sync_meta WHERE key = 'epoch'", [], |r| {
@@ -157,7 +161,7 @@ fn info(conn: &Connection, path: &Path) -> StoreResult<BackupInfo> {
 }
 
 /// Syncs a file's data, then its directory entry (so a rename survives a power cut).
-fn sync_file_and_dir(path: &Path) -> StoreResult<()> {
+fn sync_file_and_dir(path: &Path) -> DbResult<()> {
     File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(|e| io_error("写入磁盘", path, &e))?;
@@ -171,7 +175,7 @@ fn sync_file_and_dir(path: &Path) -> StoreResult<()> {
     Ok(())
 }
 
-fn remove_if_exists(path: &Path) -> StoreResult<()> {
+fn remove_if_exists(path: &Path) -> DbResult<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -182,41 +186,45 @@ fn remove_if_exists(path: &Path) -> StoreResult<()> {
 /// Writes a consistent copy of the database at `db` to `out` (which must not exist),
 /// while a server may be using it.
 pub fn backup(db: &Path, out: &Path) -> StoreResult<BackupInfo> {
-    if out.exists() {
-        return Err(ApiError::Invalid {
-            code: "BACKUP_EXISTS",
-            message: format!("备份文件 {} 已存在，请换一个文件名", out.display()),
-        });
-    }
-    if !db.is_file() {
-        return Err(ApiError::Invalid {
-            code: "BACKUP_INVALID",
-            message: format!("数据库文件 {} 不存在", db.display()),
-        });
-    }
-    // No migration and no store: the running server owns the schema.
-    let src = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    src.busy_timeout(std::time::Duration::from_secs(30))?;
-    schema_version(&src, db)?;
-    let part = with_suffix(out, ".part");
-    remove_if_exists(&part)?;
-    let target = part
-        .to_str()
-        .ok_or_else(|| io_error("备份", &part, &std::io::Error::other("路径不是 UTF-8")))?;
-    src.execute("VACUUM INTO ?1", [target])?;
-    drop(src);
-    let copy = Connection::open(&part)?;
-    // One self-contained file (the copy inherits WAL mode from its source).
-    copy.pragma_update(None, "journal_mode", "DELETE")?;
-    let written = info(&copy, &part)?;
-    drop(copy);
-    sync_file_and_dir(&part)?;
-    std::fs::rename(&part, out).map_err(|e| io_error("保存备份", out, &e))?;
-    sync_file_and_dir(out)?;
-    Ok(written)
+    crate::db(|| {
+        if out.exists() {
+            return Err(StoreError::Invalid {
+                code: "BACKUP_EXISTS",
+                message: format!("备份文件 {} 已存在，请换一个文件名", out.display()),
+            }
+            .into());
+        }
+        if !db.is_file() {
+            return Err(StoreError::Invalid {
+                code: "BACKUP_INVALID",
+                message: format!("数据库文件 {} 不存在", db.display()),
+            }
+            .into());
+        }
+        // No migration and no store: the running server owns the schema.
+        let src = Connection::open_with_flags(
+            db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        src.busy_timeout(std::time::Duration::from_secs(30))?;
+        schema_version(&src, db)?;
+        let part = with_suffix(out, ".part");
+        remove_if_exists(&part)?;
+        let target = part
+            .to_str()
+            .ok_or_else(|| io_error("备份", &part, &std::io::Error::other("路径不是 UTF-8")))?;
+        src.execute("VACUUM INTO ?1", [target])?;
+        drop(src);
+        let copy = Connection::open(&part)?;
+        // One self-contained file (the copy inherits WAL mode from its source).
+        copy.pragma_update(None, "journal_mode", "DELETE")?;
+        let written = info(&copy, &part)?;
+        drop(copy);
+        sync_file_and_dir(&part)?;
+        std::fs::rename(&part, out).map_err(|e| io_error("保存备份", out, &e))?;
+        sync_file_and_dir(out)?;
+        Ok(written)
+    })
 }
 
 /// A new epoch, different from every one given.
@@ -232,55 +240,58 @@ fn new_epoch(avoid: &[SyncEpoch]) -> SyncEpoch {
 
 /// Replaces the database at `db` by the backup `from` (the server must be stopped).
 pub fn restore(db: &Path, from: &Path) -> StoreResult<BackupInfo> {
-    let _lock = OpenLock::exclusive(db)?;
-    if !from.is_file() {
-        return Err(ApiError::Invalid {
-            code: "BACKUP_INVALID",
-            message: format!("备份文件 {} 不存在", from.display()),
-        });
-    }
-    let staged = with_suffix(db, ".restoring");
-    for p in [
-        staged.clone(),
-        with_suffix(&staged, "-journal"),
-        with_suffix(&staged, "-wal"),
-        with_suffix(&staged, "-shm"),
-    ] {
-        remove_if_exists(&p)?;
-    }
-    std::fs::copy(from, &staged).map_err(|e| io_error("复制备份", from, &e))?;
-    let prepared = prepare(&staged, from, db);
-    let mut written = match prepared {
-        Ok(info) => info,
-        Err(e) => {
-            let _ = std::fs::remove_file(&staged);
-            return Err(e);
+    crate::db(|| {
+        let _lock = OpenLock::exclusive(db)?;
+        if !from.is_file() {
+            return Err(StoreError::Invalid {
+                code: "BACKUP_INVALID",
+                message: format!("备份文件 {} 不存在", from.display()),
+            }
+            .into());
         }
-    };
-    sync_file_and_dir(&staged)?;
+        let staged = with_suffix(db, ".restoring");
+        for p in [
+            staged.clone(),
+            with_suffix(&staged, "-journal"),
+            with_suffix(&staged, "-wal"),
+            with_suffix(&staged, "-shm"),
+        ] {
+            remove_if_exists(&p)?;
+        }
+        std::fs::copy(from, &staged).map_err(|e| io_error("复制备份", from, &e))?;
+        let prepared = prepare(&staged, from, db);
+        let mut written = match prepared {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e);
+            }
+        };
+        sync_file_and_dir(&staged)?;
 
-    if db.exists() {
-        // Everything the replaced file committed goes into it before it is moved aside
-        // (its WAL is named after the path and would otherwise be lost, or worse,
-        // replayed into the restored file).
-        let old = Connection::open(db)?;
-        old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        drop(old);
-        let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
-        let aside = with_suffix(db, &format!(".pre-restore-{stamp}"));
-        std::fs::rename(db, &aside).map_err(|e| io_error("移走原数据库", db, &e))?;
-        written.replaced = Some(aside);
-    }
-    for suffix in ["-wal", "-shm", "-journal"] {
-        remove_if_exists(&with_suffix(db, suffix))?;
-    }
-    std::fs::rename(&staged, db).map_err(|e| io_error("替换数据库", db, &e))?;
-    sync_file_and_dir(db)?;
-    Ok(written)
+        if db.exists() {
+            // Everything the replaced file committed goes into it before it is moved aside
+            // (its WAL is named after the path and would otherwise be lost, or worse,
+            // replayed into the restored file).
+            let old = Connection::open(db)?;
+            old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            drop(old);
+            let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
+            let aside = with_suffix(db, &format!(".pre-restore-{stamp}"));
+            std::fs::rename(db, &aside).map_err(|e| io_error("移走原数据库", db, &e))?;
+            written.replaced = Some(aside);
+        }
+        for suffix in ["-wal", "-shm", "-journal"] {
+            remove_if_exists(&with_suffix(db, suffix))?;
+        }
+        std::fs::rename(&staged, db).map_err(|e| io_error("替换数据库", db, &e))?;
+        sync_file_and_dir(db)?;
+        Ok(written)
+    })
 }
 
 /// Checks, migrates and re-keys the staged copy of a backup.
-fn prepare(staged: &Path, from: &Path, db: &Path) -> StoreResult<BackupInfo> {
+fn prepare(staged: &Path, from: &Path, db: &Path) -> DbResult<BackupInfo> {
     let mut conn = Connection::open(staged)?;
     // Not a database at all fails here ("file is not a database").
     conn.pragma_update(None, "journal_mode", "DELETE")
@@ -289,12 +300,13 @@ fn prepare(staged: &Path, from: &Path, db: &Path) -> StoreResult<BackupInfo> {
     let version = schema_version(&conn, from)?;
     let latest = migrations::latest_version();
     if version > latest {
-        return Err(ApiError::Invalid {
+        return Err(StoreError::Invalid {
             code: "BACKUP_TOO_NEW",
             message: format!(
                 "备份的数据库版本 {version} 高于本程序支持的 {latest}，请先升级服务器程序"
             ),
-        });
+        }
+        .into());
     }
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -323,8 +335,8 @@ fn prepare(staged: &Path, from: &Path, db: &Path) -> StoreResult<BackupInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::sqlite::SqliteStore;
-    use crate::storage::Store;
+    use crate::SqliteStore;
+    use minsheng_store::Store;
 
     #[test]
     fn backup_restore_gives_a_new_epoch_and_refuses_what_it_must() {

@@ -96,7 +96,7 @@ pub enum DeadLetterFate {
 pub trait AdminStore {
     fn search_users(&self, q: &UserQuery) -> StoreResult<UserPage>;
     /// Inserts the account and its audit row in one transaction; a taken username is
-    /// `ApiError::AlreadyExists` and writes nothing.
+    /// `StoreError::AlreadyExists` and writes nothing.
     fn insert_user_audited(&self, user: &UserRecord, audit: &AuditRecord) -> StoreResult<()>;
     /// In one write transaction: reads the account `id` and counts the *other* active
     /// admins, lets `f` decide the change, then writes the account, ends its sessions

@@ -1,5 +1,6 @@
 //! Cases, their timeline and list queries on SQLite.
 
+use crate::DbResult;
 use chrono::{DateTime, Utc};
 use minsheng_domain::calendar::beijing;
 use minsheng_domain::case::{Case, CaseState};
@@ -12,8 +13,9 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{from_ms, ms, parse_id};
-use crate::error::ApiError;
-use crate::storage::{CasePage, CaseQuery, CaseSummary, CaseUpdate, StoreResult, WorkListCounts};
+use crate::DbError;
+use minsheng_store::StoreError;
+use minsheng_store::{CasePage, CaseQuery, CaseSummary, CaseUpdate, StoreResult, WorkListCounts};
 
 const HANDLING: &str = "('pendingSignIn','inProgress','pendingReview')";
 
@@ -30,7 +32,7 @@ fn due_soon_sql() -> String {
     )
 }
 
-fn next_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> StoreResult<String> {
+fn next_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> DbResult<String> {
     let day = at.with_timezone(&beijing()).format("%Y%m%d").to_string();
     let n: i64 = tx.query_row(
         "INSERT INTO case_numbers(day, last) VALUES (?1, 1)
@@ -43,7 +45,7 @@ fn next_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> StoreResult<String> {
 
 /// Title and content live in their own columns (and the full-text index), not again
 /// in the JSON document.
-fn document(c: &Case) -> StoreResult<String> {
+fn document(c: &Case) -> DbResult<String> {
     let mut v = serde_json::to_value(c)?;
     if let Some(o) = v.as_object_mut() {
         o.remove("title");
@@ -54,11 +56,11 @@ fn document(c: &Case) -> StoreResult<String> {
 
 /// Puts title and content back in front of the document's other fields and parses the
 /// case in one pass (no intermediate `Value`: this runs for every case a pull sends).
-fn from_document(data: &str, title: &str, content: &str) -> StoreResult<Case> {
+fn from_document(data: &str, title: &str, content: &str) -> DbResult<Case> {
     let rest = data
         .trim_start()
         .strip_prefix('{')
-        .ok_or_else(|| ApiError::Internal("case document is not a JSON object".into()))?;
+        .ok_or_else(|| StoreError::Internal("case document is not a JSON object".into()))?;
     let mut json = String::with_capacity(data.len() + title.len() + content.len() + 32);
     json.push_str("{\"title\":");
     json.push_str(&serde_json::to_string(title)?);
@@ -77,7 +79,7 @@ fn columns(
     c: &Case,
     now: DateTime<Utc>,
     document_too: bool,
-) -> StoreResult<[(&'static str, Value); 22]> {
+) -> DbResult<[(&'static str, Value); 22]> {
     let d = &c.deadlines;
     let text = |s: &str| Value::Text(s.to_owned());
     let opt_text = |s: Option<String>| s.map_or(Value::Null, Value::Text);
@@ -142,7 +144,7 @@ fn write_row(
     c: &Case,
     prev: Option<&Case>,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> DbResult<()> {
     let cols = columns(c, now, true)?;
     let insert = prev.is_none();
     if let Some(prev) = prev {
@@ -177,7 +179,7 @@ fn write_row(
             rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                ApiError::AlreadyExists(format!("诉求件 {}", c.id))
+                DbError::Store(StoreError::AlreadyExists(format!("诉求件 {}", c.id)))
             }
             e => e.into(),
         })?;
@@ -199,7 +201,7 @@ pub(super) fn write_scope(
     c: &Case,
     units: &[String],
     insert: bool,
-) -> StoreResult<Vec<String>> {
+) -> DbResult<Vec<String>> {
     let (id, state, received) = (c.id.to_string(), c.state.code(), ms(c.received_at));
     let existing: Vec<(String, String, i64)> = if insert {
         Vec::new()
@@ -233,7 +235,7 @@ pub(super) fn write_scope(
     Ok(removed)
 }
 
-fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> StoreResult<()> {
+fn append_entry(tx: &Transaction<'_>, e: &TimelineEntry) -> DbResult<()> {
     tx.prepare_cached(
         "INSERT INTO timeline(case_id, seq, id, at, kind, hash, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
@@ -253,20 +255,18 @@ pub fn insert_cases(
     tx: &Transaction<'_>,
     org: &OrgTree,
     cases: Vec<(Case, Vec<TimelineEntry>)>,
-) -> StoreResult<Vec<Case>> {
+) -> DbResult<Vec<Case>> {
     let mut out = Vec::with_capacity(cases.len());
     for (mut c, entries) in cases {
         let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
-            return Err(ApiError::Internal(
-                "a new case needs its intake entry".into(),
-            ));
+            return Err(StoreError::Internal("a new case needs its intake entry".into()).into());
         };
         // A client-minted id that is taken is the caller's conflict, not a failed insert.
         let taken: bool = tx
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?1)")?
             .query_row([c.id.to_string()], |r| r.get(0))?;
         if taken {
-            return Err(ApiError::AlreadyExists(format!("诉求件 id {}", c.id)));
+            return Err(StoreError::AlreadyExists(format!("诉求件 id {}", c.id)).into());
         }
         if c.number.is_none() {
             c.number = Some(next_number(tx, first.at)?);
@@ -281,7 +281,7 @@ pub fn insert_cases(
     Ok(out)
 }
 
-pub fn get_case(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
+pub fn get_case(conn: &Connection, id: CaseId) -> DbResult<Option<Case>> {
     let row: Option<(String, String, String)> = conn
         .prepare_cached("SELECT data, title, content FROM cases WHERE id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -289,7 +289,7 @@ pub fn get_case(conn: &Connection, id: CaseId) -> StoreResult<Option<Case>> {
     row.map(|(d, t, c)| from_document(&d, &t, &c)).transpose()
 }
 
-fn last_entry(tx: &Transaction<'_>, id: CaseId) -> StoreResult<TimelineEntry> {
+fn last_entry(tx: &Transaction<'_>, id: CaseId) -> DbResult<TimelineEntry> {
     let data: String = tx.query_row(
         "SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
         [id.to_string()],
@@ -304,13 +304,14 @@ pub fn update_case(
     id: CaseId,
     expected_version: Option<u64>,
     f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
-) -> StoreResult<Case> {
-    let current = get_case(tx, id)?.ok_or(ApiError::NotFound("诉求件"))?;
+) -> DbResult<Case> {
+    let current = get_case(tx, id)?.ok_or(StoreError::NotFound("诉求件"))?;
     if let Some(v) = expected_version {
         if v != current.version {
-            return Err(ApiError::VersionConflict {
+            return Err(StoreError::VersionConflict {
                 current: current.version,
-            });
+            }
+            .into());
         }
     }
     let last = last_entry(tx, id)?;
@@ -326,7 +327,7 @@ pub fn update_case(
     }
 }
 
-pub fn timeline(conn: &Connection, id: CaseId) -> StoreResult<Vec<TimelineEntry>> {
+pub fn timeline(conn: &Connection, id: CaseId) -> DbResult<Vec<TimelineEntry>> {
     let mut stmt = conn.prepare("SELECT data FROM timeline WHERE case_id = ?1 ORDER BY seq")?;
     let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -345,7 +346,7 @@ pub fn timelines_json(
     conn: &Connection,
     ids: &[CaseId],
     known_at: Option<u64>,
-) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
+) -> DbResult<Vec<Box<serde_json::value::RawValue>>> {
     let known_at = known_at.map_or(-1, |k| i64::try_from(k).unwrap_or(i64::MAX));
     let mut stmt = conn.prepare_cached(
         "SELECT data FROM timeline WHERE case_id = ?1 AND seq > coalesce(
@@ -525,7 +526,7 @@ fn run<T>(
     sql: &str,
     f: &Filter,
     map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> StoreResult<Vec<T>> {
+) -> DbResult<Vec<T>> {
     let mut stmt = conn.prepare(sql)?;
     // Only bind the names the statement uses (`:now` may be absent).
     let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
@@ -538,7 +539,7 @@ fn run<T>(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn list_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
+pub fn list_cases(conn: &Connection, q: &CaseQuery) -> DbResult<CasePage> {
     let mut f = Filter::query(q);
     let (at_col, id_col) = f.order_cols();
     if let Some((at, id)) = &q.after {
@@ -596,7 +597,7 @@ pub fn list_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
     Ok(CasePage { items, next })
 }
 
-pub fn count_cases(conn: &Connection, q: &CaseQuery) -> StoreResult<u64> {
+pub fn count_cases(conn: &Connection, q: &CaseQuery) -> DbResult<u64> {
     let f = Filter::query(q);
     let sql = format!("SELECT COUNT(*) FROM {} WHERE {}", f.from(), f.sql_where());
     Ok(run(conn, &sql, &f, |r| r.get::<_, i64>(0))?
@@ -609,7 +610,7 @@ pub fn worklist_counts(
     conn: &Connection,
     scope: &ListScope,
     now: DateTime<Utc>,
-) -> StoreResult<WorkListCounts> {
+) -> DbResult<WorkListCounts> {
     let mut f = Filter::new(now);
     f.scope(scope);
     f.clauses.push(format!("{} IN {HANDLING}", f.state_col()));

@@ -15,6 +15,7 @@
 //! Rows are changed by signed deltas: a rewritten case first takes away what its old
 //! rows added. Counts that fall to zero stay as rows and are filtered out on reading.
 
+use crate::DbResult;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
@@ -22,13 +23,12 @@ use minsheng_domain::scope::ListScope;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::super::{from_ms, ms};
-use crate::storage::assessment::{
+use minsheng_store::assessment::{
     AnalyticsFilter, AnalyticsQuery, BucketCounts, Counts, Dimension, FactCase, Stint, StintGroup,
     WeekCell, WeekCells,
 };
-use crate::storage::StoreResult;
 
-pub(in crate::storage::sqlite) const MIGRATION: &str = r"
+pub(crate) const MIGRATION: &str = r"
 -- The facts gain the scope keys and duplicate attribution their rollup rows need; they
 -- are derived data, so they are dropped and replayed from the change log (position 0).
 DROP TABLE assess_cases;
@@ -231,7 +231,7 @@ pub(super) fn stored(s: &Stint) -> Stint {
 pub(super) struct ScopeKeys(HashMap<String, i64>);
 
 impl ScopeKeys {
-    fn key(&mut self, tx: &Transaction<'_>, unit: &str) -> StoreResult<i64> {
+    fn key(&mut self, tx: &Transaction<'_>, unit: &str) -> DbResult<i64> {
         if let Some(k) = self.0.get(unit) {
             return Ok(*k);
         }
@@ -249,7 +249,7 @@ impl ScopeKeys {
     }
 
     /// The `scope` column of a case.
-    pub(super) fn column(&mut self, tx: &Transaction<'_>, c: &FactCase) -> StoreResult<String> {
+    pub(super) fn column(&mut self, tx: &Transaction<'_>, c: &FactCase) -> DbResult<String> {
         let mut keys = Vec::with_capacity(c.scope_units.len());
         for u in &c.scope_units {
             keys.push(self.key(tx, &u.to_string())?.to_string());
@@ -259,7 +259,7 @@ impl ScopeKeys {
 }
 
 /// The scope key of a query; None when nothing can match.
-fn query_scope(conn: &Connection, scope: &ListScope) -> StoreResult<Option<i64>> {
+fn query_scope(conn: &Connection, scope: &ListScope) -> DbResult<Option<i64>> {
     Ok(match scope {
         ListScope::Nothing => None,
         ListScope::Everything => Some(EVERYTHING),
@@ -316,7 +316,7 @@ impl CaseRow {
         }
     }
 
-    pub(super) fn load(tx: &Transaction<'_>, case_id: &str) -> StoreResult<Option<Self>> {
+    pub(super) fn load(tx: &Transaction<'_>, case_id: &str) -> DbResult<Option<Self>> {
         let mut stmt = tx.prepare_cached(
             "SELECT received_at, category, channel, request_type, district, handling_unit, branch,
                police_line, state, closed, answered_at, first_satisfied, duplicate_of, merged_at,
@@ -473,7 +473,7 @@ impl Deltas {
         }
     }
 
-    pub(super) fn apply(&self, tx: &Transaction<'_>) -> StoreResult<()> {
+    pub(super) fn apply(&self, tx: &Transaction<'_>) -> DbResult<()> {
         for (table, rows) in [
             ("assess_roll_units", &self.units),
             ("assess_roll_officers", &self.officers),
@@ -531,7 +531,7 @@ pub(super) fn attribute_duplicate(
     tx: &Transaction<'_>,
     case_id: &str,
     deltas: &mut Deltas,
-) -> StoreResult<()> {
+) -> DbResult<()> {
     let row: Option<(Option<i64>, Option<String>, Option<String>)> = tx
         .prepare_cached(
             "SELECT merged_at, duplicate_of, dup_unit FROM assess_cases WHERE case_id = ?1",
@@ -602,7 +602,7 @@ pub(super) fn period_counts(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
     group: StintGroup,
-) -> StoreResult<Vec<(String, Counts)>> {
+) -> DbResult<Vec<(String, Counts)>> {
     let table = match group {
         StintGroup::Unit => "assess_roll_units",
         StintGroup::Officer => "assess_roll_officers",
@@ -662,7 +662,7 @@ pub(super) fn period_counts(
 pub(super) fn analytics(
     conn: &Connection,
     q: &AnalyticsQuery,
-) -> StoreResult<Option<Vec<BucketCounts>>> {
+) -> DbResult<Option<Vec<BucketCounts>>> {
     let Some(days) = day_range(q.from, q.to).filter(|_| q.filter == AnalyticsFilter::default())
     else {
         return Ok(None);
@@ -723,7 +723,7 @@ pub(super) fn week_cells(
     conn: &Connection,
     from_week: i64,
     to_week: i64,
-) -> StoreResult<Option<WeekCells>> {
+) -> DbResult<Option<WeekCells>> {
     if monday(from_week) != from_week {
         return Ok(None);
     }
@@ -731,7 +731,7 @@ pub(super) fn week_cells(
         "SELECT week, category, area, n, unsatisfied FROM assess_roll_weeks
          WHERE kind = ?1 AND week >= ?2 AND week <= ?3 AND n > 0",
     )?;
-    let mut cells = |kind: i64| -> StoreResult<Vec<WeekCell>> {
+    let mut cells = |kind: i64| -> DbResult<Vec<WeekCell>> {
         let rows = stmt.query_map(params![kind, from_week, to_week], |r| {
             Ok(WeekCell {
                 week: r.get(0)?,
@@ -751,14 +751,14 @@ pub(super) fn week_cells(
 }
 
 /// Stints of a case as stored (to take their rollup counts away before a rewrite).
-pub(super) fn case_stints(tx: &Transaction<'_>, case_id: &str) -> StoreResult<Vec<Stint>> {
+pub(super) fn case_stints(tx: &Transaction<'_>, case_id: &str) -> DbResult<Vec<Stint>> {
     let mut stmt = tx.prepare_cached("SELECT * FROM assess_stints WHERE case_id = ?1")?;
     let rows = stmt.query_map([case_id], super::stint_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Ids of the cases linked as duplicates of `master`.
-pub(super) fn duplicates_of(tx: &Transaction<'_>, master: &str) -> StoreResult<Vec<String>> {
+pub(super) fn duplicates_of(tx: &Transaction<'_>, master: &str) -> DbResult<Vec<String>> {
     let mut stmt = tx.prepare_cached("SELECT case_id FROM assess_cases WHERE duplicate_of = ?1")?;
     let rows = stmt.query_map([master], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -1,5 +1,6 @@
 //! Sync on SQLite: change log, tombstones, processed commands, change pages.
 
+use crate::{db, DbResult};
 use minsheng_domain::case::Case;
 use minsheng_domain::ids::{CaseId, CommandId, UserId};
 use minsheng_domain::org::OrgTree;
@@ -8,8 +9,8 @@ use minsheng_domain::timeline::TimelineEntry;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{cases, ms, parse_id};
-use crate::error::ApiError;
-use crate::storage::{
+use minsheng_store::StoreError;
+use minsheng_store::{
     CaseUpdate, ChangePage, CommandBatch, CommandKey, CommandTx, ProcessedCommand, StoreResult,
     SyncEpoch, UserRecord,
 };
@@ -21,7 +22,7 @@ pub fn record_change(
     case_id: CaseId,
     version: u64,
     removed_units: &[String],
-) -> StoreResult<()> {
+) -> DbResult<()> {
     let seq: i64 = tx
         .prepare_cached("UPDATE sync_counter SET last = last + 1 WHERE id = 1 RETURNING last")?
         .query_row([], |r| r.get(0))?;
@@ -39,10 +40,7 @@ pub fn record_change(
     Ok(())
 }
 
-pub fn processed_command(
-    conn: &Connection,
-    id: CommandId,
-) -> StoreResult<Option<ProcessedCommand>> {
+pub fn processed_command(conn: &Connection, id: CommandId) -> DbResult<Option<ProcessedCommand>> {
     let row: Option<(String, String)> = conn
         .prepare_cached("SELECT user_id, result FROM processed_commands WHERE id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -65,7 +63,7 @@ struct TxCases<'a, 'b> {
 
 impl CommandTx for TxCases<'_, '_> {
     fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
-        cases::get_case(self.tx, id)
+        db(|| cases::get_case(self.tx, id))
     }
 
     fn update_case(
@@ -73,13 +71,15 @@ impl CommandTx for TxCases<'_, '_> {
         id: CaseId,
         f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
     ) -> StoreResult<Case> {
-        cases::update_case(self.tx, self.org, id, None, f)
+        db(|| cases::update_case(self.tx, self.org, id, None, f))
     }
 
     fn insert_case(&mut self, case: Case, entries: Vec<TimelineEntry>) -> StoreResult<Case> {
-        cases::insert_cases(self.tx, self.org, vec![(case, entries)])?
-            .pop()
-            .ok_or_else(|| ApiError::Internal("insert returned no case".into()))
+        db(|| {
+            cases::insert_cases(self.tx, self.org, vec![(case, entries)])?
+                .pop()
+                .ok_or_else(|| StoreError::Internal("insert returned no case".into()).into())
+        })
     }
 }
 
@@ -91,15 +91,15 @@ pub struct TxBatch<'a, 'b> {
 
 impl CommandBatch for TxBatch<'_, '_> {
     fn processed_command(&mut self, id: CommandId) -> StoreResult<Option<ProcessedCommand>> {
-        processed_command(self.tx, id)
+        db(|| processed_command(self.tx, id))
     }
 
     fn case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
-        cases::get_case(self.tx, id)
+        db(|| cases::get_case(self.tx, id))
     }
 
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
-        super::user_by_id(self.tx, id)
+        db(|| super::user_by_id(self.tx, id))
     }
 
     fn run_command(
@@ -107,23 +107,25 @@ impl CommandBatch for TxBatch<'_, '_> {
         key: &CommandKey,
         f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
     ) -> StoreResult<ProcessedCommand> {
-        // Under the write lock: a duplicate delivered concurrently waits for the first
-        // batch to commit and then finds its outcome here.
-        if let Some(done) = processed_command(self.tx, key.id)? {
-            return Ok(done);
-        }
-        self.tx.execute_batch("SAVEPOINT push_command")?;
-        match run_command(self.tx, self.org, key, f) {
-            Ok(done) => {
-                self.tx.execute_batch("RELEASE push_command")?;
-                Ok(done)
+        db(|| {
+            // Under the write lock: a duplicate delivered concurrently waits for the first
+            // batch to commit and then finds its outcome here.
+            if let Some(done) = processed_command(self.tx, key.id)? {
+                return Ok(done);
             }
-            Err(e) => {
-                self.tx
-                    .execute_batch("ROLLBACK TO push_command; RELEASE push_command")?;
-                Err(e)
+            self.tx.execute_batch("SAVEPOINT push_command")?;
+            match run_command(self.tx, self.org, key, f) {
+                Ok(done) => {
+                    self.tx.execute_batch("RELEASE push_command")?;
+                    Ok(done)
+                }
+                Err(e) => {
+                    self.tx
+                        .execute_batch("ROLLBACK TO push_command; RELEASE push_command")?;
+                    Err(e)
+                }
             }
-        }
+        })
     }
 }
 
@@ -132,7 +134,7 @@ fn run_command(
     org: &OrgTree,
     key: &CommandKey,
     f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
-) -> StoreResult<ProcessedCommand> {
+) -> DbResult<ProcessedCommand> {
     let result = f(&mut TxCases { tx, org })?;
     tx.prepare_cached(
         "INSERT INTO processed_commands(id, install_id, user_id, seq, case_id, processed_at, result)
@@ -154,14 +156,14 @@ fn run_command(
     })
 }
 
-pub fn epoch(conn: &Connection) -> StoreResult<SyncEpoch> {
+pub fn epoch(conn: &Connection) -> DbResult<SyncEpoch> {
     let v: i64 = conn.query_row("SELECT value FROM sync_meta WHERE key = 'epoch'", [], |r| {
         r.get(0)
     })?;
     Ok(SyncEpoch(v as u64))
 }
 
-pub fn ack_seq(conn: &Connection, install_id: &str) -> StoreResult<Option<u64>> {
+pub fn ack_seq(conn: &Connection, install_id: &str) -> DbResult<Option<u64>> {
     let v: Option<i64> = conn
         .prepare_cached("SELECT MAX(seq) FROM processed_commands WHERE install_id = ?1")?
         .query_row([install_id], |r| r.get(0))?;
@@ -175,18 +177,18 @@ pub fn changes_since(
     scope: &ListScope,
     after: u64,
     limit: usize,
-) -> StoreResult<ChangePage> {
+) -> DbResult<ChangePage> {
     let (last, min_retained): (i64, i64) = tx.query_row(
         "SELECT (SELECT last FROM sync_counter WHERE id = 1),
                 (SELECT value FROM sync_meta WHERE key = 'min_retained_seq')",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let after_i = i64::try_from(after).map_err(|_| ApiError::SyncReset)?;
+    let after_i = i64::try_from(after).map_err(|_| StoreError::SyncReset)?;
     // Beyond the end: a server restored from an older backup. Below the horizon: the
     // changes the client needs were pruned. Either way the client must re-snapshot.
     if after_i > last || after_i + 1 < min_retained {
-        return Err(ApiError::SyncReset);
+        return Err(StoreError::SyncReset.into());
     }
     // Tombstones only for unit scopes: the follow-up phase is never left once entered,
     // and the other scopes see everything or nothing.

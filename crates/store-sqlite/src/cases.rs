@@ -19,9 +19,12 @@ use minsheng_store::{CasePage, CaseQuery, CaseSummary, CaseUpdate, StoreResult, 
 
 const HANDLING: &str = "('pendingSignIn','inProgress','pendingReview')";
 
+/// True or false, never NULL: a case without a deadline (待定: the calendar of its
+/// year is missing) is not overdue, and `NOT overdue` must still select it.
 fn overdue_sql() -> String {
     format!(
-        "((c.state = 'pendingSignIn' AND c.sign_in_deadline < :now) OR (c.state IN {HANDLING} AND c.reply_deadline < :now))"
+        "((c.state = 'pendingSignIn' AND c.sign_in_deadline IS NOT NULL AND c.sign_in_deadline < :now) \
+          OR (c.state IN {HANDLING} AND c.reply_deadline IS NOT NULL AND c.reply_deadline < :now))"
     )
 }
 

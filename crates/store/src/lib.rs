@@ -10,6 +10,8 @@ pub mod admin;
 pub mod assessment;
 pub mod bulk;
 pub mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 pub mod knowledge;
 mod learning;
@@ -161,7 +163,7 @@ pub struct CasePage {
 pub enum CaseUpdate {
     /// Write the new case (version is bumped by the store) and append the entry.
     Write(Box<Case>, Box<TimelineEntry>),
-    /// Append an entry without changing the case (notes, urges that change nothing else).
+    /// Write nothing: the case and its timeline stay as they are.
     Unchanged,
 }
 

@@ -10,8 +10,8 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::workflow::{self, NewCase};
 use serde::Serialize;
 
+use crate::cases::intake_entry;
 use crate::error::ApiError;
-use crate::http::intake_entry;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::AppState;
 use minsheng_store::bulk::ImportStart;

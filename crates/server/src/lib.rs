@@ -4,6 +4,7 @@
 pub mod assessment;
 pub mod audit_log;
 pub mod auth;
+pub mod cases;
 pub mod config;
 pub mod error;
 pub mod first_response;

@@ -180,7 +180,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let body = std::fs::read(&file)?;
             let json = file.extension().is_some_and(|e| e == "json");
             let rows = minsheng_server::import::parse_feed(&body, json, channel)?;
-            let actor = seed::system_actor(&state)?;
+            let actor = minsheng_server::cases::system_actor(&state)?;
             let result = minsheng_server::import::import_rows(&state, &actor, channel, rows)?;
             for r in result.rows.iter().filter(|r| !r.ok) {
                 println!("第{}行：{}", r.row, r.message.as_deref().unwrap_or(""));

@@ -678,7 +678,7 @@ fn seed_case(
         leader_instruction: None,
     };
     let c = workflow::intake(&new, clerk, at).expect("intake");
-    let first = minsheng_server::http::intake_entry(&c, clerk, at, None);
+    let first = minsheng_server::cases::intake_entry(&c, clerk, at, None);
     let action = Action::Dispatch(DispatchOrder {
         handling_unit: org.find_by_code(unit_code).expect("unit").id,
         supervising_unit: None,

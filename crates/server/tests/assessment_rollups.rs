@@ -291,7 +291,7 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
             }),
         };
         let mut c = workflow::intake(&new, &planner.clerk, t).expect("intake");
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c,
             &planner.clerk,
             t,

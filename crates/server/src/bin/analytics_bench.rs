@@ -152,7 +152,7 @@ impl Seeder<'_> {
             leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &self.clerk, received)?;
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c,
             &self.clerk,
             received,

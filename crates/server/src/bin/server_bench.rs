@@ -124,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &clerk, received)?;
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c, &clerk, received, None,
         )];
         if rng.random_bool(0.95) {

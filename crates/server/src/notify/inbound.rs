@@ -170,7 +170,7 @@ fn answer_case(
     sat: Satisfaction,
     text: &str,
 ) -> Result<Case, ApiError> {
-    let actor = crate::seed::system_actor(s)?;
+    let actor = crate::cases::system_actor(s)?;
     let action = Action::FollowUpAnswer {
         satisfaction: sat,
         channel: FollowUpChannel::Sms,
@@ -181,7 +181,7 @@ fn answer_case(
     };
     let org = s.org();
     let now = s.now();
-    let mut inner = crate::http::cases::transition(s, &actor, &action, &org, now, None);
+    let mut inner = crate::cases::transition(s, &actor, &action, &org, now, None);
     let level = f.level.clone().unwrap_or_default();
     let round = f.round;
     let mut step = |c: &Case, last: &TimelineEntry| {

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{UnitId, UserId};
 use minsheng_domain::org::{Jurisdiction, OrgTree, PoliceLine, Unit, UnitKind, UnitLevel};
-use minsheng_domain::role::{Actor, Role};
+use minsheng_domain::role::Role;
 use serde::Deserialize;
 
 use crate::auth::hash_password;
@@ -63,17 +63,6 @@ fn load_org(path: Option<&Path>) -> Result<OrgFile, ApiError> {
     };
     serde_json::from_str(&raw)
         .map_err(|e| ApiError::BadRequest(format!("组织机构文件格式错误：{e}")))
-}
-
-/// The actor used for imports from the command line: the platform itself.
-pub fn system_actor(s: &AppState) -> Result<Actor, ApiError> {
-    let org = s.org();
-    let unit = org
-        .units()
-        .find(|u| u.kind == UnitKind::PlatformOffice)
-        .or_else(|| org.units().find(|u| u.parent.is_none()))
-        .ok_or(ApiError::NotFound("组织机构（请先 seed-demo 或导入单位）"))?;
-    Ok(Actor::system(unit.id))
 }
 
 fn seed_org(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize, ApiError> {

@@ -259,7 +259,7 @@ pub fn simulate(
             }),
         };
         let case = workflow::intake(&new, &cast.clerk, received)?;
-        let first = crate::http::intake_entry(&case, &cast.clerk, received, None);
+        let first = crate::cases::intake_entry(&case, &cast.clerk, received, None);
         let mut sim = Sim {
             s,
             org: &org,

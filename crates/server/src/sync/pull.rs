@@ -13,8 +13,8 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
 use serde::{Deserialize, Serialize};
 
+use crate::cases::CaseView;
 use crate::error::ApiError;
-use crate::http::cases::CaseView;
 use crate::state::AppState;
 use minsheng_store::SyncEpoch;
 

@@ -15,8 +15,8 @@ pub use minsheng_domain::sync::{
 };
 use minsheng_domain::workflow::{self, Action, NewCase};
 
+use crate::cases::{intake_entry, resolve_action_with, transition, CaseView, References};
 use crate::error::ApiError;
-use crate::http::cases::{intake_entry, resolve_action_with, transition, CaseView, References};
 use crate::intelligence;
 use crate::state::AppState;
 use minsheng_store::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};

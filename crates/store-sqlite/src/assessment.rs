@@ -12,14 +12,17 @@ pub(super) use rollups::MIGRATION as ROLLUPS_MIGRATION;
 use crate::{db, DbResult};
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
+use minsheng_domain::case::CaseState;
 use minsheng_domain::ids::{CaseId, UnitId, UserId};
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 
-use self::rollups::{BJ_OFFSET_MS, DAY_MS};
 use super::{from_ms, ms, parse_id, SqliteStore};
+use minsheng_domain::calendar::{
+    beijing_day, beijing_hour_of_ms, month_of_day, BEIJING_OFFSET_MS, DAY_MS,
+};
 use minsheng_store::assessment::{
     AlertRecord, AnalyticsQuery, BucketCounts, CaseFacts, Counts, Dimension, ReportRecord, Stint,
     StintGroup, Via, WeekCell, WeekCells,
@@ -109,9 +112,6 @@ CREATE TABLE assess_reports (
 );
 ";
 
-const FOLLOW_UP_STATES: &str =
-    "('completed','followUpL2','followUpL3','difficultSupervision','archived','concluded')";
-
 fn opt_ms(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(ms)
 }
@@ -195,7 +195,10 @@ impl SqliteStore {
             ListScope::Everything | ListScope::FollowUpPhase => {
                 clauses.push("f.received_at >= :from AND f.received_at < :to".to_owned());
                 if q.scope == ListScope::FollowUpPhase {
-                    clauses.push(format!("f.state IN {FOLLOW_UP_STATES}"));
+                    clauses.push(format!(
+                        "f.state IN {}",
+                        crate::states_sql(CaseState::is_follow_up_phase)
+                    ));
                 }
                 "assess_cases f"
             }
@@ -258,13 +261,10 @@ fn named(params: &[(String, Value)]) -> Vec<(&str, &dyn rusqlite::ToSql)> {
         .collect()
 }
 
+/// (Beijing day, yyyymm, hour) of an instant: the time columns of a fact row.
 fn bj_parts(t: DateTime<Utc>) -> (i64, i64, i64) {
-    use chrono::Datelike;
-    use chrono::Timelike;
-    let local = t.with_timezone(&minsheng_domain::calendar::beijing());
-    let day = (ms(t) + BJ_OFFSET_MS).div_euclid(DAY_MS);
-    let month = i64::from(local.year()) * 100 + i64::from(local.month());
-    (day, month, i64::from(local.hour()))
+    let day = beijing_day(t);
+    (day, month_of_day(day), beijing_hour_of_ms(ms(t)))
 }
 
 impl minsheng_store::assessment::AssessmentStore for SqliteStore {
@@ -320,7 +320,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
     fn write_facts(&self, facts: &[CaseFacts], position: u64) -> StoreResult<()> {
         db(|| {
             self.write(|tx| {
-            let mut deltas = rollups::Deltas::default();
+            let mut deltas = minsheng_store::rollup::RollupDeltas::default();
             let mut keys = rollups::ScopeKeys::default();
             let mut duplicates = Vec::new();
             let mut del_case = tx.prepare_cached("DELETE FROM assess_cases WHERE case_id = ?1")?;
@@ -342,7 +342,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
                 let c = &f.case;
                 let id = c.case_id.to_string();
                 // Take away what the case's old rows added to the rollups.
-                if let Some(old) = rollups::CaseRow::load(tx, &id)? {
+                if let Some(old) = rollups::load_case_row(tx, &id)? {
                     deltas.case(&old, -1);
                     if let (Some(m), Some(u)) = (old.merged_at, &old.dup_unit) {
                         deltas.duplicate(m, u, -1);
@@ -353,7 +353,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
                 }
                 del_case.execute([&id])?;
                 del_stints.execute([&id])?;
-                let row = rollups::CaseRow::new(c, keys.column(tx, c)?);
+                let row = minsheng_store::rollup::CaseRow::new(c, keys.column(tx, c)?);
                 let (day, month, hour) = bj_parts(c.received_at);
                 ins_case.execute(params![
                     row.received_at,
@@ -380,7 +380,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
                 if c.duplicate_of.is_some() {
                     duplicates.push(id.clone());
                 }
-                for s in f.stints.iter().map(rollups::stored) {
+                for s in f.stints.iter().map(minsheng_store::rollup::stored) {
                     ins_stint.execute(params![
                         ms(s.dispatched_at),
                         id,
@@ -410,7 +410,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
             for d in &duplicates {
                 rollups::attribute_duplicate(tx, d, &mut deltas)?;
             }
-            deltas.apply(tx)?;
+            rollups::apply_deltas(&deltas, tx)?;
             // Never move backwards if two runs overlap.
             tx.execute(
                 "UPDATE assess_meta SET value = MAX(value, ?1) WHERE key = 'facts_position'",
@@ -617,8 +617,8 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
                     return Ok(cells);
                 }
             }
-            let from = from_week * DAY_MS - BJ_OFFSET_MS;
-            let to = (to_week + 7) * DAY_MS - BJ_OFFSET_MS;
+            let from = from_week * DAY_MS - BEIJING_OFFSET_MS;
+            let to = (to_week + 7) * DAY_MS - BEIJING_OFFSET_MS;
             let volume = |area: &str| -> StoreResult<Vec<WeekCell>> {
                 db(|| {
                     let sql = format!(
@@ -645,7 +645,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
             let by_unit = volume("handling_unit")?;
             let sql = format!(
             "SELECT {WEEK_OF_DAY} AS w, category, handling_unit, COUNT(*), SUM(first_satisfied = 0) FROM (
-               SELECT (answered_at + {BJ_OFFSET_MS}) / {DAY_MS} AS d, category, handling_unit, first_satisfied
+               SELECT (answered_at + {BEIJING_OFFSET_MS}) / {DAY_MS} AS d, category, handling_unit, first_satisfied
                FROM assess_cases WHERE answered_at >= ?1 AND answered_at < ?2
                  AND category IS NOT NULL AND handling_unit IS NOT NULL)
              GROUP BY w, category, handling_unit"

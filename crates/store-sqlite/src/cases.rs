@@ -17,20 +17,25 @@ use crate::DbError;
 use minsheng_store::StoreError;
 use minsheng_store::{CasePage, CaseQuery, CaseSummary, CaseUpdate, StoreResult, WorkListCounts};
 
-const HANDLING: &str = "('pendingSignIn','inProgress','pendingReview')";
+/// The handling states (`CaseState::is_handling`): the ones with a running deadline.
+fn handling() -> String {
+    crate::states_sql(CaseState::is_handling)
+}
 
 /// True or false, never NULL: a case without a deadline (待定: the calendar of its
 /// year is missing) is not overdue, and `NOT overdue` must still select it.
 fn overdue_sql() -> String {
     format!(
         "((c.state = 'pendingSignIn' AND c.sign_in_deadline IS NOT NULL AND c.sign_in_deadline < :now) \
-          OR (c.state IN {HANDLING} AND c.reply_deadline IS NOT NULL AND c.reply_deadline < :now))"
+          OR (c.state IN {h} AND c.reply_deadline IS NOT NULL AND c.reply_deadline < :now))",
+        h = handling()
     )
 }
 
 fn due_soon_sql() -> String {
     format!(
-        "(c.state IN {HANDLING} AND NOT {o} AND ((c.state = 'pendingSignIn' AND c.sign_in_warn <= :now) OR c.reply_warn <= :now))",
+        "(c.state IN {h} AND NOT {o} AND ((c.state = 'pendingSignIn' AND c.sign_in_warn <= :now) OR c.reply_warn <= :now))",
+        h = handling(),
         o = overdue_sql()
     )
 }
@@ -468,7 +473,7 @@ impl Filter {
         }
         // Overdue and due-soon cases are always in a handling state; saying so lets the
         // state index narrow the scan.
-        let handling = format!("{} IN {HANDLING}", f.state_col());
+        let handling = format!("{} IN {}", f.state_col(), handling());
         match q.overdue {
             Some(true) => f.clauses.push(format!("{handling} AND {}", overdue_sql())),
             Some(false) => f.clauses.push(format!("NOT {}", overdue_sql())),
@@ -616,7 +621,8 @@ pub fn worklist_counts(
 ) -> DbResult<WorkListCounts> {
     let mut f = Filter::new(now);
     f.scope(scope);
-    f.clauses.push(format!("{} IN {HANDLING}", f.state_col()));
+    f.clauses
+        .push(format!("{} IN {}", f.state_col(), handling()));
     let sql = format!(
         "SELECT
            COALESCE(SUM(c.state = 'pendingSignIn'), 0),

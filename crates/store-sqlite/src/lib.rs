@@ -66,6 +66,15 @@ fn parse_id<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
+/// An SQL list of the states `pred` selects, e.g. `('pendingSignIn','inProgress')`.
+pub(crate) fn states_sql(pred: fn(minsheng_domain::case::CaseState) -> bool) -> String {
+    let quoted: Vec<String> = minsheng_store::state_codes(pred)
+        .into_iter()
+        .map(|c| format!("'{c}'"))
+        .collect();
+    format!("({})", quoted.join(","))
+}
+
 /// Every connection, the writer's and the readers': WAL, durable commits, a large cache.
 ///
 /// synchronous = FULL: every commit syncs the WAL before it is answered. With NORMAL a

@@ -16,6 +16,7 @@ mod error;
 pub mod knowledge;
 mod learning;
 pub mod notify;
+pub mod rollup;
 pub mod sync;
 
 pub use error::{StoreError, StoreResult};
@@ -31,6 +32,18 @@ use minsheng_domain::role::Role;
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
 use serde::{Deserialize, Serialize};
+
+/// The codes of the case states a domain predicate selects (e.g.
+/// `CaseState::is_handling`, `CaseState::is_follow_up_phase`): backends filter by these
+/// sets instead of keeping their own lists.
+pub fn state_codes(pred: fn(CaseState) -> bool) -> Vec<String> {
+    CaseState::ALL
+        .iter()
+        .copied()
+        .filter(|s| pred(*s))
+        .map(CaseState::code)
+        .collect()
+}
 
 /// A staff account as stored (the hash never leaves the server).
 #[derive(Debug, Clone, PartialEq, Eq)]

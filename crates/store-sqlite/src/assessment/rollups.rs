@@ -18,14 +18,22 @@
 use crate::DbResult;
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use minsheng_domain::scope::ListScope;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::super::{from_ms, ms};
+use super::super::ms;
+use minsheng_domain::calendar::{
+    beijing_day_of_ms as bj_day, monday_of as monday, month_of_day as bj_month, BEIJING_OFFSET_MS,
+    DAY_MS,
+};
 use minsheng_store::assessment::{
     AnalyticsFilter, AnalyticsQuery, BucketCounts, Counts, Dimension, FactCase, Stint, StintGroup,
     WeekCell, WeekCells,
+};
+use minsheng_store::rollup::{
+    add, CaseRow, RollupDeltas, DIMS, EVERYTHING, FOLLOW_UP, STATE_DIM, WEEK_ANSWERS,
+    WEEK_DISTRICT, WEEK_UNIT,
 };
 
 pub(crate) const MIGRATION: &str = r"
@@ -152,78 +160,11 @@ CREATE INDEX assess_alerts_unpushed ON assess_alerts(raised_at) WHERE pushed_at 
 UPDATE assess_meta SET value = 0 WHERE key = 'facts_position';
 ";
 
-pub(super) const DAY_MS: i64 = 86_400_000;
-pub(super) const BJ_OFFSET_MS: i64 = 8 * 3_600_000;
-const HOUR_MS: i64 = 3_600_000;
-
-/// Scope keys that are not units.
-const EVERYTHING: i64 = 0;
-const FOLLOW_UP: i64 = -1;
-const FOLLOW_UP_STATES: [&str; 6] = [
-    "completed",
-    "followUpL2",
-    "followUpL3",
-    "difficultSupervision",
-    "archived",
-    "concluded",
-];
-
-/// Dimensions kept per case, with their codes in `assess_roll_cases.dim`.
-const DIMS: [(Dimension, i64); 9] = [
-    (Dimension::Category, 0),
-    (Dimension::PoliceLine, 1),
-    (Dimension::District, 2),
-    (Dimension::Unit, 3),
-    (Dimension::Branch, 4),
-    (Dimension::Channel, 5),
-    (Dimension::RequestType, 6),
-    (Dimension::Hour, 7),
-    (Dimension::State, 8),
-];
-/// One row per case per day: what the time dimensions sum.
-const STATE_DIM: i64 = 8;
-
-/// Early-warning cell kinds in `assess_roll_weeks.kind`.
-const WEEK_DISTRICT: i64 = 0;
-const WEEK_UNIT: i64 = 1;
-const WEEK_ANSWERS: i64 = 2;
-
-/// Beijing day number (days since 1970-01-01) of an instant in ms.
-pub(super) fn bj_day(t: i64) -> i64 {
-    (t + BJ_OFFSET_MS).div_euclid(DAY_MS)
-}
-
-/// Monday of the week containing `day` (1970-01-01 was a Thursday).
-pub(super) fn monday(day: i64) -> i64 {
-    day - (day + 3).rem_euclid(7)
-}
-
 /// `[from, to)` as Beijing day numbers, when both are day boundaries.
 pub(super) fn day_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(i64, i64)> {
-    let aligned = |t: i64| (t + BJ_OFFSET_MS).rem_euclid(DAY_MS) == 0;
+    let aligned = |t: i64| (t + BEIJING_OFFSET_MS).rem_euclid(DAY_MS) == 0;
     let (f, t) = (ms(from), ms(to));
     (aligned(f) && aligned(t)).then(|| (bj_day(f), bj_day(t)))
-}
-
-fn bj_month(day: i64) -> i64 {
-    let d = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
-        + chrono::Duration::days(day);
-    i64::from(d.year()) * 100 + i64::from(d.month())
-}
-
-/// A stint as stored (times in whole ms), so what a row adds when written is exactly
-/// what it takes away when read back and rewritten.
-pub(super) fn stored(s: &Stint) -> Stint {
-    let t = |x: DateTime<Utc>| from_ms(ms(x));
-    Stint {
-        dispatched_at: t(s.dispatched_at),
-        sign_in_deadline: t(s.sign_in_deadline),
-        signed_in_at: s.signed_in_at.map(t),
-        reply_deadline: t(s.reply_deadline),
-        completed_at: s.completed_at.map(t),
-        ended_at: s.ended_at.map(t),
-        ..s.clone()
-    }
 }
 
 /// Interned scope keys of units, cached for one transaction.
@@ -274,49 +215,9 @@ fn query_scope(conn: &Connection, scope: &ListScope) -> DbResult<Option<i64>> {
     })
 }
 
-/// The columns of an `assess_cases` row that rollups read.
-pub(super) struct CaseRow {
-    pub received_at: i64,
-    pub category: Option<String>,
-    pub channel: String,
-    pub request_type: String,
-    pub district: Option<String>,
-    pub handling_unit: Option<String>,
-    pub branch: Option<String>,
-    pub police_line: Option<String>,
-    pub state: String,
-    pub closed: bool,
-    pub answered_at: Option<i64>,
-    pub first_satisfied: Option<bool>,
-    pub duplicate_of: Option<String>,
-    pub merged_at: Option<i64>,
-    pub scope: String,
-    pub dup_unit: Option<String>,
-}
-
-impl CaseRow {
-    pub(super) fn new(c: &FactCase, scope: String) -> Self {
-        Self {
-            received_at: ms(c.received_at),
-            category: c.category.clone(),
-            channel: c.channel.clone(),
-            request_type: c.request_type.clone(),
-            district: c.district.clone(),
-            handling_unit: c.handling_unit.map(|u| u.to_string()),
-            branch: c.branch.map(|u| u.to_string()),
-            police_line: c.police_line.clone(),
-            state: c.state.clone(),
-            closed: c.closed,
-            answered_at: c.answered_at.map(ms),
-            first_satisfied: c.first_satisfied,
-            duplicate_of: c.duplicate_of.map(|d| d.to_string()),
-            merged_at: c.merged_at.map(ms),
-            scope,
-            dup_unit: None,
-        }
-    }
-
-    pub(super) fn load(tx: &Transaction<'_>, case_id: &str) -> DbResult<Option<Self>> {
+/// The stored rollup inputs of a case, if it has facts.
+pub(super) fn load_case_row(tx: &Transaction<'_>, case_id: &str) -> DbResult<Option<CaseRow>> {
+    {
         let mut stmt = tx.prepare_cached(
             "SELECT received_at, category, channel, request_type, district, handling_unit, branch,
                police_line, state, closed, answered_at, first_satisfied, duplicate_of, merged_at,
@@ -325,7 +226,7 @@ impl CaseRow {
         )?;
         Ok(stmt
             .query_row([case_id], |r| {
-                Ok(Self {
+                Ok(CaseRow {
                     received_at: r.get(0)?,
                     category: r.get(1)?,
                     channel: r.get(2)?,
@@ -346,137 +247,14 @@ impl CaseRow {
             })
             .optional()?)
     }
-
-    /// The bucket key of a dimension ('' for none; read back as None).
-    fn value(&self, d: Dimension) -> String {
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        match d {
-            Dimension::Category => text(&self.category),
-            Dimension::PoliceLine => text(&self.police_line),
-            Dimension::District => text(&self.district),
-            Dimension::Unit => text(&self.handling_unit),
-            Dimension::Branch => text(&self.branch),
-            Dimension::Channel => self.channel.clone(),
-            Dimension::RequestType => self.request_type.clone(),
-            Dimension::Hour => {
-                ((self.received_at + BJ_OFFSET_MS).rem_euclid(DAY_MS) / HOUR_MS).to_string()
-            }
-            Dimension::State => self.state.clone(),
-            Dimension::Day | Dimension::Week | Dimension::Month => String::new(),
-        }
-    }
-
-    fn scope_keys(&self) -> impl Iterator<Item = i64> + '_ {
-        let follow_up = FOLLOW_UP_STATES.contains(&self.state.as_str());
-        std::iter::once(EVERYTHING)
-            .chain(follow_up.then_some(FOLLOW_UP))
-            .chain(self.scope.split(' ').filter_map(|k| k.parse().ok()))
-    }
 }
 
-fn add<const N: usize>(into: &mut [i64; N], v: &[i64; N], sign: i64) {
-    for (a, b) in into.iter_mut().zip(v) {
-        *a += sign * b;
-    }
-}
-
-fn signed(c: &Counts) -> [i64; 11] {
-    c.to_array().map(|x| x as i64)
-}
-
-/// Changes to the rollup rows collected over one facts transaction, applied at its end
-/// (rows of one day and unit are touched once however many cases changed).
-#[derive(Default)]
-pub(super) struct Deltas {
-    units: HashMap<(i64, String), [i64; 11]>,
-    officers: HashMap<(i64, String), [i64; 11]>,
-    cases: HashMap<(i64, i64, i64, String), [i64; 5]>,
-    weeks: HashMap<(i64, i64, String, String), [i64; 2]>,
-}
-
-impl Deltas {
-    /// Adds (`sign` 1) or takes away (−1) a stored stint.
-    pub(super) fn stint(&mut self, s: &Stint, sign: i64) {
-        let day = bj_day(ms(s.dispatched_at));
-        let c = signed(&s.final_counts());
-        add(
-            self.units.entry((day, s.unit_id.to_string())).or_default(),
-            &c,
-            sign,
-        );
-        if let Some(o) = s.officer_id {
-            add(
-                self.officers.entry((day, o.to_string())).or_default(),
-                &c,
-                sign,
-            );
-        }
-    }
-
-    pub(super) fn duplicate(&mut self, merged_at: i64, unit: &str, sign: i64) {
-        let mut c = [0; 11];
-        c[10] = 1;
-        add(
-            self.units
-                .entry((bj_day(merged_at), unit.to_owned()))
-                .or_default(),
-            &c,
-            sign,
-        );
-    }
-
-    pub(super) fn case(&mut self, r: &CaseRow, sign: i64) {
-        let day = bj_day(r.received_at);
-        let b = [
-            1,
-            i64::from(r.closed),
-            i64::from(r.first_satisfied.is_some()),
-            i64::from(r.first_satisfied == Some(false)),
-            i64::from(r.duplicate_of.is_some()),
-        ];
-        for scope in r.scope_keys() {
-            for (d, code) in DIMS {
-                add(
-                    self.cases
-                        .entry((scope, code, day, r.value(d)))
-                        .or_default(),
-                    &b,
-                    sign,
-                );
-            }
-        }
-        if let Some(cat) = &r.category {
-            let week = monday(day);
-            if r.duplicate_of.is_none() {
-                for (kind, area) in [(WEEK_DISTRICT, &r.district), (WEEK_UNIT, &r.handling_unit)] {
-                    if let Some(a) = area {
-                        add(
-                            self.weeks
-                                .entry((kind, week, cat.clone(), a.clone()))
-                                .or_default(),
-                            &[1, 0],
-                            sign,
-                        );
-                    }
-                }
-            }
-            if let (Some(at), Some(u)) = (r.answered_at, &r.handling_unit) {
-                let unsatisfied = i64::from(r.first_satisfied == Some(false));
-                add(
-                    self.weeks
-                        .entry((WEEK_ANSWERS, monday(bj_day(at)), cat.clone(), u.clone()))
-                        .or_default(),
-                    &[1, unsatisfied],
-                    sign,
-                );
-            }
-        }
-    }
-
-    pub(super) fn apply(&self, tx: &Transaction<'_>) -> DbResult<()> {
+/// Applies the non-zero deltas of one facts transaction as upserts.
+pub(super) fn apply_deltas(d: &RollupDeltas, tx: &Transaction<'_>) -> DbResult<()> {
+    {
         for (table, rows) in [
-            ("assess_roll_units", &self.units),
-            ("assess_roll_officers", &self.officers),
+            ("assess_roll_units", d.units().collect::<Vec<_>>()),
+            ("assess_roll_officers", d.officers().collect::<Vec<_>>()),
         ] {
             let mut stmt = tx.prepare_cached(&format!(
                 "INSERT INTO {table}(day, unit_id, received, sign_in_decided, sign_in_late, reply_decided,
@@ -491,7 +269,7 @@ impl Deltas {
                    rehandled = rehandled + excluded.rehandled, satisfied = satisfied + excluded.satisfied,
                    overdue = overdue + excluded.overdue, duplicates = duplicates + excluded.duplicates"
             ))?;
-            for ((day, key), c) in rows.iter().filter(|(_, c)| c.iter().any(|x| *x != 0)) {
+            for ((day, key), c) in rows {
                 stmt.execute(params![
                     day, key, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
                 ])?;
@@ -504,9 +282,7 @@ impl Deltas {
                closed = closed + excluded.closed, answered = answered + excluded.answered,
                unsatisfied = unsatisfied + excluded.unsatisfied, duplicates = duplicates + excluded.duplicates",
         )?;
-        for ((scope, dim, day, value), b) in
-            self.cases.iter().filter(|(_, b)| b.iter().any(|x| *x != 0))
-        {
+        for ((scope, dim, day, value), b) in d.cases() {
             stmt.execute(params![
                 scope, dim, day, value, b[0], b[1], b[2], b[3], b[4]
             ])?;
@@ -516,9 +292,7 @@ impl Deltas {
              ON CONFLICT(kind, week, category, area) DO UPDATE SET n = n + excluded.n,
                unsatisfied = unsatisfied + excluded.unsatisfied",
         )?;
-        for ((kind, week, cat, area), w) in
-            self.weeks.iter().filter(|(_, w)| w.iter().any(|x| *x != 0))
-        {
+        for ((kind, week, cat, area), w) in d.weeks() {
             stmt.execute(params![kind, week, cat, area, w[0], w[1]])?;
         }
         Ok(())
@@ -530,7 +304,7 @@ impl Deltas {
 pub(super) fn attribute_duplicate(
     tx: &Transaction<'_>,
     case_id: &str,
-    deltas: &mut Deltas,
+    deltas: &mut RollupDeltas,
 ) -> DbResult<()> {
     let row: Option<(Option<i64>, Option<String>, Option<String>)> = tx
         .prepare_cached(

@@ -255,3 +255,104 @@ pub fn text_search_matches_title_and_content(store: &dyn Store) {
     assert_eq!(find("广场舞"), vec![b.id], "a word of the content only");
     assert!(find("派出所").is_empty());
 }
+
+/// The work lists (未签收, 办理中, 即将逾期, 已逾期) a backend selects and counts are the
+/// ones the domain's `lists_of` gives each case: the rule lives in the domain once and
+/// a backend's filters must agree with it on every combination of state and deadlines.
+pub fn work_lists_agree_with_the_domain(store: &dyn Store) {
+    use chrono::Duration;
+    use minsheng_domain::lists::{is_overdue, lists_of, WorkList};
+    use std::collections::BTreeSet;
+
+    let city = City::new();
+    let org = city.install(store);
+    let clerk = actor(Role::Clerk, &city.city);
+    let now = at(2026, 3, 10, 2, 0);
+    let past = Some(now - Duration::hours(1));
+    let future = Some(now + Duration::hours(1));
+    let states = [
+        CaseState::PendingAcceptance,
+        CaseState::PendingSignIn,
+        CaseState::InProgress,
+        CaseState::PendingReview,
+        CaseState::Completed,
+    ];
+    let mut all = Vec::new();
+    let mut n = 0;
+    for state in states {
+        for sign_in in [past, future, None] {
+            for sign_in_warn in [past, future] {
+                for reply in [past, future, None] {
+                    for reply_warn in [past, future] {
+                        n += 1;
+                        let (c, e) =
+                            new_case(&clerk, at(2026, 3, 1, 2, 0), &format!("第{n}件"), "内容");
+                        let mut c = dispatched(c, &city.station_a);
+                        c.state = state;
+                        c.deadlines.sign_in = sign_in;
+                        c.deadlines.sign_in_warn = sign_in_warn;
+                        c.deadlines.reply = reply;
+                        c.deadlines.reply_warn = reply_warn;
+                        all.push((c, e));
+                    }
+                }
+            }
+        }
+    }
+    let cases: Vec<_> = all.iter().map(|(c, _)| c.clone()).collect();
+    store.insert_cases(&org, all).unwrap();
+    for list in [
+        WorkList::Unsigned,
+        WorkList::InProgress,
+        WorkList::DueSoon,
+        WorkList::Overdue,
+    ] {
+        let want: BTreeSet<_> = cases
+            .iter()
+            .filter(|c| lists_of(c, now).contains(&list))
+            .map(|c| c.id)
+            .collect();
+        let q = CaseQuery {
+            list: Some(list),
+            limit: 1000,
+            ..query(ListScope::Everything, now)
+        };
+        let got: BTreeSet<_> = store
+            .list_cases(&q)
+            .unwrap()
+            .items
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(got, want, "{list:?}");
+        assert_eq!(
+            store.count_cases(&q).unwrap(),
+            want.len() as u64,
+            "{list:?} count"
+        );
+    }
+    let counts = store.worklist_counts(&ListScope::Everything, now).unwrap();
+    let count = |l: WorkList| {
+        cases
+            .iter()
+            .filter(|c| lists_of(c, now).contains(&l))
+            .count() as u64
+    };
+    assert_eq!(counts.unsigned, count(WorkList::Unsigned));
+    assert_eq!(counts.in_progress, count(WorkList::InProgress));
+    assert_eq!(counts.due_soon, count(WorkList::DueSoon));
+    assert_eq!(counts.overdue, count(WorkList::Overdue));
+    let q = CaseQuery {
+        limit: 1000,
+        ..query(ListScope::Everything, now)
+    };
+    for s in store.list_cases(&q).unwrap().items {
+        let c = cases.iter().find(|c| c.id == s.id).unwrap();
+        assert_eq!(
+            s.overdue,
+            is_overdue(c, now),
+            "overdue flag of {:?}",
+            c.deadlines
+        );
+    }
+}

@@ -39,6 +39,7 @@ macro_rules! conformance_tests {
             a_refusal_inside_an_update_comes_back_unchanged_and_writes_nothing,
             lists_and_counts_follow_the_scope,
             text_search_matches_title_and_content,
+            work_lists_agree_with_the_domain,
             sessions_rotate_once_then_are_retired,
             login_reservations_respect_the_limits,
             audit_records_form_a_chain,

@@ -21,4 +21,4 @@ fn fresh() -> Fresh {
     Fresh { store, _dir: dir }
 }
 
-minsheng_store::conformance_tests!(fresh());
+minsheng_store::conformance_tests!(Some(fresh()));

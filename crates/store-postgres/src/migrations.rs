@@ -59,9 +59,10 @@ pub fn migrate(client: &mut Client) -> DbResult<i64> {
     let current = applied.iter().copied().max().unwrap_or(0);
     let latest = latest_version();
     if current > latest {
-        return Err(minsheng_store::StoreError::Internal(format!(
-            "数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"
-        ))
+        return Err(minsheng_store::StoreError::Invalid {
+            code: "DATABASE_TOO_NEW",
+            message: format!("数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"),
+        }
         .into());
     }
     for (version, description, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {

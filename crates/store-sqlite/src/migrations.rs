@@ -287,9 +287,10 @@ pub fn migrate(conn: &mut Connection) -> DbResult<i64> {
     let current = applied.iter().copied().max().unwrap_or(0);
     let latest = latest_version();
     if current > latest {
-        return Err(StoreError::Internal(format!(
-            "数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"
-        ))
+        return Err(StoreError::Invalid {
+            code: "DATABASE_TOO_NEW",
+            message: format!("数据库版本 {current} 高于本程序支持的 {latest}，请升级服务器程序"),
+        }
         .into());
     }
     // Every step not recorded yet, in order (also one numbered below a step that

@@ -27,7 +27,7 @@ use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{
     self, Action, ActionKind, Assignee, DispatchOrder, FollowUpChannel, InvestigatingDept, NewCase,
 };
-use minsheng_server::storage::notify::NotifyPrefs;
+use minsheng_store::notify::NotifyPrefs;
 use serde::Serialize;
 use serde_json::json;
 

@@ -10,7 +10,7 @@ use minsheng_client::outbox::CommandStatus;
 use minsheng_client::ClientError;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::workflow::{Action, NewCase};
-use minsheng_server::storage::sqlite::backup;
+use minsheng_store_sqlite::backup;
 use minsheng_tests::checks::{assert_cases_sound, assert_converged, assert_exactly_once};
 use minsheng_tests::server::CityServer;
 use minsheng_tests::station::Station;

@@ -106,6 +106,45 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+/// Beijing's offset from UTC in milliseconds.
+pub const BEIJING_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// The Beijing day number (days since 1970-01-01, counted in Beijing time) of an
+/// instant given in milliseconds. Every per-day count (rollups, case numbers, reports)
+/// buckets by this day.
+pub const fn beijing_day_of_ms(t_ms: i64) -> i64 {
+    (t_ms + BEIJING_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+/// The Beijing day number of an instant.
+pub fn beijing_day(t: DateTime<Utc>) -> i64 {
+    beijing_day_of_ms(t.timestamp_millis())
+}
+
+/// The hour (0–23) in Beijing of an instant given in milliseconds.
+pub const fn beijing_hour_of_ms(t_ms: i64) -> i64 {
+    (t_ms + BEIJING_OFFSET_MS).rem_euclid(DAY_MS) / 3_600_000
+}
+
+/// The Monday of the week containing Beijing day `day` (1970-01-01 was a Thursday).
+pub const fn monday_of(day: i64) -> i64 {
+    day - (day + 3).rem_euclid(7)
+}
+
+/// The instant, in milliseconds, at which Beijing day `day` begins.
+pub const fn beijing_day_start_ms(day: i64) -> i64 {
+    day * DAY_MS - BEIJING_OFFSET_MS
+}
+
+/// `yyyymm` of Beijing day `day`.
+pub fn month_of_day(day: i64) -> i64 {
+    use chrono::Datelike;
+    let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Duration::days(day);
+    i64::from(d.year()) * 100 + i64::from(d.month())
+}
+
 pub const BUILTIN_YEARS: &[&str] = &[
     include_str!("../data/holidays/2025.json"),
     include_str!("../data/holidays/2026.json"),
@@ -313,17 +352,38 @@ mod tests {
     fn at(s: &str) -> DateTime<Utc> {
         // Local Beijing time in tests for readability.
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-        FixedOffset::east_opt(8 * 3600)
-            .unwrap()
+        beijing()
             .from_local_datetime(&naive)
             .unwrap()
             .with_timezone(&Utc)
     }
 
     fn local(t: DateTime<Utc>) -> String {
-        t.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+        t.with_timezone(&beijing())
             .format("%Y-%m-%d %H:%M")
             .to_string()
+    }
+
+    #[test]
+    fn beijing_days_hours_and_weeks() {
+        // 2026-03-01 23:59 and 2026-03-02 00:00 in Beijing are 15:59 and 16:00 UTC.
+        let before = at("2026-03-01 23:59");
+        let after = at("2026-03-02 00:00");
+        assert_eq!(before, Utc.with_ymd_and_hms(2026, 3, 1, 15, 59, 0).unwrap());
+        // 2026-03-01 is day 20513 since 1970-01-01 (56 years, 14 of them leap, + 59 days).
+        assert_eq!(beijing_day(before), 20_513);
+        assert_eq!(beijing_day(after), 20_514);
+        assert_eq!(beijing_hour_of_ms(before.timestamp_millis()), 23);
+        assert_eq!(beijing_hour_of_ms(after.timestamp_millis()), 0);
+        assert_eq!(beijing_day_start_ms(20_514), after.timestamp_millis());
+        // 2026-03-04 is a Wednesday; its week began on Monday 2026-03-02.
+        assert_eq!(monday_of(beijing_day(at("2026-03-04 12:00"))), 20_514);
+        assert_eq!(monday_of(20_514), 20_514);
+        assert_eq!(month_of_day(20_513), 202_603);
+        assert_eq!(month_of_day(20_512), 202_602);
+        // Before 1970 the day number is negative and still floors.
+        assert_eq!(beijing_day_of_ms(-1), 0, "1970-01-01 07:59:59.999 Beijing");
+        assert_eq!(beijing_day_of_ms(-BEIJING_OFFSET_MS - 1), -1);
     }
 
     #[test]

@@ -209,12 +209,11 @@ impl Config {
 mod tests {
     use super::*;
     use crate::case::{RequestType, Urgency};
-    use chrono::{FixedOffset, TimeZone};
+    use chrono::TimeZone;
 
     fn at(s: &str) -> DateTime<Utc> {
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
-        FixedOffset::east_opt(8 * 3600)
-            .unwrap()
+        crate::calendar::beijing()
             .from_local_datetime(&naive)
             .unwrap()
             .with_timezone(&Utc)

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::admin::{AuditPage, AuditQuery, AuditRow};
-use crate::storage::AuditRecord;
+use minsheng_store::admin::{AuditPage, AuditQuery, AuditRow};
+use minsheng_store::AuditRecord;
 
 /// Most records one export may hold; a wider filter is refused (narrow the range).
 pub const EXPORT_MAX_ROWS: u64 = 50_000;
@@ -127,7 +127,7 @@ pub fn page(
     limit: usize,
 ) -> Result<AuditPage, ApiError> {
     match f.query(s, before, limit)? {
-        Some(q) => s.store.search_audit(&q),
+        Some(q) => Ok(s.store.search_audit(&q)?),
         None => Ok(AuditPage::default()),
     }
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::{
+use minsheng_store::{
     AuditRecord, LoginAttemptId, RetiredRefresh, Rotation, SessionRecord, UserRecord,
 };
 
@@ -107,14 +107,14 @@ impl PasswordCheck {
     /// The password was right: resets the account's failures, remembers the address.
     pub fn succeeded(self, state: &AppState, now: DateTime<Utc>) -> Result<(), ApiError> {
         let forget_before = now - Duration::seconds(state.settings.known_address_secs);
-        state
+        Ok(state
             .store
-            .login_succeeded(&self.account, &self.ip, now, forget_before)
+            .login_succeeded(&self.account, &self.ip, now, forget_before)?)
     }
 
     /// The password was right but nothing follows (disabled account): not a failure.
     pub fn release(self, state: &AppState) -> Result<(), ApiError> {
-        state.store.release_login_attempt(self.id)
+        Ok(state.store.release_login_attempt(self.id)?)
     }
 
     /// The client address as recorded (for the audit log).

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minsheng_domain::DomainError;
+use minsheng_store::StoreError;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -174,15 +175,33 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Storage(format!("sqlite: {e}"))
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(d) => Self::Storage(d),
+            StoreError::Internal(d) => Self::Internal(d),
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::AlreadyExists(what) => Self::AlreadyExists(what),
+            StoreError::VersionConflict { current } => Self::VersionConflict { current },
+            StoreError::StaleVersion { current } => Self::StaleVersion { current },
+            StoreError::SyncReset => Self::SyncReset,
+            StoreError::Invalid { code, message } => Self::Invalid { code, message },
+            StoreError::Caller(e) => match e.downcast::<ApiError>() {
+                Ok(e) => *e,
+                Err(e) => match e.downcast::<DomainError>() {
+                    Ok(e) => Self::Domain(*e),
+                    Err(e) => Self::Internal(e.to_string()),
+                },
+            },
+        }
     }
 }
 
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        Self::Storage(format!("pool: {e}"))
+/// An error raised inside a store transaction (a closure the service runs there)
+/// travels through the store unchanged and comes back as itself.
+impl From<ApiError> for StoreError {
+    fn from(e: ApiError) -> Self {
+        Self::Caller(Box::new(e))
     }
 }
 

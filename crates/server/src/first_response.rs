@@ -51,7 +51,7 @@ fn adopt(s: &AppState, duplicate: CaseId, master: CaseId) -> Result<bool, ApiErr
     let (Some(reply), Some(unit)) = (m.reply, m.handling_unit) else {
         return Ok(false);
     };
-    let actor = crate::seed::system_actor(s)?;
+    let actor = crate::cases::system_actor(s)?;
     let action = Action::AdoptMasterReply {
         master,
         answer: MasterAnswer {
@@ -67,8 +67,12 @@ fn adopt(s: &AppState, duplicate: CaseId, master: CaseId) -> Result<bool, ApiErr
     let now = s.now();
     // The workflow refuses the step unless the case is still merged into this master, so
     // a duplicate changed since the query (or adopted by another instance) is skipped.
-    let mut step = crate::http::cases::transition(s, &actor, &action, &org, now, None);
-    match s.store.update_case(&org, duplicate, None, &mut step) {
+    let mut step = crate::cases::transition(s, &actor, &action, &org, now, None);
+    match s
+        .store
+        .update_case(&org, duplicate, None, &mut step)
+        .map_err(ApiError::from)
+    {
         Ok(c) => {
             s.intel.index(&c);
             Ok(true)

@@ -10,11 +10,11 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::workflow::{self, NewCase};
 use serde::Serialize;
 
+use crate::cases::intake_entry;
 use crate::error::ApiError;
-use crate::http::intake_entry;
 use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::AppState;
-use crate::storage::bulk::ImportStart;
+use minsheng_store::bulk::ImportStart;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -256,8 +256,8 @@ pub fn import_feed(
         stored: stored.into_iter().collect(),
     };
     let result = import_into(s, actor, channel, rows()?, Some(keyed))?;
-    s.store
-        .finish_bulk_import(actor.user_id, key, &serde_json::to_value(&result)?)
+    Ok(s.store
+        .finish_bulk_import(actor.user_id, key, &serde_json::to_value(&result)?)?)
 }
 
 /// SHA-256 of what a key stands for: the channel, the format and the feed's bytes.

@@ -1,8 +1,10 @@
-//! 民生警务平台 city server: REST API over a storage backend (SQLite embedded).
+//! 民生警务平台 city server: REST API over the storage contract (`minsheng-store`);
+//! the embedded SQLite backend (`minsheng-store-sqlite`) is the default.
 
 pub mod assessment;
 pub mod audit_log;
 pub mod auth;
+pub mod cases;
 pub mod config;
 pub mod error;
 pub mod first_response;
@@ -12,7 +14,6 @@ pub mod intelligence;
 pub mod notify;
 pub mod seed;
 pub mod state;
-pub mod storage;
 pub mod sync;
 pub mod units;
 pub mod users;
@@ -24,8 +25,8 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+use minsheng_store_sqlite::SqliteStore;
 use state::{AppState, Clock, Settings, SharedState};
-use storage::sqlite::SqliteStore;
 
 /// Opens the SQLite file (creating and migrating it) and builds the state.
 pub fn open_state(db: &Path, settings: Settings, clock: Clock) -> Result<SharedState, ApiError> {

@@ -180,7 +180,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let body = std::fs::read(&file)?;
             let json = file.extension().is_some_and(|e| e == "json");
             let rows = minsheng_server::import::parse_feed(&body, json, channel)?;
-            let actor = seed::system_actor(&state)?;
+            let actor = minsheng_server::cases::system_actor(&state)?;
             let result = minsheng_server::import::import_rows(&state, &actor, channel, rows)?;
             for r in result.rows.iter().filter(|r| !r.ok) {
                 println!("第{}行：{}", r.row, r.message.as_deref().unwrap_or(""));
@@ -205,7 +205,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Backup { db, file } => {
-            let b = minsheng_server::storage::sqlite::backup::backup(&db, &file)?;
+            let b = minsheng_store_sqlite::backup::backup(&db, &file)?;
             println!(
                 "backup {} <- {}: schema={} epoch={} lastChange={} cases={}",
                 file.display(),
@@ -217,7 +217,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         Command::Restore { db, file } => {
-            let r = minsheng_server::storage::sqlite::backup::restore(&db, &file)?;
+            let r = minsheng_store_sqlite::backup::restore(&db, &file)?;
             if let Some(old) = &r.replaced {
                 println!("replaced database kept as {}", old.display());
             }

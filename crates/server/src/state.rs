@@ -7,7 +7,7 @@ use minsheng_domain::config::Config;
 use minsheng_domain::org::OrgTree;
 
 use crate::error::ApiError;
-use crate::storage::Store;
+use minsheng_store::Store;
 
 /// The server's notion of now. Tests move a manual clock to cross holidays and deadlines.
 #[derive(Clone)]
@@ -74,8 +74,8 @@ pub struct Settings {
 
 impl Settings {
     /// The limits a password check is reserved against.
-    pub fn login_limits(&self) -> crate::storage::LoginLimits {
-        crate::storage::LoginLimits {
+    pub fn login_limits(&self) -> minsheng_store::LoginLimits {
+        minsheng_store::LoginLimits {
             window_secs: self.failure_window_secs,
             per_account: self.max_failures_per_account,
             per_address: self.max_failures_per_address,

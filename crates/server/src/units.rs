@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{AuditRecord, CaseQuery};
+use minsheng_store::{AuditRecord, CaseQuery};
 
 /// Adds a unit (validated as part of the whole tree first).
 pub fn create_unit(s: &AppState, admin: &Actor, unit: Unit) -> Result<Unit, ApiError> {

@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 use crate::auth::{check_password_policy, hash_password};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::admin::{UserChange, UserPage, UserQuery};
-use crate::storage::{AuditRecord, UserRecord};
+use minsheng_store::admin::{UserChange, UserPage, UserQuery};
+use minsheng_store::{AuditRecord, UserRecord};
 
 /// Longest display name (characters).
 pub const DISPLAY_NAME_MAX: usize = 30;
@@ -196,7 +196,7 @@ pub fn update(
 
 /// The directory page for `q` (the caller checked the role).
 pub fn search(s: &AppState, q: &UserQuery) -> Result<UserPage, ApiError> {
-    s.store.search_users(q)
+    Ok(s.store.search_users(q)?)
 }
 
 /// `{"field": {"before": …, "after": …}, …}` for each field that differs (all of them,

@@ -7,8 +7,8 @@ mod support;
 
 use chrono::Duration;
 use minsheng_domain::ids::{CaseId, UnitId};
-use minsheng_server::storage::notify::{NewSms, OutboxStatus, SendResult};
-use minsheng_server::storage::DispatchFeedback;
+use minsheng_store::notify::{NewSms, OutboxStatus, SendResult};
+use minsheng_store::DispatchFeedback;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{bj, TestServer};

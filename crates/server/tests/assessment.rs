@@ -716,7 +716,7 @@ fn seed_case(
         leader_instruction: None,
     };
     let c = workflow::intake(&new, clerk, at).expect("intake");
-    let first = minsheng_server::http::intake_entry(&c, clerk, at, None);
+    let first = minsheng_server::cases::intake_entry(&c, clerk, at, None);
     let action = Action::Dispatch(DispatchOrder {
         handling_unit: org.find_by_code(unit_code).expect("unit").id,
         supervising_unit: None,
@@ -798,7 +798,7 @@ async fn early_warning_on_a_jump_above_the_baseline() {
         .store
         .set_notify_prefs(
             head_id,
-            &minsheng_server::storage::notify::NotifyPrefs {
+            &minsheng_store::notify::NotifyPrefs {
                 sms: true,
                 sms_kinds: vec!["alert".into()],
             },

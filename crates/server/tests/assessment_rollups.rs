@@ -20,10 +20,8 @@ use minsheng_domain::workflow::{self, Action, DispatchOrder, FollowUpChannel, Ne
 use minsheng_server::assessment::board::{self, BoardRequest, Level, Source};
 use minsheng_server::assessment::period::{bj_date, Period, PeriodKind};
 use minsheng_server::state::AppState;
-use minsheng_server::storage::assessment::{
-    AnalyticsFilter, AnalyticsQuery, Dimension, StintGroup, Via,
-};
-use minsheng_server::storage::CaseUpdate;
+use minsheng_store::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, StintGroup, Via};
+use minsheng_store::CaseUpdate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use support::{bj, TestServer};
@@ -293,7 +291,7 @@ fn build(st: &AppState, start: DateTime<Utc>, cut: DateTime<Utc>, end: DateTime<
             }),
         };
         let mut c = workflow::intake(&new, &planner.clerk, t).expect("intake");
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c,
             &planner.clerk,
             t,
@@ -473,7 +471,7 @@ async fn rollups_equal_the_facts_on_a_random_fixture() {
                         by,
                         filter: AnalyticsFilter::default(),
                     };
-                    let key = |v: Vec<minsheng_server::storage::assessment::BucketCounts>| {
+                    let key = |v: Vec<minsheng_store::assessment::BucketCounts>| {
                         let mut v = v;
                         v.sort_by(|a, b| a.key.cmp(&b.key));
                         v
@@ -493,7 +491,7 @@ async fn rollups_equal_the_facts_on_a_random_fixture() {
         let first = this_week - 7 * 10;
         let a = st.store.week_cells(first, this_week, Via::Rollups).unwrap();
         let b = st.store.week_cells(first, this_week, Via::Facts).unwrap();
-        let cells = |v: &[minsheng_server::storage::assessment::WeekCell]| {
+        let cells = |v: &[minsheng_store::assessment::WeekCell]| {
             sorted(
                 v.iter()
                     .map(|c| {

@@ -1090,7 +1090,7 @@ mod aliyun_mock {
 
 #[tokio::test]
 async fn the_aliyun_style_provider_gets_signed_template_requests_over_http() {
-    use minsheng_server::storage::notify::{NewSms, OutboxStatus};
+    use minsheng_store::notify::{NewSms, OutboxStatus};
 
     let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
     let mock = aliyun_mock::Mock {

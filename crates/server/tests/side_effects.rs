@@ -17,7 +17,7 @@ use chrono::Duration;
 use minsheng_server::notify::gateway::{OutgoingSms, SendFuture};
 use minsheng_server::notify::{self, GatewayConfig, NotifyConfig, SmsGateway};
 use minsheng_server::state::{Clock, SharedState};
-use minsheng_server::storage::notify::NewSms;
+use minsheng_store::notify::NewSms;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{bj, TestServer};
@@ -242,8 +242,7 @@ async fn two_workers_on_one_database_never_send_one_sms_twice_however_slow_the_g
     let out = s.state.store.outbox(None, 10).expect("outbox");
     assert!(
         out.iter()
-            .all(|m| m.attempts == 1
-                && m.status == minsheng_server::storage::notify::OutboxStatus::Sent),
+            .all(|m| m.attempts == 1 && m.status == minsheng_store::notify::OutboxStatus::Sent),
         "{out:?}"
     );
 }

@@ -25,7 +25,7 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
 use minsheng_server::state::{Clock, Settings, SharedState};
-use minsheng_server::storage::CaseUpdate;
+use minsheng_store::CaseUpdate;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy)]

@@ -32,7 +32,7 @@ use minsheng_domain::org::{OrgTree, UnitLevel};
 use super::period::{bj_date, date_of_day, day_number, Period, PeriodKind};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{AlertRecord, Via, WeekCell};
+use minsheng_store::assessment::{AlertRecord, Via, WeekCell};
 
 pub const BASELINE_WEEKS: i64 = 8;
 pub const MIN_VOLUME: u64 = 5;
@@ -195,7 +195,7 @@ pub fn evaluate(s: &AppState, now: DateTime<Utc>) -> Result<Vec<AlertRecord>, Ap
             });
         }
     }
-    s.store.upsert_alerts(&alerts)
+    Ok(s.store.upsert_alerts(&alerts)?)
 }
 
 /// Pushes the alerts not pushed yet to their units' staff; returns the notifications
@@ -218,11 +218,11 @@ pub fn visible_alerts(
 ) -> Result<Vec<AlertRecord>, ApiError> {
     use minsheng_domain::role::Role;
     if actor.role.sees_everything() {
-        return s.store.alerts(None, limit);
+        return Ok(s.store.alerts(None, limit)?);
     }
     match actor.role {
         Role::Supervisor | Role::UnitHead | Role::Officer => {
-            s.store.alerts(Some(&[actor.unit_id]), limit)
+            Ok(s.store.alerts(Some(&[actor.unit_id]), limit)?)
         }
         _ => Ok(Vec::new()),
     }

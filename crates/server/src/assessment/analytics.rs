@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::period::{check_instant, date_of_day, day_start, Period};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, Via};
+use minsheng_store::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, Via};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -22,7 +22,7 @@ use crate::storage::assessment::{AnalyticsFilter, AnalyticsQuery, Dimension, Via
 pub struct AnalyticsParams {
     /// category (default), policeLine, district, unit, branch, channel, requestType, day,
     /// week, month, hour, state.
-    #[param(value_type = Option<crate::storage::assessment::Dimension>, inline)]
+    #[param(value_type = Option<minsheng_store::assessment::Dimension>, inline)]
     pub by: Option<String>,
     /// week, month (default) or year; with `date`, the period analysed.
     #[param(pattern = "^(week|month|year|周|月|年)$")]

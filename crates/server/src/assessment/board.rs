@@ -15,7 +15,7 @@ use super::replay::replay;
 use super::score::{outcome, rank, rates, red_black, Ranked, Rates, Weights, LIST_SIZE};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{CaseFacts, Counts, StintGroup, Via};
+use minsheng_store::assessment::{CaseFacts, Counts, StintGroup, Via};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

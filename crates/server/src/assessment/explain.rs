@@ -12,7 +12,7 @@ use super::period::{Period, PeriodView};
 use super::score::outcome;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{Counts, Stint};
+use minsheng_store::assessment::{Counts, Stint};
 
 /// Which cases to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -21,9 +21,9 @@ use super::period::{bj_date, Period, PeriodKind, PeriodView};
 use super::reports::{brief, ReportBrief};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::AlertRecord;
-use crate::storage::notify::FollowUpStatus;
-use crate::storage::WorkListCounts;
+use minsheng_store::assessment::AlertRecord;
+use minsheng_store::notify::FollowUpStatus;
+use minsheng_store::WorkListCounts;
 
 /// 民生清单 counts in the caller's scope now (`GET /worklists`, the dashboard).
 pub fn worklist_counts(
@@ -31,7 +31,7 @@ pub fn worklist_counts(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<WorkListCounts, ApiError> {
-    s.store.worklist_counts(&list_scope(actor), now)
+    Ok(s.store.worklist_counts(&list_scope(actor), now)?)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

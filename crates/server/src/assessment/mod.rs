@@ -144,7 +144,7 @@ pub fn report_now(
     period: period::Period,
     by: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::storage::assessment::ReportRecord, ApiError> {
+) -> Result<minsheng_store::assessment::ReportRecord, ApiError> {
     let _pass = WORKER.lock();
     catch_up(s)?;
     reports::generate(s, period, by, now, true)?

@@ -14,7 +14,7 @@ use minsheng_domain::role::Role;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::Action;
 
-use crate::storage::assessment::{CaseFacts, FactCase, Stint};
+use minsheng_store::assessment::{CaseFacts, FactCase, Stint};
 
 pub fn replay(case: &Case, entries: &[TimelineEntry], org: &OrgTree, cfg: &Config) -> CaseFacts {
     let mut stints: Vec<Stint> = Vec::new();

@@ -11,7 +11,7 @@ use super::board::{board, may_see, BoardRequest, Level, ScoreRow, Source};
 use super::period::{bj_date, Period, PeriodKind, PeriodView};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::{
+use minsheng_store::assessment::{
     AnalyticsFilter, AnalyticsQuery, BucketCounts, Counts, Dimension, ReportRecord, Via,
 };
 

@@ -18,7 +18,7 @@ pub use minsheng_domain::assessment::{
 };
 
 use crate::error::ApiError;
-use crate::storage::assessment::{Counts, Stint};
+use minsheng_store::assessment::{Counts, Stint};
 
 /// What one stint contributes, as of `now` (see `Stint::counts_at`).
 pub fn outcome(s: &Stint, now: DateTime<Utc>) -> Counts {

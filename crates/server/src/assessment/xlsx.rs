@@ -5,7 +5,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use super::board::ScoreRow;
 use super::reports::ReportBody;
 use crate::error::ApiError;
-use crate::storage::assessment::BucketCounts;
+use minsheng_store::assessment::BucketCounts;
 
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 

@@ -29,7 +29,7 @@ use minsheng_server::assessment::board::{self, BoardRequest, Level, Source};
 use minsheng_server::assessment::period::{Period, PeriodKind};
 use minsheng_server::assessment::replay::replay;
 use minsheng_server::state::{AppState, Clock, Settings};
-use minsheng_server::storage::sqlite::SqliteStore;
+use minsheng_store_sqlite::SqliteStore;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -152,7 +152,7 @@ impl Seeder<'_> {
             leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &self.clerk, received)?;
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c,
             &self.clerk,
             received,
@@ -587,7 +587,7 @@ fn reference(
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use minsheng_server::storage::assessment::{StintGroup, Via};
+    use minsheng_store::assessment::{StintGroup, Via};
     println!(
         "\n| store query, rollups vs per-case facts (5 runs) | rollups p50 ms | facts p50 ms |"
     );

@@ -31,7 +31,7 @@ use minsheng_domain::scope::list_scope;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
 use minsheng_server::state::{AppState, Clock, Settings};
-use minsheng_server::storage::CaseQuery;
+use minsheng_store::CaseQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -124,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             leader_instruction: None,
         };
         let mut c = workflow::intake(&new, &clerk, received)?;
-        let mut entries = vec![minsheng_server::http::intake_entry(
+        let mut entries = vec![minsheng_server::cases::intake_entry(
             &c, &clerk, received, None,
         )];
         if rng.random_bool(0.95) {

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::AuditRecord;
+use minsheng_store::AuditRecord;
 
 /// A year whose calendar is missing and is needed now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -25,8 +25,8 @@ use crate::assessment::xlsx;
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::assessment::{AlertRecord, ReportRecord};
-use crate::storage::AuditRecord;
+use minsheng_store::assessment::{AlertRecord, ReportRecord};
+use minsheng_store::AuditRecord;
 
 /// This area's part of the OpenAPI document (merged by `openapi::document`).
 #[derive(utoipa::OpenApi)]

@@ -15,7 +15,7 @@ use crate::audit_log::{self, AuditFilter};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::SharedState;
-use crate::storage::admin::AuditRow;
+use minsheng_store::admin::AuditRow;
 
 /// This area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]

@@ -16,7 +16,7 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use crate::state::SharedState;
-use crate::storage::{AuditRecord, UserRecord};
+use minsheng_store::{AuditRecord, UserRecord};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,4 +1,5 @@
-//! Cases: intake, list, detail, workflow actions, timeline.
+//! Cases over HTTP: intake, list, detail, workflow actions, timeline. The rules live in
+//! the case service (`crate::cases`); this module maps requests to it.
 
 use std::sync::Arc;
 
@@ -6,106 +7,24 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
+use minsheng_domain::case::{CaseState, Channel, RequestType};
 use minsheng_domain::citizen::CitizenView;
-use minsheng_domain::ids::{CaseId, EntryId, UnitId, UserId};
-use minsheng_domain::lists::{lists_of, WorkList};
-use minsheng_domain::org::OrgTree;
+use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::Actor;
-use minsheng_domain::scope::{can_see, list_scope};
-use minsheng_domain::timeline::{verify_chain, ChainReport, TimelineEntry};
-use minsheng_domain::workflow::{self, Action, ActionKind, Assignee, NewCase};
+use minsheng_domain::scope::list_scope;
+use minsheng_domain::timeline::{ChainReport, TimelineEntry};
+use minsheng_domain::workflow::{Action, NewCase};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
+use crate::cases::{self, CaseView};
 use crate::error::ApiError;
-use crate::intelligence::{self, DuplicateView, SuggestionBrief};
 use crate::state::{AppState, SharedState};
-use crate::storage::{AuditRecord, CaseQuery, CaseSummary, CaseUpdate, UserRecord};
-
-/// A case as shown to one user: citizen identity masked, plus what they may do now.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CaseView {
-    /// The case; its `citizen` is replaced by the masked view below.
-    #[serde(flatten)]
-    #[schema(value_type = minsheng_domain::case::Case)]
-    pub case: serde_json::Value,
-    pub citizen: CitizenView,
-    pub state_name: String,
-    pub handling_unit_name: Option<String>,
-    pub supervising_unit_name: Option<String>,
-    pub allowed_actions: Vec<ActionKind>,
-    pub lists: Vec<WorkList>,
-    /// At intake only, when the server has a model: the suggested category, request
-    /// type, handling and supervising units, police relevance.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggestion: Option<SuggestionBrief>,
-    /// At intake only: open or recent cases that may be the same matter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duplicates: Option<Vec<DuplicateView>>,
-}
-
-impl CaseView {
-    pub fn new(
-        c: &Case,
-        actor: &Actor,
-        org: &OrgTree,
-        now: DateTime<Utc>,
-    ) -> Result<Self, ApiError> {
-        let mut case = serde_json::to_value(c)?;
-        if let Some(obj) = case.as_object_mut() {
-            obj.remove("citizen");
-        }
-        let name = |u: Option<UnitId>| u.and_then(|u| org.get(u)).map(|u| u.name.clone());
-        Ok(Self {
-            case,
-            citizen: c.citizen.view(false),
-            state_name: c.state.label_zh().to_owned(),
-            handling_unit_name: name(c.handling_unit),
-            supervising_unit_name: name(c.supervising_unit),
-            allowed_actions: workflow::allowed_actions(c, actor, org),
-            lists: lists_of(c, now),
-            suggestion: None,
-            duplicates: None,
-        })
-    }
-}
-
-/// Loads a case the actor may see; anything else is "not found" so ids leak nothing.
-pub fn visible_case(s: &AppState, actor: &Actor, id: CaseId) -> Result<Case, ApiError> {
-    let c = s.store.case(id)?.ok_or(ApiError::NotFound("诉求件"))?;
-    if can_see(actor, &c, &s.org()) {
-        Ok(c)
-    } else {
-        Err(ApiError::NotFound("诉求件"))
-    }
-}
+use minsheng_store::{CaseQuery, CaseSummary};
 
 fn parse_case_id(raw: &str) -> Result<CaseId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound("诉求件"))
-}
-
-/// Builds the first timeline entry of a new case.
-pub fn intake_entry(
-    c: &Case,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    device_at: Option<DateTime<Utc>>,
-) -> TimelineEntry {
-    TimelineEntry::next(
-        None,
-        EntryId::mint(now),
-        c.id,
-        now,
-        device_at,
-        actor,
-        "intake",
-        None,
-        c.state,
-        serde_json::json!({ "channel": c.channel, "title": c.title }),
-    )
 }
 
 /// 受理: registers a request from any channel (clerks; officers for 入户走访).
@@ -119,17 +38,7 @@ pub async fn intake(
 ) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     state
         .blocking(move |s| {
-            let now = s.now();
-            let c = workflow::intake(&new, &auth.actor, now)?;
-            let entry = intake_entry(&c, &auth.actor, now, None);
-            let stored = s
-                .store
-                .insert_cases(&s.org(), vec![(c, vec![entry])])?
-                .remove(0);
-            let extras = intelligence::on_intake(s, &auth.actor, &stored);
-            let mut view = CaseView::new(&stored, &auth.actor, &s.org(), now)?;
-            view.suggestion = extras.suggestion;
-            view.duplicates = Some(extras.duplicates);
+            let view = cases::register(s, &auth.actor, &new)?;
             Ok((StatusCode::CREATED, Json(view)))
         })
         .await
@@ -273,7 +182,7 @@ pub async fn get_one(
 ) -> Result<Json<CaseView>, ApiError> {
     state
         .blocking(move |s| {
-            let c = visible_case(s, &auth.actor, parse_case_id(&id)?)?;
+            let c = cases::visible_case(s, &auth.actor, parse_case_id(&id)?)?;
             Ok(Json(CaseView::new(&c, &auth.actor, &s.org(), s.now())?))
         })
         .await
@@ -289,18 +198,8 @@ pub async fn unmasked_citizen(
 ) -> Result<Json<CitizenView>, ApiError> {
     state
         .blocking(move |s| {
-            let c = visible_case(s, &auth.actor, parse_case_id(&id)?)?;
-            if !auth.actor.role.sees_citizen_identity() {
-                return Err(ApiError::Forbidden);
-            }
-            s.store.audit(&AuditRecord {
-                at: s.now(),
-                user_id: auth.actor.user_id,
-                action: "unmaskCitizen".into(),
-                target: c.id.to_string(),
-                detail: c.number.clone().unwrap_or_default(),
-            })?;
-            Ok(Json(c.citizen.view(true)))
+            let id = parse_case_id(&id)?;
+            Ok(Json(cases::citizen_identity(s, &auth.actor, id)?))
         })
         .await
 }
@@ -318,130 +217,6 @@ pub struct ActionRequest {
     pub device_at: Option<DateTime<Utc>>,
 }
 
-/// Where `resolve_action_with` reads what an action names: the store for online
-/// actions; for a pushed command its batch's own transaction, which holds the write
-/// lock and must not wait for another connection.
-pub(crate) trait References {
-    fn user(&mut self, id: UserId) -> Result<Option<UserRecord>, ApiError>;
-    fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError>;
-}
-
-struct StoreReferences<'a>(&'a AppState);
-
-impl References for StoreReferences<'_> {
-    fn user(&mut self, id: UserId) -> Result<Option<UserRecord>, ApiError> {
-        self.0.store.user(id)
-    }
-
-    fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError> {
-        self.0.store.case(id)
-    }
-}
-
-/// Resolves references the domain cannot look up itself; never trusts client-sent unit/role.
-pub(crate) fn resolve_action(
-    s: &AppState,
-    actor: &Actor,
-    action: Action,
-) -> Result<Action, ApiError> {
-    resolve_action_with(s, actor, action, &mut StoreReferences(s))
-}
-
-/// `resolve_action` reading through `refs`.
-pub(crate) fn resolve_action_with(
-    s: &AppState,
-    actor: &Actor,
-    action: Action,
-    refs: &mut dyn References,
-) -> Result<Action, ApiError> {
-    match action {
-        Action::Assign { officer } => {
-            let u = refs
-                .user(officer.id)?
-                .filter(|u| u.active)
-                .ok_or(ApiError::NotFound("民警"))?;
-            Ok(Action::Assign {
-                officer: Assignee {
-                    id: u.id,
-                    unit: u.unit_id,
-                    role: u.role,
-                },
-            })
-        }
-        Action::LinkDuplicate { master } => {
-            // Like `visible_case`: missing and out of scope look the same.
-            let m = refs
-                .case(master)?
-                .filter(|m| can_see(actor, m, &s.org()))
-                .ok_or(ApiError::NotFound("诉求件"))?;
-            workflow::check_master(&m)?;
-            Ok(Action::LinkDuplicate { master })
-        }
-        other => Ok(other),
-    }
-}
-
-/// The state-machine step of an action, run by the store on the locked current case:
-/// re-checks visibility, applies, checks invariants, builds the timeline entry. Shared
-/// by online actions and pushed offline commands.
-pub(crate) fn transition<'a>(
-    s: &'a AppState,
-    actor: &'a Actor,
-    action: &'a Action,
-    org: &'a OrgTree,
-    now: DateTime<Utc>,
-    device_at: Option<DateTime<Utc>>,
-) -> impl FnMut(&Case, &TimelineEntry) -> Result<CaseUpdate, ApiError> + 'a {
-    let cfg = s.config();
-    move |c: &Case, last: &TimelineEntry| {
-        if !can_see(actor, c, org) {
-            return Err(ApiError::NotFound("诉求件"));
-        }
-        let next = workflow::apply(c, actor, action, &cfg.ctx(now, org))?;
-        let broken = next.invariant_violations();
-        if !broken.is_empty() {
-            return Err(ApiError::Internal(format!(
-                "invariant violated: {broken:?}"
-            )));
-        }
-        let entry = TimelineEntry::next(
-            Some(last),
-            EntryId::mint(now),
-            c.id,
-            now,
-            device_at,
-            actor,
-            action.kind().code(),
-            Some(c.state),
-            next.state,
-            serde_json::to_value(action)?,
-        );
-        Ok(CaseUpdate::Write(Box::new(next), Box::new(entry)))
-    }
-}
-
-/// Applies one action through the state machine in one transaction; appends it to the timeline.
-pub fn apply_action(
-    s: &AppState,
-    actor: &Actor,
-    id: CaseId,
-    req: ActionRequest,
-) -> Result<Case, ApiError> {
-    // Before the store compares versions: a stale version on a case out of scope must
-    // answer 404 like an unknown id, not 409 with its current version.
-    let current = visible_case(s, actor, id)?;
-    let action = resolve_action(s, actor, req.action)?;
-    let check = intelligence::DispatchCheck::before(s, &current, &action);
-    let org = s.org();
-    let now = s.now();
-    let mut f = transition(s, actor, &action, &org, now, req.device_at);
-    let updated = s
-        .store
-        .update_case(&org, id, req.expected_version, &mut f)?;
-    intelligence::after_action(s, &updated, check);
-    Ok(updated)
-}
-
 /// Takes a workflow action (签收, 答复, 审核, 退办, 延期, 催办, 回访 ...).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", params(("id" = uuid::Uuid, Path, description = "诉求件 id（不存在或不在本人范围内均为 404）")), request_body = ActionRequest,
     responses((status = 200, body = CaseView), (status = 403, body = crate::error::ErrorBody),
@@ -457,7 +232,14 @@ pub async fn act(
     state2
         .blocking(move |s| {
             let id = parse_case_id(&id)?;
-            let c = apply_action(s, &auth.actor, id, req)?;
+            let c = cases::apply_action(
+                s,
+                &auth.actor,
+                id,
+                req.action,
+                req.expected_version,
+                req.device_at,
+            )?;
             Ok(Json(CaseView::new(&c, &auth.actor, &s.org(), s.now())?))
         })
         .await
@@ -472,8 +254,8 @@ pub async fn timeline(
 ) -> Result<Json<Vec<TimelineEntry>>, ApiError> {
     state
         .blocking(move |s| {
-            let c = visible_case(s, &auth.actor, parse_case_id(&id)?)?;
-            Ok(Json(s.store.timeline(c.id)?))
+            let id = parse_case_id(&id)?;
+            Ok(Json(cases::timeline(s, &auth.actor, id)?))
         })
         .await
 }
@@ -488,20 +270,8 @@ pub async fn verify_timeline(
 ) -> Result<Json<ChainReport>, ApiError> {
     state
         .blocking(move |s| {
-            let c = visible_case(s, &auth.actor, parse_case_id(&id)?)?;
-            let mut report = verify_chain(&s.store.timeline(c.id)?);
-            // Every change bumps the version and appends one entry, so a shorter chain
-            // means entries were cut off the end.
-            if report.valid && report.entries != c.version {
-                report.valid = false;
-                report.broken_at = Some(report.entries + 1);
-                report.problem = Some(format!(
-                    "记录数 {} 与诉求件版本 {} 不一致（末尾记录被删除）",
-                    report.entries, c.version
-                ));
-                report.head_hash = None;
-            }
-            Ok(Json(report))
+            let id = parse_case_id(&id)?;
+            Ok(Json(cases::verified_timeline(s, &auth.actor, id)?))
         })
         .await
 }

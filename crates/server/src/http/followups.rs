@@ -22,8 +22,8 @@ use crate::error::ApiError;
 use crate::notify::inbound::satisfaction_code;
 use crate::notify::service::service_label;
 use crate::state::SharedState;
-use crate::storage::notify::{FollowUpRecord, FollowUpStatsRow, FollowUpStatus};
-use crate::storage::AuditRecord;
+use minsheng_store::notify::{FollowUpRecord, FollowUpStatsRow, FollowUpStatus};
+use minsheng_store::AuditRecord;
 
 /// This part of the OpenAPI document (merged by `openapi::document`).
 #[derive(utoipa::OpenApi)]

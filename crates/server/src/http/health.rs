@@ -1,3 +1,4 @@
+use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 
@@ -11,10 +12,10 @@ pub struct Health {
 
 /// Liveness and version; no authentication.
 #[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health)))]
-pub async fn health() -> Json<Health> {
+pub async fn health(State(s): State<crate::state::SharedState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        schema_version: crate::storage::sqlite::latest_version(),
+        schema_version: s.store.schema_version(),
     })
 }

@@ -4,9 +4,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use minsheng_domain::role::{Actor, Role};
 
-use super::cases::visible_case;
 use super::ApiJson;
 use crate::auth::Authed;
+use crate::cases::visible_case;
 use crate::error::ApiError;
 use crate::intelligence::{self, AccuracyReport, AssistRequest, IntakeAssist, SuggestionsView};
 use crate::state::SharedState;

@@ -17,8 +17,8 @@ use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::knowledge::{KnowledgeQuery, StandardReply, StandardReplyEdit};
-use crate::storage::AuditRecord;
+use minsheng_store::knowledge::{KnowledgeQuery, StandardReply, StandardReplyEdit};
+use minsheng_store::AuditRecord;
 
 /// This part of the OpenAPI document (merged by `openapi::document`).
 #[derive(utoipa::OpenApi)]
@@ -102,13 +102,13 @@ fn audit(
     target: &str,
     detail: String,
 ) -> Result<(), ApiError> {
-    s.store.audit(&AuditRecord {
+    Ok(s.store.audit(&AuditRecord {
         at: s.now(),
         user_id: auth.actor.user_id,
         action: action.into(),
         target: target.into(),
         detail,
-    })
+    })?)
 }
 
 fn new_id(at: DateTime<Utc>) -> String {

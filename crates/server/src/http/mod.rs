@@ -21,7 +21,6 @@ mod sync;
 mod users;
 mod worklists;
 
-pub use cases::intake_entry;
 pub use users::{create_user_record, NewUser};
 
 use axum::extract::rejection::JsonRejection;

@@ -31,11 +31,11 @@ use crate::notify::inbound::{handle_reply, normalize_phone, ReplyOutcome};
 use crate::notify::service::{self, ImportReport};
 use crate::notify::{self as area};
 use crate::state::{AppState, SharedState};
-use crate::storage::notify::{
+use minsheng_store::notify::{
     InboundRecord, InboundSms, NotifyPrefs, OutboxMessage, OutboxStatus, SmsTemplate,
     StaffNotification,
 };
-use crate::storage::AuditRecord;
+use minsheng_store::AuditRecord;
 
 /// This area's part of the OpenAPI document (merged by `openapi::document`).
 #[derive(utoipa::OpenApi)]
@@ -191,7 +191,7 @@ pub async fn get_prefs(
         .await
 }
 
-use crate::storage::notify::SMS_KINDS as KINDS;
+use minsheng_store::notify::SMS_KINDS as KINDS;
 
 #[utoipa::path(put, path = "/api/v1/notifications/preferences", request_body = NotifyPrefs, responses((status = 200, body = NotifyPrefs), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn put_prefs(

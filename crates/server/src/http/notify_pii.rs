@@ -16,10 +16,10 @@ use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::notify::templates::mask;
 use crate::state::{AppState, SharedState};
-use crate::storage::notify::{
+use minsheng_store::notify::{
     FollowUpRecord, FollowUpStatus, InboundRecord, OutboxMessage, StaffNotification,
 };
-use crate::storage::AuditRecord;
+use minsheng_store::AuditRecord;
 
 // ---------------------------------------------------------------- masking
 

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::notify::dead_letters;
 use crate::notify::templates::{self, TemplateChange, TemplatePreview};
 use crate::state::SharedState;
-use crate::storage::notify::{OutboxMessage, SmsTemplate};
+use minsheng_store::notify::{OutboxMessage, SmsTemplate};
 
 /// This area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]

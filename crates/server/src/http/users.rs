@@ -17,9 +17,9 @@ use super::{ApiJson, ApiQuery};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::storage::admin::UserQuery;
-use crate::storage::UserRecord;
 use crate::users::{self, NewAccount, UserUpdate};
+use minsheng_store::admin::UserQuery;
+use minsheng_store::UserRecord;
 
 /// This area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]

@@ -9,7 +9,7 @@ use super::ApiQuery;
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::state::SharedState;
-use crate::storage::WorkListCounts;
+use minsheng_store::WorkListCounts;
 
 #[utoipa::path(get, path = "/api/v1/worklists", responses((status = 200, body = WorkListCounts)))]
 pub async fn counts(

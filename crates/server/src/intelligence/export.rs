@@ -82,7 +82,7 @@ pub fn export_training(s: &AppState, out: &Path) -> Result<ExportSummary, ApiErr
             ]
         };
         summary.rows += 1;
-        w.write_record(record).map_err(csv_err)
+        Ok(w.write_record(record).map_err(csv_err)?)
     })?;
     w.flush().map_err(io)?;
     Ok(summary)

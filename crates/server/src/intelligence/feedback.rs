@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::assessment::period::{bj_date, day_start, Period, PeriodKind};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{DispatchFeedback, FeedbackCounts};
+use minsheng_store::{DispatchFeedback, FeedbackCounts};
 
 /// Taken before a workflow action: for a (re)dispatch, the suggestion for the case's
 /// text; applied after the action succeeds by [`after_action`].

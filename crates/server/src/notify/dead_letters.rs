@@ -8,9 +8,9 @@ use serde_json::json;
 use super::templates::mask;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::admin::DeadLetterFate;
-use crate::storage::notify::OutboxMessage;
-use crate::storage::AuditRecord;
+use minsheng_store::admin::DeadLetterFate;
+use minsheng_store::notify::OutboxMessage;
+use minsheng_store::AuditRecord;
 
 /// Longest discard reason (characters).
 pub const REASON_MAX_CHARS: usize = 200;

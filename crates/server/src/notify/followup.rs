@@ -12,7 +12,7 @@ use super::staff;
 use super::templates::{self, is_mobile};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::notify::{FollowUpSubject, NewFollowUp};
+use minsheng_store::notify::{FollowUpSubject, NewFollowUp};
 
 /// The wire code of a level (`l1`, `l2`, `l3`, `difficult`), as stored in the case JSON.
 pub fn level_code(level: FollowUpLevel) -> &'static str {

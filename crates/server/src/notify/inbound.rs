@@ -16,7 +16,7 @@ use super::staff;
 use super::templates::mask;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::notify::{FollowUpRecord, InboundRecord, InboundSms};
+use minsheng_store::notify::{FollowUpRecord, InboundRecord, InboundSms};
 
 /// 1/2/3 (full-width too) or the words, alone or leading a comment ("3 民警态度差").
 pub fn parse_answer(text: &str) -> Option<Satisfaction> {
@@ -123,8 +123,12 @@ pub fn reprocess_pending(s: &AppState) -> Result<usize, ApiError> {
 
 fn process(s: &AppState, m: &InboundSms) -> Result<(), ApiError> {
     let set = |f: Option<&FollowUpRecord>, outcome: &str, detail: Option<&str>| {
-        s.store
-            .set_inbound_outcome(&m.message_id, f.map(|f| f.id.as_str()), outcome, detail)
+        Ok::<_, ApiError>(s.store.set_inbound_outcome(
+            &m.message_id,
+            f.map(|f| f.id.as_str()),
+            outcome,
+            detail,
+        )?)
     };
     let Some(f) = s.store.followup_for_reply(&m.phone, m.sent_at)? else {
         tracing::warn!(from = %mask(&m.phone), id = %m.message_id, "sms reply from a number with no follow-up");
@@ -166,7 +170,7 @@ fn answer_case(
     sat: Satisfaction,
     text: &str,
 ) -> Result<Case, ApiError> {
-    let actor = crate::seed::system_actor(s)?;
+    let actor = crate::cases::system_actor(s)?;
     let action = Action::FollowUpAnswer {
         satisfaction: sat,
         channel: FollowUpChannel::Sms,
@@ -177,16 +181,16 @@ fn answer_case(
     };
     let org = s.org();
     let now = s.now();
-    let mut inner = crate::http::cases::transition(s, &actor, &action, &org, now, None);
+    let mut inner = crate::cases::transition(s, &actor, &action, &org, now, None);
     let level = f.level.clone().unwrap_or_default();
     let round = f.round;
     let mut step = |c: &Case, last: &TimelineEntry| {
         if !current_round(c).is_some_and(|(l, r)| l == level && r == round) {
-            return Err(ApiError::Domain(DomainError::NotAwaitingAnswer));
+            return Err(DomainError::NotAwaitingAnswer.into());
         }
         inner(c, last)
     };
-    s.store.update_case(&org, case_id, None, &mut step)
+    Ok(s.store.update_case(&org, case_id, None, &mut step)?)
 }
 
 #[cfg(test)]

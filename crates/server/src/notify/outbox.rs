@@ -17,7 +17,7 @@ use super::templates::mask;
 use super::Notifier;
 use crate::error::ApiError;
 use crate::state::SharedState;
-use crate::storage::notify::SendResult;
+use minsheng_store::notify::SendResult;
 
 /// The least lease of a claimed row.
 const LEASE_SECS: i64 = 120;
@@ -47,7 +47,7 @@ pub async fn send_due(state: &SharedState, n: &Arc<Notifier>) -> Result<SendRepo
     for _ in 0..n.config.batch {
         let now = state.now();
         let claimed = state
-            .blocking(move |s| s.store.claim_due_sms(now, lease, 1))
+            .blocking(move |s| Ok(s.store.claim_due_sms(now, lease, 1)?))
             .await?;
         let Some(m) = claimed.into_iter().next() else {
             break;
@@ -87,7 +87,7 @@ pub async fn send_due(state: &SharedState, n: &Arc<Notifier>) -> Result<SendRepo
         };
         let id = m.id.clone();
         state
-            .blocking(move |s| s.store.finish_sms(&id, &result, now))
+            .blocking(move |s| Ok(s.store.finish_sms(&id, &result, now)?))
             .await?;
     }
     Ok(report)

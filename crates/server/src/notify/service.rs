@@ -16,8 +16,8 @@ use super::inbound::normalize_phone;
 use super::templates::{self, is_mobile, mask};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::notify::{FollowUpSubject, NewFollowUp, ServiceEvent, SmsTemplate};
-use crate::storage::AuditRecord;
+use minsheng_store::notify::{FollowUpSubject, NewFollowUp, ServiceEvent, SmsTemplate};
+use minsheng_store::AuditRecord;
 
 /// Service codes and the names feeds use for them.
 const SERVICES: &[(&str, &[&str])] = &[

@@ -13,9 +13,9 @@ use minsheng_domain::timeline::TimelineEntry;
 use super::templates::{self, is_mobile};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::assessment::AlertRecord;
-use crate::storage::notify::{DeadlineHit, FollowUpRecord, NewSms, StaffNotification};
-use crate::storage::UserRecord;
+use minsheng_store::assessment::AlertRecord;
+use minsheng_store::notify::{DeadlineHit, FollowUpRecord, NewSms, StaffNotification};
+use minsheng_store::UserRecord;
 
 /// How far back change-log events and missed deadlines still notify anyone.
 pub const HORIZON_DAYS: i64 = 7;

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::admin::TemplateSave;
-use crate::storage::notify::{NewSms, SmsTemplate};
-use crate::storage::AuditRecord;
+use minsheng_store::admin::TemplateSave;
+use minsheng_store::notify::{NewSms, SmsTemplate};
+use minsheng_store::AuditRecord;
 
 /// Longest template text (characters, after trimming).
 pub const BODY_MAX_CHARS: usize = 500;
@@ -240,7 +240,7 @@ pub fn save(
     check_body(code, &change.body)?;
     let now = s.now();
     let view = |t: &SmsTemplate| json!({ "name": t.name, "body": t.body, "providerTemplateId": t.provider_template_id });
-    s.store.save_sms_template(code, &mut |old| {
+    Ok(s.store.save_sms_template(code, &mut |old| {
         let t = SmsTemplate {
             code: code.to_owned(),
             name: change
@@ -268,7 +268,7 @@ pub fn save(
             detail: json!({ "before": old.map(view), "after": view(&t) }).to_string(),
         };
         Ok(TemplateSave { template: t, audit })
-    })
+    })?)
 }
 
 /// Replaces every `{key}` whose key is in `params` (strings or numbers); leaves others.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::knowledge::{KnowledgeQuery, StandardReply};
+use minsheng_store::knowledge::{KnowledgeQuery, StandardReply};
 
 /// (category, title, body)
 const DEMO: &[(&str, &str, &str)] = &[

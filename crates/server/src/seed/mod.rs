@@ -12,13 +12,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{UnitId, UserId};
 use minsheng_domain::org::{Jurisdiction, OrgTree, PoliceLine, Unit, UnitKind, UnitLevel};
-use minsheng_domain::role::{Actor, Role};
+use minsheng_domain::role::Role;
 use serde::Deserialize;
 
 use crate::auth::hash_password;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::UserRecord;
+use minsheng_store::UserRecord;
 
 const BUNDLED_ORG: &str = include_str!("../../../../data/demo/org.json");
 pub const DEMO_PASSWORD: &str = "Demo@2026";
@@ -63,17 +63,6 @@ fn load_org(path: Option<&Path>) -> Result<OrgFile, ApiError> {
     };
     serde_json::from_str(&raw)
         .map_err(|e| ApiError::BadRequest(format!("组织机构文件格式错误：{e}")))
-}
-
-/// The actor used for imports from the command line: the platform itself.
-pub fn system_actor(s: &AppState) -> Result<Actor, ApiError> {
-    let org = s.org();
-    let unit = org
-        .units()
-        .find(|u| u.kind == UnitKind::PlatformOffice)
-        .or_else(|| org.units().find(|u| u.parent.is_none()))
-        .ok_or(ApiError::NotFound("组织机构（请先 seed-demo 或导入单位）"))?;
-    Ok(Actor::system(unit.id))
 }
 
 fn seed_org(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize, ApiError> {
@@ -159,7 +148,7 @@ pub fn seed_demo(
     let units = seed_org(s, &file, now)?;
     let users = seed_users(s, &file, now)?;
     knowledge::seed_standard_replies(s, now)?;
-    let existing = s.store.count_cases(&crate::storage::CaseQuery {
+    let existing = s.store.count_cases(&minsheng_store::CaseQuery {
         now,
         limit: 1,
         ..Default::default()

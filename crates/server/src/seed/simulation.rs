@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use super::texts::{guess_category, guess_request_type, Text};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::UserRecord;
+use minsheng_store::UserRecord;
 
 /// People the simulation needs, by unit.
 struct Cast {
@@ -259,7 +259,7 @@ pub fn simulate(
             }),
         };
         let case = workflow::intake(&new, &cast.clerk, received)?;
-        let first = crate::http::intake_entry(&case, &cast.clerk, received, None);
+        let first = crate::cases::intake_entry(&case, &cast.clerk, received, None);
         let mut sim = Sim {
             s,
             org: &org,

@@ -13,10 +13,10 @@ use minsheng_domain::role::Actor;
 use minsheng_domain::scope::list_scope;
 use serde::{Deserialize, Serialize};
 
+use crate::cases::CaseView;
 use crate::error::ApiError;
-use crate::http::cases::CaseView;
 use crate::state::AppState;
-use crate::storage::SyncEpoch;
+use minsheng_store::SyncEpoch;
 
 pub const DEFAULT_PULL_LIMIT: usize = 500;
 pub const MAX_PULL_LIMIT: usize = 2000;

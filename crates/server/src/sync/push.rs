@@ -15,11 +15,11 @@ pub use minsheng_domain::sync::{
 };
 use minsheng_domain::workflow::{self, Action, NewCase};
 
+use crate::cases::{intake_entry, resolve_action_with, transition, CaseView, References};
 use crate::error::ApiError;
-use crate::http::cases::{intake_entry, resolve_action_with, transition, CaseView, References};
 use crate::intelligence;
 use crate::state::AppState;
-use crate::storage::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
+use minsheng_store::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
 
 /// Commands per write transaction: one commit per chunk instead of per command,
 /// while bounding how long a push holds the write lock.
@@ -273,12 +273,12 @@ impl References for BatchReferences<'_> {
     fn user(
         &mut self,
         id: minsheng_domain::ids::UserId,
-    ) -> Result<Option<crate::storage::UserRecord>, ApiError> {
-        self.0.user(id)
+    ) -> Result<Option<minsheng_store::UserRecord>, ApiError> {
+        Ok(self.0.user(id)?)
     }
 
     fn case(&mut self, id: CaseId) -> Result<Option<Case>, ApiError> {
-        self.0.case(id)
+        Ok(self.0.case(id)?)
     }
 }
 
@@ -317,13 +317,13 @@ fn action_command(
     let mut fresh: Option<CommandResult> = None;
     let done = b.run_command(key, &mut |tx: &mut dyn CommandTx| {
         let mut step = transition(s, actor, &action, &org, now, device_at);
-        let r = match tx.update_case(case_id, &mut step) {
+        let r = match tx.update_case(case_id, &mut step).map_err(ApiError::from) {
             Ok(c) => {
                 let r = result(id, CommandOutcome::Applied, None, view(s, actor, &c)?);
                 applied = Some(c);
                 r
             }
-            Err(e @ (ApiError::Internal(_) | ApiError::Storage(_))) => return Err(e),
+            Err(e @ (ApiError::Internal(_) | ApiError::Storage(_))) => return Err(e.into()),
             Err(e) => match tx.case(case_id)? {
                 Some(c) => refused(s, actor, id, &e, &c, base_version)?,
                 None => invisible(id, false),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use minsheng_server::notify::gateway::{GatewayError, OutgoingSms, SendFuture, SmsGateway};
 use minsheng_server::notify::{self, NotifyConfig};
-use minsheng_server::storage::assessment::AlertRecord;
+use minsheng_store::assessment::AlertRecord;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

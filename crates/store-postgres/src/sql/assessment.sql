@@ -1,0 +1,2 @@
+-- assessment tables (PostgreSQL). See migrations.rs for the type conventions.
+SELECT 1;

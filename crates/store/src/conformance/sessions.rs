@@ -1,0 +1,178 @@
+//! Sessions, the login throttle's reservations, and the audit chain.
+
+use chrono::Duration;
+use minsheng_domain::audit::verify_audit_chain;
+use minsheng_domain::role::Role;
+
+use super::{at, user, City};
+use crate::{AuditRecord, LoginLimits, Rotation, SessionRecord, Store};
+
+fn session(id: &str, user: &crate::UserRecord, refresh: &str, family: &str) -> SessionRecord {
+    let t = at(2026, 3, 2, 1, 0);
+    SessionRecord {
+        id: id.into(),
+        user_id: user.id,
+        access_hash: format!("access-{id}"),
+        access_expires: t + Duration::minutes(15),
+        refresh_hash: refresh.into(),
+        refresh_expires: t + Duration::days(7),
+        created_at: t,
+        family: family.into(),
+        family_expires: t + Duration::days(30),
+    }
+}
+
+pub fn sessions_rotate_once_then_are_retired(store: &dyn Store) {
+    let city = City::new();
+    city.install(store);
+    let u = user("lisi", Role::Clerk, &city.city);
+    store.insert_user(&u).unwrap();
+    let first = session("s1", &u, "r1", "fam");
+    store.insert_session(&first).unwrap();
+    assert_eq!(
+        store.session_by_access("access-s1").unwrap().as_ref(),
+        Some(&first)
+    );
+    assert_eq!(
+        store.session_by_refresh("r1").unwrap().as_ref(),
+        Some(&first)
+    );
+
+    let second = session("s2", &u, "r2", "fam");
+    match store.rotate_session("r1", &second).unwrap() {
+        Rotation::Rotated(old) => assert_eq!(old, first),
+        other => panic!("a live refresh token rotates, got {other:?}"),
+    }
+    assert_eq!(store.session_by_refresh("r1").unwrap(), None);
+    assert_eq!(
+        store.session_by_refresh("r2").unwrap().as_ref(),
+        Some(&second)
+    );
+
+    // The same token again: recognised as retired, nothing changes.
+    let third = session("s3", &u, "r3", "fam");
+    match store.rotate_session("r1", &third).unwrap() {
+        Rotation::Retired(r) => {
+            assert_eq!(r.family, "fam");
+            assert_eq!(r.user_id, u.id);
+        }
+        other => panic!("a rotated token is retired, got {other:?}"),
+    }
+    assert_eq!(
+        store.session_by_refresh("r3").unwrap(),
+        None,
+        "no session was added"
+    );
+    assert!(store.retired_refresh("r1").unwrap().is_some());
+    assert!(matches!(
+        store.rotate_session("never", &third).unwrap(),
+        Rotation::Unknown
+    ));
+
+    // Ending the family ends its live sessions; other families stay.
+    store
+        .insert_session(&session("t1", &u, "q1", "other"))
+        .unwrap();
+    assert_eq!(store.delete_session_family("fam").unwrap(), 1);
+    assert_eq!(store.session_by_refresh("r2").unwrap(), None);
+    assert!(store.session_by_refresh("q1").unwrap().is_some());
+    store.delete_user_sessions(u.id).unwrap();
+    assert_eq!(store.session_by_refresh("q1").unwrap(), None);
+}
+
+pub fn login_reservations_respect_the_limits(store: &dyn Store) {
+    let limits = LoginLimits {
+        window_secs: 900,
+        per_account: 3,
+        per_address: 4,
+        known_secs: 30 * 86_400,
+    };
+    let t = at(2026, 3, 2, 1, 0);
+    // Three checks of one account from anywhere, then refused within the window.
+    for i in 0..3 {
+        let ip = format!("10.0.0.{i}");
+        assert!(store
+            .reserve_login_attempt("wangwu", &ip, t, &limits)
+            .unwrap()
+            .is_some());
+    }
+    assert!(store
+        .reserve_login_attempt("wangwu", "10.0.0.9", t, &limits)
+        .unwrap()
+        .is_none());
+    // After the window the account may try again.
+    let later = t + Duration::seconds(901);
+    let id = store
+        .reserve_login_attempt("wangwu", "10.0.0.9", later, &limits)
+        .unwrap();
+    assert!(id.is_some());
+
+    // One shared address: a fourth account is refused there once the address has four
+    // attempts, unless that account logged in from it before (a colleague at the desk).
+    store
+        .reserve_login_attempt("colleague", "10.1.1.1", t, &limits)
+        .unwrap()
+        .unwrap();
+    store
+        .login_succeeded("colleague", "10.1.1.1", t, t - Duration::days(30))
+        .unwrap();
+    for acc in ["a1", "a2", "a3", "a4"] {
+        assert!(store
+            .reserve_login_attempt(acc, "10.1.1.1", t, &limits)
+            .unwrap()
+            .is_some());
+    }
+    assert!(store
+        .reserve_login_attempt("a5", "10.1.1.1", t, &limits)
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .reserve_login_attempt("colleague", "10.1.1.1", t, &limits)
+            .unwrap()
+            .is_some(),
+        "a known address does not lock its user out"
+    );
+
+    // A released reservation does not count.
+    let r = store
+        .reserve_login_attempt("zhao", "10.2.2.2", t, &limits)
+        .unwrap()
+        .unwrap();
+    store.release_login_attempt(r).unwrap();
+    for _ in 0..3 {
+        assert!(store
+            .reserve_login_attempt("zhao", "10.2.2.2", t, &limits)
+            .unwrap()
+            .is_some());
+    }
+}
+
+pub fn audit_records_form_a_chain(store: &dyn Store) {
+    let city = City::new();
+    city.install(store);
+    let u = user("admin1", Role::Admin, &city.city);
+    store.insert_user(&u).unwrap();
+    for (i, action) in ["login", "unmaskCitizen", "updateUser"].iter().enumerate() {
+        store
+            .audit(&AuditRecord {
+                at: at(2026, 3, 2, 1, i as u32),
+                user_id: u.id,
+                action: (*action).into(),
+                target: format!("t{i}"),
+                detail: format!("详情{i}"),
+            })
+            .unwrap();
+    }
+    let chain = store.audit_chain().unwrap();
+    assert_eq!(chain.len(), 3);
+    assert_eq!(
+        chain.iter().map(|l| l.action.as_str()).collect::<Vec<_>>(),
+        ["login", "unmaskCitizen", "updateUser"],
+        "oldest first"
+    );
+    assert!(verify_audit_chain(&chain).valid);
+    let log = store.audit_log(2).unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|r| r.user_id == u.id));
+}

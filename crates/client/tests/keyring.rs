@@ -83,5 +83,5 @@ fn secrets_persist_in_the_os_keyring_and_open_the_cache() {
     let err = LocalCache::open_with_credentials(&path, &creds)
         .err()
         .unwrap();
-    assert_eq!(err.code(), "CACHE_KEY_MISSING");
+    assert_eq!(err.code(), "CACHE_KEY_MISSING", "{err:?}");
 }

@@ -18,7 +18,6 @@ pub use admin::*;
 #[allow(unused_imports)]
 pub use assessment::*;
 pub use cases::*;
-#[allow(unused_imports)]
 pub use notify::*;
 pub use sessions::*;
 pub use sync::*;

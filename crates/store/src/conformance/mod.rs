@@ -15,7 +15,6 @@ mod sync;
 // `$crate::conformance::<check>`).
 #[allow(unused_imports)]
 pub use admin::*;
-#[allow(unused_imports)]
 pub use assessment::*;
 pub use cases::*;
 pub use notify::*;

@@ -13,7 +13,6 @@ mod sync;
 
 // The areas' checks are re-exported here as they are written (their macros name
 // `$crate::conformance::<check>`).
-#[allow(unused_imports)]
 pub use admin::*;
 pub use assessment::*;
 pub use cases::*;

@@ -9,7 +9,7 @@ use thiserror::Error;
 pub enum DbError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     #[error("pool: {0}")]
     Pool(#[from] r2d2::Error),
@@ -18,6 +18,15 @@ pub enum DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// A database error with its SQLSTATE and message (the driver's own display says only
+/// "db error"); other driver errors as they display.
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{} {}: {}", d.code().code(), d.severity(), d.message()),
+        None => e.to_string(),
+    }
+}
 
 impl DbError {
     /// The SQLSTATE of a database error (e.g. `23505` unique violation).

@@ -1,31 +1,56 @@
-//! PostgreSQL: `NotifyStore` (not ported yet where a method says so).
-#![allow(unused_imports, unused_variables, clippy::wildcard_imports)]
+//! PostgreSQL: `NotifyStore` — SMS templates and outbox (`outbox`), follow-up rounds,
+//! inbound replies and service events (`followups`), staff notifications and what they
+//! are derived from (`staff`). Each submodule says how it stays correct when several
+//! server instances write at once.
+
+mod followups;
+mod outbox;
+mod staff;
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{CaseId, UserId};
-use minsheng_domain::timeline::TimelineEntry;
-use minsheng_store::notify::*;
+use minsheng_store::notify::{
+    CaseChange, DeadlineHit, FollowUpRecord, FollowUpStatsRow, FollowUpStatus, InboundRecord,
+    InboundSms, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage, OutboxStatus, SendResult,
+    ServiceEvent, SmsTemplate, StaffNotification,
+};
 use minsheng_store::StoreResult;
-use minsheng_store::*;
-use serde::{Deserialize, Serialize};
 
-use crate::PgStore;
+use crate::{db, from_ms, PgStore};
+
+// The admin console (dead letters, template editing) reads and writes these tables too
+// (admin.rs uses these once ported; the SQLite backend shares them the same way).
+#[allow(unused_imports)]
+pub(crate) use outbox::{outbox_from_row, template_from_row, upsert_template, OUTBOX_COLS};
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn opt_ms(v: Option<i64>) -> Option<DateTime<Utc>> {
+    v.map(from_ms)
+}
+
+/// A `LIMIT` parameter (BIGINT).
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
 
 impl minsheng_store::notify::NotifyStore for PgStore {
     fn sms_templates(&self) -> StoreResult<Vec<SmsTemplate>> {
-        todo!("PostgreSQL: sms_templates not ported yet")
+        db(|| outbox::templates(self))
     }
 
     fn sms_template(&self, code: &str) -> StoreResult<Option<SmsTemplate>> {
-        todo!("PostgreSQL: sms_template not ported yet")
+        db(|| outbox::template(self, code))
     }
 
     fn upsert_sms_template(&self, t: &SmsTemplate) -> StoreResult<()> {
-        todo!("PostgreSQL: upsert_sms_template not ported yet")
+        db(|| self.write(|tx| upsert_template(tx, t)))
     }
 
     fn enqueue_sms(&self, sms: &NewSms, now: DateTime<Utc>) -> StoreResult<bool> {
-        todo!("PostgreSQL: enqueue_sms not ported yet")
+        db(|| self.write(|tx| outbox::insert_sms(tx, sms, now)))
     }
 
     fn claim_due_sms(
@@ -34,15 +59,15 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         lease_secs: i64,
         limit: usize,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        todo!("PostgreSQL: claim_due_sms not ported yet")
+        db(|| outbox::claim_due(self, now, lease_secs, limit))
     }
 
     fn finish_sms(&self, id: &str, result: &SendResult, now: DateTime<Utc>) -> StoreResult<()> {
-        todo!("PostgreSQL: finish_sms not ported yet")
+        db(|| outbox::finish(self, id, result, now))
     }
 
     fn sms_delivery_report(&self, id: &str, status: &str) -> StoreResult<bool> {
-        todo!("PostgreSQL: sms_delivery_report not ported yet")
+        db(|| outbox::delivery_report(self, id, status))
     }
 
     fn outbox(
@@ -50,11 +75,11 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         status: Option<OutboxStatus>,
         limit: usize,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        todo!("PostgreSQL: outbox not ported yet")
+        db(|| outbox::list(self, status, limit))
     }
 
     fn requeue_sms(&self, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        todo!("PostgreSQL: requeue_sms not ported yet")
+        db(|| outbox::requeue(self, id, now))
     }
 
     fn count_sms_since(
@@ -63,23 +88,23 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         phone: Option<&str>,
         since: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        todo!("PostgreSQL: count_sms_since not ported yet")
+        db(|| outbox::count_since(self, event_key_prefix, phone, since))
     }
 
     fn followup_candidates(&self, limit: usize) -> StoreResult<Vec<(CaseId, String, u32)>> {
-        todo!("PostgreSQL: followup_candidates not ported yet")
+        db(|| followups::candidates(self, limit))
     }
 
     fn open_followup(&self, f: &NewFollowUp, now: DateTime<Utc>) -> StoreResult<bool> {
-        todo!("PostgreSQL: open_followup not ported yet")
+        db(|| followups::open(self, f, now))
     }
 
     fn supersede_followups(&self) -> StoreResult<u64> {
-        todo!("PostgreSQL: supersede_followups not ported yet")
+        db(|| followups::supersede(self))
     }
 
     fn expire_followups(&self, now: DateTime<Utc>) -> StoreResult<Vec<FollowUpRecord>> {
-        todo!("PostgreSQL: expire_followups not ported yet")
+        db(|| followups::expire(self, now))
     }
 
     fn followup_for_reply(
@@ -87,7 +112,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         phone: &str,
         sent_at: DateTime<Utc>,
     ) -> StoreResult<Option<FollowUpRecord>> {
-        todo!("PostgreSQL: followup_for_reply not ported yet")
+        db(|| followups::for_reply(self, phone, sent_at))
     }
 
     fn answer_followup(
@@ -97,7 +122,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        todo!("PostgreSQL: answer_followup not ported yet")
+        db(|| followups::answer(self, id, satisfaction, text, now))
     }
 
     fn answer_followup_by_phone(
@@ -107,11 +132,11 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         text: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        todo!("PostgreSQL: answer_followup_by_phone not ported yet")
+        db(|| followups::answer_by_phone(self, id, satisfaction, text, now))
     }
 
     fn followup(&self, id: &str) -> StoreResult<Option<FollowUpRecord>> {
-        todo!("PostgreSQL: followup not ported yet")
+        db(|| followups::one(self, id))
     }
 
     fn followups(
@@ -120,7 +145,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         status: Option<FollowUpStatus>,
         limit: usize,
     ) -> StoreResult<Vec<FollowUpRecord>> {
-        todo!("PostgreSQL: followups not ported yet")
+        db(|| followups::list(self, case_id, status, limit))
     }
 
     fn followup_stats(
@@ -128,15 +153,15 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> StoreResult<Vec<FollowUpStatsRow>> {
-        todo!("PostgreSQL: followup_stats not ported yet")
+        db(|| followups::stats(self, from, to))
     }
 
     fn insert_inbound(&self, m: &InboundSms, now: DateTime<Utc>) -> StoreResult<bool> {
-        todo!("PostgreSQL: insert_inbound not ported yet")
+        db(|| followups::insert_inbound(self, m, now))
     }
 
     fn inbound(&self, message_id: &str) -> StoreResult<Option<InboundRecord>> {
-        todo!("PostgreSQL: inbound not ported yet")
+        db(|| followups::inbound(self, message_id))
     }
 
     fn set_inbound_outcome(
@@ -146,15 +171,15 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         outcome: &str,
         detail: Option<&str>,
     ) -> StoreResult<()> {
-        todo!("PostgreSQL: set_inbound_outcome not ported yet")
+        db(|| followups::set_outcome(self, message_id, followup_id, outcome, detail))
     }
 
     fn pending_inbound(&self, arrived_before: DateTime<Utc>) -> StoreResult<Vec<InboundRecord>> {
-        todo!("PostgreSQL: pending_inbound not ported yet")
+        db(|| followups::pending_inbound(self, arrived_before))
     }
 
     fn recent_inbound(&self, limit: usize) -> StoreResult<Vec<InboundRecord>> {
-        todo!("PostgreSQL: recent_inbound not ported yet")
+        db(|| followups::recent_inbound(self, limit))
     }
 
     fn insert_service_events(
@@ -162,7 +187,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         events: &[(ServiceEvent, NewFollowUp)],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ServiceEvent>> {
-        todo!("PostgreSQL: insert_service_events not ported yet")
+        db(|| followups::insert_service_events(self, events, now))
     }
 
     fn insert_notifications(
@@ -171,7 +196,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         reminded: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StaffNotification>> {
-        todo!("PostgreSQL: insert_notifications not ported yet")
+        db(|| staff::insert(self, items, reminded, now))
     }
 
     fn notifications(
@@ -180,11 +205,11 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         unread_only: bool,
         limit: usize,
     ) -> StoreResult<Vec<StaffNotification>> {
-        todo!("PostgreSQL: notifications not ported yet")
+        db(|| staff::list(self, user, unread_only, limit))
     }
 
     fn unread_count(&self, user: UserId) -> StoreResult<u64> {
-        todo!("PostgreSQL: unread_count not ported yet")
+        db(|| staff::unread_count(self, user))
     }
 
     fn mark_notifications_read(
@@ -193,23 +218,23 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         ids: Option<&[String]>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        todo!("PostgreSQL: mark_notifications_read not ported yet")
+        db(|| staff::mark_read(self, user, ids, now))
     }
 
     fn notify_prefs(&self, user: UserId) -> StoreResult<NotifyPrefs> {
-        todo!("PostgreSQL: notify_prefs not ported yet")
+        db(|| staff::prefs(self, user))
     }
 
     fn set_notify_prefs(&self, user: UserId, p: &NotifyPrefs) -> StoreResult<()> {
-        todo!("PostgreSQL: set_notify_prefs not ported yet")
+        db(|| staff::set_prefs(self, user, p))
     }
 
     fn notify_cursor(&self) -> StoreResult<u64> {
-        todo!("PostgreSQL: notify_cursor not ported yet")
+        db(|| staff::cursor(self))
     }
 
     fn set_notify_cursor(&self, seq: u64) -> StoreResult<()> {
-        todo!("PostgreSQL: set_notify_cursor not ported yet")
+        db(|| staff::set_cursor(self, seq))
     }
 
     fn changes_after(
@@ -218,7 +243,7 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<CaseChange>> {
-        todo!("PostgreSQL: changes_after not ported yet")
+        db(|| staff::changes_after(self, after, since, limit))
     }
 
     fn deadline_hits(
@@ -227,6 +252,6 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         since: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<DeadlineHit>> {
-        todo!("PostgreSQL: deadline_hits not ported yet")
+        db(|| staff::deadline_hits(self, now, since, limit))
     }
 }

@@ -6,6 +6,7 @@ mod admin;
 mod assessment;
 mod audit;
 pub mod backup;
+pub mod bench;
 mod bulk;
 mod cases;
 mod config;

@@ -360,7 +360,7 @@ fn seed_cases(s: &SharedState, units: &[&str], n: usize) -> Vec<CaseId> {
     for i in 0..n {
         let at = now - Duration::days(8) - Duration::minutes(i as i64 % 5000);
         let case = workflow::intake(&new_case(i, at), &clerk, at).expect("intake");
-        let first = minsheng_server::http::intake_entry(&case, &clerk, at, None);
+        let first = minsheng_server::cases::intake_entry(&case, &clerk, at, None);
         let order = DispatchOrder {
             handling_unit: units[i % units.len()],
             supervising_unit: None,

@@ -21,7 +21,6 @@ use minsheng_domain::ids::{EntryId, UnitId, UserId};
 use minsheng_domain::org::Unit;
 use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::scope::list_scope;
-use minsheng_domain::scope::scope_units;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, FollowUpChannel, NewCase};
 use minsheng_server::assessment::analytics::{self, AnalyticsParams};
@@ -333,24 +332,8 @@ fn write_batch(
                 .map(|(c, t)| replay(c, t, &org, &state.config()))
                 .collect();
             state.store.write_facts(&facts, 0)?;
-            let mut conn = raw.raw_connection()?;
-            let tx = conn.transaction()?;
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO case_scope(unit_id, case_id, received_at, state) VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for (c, _) in &batch {
-                    for u in scope_units(c, &org) {
-                        stmt.execute(rusqlite::params![
-                            u.to_string(),
-                            c.id.to_string(),
-                            c.received_at.timestamp_millis(),
-                            c.state.code()
-                        ])?;
-                    }
-                }
-            }
-            tx.commit()?;
+            let cases: Vec<Case> = batch.into_iter().map(|(c, _)| c).collect();
+            raw.insert_scope_rows(&org, &cases)?;
         }
     }
     Ok(())
@@ -661,7 +644,6 @@ fn loadavg() -> String {
 
 /// Row counts of the rollup tables (what a period query sums instead of case rows).
 fn rollup_sizes(db: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
-    let conn = rusqlite::Connection::open(db)?;
     let mut parts = Vec::new();
     for t in [
         "assess_cases",
@@ -671,7 +653,7 @@ fn rollup_sizes(db: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> 
         "assess_roll_cases",
         "assess_roll_weeks",
     ] {
-        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
+        let n = minsheng_store_sqlite::bench::count_rows(db, t, None)?;
         parts.push(format!("{t} {n}"));
     }
     println!("rows: {}", parts.join(", "));

@@ -13,12 +13,9 @@ mod sync;
 
 // The areas' checks are re-exported here as they are written (their macros name
 // `$crate::conformance::<check>`).
-#[allow(unused_imports)]
 pub use admin::*;
-#[allow(unused_imports)]
 pub use assessment::*;
 pub use cases::*;
-#[allow(unused_imports)]
 pub use notify::*;
 pub use sessions::*;
 pub use sync::*;

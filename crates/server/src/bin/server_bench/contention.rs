@@ -345,9 +345,7 @@ pub fn writers() -> BenchResult<()> {
         .filter(|s| s.kind != "read")
         .copied()
         .collect();
-    let conn = rusqlite::Connection::open(&db)?;
-    let processed: i64 =
-        conn.query_row("SELECT count(*) FROM processed_commands", [], |r| r.get(0))?;
+    let processed = minsheng_store_sqlite::bench::count_rows(&db, "processed_commands", None)?;
     println!(
         "\nserver-bench writers: {clients} writer clients + {readers} readers, {secs} s, closed loop \
          (think {} ms), loopback, {}",
@@ -369,7 +367,6 @@ pub fn writers() -> BenchResult<()> {
     println!(
         "\ncommands in answered pushes: {answered}; rows in processed_commands (one per command id): {processed}"
     );
-    drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -425,12 +422,8 @@ pub fn login_burst() -> BenchResult<()> {
         let right_after = timed("right", rb).await.0;
         Ok::<_, Box<dyn std::error::Error>>((burst_samples, colleague_samples, right_after, secs))
     })?;
-    let conn = rusqlite::Connection::open(&db)?;
-    let recorded: i64 = conn.query_row(
-        "SELECT count(*) FROM login_attempts WHERE account = ?1",
-        [target],
-        |r| r.get(0),
-    )?;
+    let recorded =
+        minsheng_store_sqlite::bench::count_rows(&db, "login_attempts", Some(("account", target)))?;
     let count = |code: u16| {
         burst_samples
             .iter()
@@ -469,7 +462,6 @@ pub fn login_burst() -> BenchResult<()> {
         "\n`{target}` with the right password after the burst: {} (throttled until the window passes)",
         right_after.status.map_or_else(|| "no answer".to_owned(), |c| c.to_string())
     );
-    drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

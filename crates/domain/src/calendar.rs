@@ -269,7 +269,9 @@ impl Calendar {
         if minutes <= 0 {
             return start;
         }
-        let mut left = minutes;
+        // Exact durations, not whole minutes: a start at 16:59:30 has 30 seconds of the
+        // day left, and rounding them away made a deadline up to a minute late.
+        let mut left = Duration::minutes(minutes);
         let mut cur = self.local(start);
         // Bounded: ten years of days is far beyond any deadline.
         for _ in 0..3660 {
@@ -278,9 +280,9 @@ impl Calendar {
             let close = day.and_time(self.hours.end);
             if self.is_working_day(day) && cur < close {
                 let from = cur.max(open);
-                let avail = (close - from).num_minutes();
+                let avail = close - from;
                 if left <= avail {
-                    return self.utc(from + Duration::minutes(left));
+                    return self.utc(from + left);
                 }
                 left -= avail;
             }
@@ -304,19 +306,20 @@ impl Calendar {
             return -self.working_minutes_between(b, a);
         }
         let (a, b) = (self.local(a), self.local(b));
-        let mut total = 0;
+        // Summed exactly, rounded down once at the end (not per day).
+        let mut total = Duration::zero();
         let mut day = a.date();
         while day <= b.date() {
             if self.is_working_day(day) {
                 let open = day.and_time(self.hours.start).max(a);
                 let close = day.and_time(self.hours.end).min(b);
                 if close > open {
-                    total += (close - open).num_minutes();
+                    total += close - open;
                 }
             }
             day += Duration::days(1);
         }
-        total
+        total.num_minutes()
     }
 
     /// Subtracts working minutes (used for "due soon" warning instants before a deadline).
@@ -324,7 +327,7 @@ impl Calendar {
         if minutes <= 0 {
             return end;
         }
-        let mut left = minutes;
+        let mut left = Duration::minutes(minutes);
         let mut cur = self.local(end);
         for _ in 0..3660 {
             let day = cur.date();
@@ -332,9 +335,9 @@ impl Calendar {
             let close = day.and_time(self.hours.end);
             if self.is_working_day(day) && cur > open {
                 let to = cur.min(close);
-                let avail = (to - open).num_minutes();
+                let avail = to - open;
                 if left <= avail {
-                    return self.utc(to - Duration::minutes(left));
+                    return self.utc(to - left);
                 }
                 left -= avail;
             }
@@ -400,6 +403,45 @@ mod tests {
         assert!(!c.is_working_day(d("2026-11-28")), "plain Saturday");
         assert!(c.is_working_day(d("2026-11-26")));
         assert_eq!(c.holiday_name(d("2025-01-29")), Some("春节"));
+    }
+
+    #[test]
+    fn working_time_keeps_the_seconds_of_the_start() {
+        let c = Calendar::builtin();
+        let at_s = |s: &str| {
+            let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+            beijing()
+                .from_local_datetime(&naive)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let local_s = |t: DateTime<Utc>| {
+            t.with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
+        // Thu 2026-11-26 (a working day), office 09:00–17:00.
+        assert_eq!(
+            local_s(c.add_working_minutes(at_s("2026-11-26 10:00:30"), 60)),
+            "2026-11-26 11:00:30"
+        );
+        // 30 s left today, the other 30 s from Friday's opening.
+        assert_eq!(
+            local_s(c.add_working_minutes(at_s("2026-11-26 16:59:30"), 1)),
+            "2026-11-27 09:00:30"
+        );
+        // 16 working hours from 16:59:30: 30 s on Thu, 8 h on Fri, the weekend off, Mon 09:00
+        // + 7 h 59 min 30 s.
+        assert_eq!(
+            local_s(c.add_working_hours(at_s("2026-11-26 16:59:30"), 16)),
+            "2026-11-30 16:59:30"
+        );
+        // The deadline is exactly as far from the start as the working time allows.
+        let start = at_s("2026-11-26 13:17:42");
+        assert_eq!(
+            c.working_minutes_between(start, c.add_working_minutes(start, 960)),
+            960
+        );
     }
 
     #[test]

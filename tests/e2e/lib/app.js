@@ -218,9 +218,15 @@ export class App {
       // Not synced down yet: press 同步 once (what a user would do), then wait again.
       console.log(`# case ${caseId} not listed after 20 s; pressing topbar-sync`);
       await this.click('topbar-sync');
-      await this.b.pause(1500);
-      const msgs = await this.toasts();
-      if (msgs.length) console.log(`# after 同步: ${msgs.join(' | ')}`);
+      // The round ends with a toast (同步完成 or the error); wait for it, then note it.
+      let msgs = [];
+      await this.b
+        .waitUntil(async () => (await this.b.$$('.el-message')).length > 0 && (msgs = await this.toasts()).length > 0, {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .catch(() => {});
+      console.log(`# after 同步: ${msgs.join(' | ') || '(no toast within 30 s)'}`);
       await this.fill('case-search', query);
       await this.b.keys('Enter');
       await row.waitForDisplayed({ timeout: 30_000, timeoutMsg: `${sel('case-row')}[data-case-id="${caseId}"] not listed` });
@@ -293,6 +299,60 @@ export class App {
     }, root);
   }
 
+  /** The sync status as the app's shell reports it (`sync_status`: online, queued, nextAttemptAt ...). */
+  async syncStatus() {
+    return this.b.execute(() => window.__TAURI_INTERNALS__.invoke('sync_status'));
+  }
+
+  /**
+   * Waits until the text of `name` satisfies `pred` through the app's own background sync
+   * loop alone: no 同步 is pressed, so a loop that does not run fails here. The loop's
+   * schedule bounds the wait: a round every 15 s while idle, and while the server was
+   * unreachable its backoff, whose next attempt the app reports (`nextAttemptAt`); plus
+   * `slack` for the round itself (a refused connection fails at once, the connect
+   * timeout is 5 s). A round that fails again reschedules; the deadline follows the new
+   * attempt at most twice (a round racing a server restart), then the wait fails. `max`
+   * caps the wait whatever the app schedules: the backoff doubles from 2 s (±50 %), so
+   * after the offline spells of these specs (a minute or two) its next attempt is due
+   * within about 100 s.
+   */
+  async untilNoticed(name, pred, what, { slack = 15_000, max = 180_000 } = {}) {
+    const IDLE_ROUND = 15_000;
+    const started = Date.now();
+    const deadlineFor = (s) =>
+      Math.min(Math.max(s?.nextAttemptAt ? Date.parse(s.nextAttemptAt) : 0, Date.now() + IDLE_ROUND) + slack, started + max);
+    let status = await this.syncStatus();
+    let deadline = deadlineFor(status);
+    let extended = 0;
+    let last = '';
+    for (;;) {
+      const e = this.el(name);
+      if (await e.isExisting()) {
+        last = (await e.getText()).trim();
+        if (pred(last)) {
+          console.log(`# ${what}: noticed by the app itself after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          return last;
+        }
+      }
+      const now = await this.syncStatus();
+      if (now.nextAttemptAt && now.nextAttemptAt !== status?.nextAttemptAt && extended < 2) {
+        const later = deadlineFor(now);
+        if (later > deadline) {
+          deadline = later;
+          extended += 1;
+        }
+      }
+      status = now;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${sel(name)}: ${what} not noticed by the app's background sync within ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+            `(no 同步 pressed; last text "${last}", sync status ${JSON.stringify(status)})`,
+        );
+      }
+      await this.b.pause(250); // a poll interval, not a synchronisation
+    }
+  }
+
   /** Texts of the toasts (ElMessage) and alerts on screen now, for failure reports. */
   async toasts() {
     return this.b
@@ -304,12 +364,21 @@ export class App {
       .catch(() => []);
   }
 
-  /** The top bar's queued-command count (a hidden badge at zero counts as 0). */
+  /**
+   * The top bar's queued-command count: its `data-queued` attribute, present at 0 too
+   * (AppTopBar). Throws when the element or the attribute is missing, not a count, or
+   * differs from the number shown: a broken badge must not read as an empty queue.
+   */
   async queued() {
-    const e = this.el('topbar-queued');
+    const e = await this.el('topbar-queued');
     await e.waitForExist({ timeout: 15_000, timeoutMsg: `${sel('topbar-queued')} not found` });
-    const t = String((await e.getProperty('textContent')) ?? '').trim();
-    const m = t.match(/\d+/);
-    return m ? Number(m[0]) : 0;
+    const read = await this.b.execute((el) => ({ attr: el.getAttribute('data-queued'), text: el.textContent.trim() }), e);
+    if (read.attr === null || !/^\d+$/.test(read.attr)) {
+      throw new Error(`${sel('topbar-queued')} has no count in data-queued (${JSON.stringify(read)})`);
+    }
+    if (read.text !== read.attr) {
+      throw new Error(`${sel('topbar-queued')} shows "${read.text}" but data-queued is ${read.attr}`);
+    }
+    return Number(read.attr);
   }
 }

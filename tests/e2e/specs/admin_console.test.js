@@ -51,7 +51,16 @@ async function pick(name, label) {
     .then(() => true)
     .catch(() => false);
   if (!closed) await app.b.execute(() => document.querySelector('.el-dialog__header')?.click());
-  await app.b.pause(300);
+  let shown = '';
+  await app.b.waitUntil(
+    async () => {
+      shown = await app.chosen(name);
+      return shown === label && (await openOptions()).length === 0;
+    },
+    { timeout: 5000, interval: 100, timeoutMsg: `${name} does not show ${label} after the pick` },
+  ).catch((e) => {
+    throw new Error(`${e.message} (shows "${shown}")`);
+  });
 }
 
 const open = (item, ready) => openAdmin(app, item, ready);
@@ -86,8 +95,10 @@ describe('系统管理 as the admin', { timeout: 300_000 }, () => {
     await pick('users-f-role', '督办员');
     // A supervisor's list holds level-2 units only.
     await app.clickEl(await app.el('users-f-unit', ' .el-select__wrapper'));
-    await app.b.pause(300);
-    const offered = await openOptions();
+    let offered = [];
+    await app.b
+      .waitUntil(async () => (offered = await openOptions()).includes('历下分局'), { timeout: 5000, interval: 100 })
+      .catch(() => {});
     assert.ok(offered.includes('历下分局'), `历下分局 offered: ${offered.slice(0, 10)}`);
     assert.ok(!offered.includes('泉城路派出所'), '泉城路派出所 is a station, not offered to a supervisor');
     await app.b.keys('Escape');

@@ -54,8 +54,21 @@ async function setNumber(name, value) {
 async function optionsOf(name) {
   const root = await app.waitFor(name);
   await app.clickEl(await root.$('.el-select__wrapper'));
-  await app.b.pause(400);
-  return openOptions(app);
+  let offered = [];
+  await app.b
+    .waitUntil(async () => (offered = await openOptions(app)).length > 0, { timeout: 5000, interval: 100 })
+    .catch(() => {}); // an empty list is the caller's to judge
+  return offered;
+}
+
+/** Presses 同步 and waits for the round it starts to end (a new lastSyncAt), at most `timeout`. */
+async function pressSync(timeout = 10_000) {
+  const before = (await app.syncStatus()).lastSyncAt;
+  await app.click('topbar-sync');
+  return app.b
+    .waitUntil(async () => (await app.syncStatus()).lastSyncAt !== before, { timeout, interval: 200 })
+    .then(() => true)
+    .catch(() => false);
 }
 
 /** "YYYY-MM-DD HH:mm" in Beijing time, as the app shows instants. */
@@ -210,7 +223,7 @@ describe('configuration as data, through the app', { timeout: 420_000 }, () => {
   step('offline, the app still works; the next change arrives when the link is back', async () => {
     await stopServer();
     await app.click('topbar-sync');
-    await app.b.pause(1500);
+    await app.waitText('topbar-online', (t) => t.includes('离线'), { what: '离线 after 同步 with the server down' });
     await snap('officer-offline');
     await startServer();
     await rest('POST', '/config/categories', await api.login('admin'), { op: 'add', name: LATER });
@@ -222,8 +235,7 @@ describe('configuration as data, through the app', { timeout: 420_000 }, () => {
         offered = await optionsOf('field-category');
         await app.b.keys('Escape');
         if (offered.includes(LATER)) return true;
-        await app.click('topbar-sync').catch(() => {});
-        await app.b.pause(2000);
+        await pressSync().catch(() => {});
         return false;
       },
       { timeout: 90_000, interval: 500, timeoutMsg: `${LATER} never offered after reconnecting` },

@@ -40,7 +40,7 @@ import { rest } from '../lib/rest.js';
 import { startServer, stopServer } from '../lib/server.js';
 
 // After workflow.test.js's and intake_desk.test.js's screens in target/e2e-shots
-// (intake_desk numbers from 31 and takes about 36, so 61–80 may already be in use).
+// (intake_desk numbers from 41 and takes about 36, so 71–80 may already be in use).
 continueShotsAfter(80);
 
 const run = `E2E${Date.now().toString(36).toUpperCase()}`;
@@ -90,20 +90,6 @@ async function snap(name, { quiet = false } = {}) {
   }
   await app.settle();
   return app.shot(name);
-}
-
-/**
- * Waits for the app to notice by itself (its background sync/health loop); after 20 s
- * presses 同步 (topbar-sync) once, as a user would, and notes it.
- */
-async function untilOrSync(name, pred, what) {
-  try {
-    await app.waitText(name, pred, { timeout: 20_000, what });
-  } catch {
-    console.log(`# ${what}: not within 20 s on its own; pressing topbar-sync`);
-    await app.click('topbar-sync');
-    await app.waitText(name, pred, { timeout: 60_000, what });
-  }
 }
 
 async function untilQueued(n, what, timeout = 15_000) {
@@ -299,7 +285,7 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
 
   step('the link drops (server stopped): the app shows 离线', async () => {
     await stopServer();
-    await untilOrSync('topbar-online', (t) => t === '离线', '离线');
+    await app.untilNoticed('topbar-online', (t) => t === '离线', '离线');
     await snap('county-supervisor-offline', { quiet: true });
   });
 
@@ -413,7 +399,7 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
 
   step('the link returns: the queue drains; all but S2 applied exactly once on the server', async () => {
     await startServer();
-    await untilOrSync('topbar-online', (t) => t === '在线', '在线 again');
+    await app.untilNoticed('topbar-online', (t) => t === '在线', '在线 again');
     await app.b.waitUntil(async () => (await app.queued()) === 0, { timeout: 60_000, timeoutMsg: 'queue did not drain after the link returned' });
     await app.waitFor('nav-conflicts-badge', { timeout: 30_000 });
     await app.waitText('nav-conflicts-badge', (t) => t === '1', { what: 'one conflict' });

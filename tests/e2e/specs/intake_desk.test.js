@@ -26,8 +26,8 @@ import { rest, untilCase } from '../lib/rest.js';
 import { startServer, stopServer } from '../lib/server.js';
 import { startSmsGateway } from '../lib/smsgw.js';
 
-// The screens of this spec follow workflow.test.js's in target/e2e-shots.
-continueShotsAfter(30);
+// The screens of this spec follow workflow.test.js's (about 32) in target/e2e-shots.
+continueShotsAfter(40);
 
 const run = `E2E${Date.now().toString(36).toUpperCase()}`;
 const LEAD = { code: 'JN-LX-QCL', name: '泉城路派出所' };
@@ -484,10 +484,14 @@ describe('一网受理: intake desk, dispatch, 联办, 首问负责 and 回访 i
     await snap('clerk-knowledge');
     await app.click('nav-intake');
     await app.clickEl(app.b.$('#tab-bulk'));
-    await app.b.pause(500);
+    await app.waitFor('bulk-file');
     await snap('clerk-bulk-import');
     await app.clickEl(app.b.$('#tab-accuracy'));
-    await app.b.pause(1500);
+    await app.waitFor('accuracy-panel');
+    await app.b.waitUntil(async () => !(await app.b.$('[data-test="accuracy-panel"] .loading').isExisting()), {
+      timeout: 20_000,
+      timeoutMsg: '识别准确率 still loading after 20 s',
+    });
     await snap('clerk-accuracy');
   });
 
@@ -506,10 +510,10 @@ describe('一网受理: intake desk, dispatch, 联办, 首问负责 and 回访 i
     await app.login('officer', PASSWORD);
     await app.waitText('topbar-online', (t) => t.includes('在线'), { what: '在线' });
     await app.click('nav-assessment');
-    await app.b.pause(1500);
+    await app.waitFor('period-label', { timeout: 20_000 });
     await snap('officer-assessment');
     await app.click('nav-settings');
-    await app.b.pause(500);
+    await app.waitFor('password-card');
     await snap('officer-settings-password');
 
     // 等保 idle lock (the timer is Vitest's to test): Rust holds the lock, so even a

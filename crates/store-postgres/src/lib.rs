@@ -14,18 +14,26 @@
 //! the whole server suite passes on it.
 
 #![allow(clippy::todo)]
-// Helpers the areas still being ported will use.
-#![allow(dead_code)]
 
 mod admin;
 mod assessment;
+mod audit;
 mod bulk;
+mod cases;
 mod config;
 mod error;
 mod knowledge;
+mod learning;
+mod login;
 mod migrations;
 mod notify;
+mod org;
+mod sessions;
 mod store;
+mod sync;
+#[cfg(test)]
+mod two_instances;
+mod users;
 
 use chrono::{DateTime, TimeZone, Utc};
 use postgres::{Client, NoTls, Transaction};

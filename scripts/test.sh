@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: setup, fmt, clippy, cargo deny, cargo tests (in a D-Bus session
-# with an unlocked keyring), Schemathesis against the server's OpenAPI document, UI
+# with an unlocked keyring and a throwaway PostgreSQL), Schemathesis against the server's OpenAPI document, UI
 # typecheck and unit tests, then end-to-end tests if present.
 # Stops at the first failing stage; prints a timing summary either way.
 set -euo pipefail
@@ -108,7 +108,8 @@ fi
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 stage "cargo deny" bash scripts/deny.sh
-stage "cargo test" with_keyring cargo test --workspace
+# The storage conformance suite runs on SQLite and on a throwaway PostgreSQL cluster.
+stage "cargo test" with_keyring bash scripts/pg.sh run cargo test --workspace
 stage "schemathesis" bash scripts/fuzz.sh
 stage "ui typecheck" ui npm run typecheck
 stage "ui unit tests" ui npm test

@@ -18,7 +18,7 @@ use minsheng_store::{AuditRecord, FeedbackCounts, StoreError, StoreResult, UserR
 use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 
-use crate::audit_temp::append_audit;
+use crate::audit::append_audit;
 use crate::knowledge::like_pattern;
 use crate::{db, from_ms, ms, parse_id, DbError, DbResult, PgStore};
 

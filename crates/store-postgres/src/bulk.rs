@@ -18,7 +18,7 @@ use minsheng_store::bulk::{BulkImportStore, ImportStart};
 use minsheng_store::{StoreError, StoreResult};
 use postgres::Transaction;
 
-use crate::audit_temp::{get_case, insert_cases};
+use crate::cases::{get_case, insert_cases};
 use crate::{db, ms, parse_id, DbResult, PgStore};
 
 fn row_index(v: i64) -> usize {

@@ -16,7 +16,7 @@ use minsheng_store::config::ConfigStore;
 use minsheng_store::{AuditRecord, StoreError, StoreResult};
 use postgres::{Client, GenericClient, Transaction};
 
-use crate::audit_temp::append_audit;
+use crate::audit::append_audit;
 use crate::{db, from_ms, ms, DbError, DbResult, PgStore};
 
 /// Advisory lock key of configuration edits ("msconfig" in ASCII, as a number).

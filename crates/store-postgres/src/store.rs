@@ -1,18 +1,19 @@
-//! PostgreSQL: `Store` (not ported yet where a method says so).
-#![allow(unused_imports, unused_variables, clippy::wildcard_imports)]
+//! PostgreSQL: `Store`, the core contract (organisation, users, sessions, the login
+//! throttle, cases, learning, sync, audit). The SQL lives in the modules of each part.
 
 use chrono::{DateTime, Utc};
-use minsheng_domain::case::{Case, CaseState, Channel, RequestType};
+use minsheng_domain::case::{Case, CaseState};
 use minsheng_domain::ids::{CaseId, CommandId, UnitId, UserId};
-use minsheng_domain::lists::WorkList;
 use minsheng_domain::org::{OrgTree, Unit};
-use minsheng_domain::role::Role;
 use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
-use minsheng_store::*;
-use serde::{Deserialize, Serialize};
+use minsheng_store::{
+    AuditRecord, CasePage, CaseQuery, CaseUpdate, ChangePage, CommandBatch, DispatchFeedback,
+    FeedbackCounts, HistoryCase, IndexedCase, LoginAttemptId, LoginLimits, ProcessedCommand,
+    RetiredRefresh, Rotation, SessionRecord, StoreResult, SyncEpoch, UserRecord, WorkListCounts,
+};
 
-use crate::PgStore;
+use crate::{audit, cases, db, learning, login, ms, org, sessions, sync, users, PgStore};
 
 impl minsheng_store::Store for PgStore {
     fn schema_version(&self) -> i64 {
@@ -20,11 +21,19 @@ impl minsheng_store::Store for PgStore {
     }
 
     fn units(&self) -> StoreResult<Vec<Unit>> {
-        todo!("PostgreSQL: units not ported yet")
+        db(|| self.read(org::units))
     }
 
     fn insert_units(&self, units: &[Unit]) -> StoreResult<()> {
-        todo!("PostgreSQL: insert_units not ported yet")
+        db(|| {
+            self.write(|tx| {
+                units.iter().try_for_each(|u| org::upsert_unit(tx, u))?;
+                // A new unit is a change of the configuration clients hold (the org tree
+                // travels with it); the config counter is taken last (lock order: sync).
+                crate::config::bump(tx, "org", chrono::Utc::now())?;
+                Ok(())
+            })
+        })
     }
 
     fn update_unit(
@@ -34,59 +43,64 @@ impl minsheng_store::Store for PgStore {
         rescope: &[UnitId],
         audit: &AuditRecord,
     ) -> StoreResult<usize> {
-        todo!("PostgreSQL: update_unit not ported yet")
+        db(|| self.write(|tx| org::update_unit(tx, org, unit, rescope, audit)))
     }
 
     fn insert_user(&self, user: &UserRecord) -> StoreResult<()> {
-        todo!("PostgreSQL: insert_user not ported yet")
+        db(|| self.write(|tx| users::insert_user(tx, user)))
     }
 
     fn user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
-        todo!("PostgreSQL: user not ported yet")
+        db(|| self.read(|c| users::user_by_id(c, id)))
     }
 
     fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-        todo!("PostgreSQL: user_by_username not ported yet")
+        db(|| self.read(|c| users::user_by_username(c, username)))
     }
 
     fn list_users(&self, unit: Option<UnitId>) -> StoreResult<Vec<UserRecord>> {
-        todo!("PostgreSQL: list_users not ported yet")
+        db(|| self.read(|c| users::list_users(c, unit)))
     }
 
     fn update_user(&self, user: &UserRecord) -> StoreResult<()> {
-        todo!("PostgreSQL: update_user not ported yet")
+        db(|| self.write(|tx| users::update_user(tx, user)))
     }
 
     fn insert_session(&self, s: &SessionRecord) -> StoreResult<()> {
-        todo!("PostgreSQL: insert_session not ported yet")
+        db(|| {
+            self.write(|tx| {
+                sessions::insert(tx, s)?;
+                sessions::forget_expired(tx, ms(s.created_at))
+            })
+        })
     }
 
     fn session_by_access(&self, access_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        todo!("PostgreSQL: session_by_access not ported yet")
+        db(|| self.read(|c| sessions::by_access(c, access_hash)))
     }
 
     fn session_by_refresh(&self, refresh_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        todo!("PostgreSQL: session_by_refresh not ported yet")
+        db(|| self.read(|c| sessions::by_refresh(c, refresh_hash)))
     }
 
     fn retired_refresh(&self, refresh_hash: &str) -> StoreResult<Option<RetiredRefresh>> {
-        todo!("PostgreSQL: retired_refresh not ported yet")
+        db(|| self.read(|c| sessions::retired(c, refresh_hash)))
     }
 
     fn rotate_session(&self, refresh_hash: &str, next: &SessionRecord) -> StoreResult<Rotation> {
-        todo!("PostgreSQL: rotate_session not ported yet")
+        db(|| self.write(|tx| sessions::rotate(tx, refresh_hash, next)))
     }
 
     fn delete_session_family(&self, family: &str) -> StoreResult<usize> {
-        todo!("PostgreSQL: delete_session_family not ported yet")
+        db(|| self.write(|tx| sessions::delete_family(tx, family)))
     }
 
     fn delete_session(&self, id: &str) -> StoreResult<()> {
-        todo!("PostgreSQL: delete_session not ported yet")
+        db(|| self.write(|tx| sessions::delete(tx, id)))
     }
 
     fn delete_user_sessions(&self, user: UserId) -> StoreResult<()> {
-        todo!("PostgreSQL: delete_user_sessions not ported yet")
+        db(|| self.write(|tx| sessions::delete_user(tx, user)))
     }
 
     fn reserve_login_attempt(
@@ -96,7 +110,8 @@ impl minsheng_store::Store for PgStore {
         now: DateTime<Utc>,
         limits: &LoginLimits,
     ) -> StoreResult<Option<LoginAttemptId>> {
-        todo!("PostgreSQL: reserve_login_attempt not ported yet")
+        let schema = self.schema().unwrap_or_default();
+        db(|| self.write(|tx| login::reserve(tx, schema, account, ip, now, limits)))
     }
 
     fn login_succeeded(
@@ -106,11 +121,11 @@ impl minsheng_store::Store for PgStore {
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
     ) -> StoreResult<()> {
-        todo!("PostgreSQL: login_succeeded not ported yet")
+        db(|| self.write(|tx| login::succeeded(tx, account, ip, now, forget_before)))
     }
 
     fn release_login_attempt(&self, id: LoginAttemptId) -> StoreResult<()> {
-        todo!("PostgreSQL: release_login_attempt not ported yet")
+        db(|| self.write(|tx| login::release(tx, id)))
     }
 
     fn insert_cases(
@@ -118,11 +133,11 @@ impl minsheng_store::Store for PgStore {
         org: &OrgTree,
         cases: Vec<(Case, Vec<TimelineEntry>)>,
     ) -> StoreResult<Vec<Case>> {
-        todo!("PostgreSQL: insert_cases not ported yet")
+        db(|| self.write(|tx| cases::insert_cases(tx, org, cases)))
     }
 
     fn case(&self, id: CaseId) -> StoreResult<Option<Case>> {
-        todo!("PostgreSQL: case not ported yet")
+        db(|| self.read(|c| cases::get_case(c, id)))
     }
 
     fn update_case(
@@ -132,19 +147,19 @@ impl minsheng_store::Store for PgStore {
         expected_version: Option<u64>,
         f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
     ) -> StoreResult<Case> {
-        todo!("PostgreSQL: update_case not ported yet")
+        db(|| self.write(|tx| cases::update_case(tx, org, id, expected_version, f)))
     }
 
     fn list_cases(&self, q: &CaseQuery) -> StoreResult<CasePage> {
-        todo!("PostgreSQL: list_cases not ported yet")
+        db(|| self.read(|c| cases::list_cases(c, q)))
     }
 
     fn count_cases(&self, q: &CaseQuery) -> StoreResult<u64> {
-        todo!("PostgreSQL: count_cases not ported yet")
+        db(|| self.read(|c| cases::count_cases(c, q)))
     }
 
     fn timeline(&self, id: CaseId) -> StoreResult<Vec<TimelineEntry>> {
-        todo!("PostgreSQL: timeline not ported yet")
+        db(|| self.read(|c| cases::timeline(c, id)))
     }
 
     fn timelines_json(
@@ -152,7 +167,7 @@ impl minsheng_store::Store for PgStore {
         ids: &[CaseId],
         known_at: Option<u64>,
     ) -> StoreResult<Vec<Box<serde_json::value::RawValue>>> {
-        todo!("PostgreSQL: timelines_json not ported yet")
+        db(|| self.read(|c| cases::timelines_json(c, ids, known_at)))
     }
 
     fn worklist_counts(
@@ -160,7 +175,7 @@ impl minsheng_store::Store for PgStore {
         scope: &ListScope,
         now: DateTime<Utc>,
     ) -> StoreResult<WorkListCounts> {
-        todo!("PostgreSQL: worklist_counts not ported yet")
+        db(|| self.read(|c| cases::worklist_counts(c, scope, now)))
     }
 
     fn for_each_indexable_case(
@@ -168,14 +183,14 @@ impl minsheng_store::Store for PgStore {
         recent_since: DateTime<Utc>,
         f: &mut dyn FnMut(IndexedCase),
     ) -> StoreResult<u64> {
-        todo!("PostgreSQL: for_each_indexable_case not ported yet")
+        db(|| self.read_snapshot(|tx| learning::for_each_indexable_case(tx, recent_since, f)))
     }
 
     fn for_each_history_case(
         &self,
         f: &mut dyn FnMut(HistoryCase) -> StoreResult<()>,
     ) -> StoreResult<u64> {
-        todo!("PostgreSQL: for_each_history_case not ported yet")
+        db(|| self.read_snapshot(|tx| learning::for_each_history_case(tx, f)))
     }
 
     fn duplicates_of_masters_in(
@@ -184,26 +199,30 @@ impl minsheng_store::Store for PgStore {
         master_states: &[CaseState],
         limit: usize,
     ) -> StoreResult<Vec<(CaseId, CaseId)>> {
-        todo!("PostgreSQL: duplicates_of_masters_in not ported yet")
+        db(|| {
+            self.read(|c| {
+                learning::duplicates_of_masters_in(c, duplicate_state, master_states, limit)
+            })
+        })
     }
 
     fn case_ids_by_phone(&self, phone: &str, limit: usize) -> StoreResult<Vec<CaseId>> {
-        todo!("PostgreSQL: case_ids_by_phone not ported yet")
+        db(|| self.read(|c| learning::case_ids_by_phone(c, phone, limit)))
     }
 
     fn record_dispatch_feedback(&self, fb: &DispatchFeedback) -> StoreResult<()> {
-        todo!("PostgreSQL: record_dispatch_feedback not ported yet")
+        db(|| self.write(|tx| learning::record_dispatch_feedback(tx, fb)))
     }
 
     fn dispatch_feedback_counts(
         &self,
         since: Option<DateTime<Utc>>,
     ) -> StoreResult<FeedbackCounts> {
-        todo!("PostgreSQL: dispatch_feedback_counts not ported yet")
+        db(|| self.read(|c| learning::dispatch_feedback_counts(c, since)))
     }
 
     fn processed_command(&self, id: CommandId) -> StoreResult<Option<ProcessedCommand>> {
-        todo!("PostgreSQL: processed_command not ported yet")
+        db(|| self.read(|c| sync::processed_command(c, id)))
     }
 
     fn run_batch(
@@ -211,15 +230,15 @@ impl minsheng_store::Store for PgStore {
         org: &OrgTree,
         f: &mut dyn FnMut(&mut dyn CommandBatch) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        todo!("PostgreSQL: run_batch not ported yet")
+        db(|| self.write(|tx| Ok(f(&mut sync::TxBatch { tx, org })?)))
     }
 
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>> {
-        todo!("PostgreSQL: ack_seq not ported yet")
+        db(|| self.read(|c| sync::ack_seq(c, install_id)))
     }
 
     fn sync_epoch(&self) -> StoreResult<SyncEpoch> {
-        todo!("PostgreSQL: sync_epoch not ported yet")
+        db(|| self.read(sync::epoch))
     }
 
     fn changes_since(
@@ -228,18 +247,19 @@ impl minsheng_store::Store for PgStore {
         after: u64,
         limit: usize,
     ) -> StoreResult<ChangePage> {
-        todo!("PostgreSQL: changes_since not ported yet")
+        // One snapshot for the whole page (REPEATABLE READ).
+        db(|| self.read_snapshot(|tx| sync::changes_since(tx, scope, after, limit)))
     }
 
     fn audit(&self, rec: &AuditRecord) -> StoreResult<()> {
-        todo!("PostgreSQL: audit not ported yet")
+        db(|| self.write(|tx| audit::append_audit(tx, rec)))
     }
 
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>> {
-        todo!("PostgreSQL: audit_log not ported yet")
+        db(|| self.read(|c| audit::newest(c, limit)))
     }
 
     fn audit_chain(&self) -> StoreResult<Vec<minsheng_domain::audit::AuditLink>> {
-        todo!("PostgreSQL: audit_chain not ported yet")
+        db(|| self.read(audit::chain))
     }
 }

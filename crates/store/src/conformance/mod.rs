@@ -58,6 +58,7 @@ macro_rules! conformance_tests {
             commands_are_processed_exactly_once,
             a_failing_command_rolls_back_only_itself,
         );
+        $crate::core_conformance!($open);
         $crate::notify_conformance!($open);
         $crate::assessment_conformance!($open);
         $crate::admin_conformance!($open);

@@ -176,3 +176,140 @@ pub fn audit_records_form_a_chain(store: &dyn Store) {
     assert_eq!(log.len(), 2);
     assert!(log.iter().all(|r| r.user_id == u.id));
 }
+
+/// Retired refresh hashes are remembered until their family's absolute end, then
+/// forgotten by a later rotation.
+pub fn retired_refresh_tokens_are_forgotten_after_their_family_ends(store: &dyn Store) {
+    let city = City::new();
+    city.install(store);
+    let u = user("zhouqi", Role::Clerk, &city.city);
+    store.insert_user(&u).unwrap();
+    let first = session("s1", &u, "r1", "fam");
+    store.insert_session(&first).unwrap();
+    let second = session("s2", &u, "r2", "fam");
+    assert!(matches!(
+        store.rotate_session("r1", &second).unwrap(),
+        Rotation::Rotated(_)
+    ));
+    let retired = store.retired_refresh("r1").unwrap().expect("remembered");
+    assert_eq!(retired.family, "fam");
+    assert_eq!(retired.user_id, u.id);
+    assert_eq!(retired.retired_at, second.created_at);
+    assert_eq!(retired.family_expires, first.family_expires);
+
+    // A rotation in another family, after this family's end.
+    let mut other = session("t1", &u, "q1", "other");
+    other.family_expires = first.family_expires + Duration::days(30);
+    store.insert_session(&other).unwrap();
+    let mut late = session("t2", &u, "q2", "other");
+    late.created_at = first.family_expires + Duration::seconds(1);
+    late.access_expires = late.created_at + Duration::minutes(15);
+    late.refresh_expires = late.created_at + Duration::days(7);
+    late.family_expires = late.created_at + Duration::days(30);
+    assert!(matches!(
+        store.rotate_session("q1", &late).unwrap(),
+        Rotation::Rotated(_)
+    ));
+    assert_eq!(
+        store.retired_refresh("r1").unwrap(),
+        None,
+        "forgotten after the family's end"
+    );
+    assert!(matches!(
+        store
+            .rotate_session("r1", &session("s3", &u, "r3", "fam"))
+            .unwrap(),
+        Rotation::Unknown
+    ));
+    assert!(
+        store.retired_refresh("q1").unwrap().is_some(),
+        "a family not ended yet is remembered"
+    );
+}
+
+/// Reservations made at the same moment from many requests (several server instances
+/// in production) still stop at the limit.
+pub fn concurrent_reservations_stop_at_the_limit(store: &dyn Store) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Barrier;
+    const REQUESTS: usize = 12;
+    let limits = LoginLimits {
+        window_secs: 900,
+        per_account: 3,
+        per_address: 5,
+        known_secs: 30 * 86_400,
+    };
+    let t = at(2026, 3, 2, 1, 0);
+    // Each request as (account, address), all started at once.
+    let race = |who: &dyn Fn(usize) -> (String, String)| -> usize {
+        let granted = AtomicUsize::new(0);
+        let barrier = Barrier::new(REQUESTS);
+        std::thread::scope(|s| {
+            for i in 0..REQUESTS {
+                let (account, ip) = who(i);
+                let (granted, barrier) = (&granted, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    if store
+                        .reserve_login_attempt(&account, &ip, t, &limits)
+                        .unwrap()
+                        .is_some()
+                    {
+                        granted.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        granted.into_inner()
+    };
+    // Warm-up with unrelated requests, so the real ones are not spread out by the
+    // backend opening connections for them.
+    assert_eq!(
+        race(&|i| (format!("warm{i}"), format!("10.7.0.{i}"))),
+        REQUESTS
+    );
+    assert_eq!(
+        race(&|i| ("target".into(), format!("10.9.0.{i}"))),
+        3,
+        "one account from many addresses: per account"
+    );
+    assert_eq!(
+        race(&|i| (format!("acc{i}"), "10.8.8.8".into())),
+        5,
+        "many accounts from one address: per address"
+    );
+}
+
+/// Audit records written at the same time by many requests form one unbroken chain.
+pub fn concurrent_audit_writers_form_one_chain(store: &dyn Store) {
+    let city = City::new();
+    city.install(store);
+    let u = user("admin2", Role::Admin, &city.city);
+    store.insert_user(&u).unwrap();
+    std::thread::scope(|s| {
+        for w in 0..4 {
+            let u = &u;
+            s.spawn(move || {
+                for i in 0..10 {
+                    store
+                        .audit(&AuditRecord {
+                            at: at(2026, 3, 2, 1, i),
+                            user_id: u.id,
+                            action: "login".into(),
+                            target: format!("w{w}-{i}"),
+                            detail: String::new(),
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let chain = store.audit_chain().unwrap();
+    assert_eq!(chain.len(), 40);
+    let report = verify_audit_chain(&chain);
+    assert!(report.valid, "{:?}", report.problem);
+    assert!(
+        chain.windows(2).all(|w| w[0].id < w[1].id),
+        "ids follow the chain"
+    );
+}

@@ -232,3 +232,180 @@ pub fn a_failing_command_rolls_back_only_itself(store: &dyn Store) {
     assert_eq!(store.case(c.id).unwrap().unwrap().version, 2);
     assert!(store.processed_command(third.id).unwrap().is_none());
 }
+
+/// Writers committing concurrently (requests on several instances) while a client
+/// pulls: the pull never skips a change, so it ends with every case at its latest
+/// version. Positions are handed out in commit order; with positions in the order the
+/// writes began, a pull could pass one that commits later and miss it for good.
+pub fn concurrent_writers_never_let_a_pull_skip_a_change(store: &dyn Store) {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const WRITERS: u32 = 6;
+    const CASES: u32 = 20;
+    let city = City::new();
+    let org = city.install(store);
+    let clerk = actor(Role::Clerk, &city.city);
+    let done = AtomicBool::new(false);
+    let mut seen: HashMap<CaseId, u64> = HashMap::new();
+    let mut pos = 0;
+    let pull = |pos: &mut u64, seen: &mut HashMap<CaseId, u64>| loop {
+        let page = store
+            .changes_since(&ListScope::Everything, *pos, 5)
+            .unwrap();
+        for c in &page.changed {
+            let before = seen.insert(c.id, c.version).unwrap_or(0);
+            assert!(c.version >= before, "a pull never goes back in time");
+        }
+        assert!(page.next >= *pos);
+        *pos = page.next;
+        if !page.has_more {
+            return;
+        }
+    };
+    let ids: Vec<CaseId> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (org, clerk) = (&org, &clerk);
+                s.spawn(move || {
+                    // Each case in its own transaction: an insert, and every other case
+                    // updated once more.
+                    let mut ids = Vec::new();
+                    for i in 0..CASES {
+                        let t = at(2026, 3, 2, 2 + w, i);
+                        let (c, e) = new_case(clerk, t, &format!("第{w}-{i}件"), "内容");
+                        let id = c.id;
+                        store.insert_cases(org, vec![(c, e)]).unwrap();
+                        if i % 2 == 1 {
+                            store
+                                .update_case(org, id, None, &mut note(clerk, t))
+                                .unwrap();
+                        }
+                        ids.push(id);
+                    }
+                    ids
+                })
+            })
+            .collect();
+        let puller = s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                pull(&mut pos, &mut seen);
+            }
+        });
+        // Joined before any assertion, so a failed writer cannot leave the puller
+        // running (the scope would wait for it forever).
+        let results: Vec<_> = writers
+            .into_iter()
+            .map(std::thread::ScopedJoinHandle::join)
+            .collect();
+        done.store(true, Ordering::SeqCst);
+        puller.join().unwrap();
+        results
+            .into_iter()
+            .flat_map(|r| r.expect("a writer failed"))
+            .collect()
+    });
+    // The client's next pull after the writers are done.
+    pull(&mut pos, &mut seen);
+    assert_eq!(seen.len(), ids.len(), "every case reached the client");
+    for id in ids {
+        let latest = store.case(id).unwrap().unwrap().version;
+        assert_eq!(seen.get(&id), Some(&latest), "the pull saw the last change");
+    }
+}
+
+/// The same command in two batches at the same moment (a retry racing the original on
+/// another instance): it runs once, and both answer its first outcome.
+pub fn one_command_pushed_twice_at_once_applies_once(store: &dyn Store) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Barrier;
+    let city = City::new();
+    let org = city.install(store);
+    let clerk = actor(Role::Clerk, &city.city);
+    let (c, e) = new_case(&clerk, at(2026, 3, 2, 2, 0), "一件", "内容");
+    store.insert_cases(&org, vec![(c.clone(), e)]).unwrap();
+    for round in 0..4u32 {
+        let k = key(
+            CommandId::mint(at(2026, 3, 2, 3, round)),
+            u64::from(round) + 1,
+            c.id,
+            &clerk,
+        );
+        let runs = AtomicUsize::new(0);
+        let barrier = Barrier::new(2);
+        let outcomes: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|t| {
+                    let (k, org, clerk, runs, barrier) = (&k, &org, &clerk, &runs, &barrier);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let mut out = None;
+                        store
+                            .run_batch(org, &mut |b: &mut dyn CommandBatch| {
+                                out = Some(b.run_command(k, &mut |tx: &mut dyn CommandTx| {
+                                    runs.fetch_add(1, Ordering::SeqCst);
+                                    tx.update_case(c.id, &mut note(clerk, at(2026, 3, 2, 4, 0)))?;
+                                    Ok(format!("{{\"by\":{t}}}"))
+                                })?);
+                                Ok(())
+                            })
+                            .unwrap();
+                        out.unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(runs.into_inner(), 1, "round {round}: the command ran once");
+        assert_eq!(outcomes[0].result, outcomes[1].result, "one outcome");
+        assert_eq!(
+            outcomes.iter().filter(|o| o.replayed).count(),
+            1,
+            "the other batch replays it"
+        );
+        assert_eq!(
+            store.case(c.id).unwrap().unwrap().version,
+            2 + u64::from(round)
+        );
+    }
+}
+
+/// A case created offline and pushed gets its number from the server and enters the
+/// change log; a pushed intake with a taken id fails alone.
+pub fn a_pushed_intake_gets_its_number_and_enters_the_log(store: &dyn Store) {
+    let city = City::new();
+    let org = city.install(store);
+    let clerk = actor(Role::Clerk, &city.city);
+    let (c, e) = new_case(&clerk, at(2026, 3, 2, 2, 0), "入户走访登记", "内容");
+    assert!(c.number.is_none());
+    let k = key(CommandId::mint(at(2026, 3, 2, 3, 0)), 1, c.id, &clerk);
+    let twin_key = key(CommandId::mint(at(2026, 3, 2, 3, 1)), 2, c.id, &clerk);
+    let mut stored = None;
+    store
+        .run_batch(&org, &mut |b: &mut dyn CommandBatch| {
+            b.run_command(&k, &mut |tx: &mut dyn CommandTx| {
+                let s = tx.insert_case(c.clone(), e.clone())?;
+                assert_eq!(tx.case(c.id)?.as_ref(), Some(&s), "read in the batch");
+                stored = Some(s);
+                Ok("{}".into())
+            })?;
+            let (mut twin, e2) = new_case(&clerk, at(2026, 3, 2, 2, 0), "同号", "内容");
+            twin.id = c.id;
+            let err = b
+                .run_command(&twin_key, &mut |tx: &mut dyn CommandTx| {
+                    tx.insert_case(twin.clone(), e2.clone())?;
+                    Ok("{}".into())
+                })
+                .unwrap_err();
+            assert_eq!(err.code(), "ALREADY_EXISTS", "{err:?}");
+            assert_eq!(b.case(c.id)?.map(|c| c.title), Some("入户走访登记".into()));
+            Ok(())
+        })
+        .unwrap();
+    let stored = stored.unwrap();
+    assert_eq!(stored.number.as_deref(), Some("MS202603020001"));
+    assert_eq!(stored.version, 1);
+    assert_eq!(store.case(c.id).unwrap().as_ref(), Some(&stored));
+    assert!(store.processed_command(twin_key.id).unwrap().is_none());
+    let page = store.changes_since(&ListScope::Everything, 0, 10).unwrap();
+    assert_eq!(page.changed, vec![stored]);
+}

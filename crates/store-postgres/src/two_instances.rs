@@ -1,0 +1,217 @@
+//! Two server instances on one database: two `PgStore`s (two pools) over one schema,
+//! written to concurrently. What the single-store conformance suite cannot show: the
+//! instances share one change log with gap-free positions in commit order, one run of
+//! case numbers per day, one audit chain, and one login throttle.
+//!
+//! Needs `MINSHENG_TEST_DATABASE_URL` (run under `bash scripts/pg.sh run cargo test …`);
+//! MINSHENG_ALLOW_NO_POSTGRES=1 skips explicitly.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Barrier;
+
+use minsheng_domain::audit::verify_audit_chain;
+use minsheng_domain::ids::CaseId;
+use minsheng_domain::role::Role;
+use minsheng_domain::scope::ListScope;
+use minsheng_store::conformance::{actor, at, new_case, note, City};
+use minsheng_store::{AuditRecord, LoginLimits, Store};
+
+use crate::PgStore;
+
+/// Two stores over one fresh schema; the schema is dropped with the pair.
+struct Pair(Option<(PgStore, PgStore)>);
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        if let Some((a, b)) = self.0.take() {
+            drop(b);
+            let _ = a.drop_schema();
+        }
+    }
+}
+
+fn pair() -> Option<Pair> {
+    let Ok(url) = std::env::var("MINSHENG_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("MINSHENG_ALLOW_NO_POSTGRES").as_deref() == Ok("1"),
+            "MINSHENG_TEST_DATABASE_URL is not set: run under `bash scripts/pg.sh run cargo test …`"
+        );
+        return None;
+    };
+    let schema = format!("two_{}", uuid::Uuid::now_v7().simple());
+    let a = PgStore::open_in(&url, Some(&schema)).expect("first instance");
+    let b = PgStore::open_in(&url, Some(&schema)).expect("second instance");
+    Some(Pair(Some((a, b))))
+}
+
+impl Pair {
+    fn both(&self) -> (&PgStore, &PgStore) {
+        let (a, b) = self.0.as_ref().expect("open");
+        (a, b)
+    }
+}
+
+#[test]
+fn two_instances_share_one_change_log_in_commit_order() {
+    const WRITERS: u32 = 3;
+    const CASES: u32 = 10;
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let city = City::new();
+    let org = city.install(a);
+    let clerk = actor(Role::Clerk, &city.city);
+    let done = AtomicBool::new(false);
+    let mut seen: HashMap<CaseId, u64> = HashMap::new();
+    let mut pos = 0;
+    let pull = |pos: &mut u64, seen: &mut HashMap<CaseId, u64>| loop {
+        // The client pulls from either instance (a load balancer picks one).
+        let via: &PgStore = if pos.is_multiple_of(2) { a } else { b };
+        let page = via.changes_since(&ListScope::Everything, *pos, 4).unwrap();
+        for c in &page.changed {
+            seen.insert(c.id, c.version);
+        }
+        *pos = page.next;
+        if !page.has_more {
+            return;
+        }
+    };
+    let ids: Vec<CaseId> = std::thread::scope(|s| {
+        let mut writers = Vec::new();
+        for (n, store) in [a, b].into_iter().enumerate() {
+            for w in 0..WRITERS {
+                let (org, clerk) = (&org, &clerk);
+                writers.push(s.spawn(move || {
+                    let mut ids = Vec::new();
+                    for i in 0..CASES {
+                        // All on one Beijing day (2 March, 10:00 onwards).
+                        let when = at(2026, 3, 2, 2 + n as u32 * WRITERS + w, i);
+                        let case = new_case(clerk, when, &format!("{n}-{w}-{i}"), "内容");
+                        let id = case.0.id;
+                        store.insert_cases(org, vec![case]).unwrap();
+                        store
+                            .update_case(org, id, None, &mut note(clerk, when))
+                            .unwrap();
+                        ids.push(id);
+                    }
+                    ids
+                }));
+            }
+        }
+        let puller = s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                pull(&mut pos, &mut seen);
+            }
+        });
+        let results: Vec<_> = writers
+            .into_iter()
+            .map(std::thread::ScopedJoinHandle::join)
+            .collect();
+        done.store(true, Ordering::SeqCst);
+        puller.join().unwrap();
+        results
+            .into_iter()
+            .flat_map(|r| r.expect("a writer failed"))
+            .collect()
+    });
+    pull(&mut pos, &mut seen);
+    let total = ids.len();
+    assert_eq!(total, (2 * WRITERS * CASES) as usize);
+    assert_eq!(seen.len(), total, "every case reached the client");
+    for id in &ids {
+        assert_eq!(seen.get(id), Some(&2), "at its last version");
+    }
+
+    // Gap-free positions: one per write, 1..=N, and the counter at N.
+    let mut conn = a.raw_connection().unwrap();
+    let seqs: Vec<i64> = conn
+        .query("SELECT seq FROM changes ORDER BY seq", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let writes = 2 * total as i64;
+    assert_eq!(seqs, (1..=writes).collect::<Vec<_>>());
+    let last: i64 = conn
+        .query_one("SELECT last FROM sync_counter WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(last, writes);
+
+    // One run of case numbers for the day, whichever instance took the case.
+    let numbers: BTreeSet<String> = ids
+        .iter()
+        .map(|id| b.case(*id).unwrap().unwrap().number.unwrap())
+        .collect();
+    let want: BTreeSet<String> = (1..=total).map(|n| format!("MS20260302{n:04}")).collect();
+    assert_eq!(numbers, want);
+}
+
+#[test]
+fn two_instances_append_to_one_audit_chain() {
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let admin = actor(Role::Admin, &City::new().city);
+    std::thread::scope(|s| {
+        for (n, store) in [a, b, a, b].into_iter().enumerate() {
+            let admin = &admin;
+            s.spawn(move || {
+                for i in 0..15 {
+                    store
+                        .audit(&AuditRecord {
+                            at: at(2026, 3, 2, 1, i),
+                            user_id: admin.user_id,
+                            action: "login".into(),
+                            target: format!("{n}-{i}"),
+                            detail: String::new(),
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let chain = b.audit_chain().unwrap();
+    assert_eq!(chain.len(), 60);
+    let report = verify_audit_chain(&chain);
+    assert!(report.valid, "{:?}", report.problem);
+}
+
+#[test]
+fn two_instances_share_one_login_throttle() {
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let limits = LoginLimits {
+        window_secs: 900,
+        per_account: 3,
+        per_address: 100,
+        known_secs: 86_400,
+    };
+    let t = at(2026, 3, 2, 1, 0);
+    // Warm both pools, so the real requests are not spread out by connecting.
+    for store in [a, b] {
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                s.spawn(move || store.user_by_username(&format!("warm{i}")).unwrap());
+            }
+        });
+    }
+    let granted = AtomicUsize::new(0);
+    let barrier = Barrier::new(16);
+    std::thread::scope(|s| {
+        for i in 0..16 {
+            let store: &PgStore = if i % 2 == 0 { a } else { b };
+            let (granted, barrier) = (&granted, &barrier);
+            s.spawn(move || {
+                barrier.wait();
+                if store
+                    .reserve_login_attempt("target", &format!("10.0.0.{i}"), t, &limits)
+                    .unwrap()
+                    .is_some()
+                {
+                    granted.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(granted.into_inner(), 3);
+}

@@ -157,10 +157,18 @@ fn duplicate_eval_prints_prf() {
 
 /// The labelled data set (`police_labeled.csv`, SPEC §5) beside the repository, read in
 /// place and never copied in: `$MINSHENG_SHARED_DATA`, else `../shared/data` beside the
-/// workspace (where CI lays it).
+/// workspace, else the workplace's own `/work/shared/data` (a clone elsewhere, e.g. under
+/// /tmp, finds it there; scripts/deny.sh finds its advisory snapshot the same way).
 fn shared_data(name: &str) -> PathBuf {
     let dir = std::env::var_os("MINSHENG_SHARED_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        || {
+            let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+            if beside.join(name).is_file() {
+                beside
+            } else {
+                PathBuf::from("/work/shared/data")
+            }
+        },
         PathBuf::from,
     );
     let path = dir.join(name);

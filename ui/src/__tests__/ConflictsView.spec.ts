@@ -50,9 +50,14 @@ const status = (conflicts: number): SyncStatus => ({
  * The view over a fake outbox holding `initial`: `sync_resolve_conflict` removes the
  * command (as the Rust side does) unless `fail` says to refuse it with an error body.
  */
-function setup(initial: OutboxCommand[], fail: { code: string; message: string } | null = null) {
+function setup(
+  initial: OutboxCommand[],
+  fail: { code: string; message: string } | null = null,
+  extra: Parameters<typeof mockCommands>[0] = {},
+) {
   let open = [...initial]
   const calls = mockCommands({
+    ...extra,
     sync_conflicts: () => open,
     sync_resolve_conflict: (args) => {
       if (fail) throw fail
@@ -105,6 +110,19 @@ describe('ConflictsView', () => {
     expect(row('cmd-2').text()).toContain('该件已办结')
     expect(row('cmd-2').text()).toContain('请尽快办理')
     expect(wrapper.find('[data-test="conflicts-hint"]').exists()).toBe(true)
+    wrapper.unmount()
+  })
+
+  it('names each case by its number and title from the cache, else by the start of its id', async () => {
+    const { wrapper, row } = setup([refused, other], null, {
+      case_get: (args) => {
+        if (args.id === refused.caseId) return { case: { number: 'MS202611260007', title: '楼下饭店夜间噪音扰民' } }
+        throw { code: 'NOT_FOUND', message: '诉求件不存在' }
+      },
+    })
+    await settle()
+    expect(row('cmd-1').get('[data-test="conflict-case"]').text()).toBe('MS202611260007 楼下饭店夜间噪音扰民')
+    expect(row('cmd-2').get('[data-test="conflict-case"]').text()).toBe('0190f0a0')
     wrapper.unmount()
   })
 

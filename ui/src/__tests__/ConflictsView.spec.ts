@@ -150,6 +150,8 @@ describe('ConflictsView', () => {
     await row('cmd-1').get('[data-test="conflict-discard"]').trigger('click')
     await settle()
     expect(messageBox()?.textContent).toContain('放弃后这条操作不会上传，确定吗？')
+    // It names what is discarded: the action and the case.
+    expect(messageBox()?.textContent).toContain('提交答复（0190f0a0）')
     expect(resolves()).toEqual([])
     expect(rows()).toEqual(['cmd-1', 'cmd-2'])
     await clickIn(messageBox(), '.el-message-box__btns .el-button--primary')

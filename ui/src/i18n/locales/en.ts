@@ -343,7 +343,7 @@ const en: typeof zhCN = {
     forward: 'Keep as note',
     none: 'No sync conflicts',
     resolved: 'Resolved',
-    confirmDiscard: 'The action will not be uploaded. Discard it?',
+    confirmDiscard: '{action} ({name}): the action will not be uploaded. Discard it?',
   },
   settings: {
     title: 'Settings',

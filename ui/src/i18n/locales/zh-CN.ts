@@ -341,7 +341,7 @@ export default {
     forward: '转为备注',
     none: '没有同步冲突',
     resolved: '已处理',
-    confirmDiscard: '放弃后这条操作不会上传，确定吗？',
+    confirmDiscard: '{action}（{name}）：放弃后这条操作不会上传，确定吗？',
   },
   settings: {
     title: '设置',

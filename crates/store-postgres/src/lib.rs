@@ -33,7 +33,7 @@ mod sync;
 mod two_instances;
 mod users;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use postgres::{Client, NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -42,6 +42,7 @@ use minsheng_store::{StoreError, StoreResult};
 pub use error::DbError;
 pub(crate) use error::{db, DbResult};
 pub use migrations::latest_version;
+pub(crate) use minsheng_store::{from_ms, ms, states_sql};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
@@ -54,27 +55,10 @@ pub struct PgStore {
     schema: Option<String>,
 }
 
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
-}
-
 /// Parses an id stored as text; a malformed one is stored data we cannot read back.
 pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> DbResult<T> {
     s.parse()
         .map_err(|_| StoreError::Internal(format!("malformed id in the database: {s}")).into())
-}
-
-/// An SQL list of the states `pred` selects, e.g. `('pendingSignIn','inProgress')`.
-pub(crate) fn states_sql(pred: fn(minsheng_domain::case::CaseState) -> bool) -> String {
-    let quoted: Vec<String> = minsheng_store::state_codes(pred)
-        .into_iter()
-        .map(|c| format!("'{c}'"))
-        .collect();
-    format!("({})", quoted.join(","))
 }
 
 /// A schema name made only of `[a-z0-9_]` (it goes into SQL unquoted).

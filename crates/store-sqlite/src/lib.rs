@@ -24,7 +24,7 @@ mod writer;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{UnitId, UserId};
 use minsheng_domain::org::{OrgTree, Unit};
 use minsheng_domain::role::Role;
@@ -36,6 +36,7 @@ use minsheng_store::{AuditRecord, SessionRecord, StoreError, StoreResult, UserRe
 pub use error::DbError;
 pub(crate) use error::{db, DbResult};
 pub use migrations::latest_version;
+pub(crate) use minsheng_store::{from_ms, ms, states_sql};
 
 /// A write transaction holding the writer this long is logged (see `write`).
 const SLOW_WRITE: Duration = Duration::from_millis(500);
@@ -53,27 +54,10 @@ pub struct SqliteStore {
     _open: backup::OpenLock,
 }
 
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
-}
-
 fn parse_id<T: std::str::FromStr>(s: &str) -> rusqlite::Result<T> {
     s.parse().map_err(|_| {
         rusqlite::Error::InvalidColumnType(0, s.to_owned(), rusqlite::types::Type::Text)
     })
-}
-
-/// An SQL list of the states `pred` selects, e.g. `('pendingSignIn','inProgress')`.
-pub(crate) fn states_sql(pred: fn(minsheng_domain::case::CaseState) -> bool) -> String {
-    let quoted: Vec<String> = minsheng_store::state_codes(pred)
-        .into_iter()
-        .map(|c| format!("'{c}'"))
-        .collect();
-    format!("({})", quoted.join(","))
 }
 
 /// Every connection, the writer's and the readers': WAL, durable commits, a large cache.

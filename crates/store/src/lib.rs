@@ -33,6 +33,28 @@ use minsheng_domain::scope::ListScope;
 use minsheng_domain::timeline::TimelineEntry;
 use serde::{Deserialize, Serialize};
 
+/// An instant as every backend stores it: milliseconds since the epoch (the rollup
+/// arithmetic and the Beijing-day bucketing work on these).
+pub fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// The instant of a stored millisecond count.
+pub fn from_ms(v: i64) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+/// An SQL list literal of the states `pred` selects, e.g. `('pendingSignIn','inProgress')`:
+/// the same text on every backend (the codes are fixed identifiers, no quoting needed).
+pub fn states_sql(pred: fn(CaseState) -> bool) -> String {
+    let quoted: Vec<String> = state_codes(pred)
+        .into_iter()
+        .map(|c| format!("'{c}'"))
+        .collect();
+    format!("({})", quoted.join(","))
+}
+
 /// The codes of the case states a domain predicate selects (e.g.
 /// `CaseState::is_handling`, `CaseState::is_follow_up_phase`): backends filter by these
 /// sets instead of keeping their own lists.

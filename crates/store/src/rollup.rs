@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use minsheng_domain::calendar::{beijing_day_of_ms, beijing_hour_of_ms, monday_of};
 use minsheng_domain::case::CaseState;
 
 use crate::assessment::{Counts, Dimension, FactCase, Stint};
+use crate::{from_ms, ms};
 
 /// Scope key of the whole city.
 pub const EVERYTHING: i64 = 0;
@@ -38,14 +39,6 @@ pub const STATE_DIM: i64 = 8;
 pub const WEEK_DISTRICT: i64 = 0;
 pub const WEEK_UNIT: i64 = 1;
 pub const WEEK_ANSWERS: i64 = 2;
-
-fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-fn from_ms(v: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
-}
 
 /// A stint as stored (times in whole ms), so what a row adds when written is exactly
 /// what it takes away when read back and rewritten.

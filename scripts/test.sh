@@ -108,8 +108,11 @@ fi
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 stage "cargo deny" bash scripts/deny.sh
-# The storage conformance suite runs on SQLite and on a throwaway PostgreSQL cluster.
+# One throwaway PostgreSQL cluster for both stages. The workspace's tests run the storage
+# conformance suite on SQLite and PostgreSQL; then the whole server suite runs again with
+# every test server on PostgreSQL (a fresh schema each).
 stage "cargo test" with_keyring bash scripts/pg.sh run cargo test --workspace
+stage "server tests on PostgreSQL" bash scripts/pg.sh run env MINSHENG_TEST_BACKEND=postgres cargo test -p minsheng-server
 stage "schemathesis" bash scripts/fuzz.sh
 stage "ui typecheck" ui npm run typecheck
 stage "ui unit tests" ui npm test

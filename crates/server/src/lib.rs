@@ -1,11 +1,13 @@
 //! 民生警务平台 city server: REST API over the storage contract (`minsheng-store`);
-//! the embedded SQLite backend (`minsheng-store-sqlite`) is the default.
+//! the embedded SQLite backend (`minsheng-store-sqlite`) is the default, PostgreSQL
+//! (`minsheng-store-postgres`) the choice for several instances (`database::Database`).
 
 pub mod assessment;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;
 pub mod config;
+pub mod database;
 pub mod error;
 pub mod first_response;
 pub mod http;
@@ -24,14 +26,22 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+pub use database::Database;
 pub use error::ApiError;
-use minsheng_store_sqlite::SqliteStore;
 use state::{AppState, Clock, Settings, SharedState};
 
 /// Opens the SQLite file (creating and migrating it) and builds the state.
 pub fn open_state(db: &Path, settings: Settings, clock: Clock) -> Result<SharedState, ApiError> {
-    let store = Arc::new(SqliteStore::open(db)?);
-    Ok(Arc::new(AppState::new(store, settings, clock)?))
+    open_state_on(&Database::Sqlite(db.to_owned()), settings, clock)
+}
+
+/// Opens either backend (creating and migrating it) and builds the state.
+pub fn open_state_on(
+    db: &Database,
+    settings: Settings,
+    clock: Clock,
+) -> Result<SharedState, ApiError> {
+    Ok(Arc::new(AppState::new(db.open()?, settings, clock)?))
 }
 
 /// Serves until the future resolves (Ctrl-C in the CLI; never in tests).

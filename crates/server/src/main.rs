@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use minsheng_server::state::{Clock, Settings};
-use minsheng_server::{intelligence, open_state, seed};
+use minsheng_server::state::{Clock, Settings, SharedState};
+use minsheng_server::{intelligence, open_state_on, seed, Database};
 
 #[derive(Parser)]
 #[command(name = "minsheng-server", version, about = "民生警务平台 市局服务器")]
@@ -14,12 +14,39 @@ struct Cli {
     command: Command,
 }
 
+/// The database a command works on: an SQLite file (the default, one instance) or
+/// PostgreSQL (several instances on one database).
+#[derive(clap::Args)]
+struct DbArgs {
+    /// SQLite database file (created and migrated if missing).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// PostgreSQL instead of a file: postgres://user@host:port/dbname (else env
+    /// MINSHENG_DATABASE_URL, the place for a URL with a password).
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    database: Option<String>,
+    /// PostgreSQL schema that holds the tables (created if missing; default: the
+    /// connection's search_path).
+    #[arg(long, value_name = "NAME", requires = "database")]
+    pg_schema: Option<String>,
+}
+
+impl DbArgs {
+    fn database(self) -> Result<Database, minsheng_server::ApiError> {
+        Database::from_args(self.db, self.database, self.pg_schema)
+    }
+
+    fn open(self, settings: Settings) -> Result<SharedState, minsheng_server::ApiError> {
+        open_state_on(&self.database()?, settings, Clock::System)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the REST API (creates and migrates the database file if missing).
     Serve {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
         #[arg(long, default_value = "127.0.0.1:8686")]
         listen: String,
         /// Model directory written by `minsheng-nlp train`/`retrain` (else env
@@ -37,8 +64,8 @@ enum Command {
     },
     /// Seed the demo organisation, users (password Demo@2026) and cases.
     SeedDemo {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
         /// Org tree file (defaults to the bundled data/demo/org.json).
         #[arg(long)]
         org: Option<PathBuf>,
@@ -53,8 +80,8 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         channel: String,
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
         /// Model directory (else env MINSHENG_MODEL): rows get suggestions and the
         /// ones judged not police-related are listed.
         #[arg(long)]
@@ -64,13 +91,13 @@ enum Command {
     /// transferred-out cases (非公安) as training data in the columns of
     /// police_labeled.csv, for `minsheng-nlp retrain --history FILE.csv`.
     ExportTraining {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
         #[arg(long)]
         out: PathBuf,
     },
-    /// Write a consistent copy of the database to FILE while the server keeps running
-    /// (SQLite `VACUUM INTO`; FILE must not exist).
+    /// Write a consistent copy of the SQLite database to FILE while the server keeps
+    /// running (`VACUUM INTO`; FILE must not exist). On PostgreSQL use pg_dump.
     Backup {
         #[arg(long)]
         db: PathBuf,
@@ -85,10 +112,21 @@ enum Command {
         db: PathBuf,
         file: PathBuf,
     },
+    /// After a PostgreSQL database was restored from a dump (pg_restore, or a replica
+    /// promoted that lags the old primary): give it a new sync epoch and end the
+    /// sessions, as `restore` does for SQLite, so desktops re-download and re-send.
+    /// Run it with the servers stopped.
+    NewSyncEpoch {
+        /// postgres://… (else env MINSHENG_DATABASE_URL)
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        pg_schema: Option<String>,
+    },
     /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
     CreateUser {
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
         #[arg(long)]
         username: String,
         #[arg(long)]
@@ -139,7 +177,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             sms_url,
             sms_account,
         } => {
-            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let database = db.database()?;
+            let state = open_state_on(&database, Settings::default(), Clock::System)?;
             minsheng_server::notify::configure(
                 &state,
                 minsheng_server::notify::NotifyConfig::from_env()
@@ -150,7 +189,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await?;
                 let addr = listener.local_addr()?;
-                tracing::info!(%addr, db = %db.display(), "民生警务平台 city server listening");
+                tracing::info!(%addr, db = %database, "民生警务平台 city server listening");
                 println!("listening on http://{addr}");
                 minsheng_server::serve(listener, state, async {
                     let _ = tokio::signal::ctrl_c().await;
@@ -164,7 +203,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             corpus,
             cases,
         } => {
-            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let state = db.open(Settings::default())?;
             let report = seed::seed_demo(&state, org.as_deref(), corpus.as_deref(), cases)?;
             println!("{report}");
         }
@@ -174,7 +213,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             db,
             model,
         } => {
-            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let state = db.open(Settings::default())?;
             intelligence::start(&state, model_dir(model).as_deref())?;
             let channel: minsheng_domain::case::Channel = channel.parse()?;
             let body = std::fs::read(&file)?;
@@ -194,7 +233,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::ExportTraining { db, out } => {
-            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let state = db.open(Settings::default())?;
             let n = intelligence::export_training(&state, &out)?;
             println!(
                 "rows={} police={} not_police={} -> {}",
@@ -231,6 +270,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 r.cases
             );
         }
+        Command::NewSyncEpoch {
+            database,
+            pg_schema,
+        } => {
+            let Database::Postgres { url, schema } =
+                Database::from_args(None, database, pg_schema)?
+            else {
+                unreachable!("from_args without --db is PostgreSQL")
+            };
+            let epoch = minsheng_store_postgres::PgStore::open_in(&url, schema.as_deref())?
+                .begin_new_sync_epoch()?;
+            println!(
+                "new sync epoch {}: desktops re-download their data on the next sync",
+                epoch.0
+            );
+        }
         Command::CreateUser {
             db,
             username,
@@ -239,7 +294,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             unit,
             phone,
         } => {
-            let state = open_state(&db, Settings::default(), Clock::System)?;
+            let state = db.open(Settings::default())?;
             let unit_id = state
                 .org()
                 .find_by_code(&unit)

@@ -155,6 +155,10 @@ async fn templates_are_previewed_and_saved_only_with_known_placeholders() {
 
 /// Queues an SMS and lets it die (as the worker does after its last failed attempt).
 fn dead_letter(s: &TestServer, key: &str) -> String {
+    support::off_runtime(|| dead_letter_now(s, key))
+}
+
+fn dead_letter_now(s: &TestServer, key: &str) -> String {
     let store = &s.state.store;
     let now = s.clock.now();
     store
@@ -218,11 +222,8 @@ async fn dead_letters_are_retried_or_discarded_with_a_reason() {
     assert_eq!(msg["status"], "discarded");
     assert_eq!(msg["discardReason"], "空号，已电话回访");
     assert_eq!(msg["phone"], "139****5678");
-    let stored = s
-        .state
-        .store
-        .outbox(Some(OutboxStatus::Discarded), 10)
-        .unwrap();
+    let stored =
+        support::off_runtime(|| s.state.store.outbox(Some(OutboxStatus::Discarded), 10)).unwrap();
     assert_eq!(stored.len(), 1);
     let rows = audit(&s, &admin, "discardSms").await;
     assert_eq!(rows.len(), 1);
@@ -329,9 +330,8 @@ async fn accuracy_is_reported_per_beijing_week() {
     let other: UnitId = s.unit("JN-LX-JFL").parse().unwrap();
     let record = |at: &str, unit_kept: bool, category_kept: bool| {
         let token = bj(at);
-        s.state
-            .store
-            .record_dispatch_feedback(&DispatchFeedback {
+        support::off_runtime(|| {
+            s.state.store.record_dispatch_feedback(&DispatchFeedback {
                 case_id: CaseId::mint(token),
                 at: token,
                 action: "dispatch".into(),
@@ -348,7 +348,8 @@ async fn accuracy_is_reported_per_beijing_week() {
                 chosen_request_type: "投诉".into(),
                 model_version: Some(1),
             })
-            .unwrap();
+        })
+        .unwrap();
     };
     // This week: Monday 00:10 Beijing (still Sunday in UTC) and Wednesday.
     record("2026-11-23 00:10", true, true);

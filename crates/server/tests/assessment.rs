@@ -740,16 +740,20 @@ fn seed_case(
         next.state,
         serde_json::to_value(&action).expect("json"),
     );
-    st.store
-        .insert_cases(&org, vec![(next, vec![first, second])])
-        .expect("insert");
+    support::off_runtime(|| {
+        st.store
+            .insert_cases(&org, vec![(next, vec![first, second])])
+    })
+    .expect("insert");
 }
 
 #[tokio::test]
 async fn early_warning_on_a_jump_above_the_baseline() {
     let now = bj("2026-11-26 12:00");
     let s = TestServer::start_at(now).await;
-    let u = s.state.store.user_by_username("clerk").unwrap().unwrap();
+    let u = support::off_runtime(|| s.state.store.user_by_username("clerk"))
+        .unwrap()
+        .unwrap();
     let clerk = Actor {
         user_id: u.id,
         name: u.display_name,
@@ -793,17 +797,19 @@ async fn early_warning_on_a_jump_above_the_baseline() {
         );
     }
     // The unit head also wants staff notifications by SMS.
-    let head_id = s.state.store.user_by_username("head").unwrap().unwrap().id;
-    s.state
-        .store
-        .set_notify_prefs(
-            head_id,
-            &minsheng_store::notify::NotifyPrefs {
-                sms: true,
-                sms_kinds: vec!["alert".into()],
-            },
-        )
-        .unwrap();
+    support::off_runtime(|| {
+        let head_id = s.state.store.user_by_username("head").unwrap().unwrap().id;
+        s.state
+            .store
+            .set_notify_prefs(
+                head_id,
+                &minsheng_store::notify::NotifyPrefs {
+                    sms: true,
+                    sms_kinds: vec!["alert".into()],
+                },
+            )
+            .unwrap();
+    });
     run_worker(&s).await;
 
     let leader = s.login("leader").await;
@@ -856,10 +862,7 @@ async fn early_warning_on_a_jump_above_the_baseline() {
     assert!(pushed("officer").await.is_empty());
     assert!(pushed("officer2").await.is_empty());
     // The head asked for SMS copies of alerts: exactly one is queued for them.
-    let sms: Vec<_> = s
-        .state
-        .store
-        .outbox(None, 100)
+    let sms: Vec<_> = support::off_runtime(|| s.state.store.outbox(None, 100))
         .unwrap()
         .into_iter()
         .filter(|m| m.template == "staff.notice")

@@ -28,31 +28,40 @@ async fn audit_records_cannot_change_and_a_forged_one_is_found() {
     let (st, _) = s.get(Some(&clerk), "/audit/verify").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 
-    let conn = s.state_store_conn();
+    let mut conn = s.raw_sql();
     let err = conn
-        .execute("UPDATE audit_log SET detail = '伪造' WHERE id = 2", [])
+        .exec("UPDATE audit_log SET detail = '伪造' WHERE id = 2")
         .unwrap_err();
-    assert!(err.to_string().contains("AUDIT_IMMUTABLE"), "{err}");
-    let err = conn
-        .execute("DELETE FROM audit_log WHERE id = 1", [])
-        .unwrap_err();
-    assert!(err.to_string().contains("AUDIT_RETENTION"), "{err}");
+    assert!(err.contains("AUDIT_IMMUTABLE"), "{err}");
+    let err = conn.exec("DELETE FROM audit_log WHERE id = 1").unwrap_err();
+    assert!(err.contains("AUDIT_RETENTION"), "{err}");
     // A record older than 180 days may go (the retention is a minimum, not a cap).
-    conn.execute_batch("DROP TRIGGER audit_log_sealed;")
-        .unwrap();
+    let drop_seal = if s.is_postgres() {
+        "DROP TRIGGER audit_log_sealed ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_sealed"
+    };
+    conn.exec(drop_seal).unwrap();
     let old = Utc::now().timestamp_millis() - 181 * 86_400_000;
-    conn.execute(
-        "INSERT INTO audit_log(at, user_id, action, target, detail) VALUES (?1, 'x', 'old', '', '')",
-        [old],
-    )
+    // Unchained (as rows written before the chain existed): NULL hashes on SQLite,
+    // where the columns came later; empty ones on PostgreSQL, where they are NOT NULL.
+    let unchained = if s.is_postgres() { "''" } else { "NULL" };
+    conn.exec(&format!(
+        "INSERT INTO audit_log(at, user_id, action, target, detail, prev_hash, hash) \
+         VALUES ({old}, 'x', 'old', '', '', {unchained}, {unchained})"
+    ))
     .unwrap();
-    conn.execute("DELETE FROM audit_log WHERE action = 'old'", [])
+    conn.exec("DELETE FROM audit_log WHERE action = 'old'")
         .unwrap();
 
     // Behind the database's back: the triggers gone, the second record edited.
-    conn.execute_batch("DROP TRIGGER audit_log_retention;")
-        .unwrap();
-    conn.execute("UPDATE audit_log SET detail = '伪造' WHERE id = 2", [])
+    let drop_retention = if s.is_postgres() {
+        "DROP TRIGGER audit_log_retention ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_retention"
+    };
+    conn.exec(drop_retention).unwrap();
+    conn.exec("UPDATE audit_log SET detail = '伪造' WHERE id = 2")
         .unwrap();
     let (_, report) = s.get(Some(&admin), "/audit/verify").await;
     assert_eq!(report["valid"], false, "{report}");

@@ -463,17 +463,12 @@ async fn a_restarted_worker_never_sends_an_event_twice() {
     e.gw.set_down(false);
 
     // A second server process on the same file: it finds the round already opened.
-    let state2 = minsheng_server::open_state(
-        &s.db,
-        minsheng_server::state::Settings::default(),
-        s.clock.clone(),
-    )
-    .expect("reopen");
+    let state2 = s.open_another(minsheng_server::state::Settings::default());
     notify::configure(&state2, config(&e.gw_base, 8)).expect("configure");
     // A worker claims the message, hands it to the gateway, and dies before recording it.
     let now = s.clock.now() + Duration::minutes(5);
     s.clock.set(now);
-    let claimed = state2.store.claim_due_sms(now, 120, 10).expect("claim");
+    let claimed = support::off_runtime(|| state2.store.claim_due_sms(now, 120, 10)).expect("claim");
     assert_eq!(claimed.len(), 1);
     let gw = minsheng_server::notify::HttpGateway::new(GatewayConfig {
         url: format!("{}/send", e.gw_base),
@@ -965,12 +960,7 @@ async fn two_server_instances_working_the_same_queue_send_each_message_once() {
     for i in 0..6 {
         e.completed_case(&format!("第{i}件：楼道堆放杂物")).await;
     }
-    let other = minsheng_server::open_state(
-        &s.db,
-        minsheng_server::state::Settings::default(),
-        s.clock.clone(),
-    )
-    .expect("second instance");
+    let other = s.open_another(minsheng_server::state::Settings::default());
     notify::configure(&other, config(&e.gw_base, 8)).expect("configure");
     let (first, second) = tokio::join!(notify::run_once(&s.state), notify::run_once(&other));
     let (first, second) = (first.unwrap(), second.unwrap());
@@ -1127,9 +1117,8 @@ async fn the_aliyun_style_provider_gets_signed_template_requests_over_http() {
     let now = s.clock.now();
     let queue = |key: &str, phone: &str, template_id: Option<&str>| {
         let params = json!({"caseNumber": "MS202611230001", "rounds": 2});
-        s.state
-            .store
-            .enqueue_sms(
+        support::off_runtime(|| {
+            s.state.store.enqueue_sms(
                 &NewSms {
                     event_key: key.into(),
                     phone: phone.into(),
@@ -1140,7 +1129,8 @@ async fn the_aliyun_style_provider_gets_signed_template_requests_over_http() {
                 },
                 now,
             )
-            .expect("enqueue");
+        })
+        .expect("enqueue");
     };
     queue("a", CITIZEN, Some("SMS_900001"));
     queue("b", "13900002222", None);
@@ -1149,7 +1139,7 @@ async fn the_aliyun_style_provider_gets_signed_template_requests_over_http() {
 
     let r = notify::run_once(&s.state).await.expect("pass");
     assert_eq!((r.sent, r.failed, r.dead), (2, 1, 1), "{r:?}");
-    let outbox = |status| s.state.store.outbox(Some(status), 50).unwrap();
+    let outbox = |status| support::off_runtime(|| s.state.store.outbox(Some(status), 50)).unwrap();
     let sent = outbox(OutboxStatus::Sent);
     assert!(sent
         .iter()

@@ -251,8 +251,8 @@ async fn dispatch_feedback_accuracy_and_training_export_with_corrections() {
     let out = tempfile::tempdir().unwrap();
     let csv_path = out.path().join("history.csv");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_minsheng-server"))
-        .args(["export-training", "--db"])
-        .arg(&ts.db)
+        .arg("export-training")
+        .args(ts.database.cli_args())
         .arg("--out")
         .arg(&csv_path)
         .output()

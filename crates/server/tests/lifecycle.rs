@@ -354,19 +354,27 @@ async fn tampering_with_the_timeline_is_detected() {
     assert_eq!(ok["valid"], json!(true));
 
     // The database refuses edits of the append-only table...
-    let conn = s.state_store_conn();
-    let refused = conn.execute(
-        "UPDATE timeline SET data = replace(data, '签收', 'x') WHERE case_id = ?1",
-        [&id],
-    );
+    let mut conn = s.raw_sql();
+    let refused = conn.exec(&format!(
+        "UPDATE timeline SET data = replace(data, '签收', 'x') WHERE case_id = '{id}'"
+    ));
     assert!(refused.is_err(), "timeline rows must not be updatable");
     // ...and someone who bypasses that (dropping the trigger) is caught by the hash chain.
-    conn.execute_batch("DROP TRIGGER timeline_no_update")
-        .unwrap();
-    conn.execute(
-        "UPDATE timeline SET data = json_set(data, '$.actorName', '别人') WHERE case_id = ?1 AND seq = 2",
-        [&id],
-    )
+    let (drop_guard, edit) = if s.is_postgres() {
+        (
+            "DROP TRIGGER timeline_no_change ON timeline",
+            "jsonb_set(data::jsonb, '{actorName}', '\"别人\"')::text",
+        )
+    } else {
+        (
+            "DROP TRIGGER timeline_no_update",
+            "json_set(data, '$.actorName', '别人')",
+        )
+    };
+    conn.exec(drop_guard).unwrap();
+    conn.exec(&format!(
+        "UPDATE timeline SET data = {edit} WHERE case_id = '{id}' AND seq = 2"
+    ))
     .unwrap();
     let (_, bad) = s
         .get(Some(&clerk), &format!("/cases/{id}/timeline/verify"))

@@ -330,7 +330,7 @@ fn schema_of(path: &Path) -> Vec<(String, String, String, Option<String>)> {
 /// and SMS, a case in progress with a duplicate, a returned one, an unsigned one; facts
 /// and rollups by the assessment pass.
 async fn source() -> (TestServer, String) {
-    let s = TestServer::start_with(bj("2026-11-23 09:00"), settings(), 20).await;
+    let s = TestServer::start_sqlite_with(bj("2026-11-23 09:00"), settings(), 20).await;
     let clerk = s.login("clerk").await;
     let officer = s.login("officer").await;
     s.completed_case("楼下烧烤店深夜噪音扰民", "13812345678")
@@ -380,7 +380,7 @@ async fn source() -> (TestServer, String) {
         .expect("join")
         .expect("assessment pass");
     // Everything is in the main file, for another connection to read.
-    Connection::open(&s.db)
+    Connection::open(s.sqlite_path())
         .expect("open")
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .expect("checkpoint");
@@ -460,7 +460,7 @@ async fn every_shipped_schema_upgrades_with_its_data() {
         let path = dir.path().join(format!("v{k}.db"));
         let skipped = {
             let conn = old_file(&path, k);
-            fill(&conn, &src.db)
+            fill(&conn, src.sqlite_path())
         };
         // Left empty: login_failures (schemas 1–7; schema 8 dropped it for login_attempts).
         let expected_skips: Vec<String> = if k < 8 {

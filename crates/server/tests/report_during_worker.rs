@@ -15,21 +15,17 @@ use serde_json::{json, Value};
 use support::{bj, TestServer};
 
 fn facts_of(s: &TestServer, case: &str) -> (Vec<String>, i64) {
-    let conn = s.state_store_conn();
+    let mut conn = s.raw_sql();
     let states = conn
-        .prepare("SELECT state FROM assess_cases WHERE case_id = ?1")
-        .expect("prepare")
-        .query_map([case], |r| r.get(0))
-        .expect("query")
-        .collect::<Result<Vec<String>, _>>()
-        .expect("rows");
-    let stints = conn
-        .query_row(
-            "SELECT COUNT(*) FROM assess_stints WHERE case_id = ?1",
-            [case],
-            |r| r.get(0),
-        )
-        .expect("stints");
+        .rows(&format!(
+            "SELECT state FROM assess_cases WHERE case_id = '{case}'"
+        ))
+        .into_iter()
+        .map(|r| r[0].clone().expect("state"))
+        .collect();
+    let stints = conn.i64(&format!(
+        "SELECT COUNT(*) FROM assess_stints WHERE case_id = '{case}'"
+    ));
     (states, stints)
 }
 

@@ -24,28 +24,33 @@ use support::{bj, TestServer};
 
 /// Makes every insert into `table` that matches `when` fail until `heal`.
 fn inject_failure(s: &TestServer, name: &str, table: &str, when: &str) {
-    let conn = s.state_store_conn();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
-    conn.execute_batch(&format!(
-        "CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when}
-         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
-    ))
-    .expect("create trigger");
+    let sql = if s.is_postgres() {
+        format!(
+            "CREATE FUNCTION {name}_f() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF {when} THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+             CREATE TRIGGER {name} BEFORE INSERT ON {table}
+                 FOR EACH ROW EXECUTE PROCEDURE {name}_f();"
+        )
+    } else {
+        format!(
+            "CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN {when}
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
+        )
+    };
+    s.raw_sql().exec(&sql).expect("create trigger");
 }
 
-fn heal(s: &TestServer, name: &str) {
-    let conn = s.state_store_conn();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
-    conn.execute_batch(&format!("DROP TRIGGER {name}"))
-        .expect("drop trigger");
+fn heal(s: &TestServer, name: &str, table: &str) {
+    let sql = if s.is_postgres() {
+        format!("DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}_f();")
+    } else {
+        format!("DROP TRIGGER {name}")
+    };
+    s.raw_sql().exec(&sql).expect("drop trigger");
 }
 
 fn count(s: &TestServer, sql: &str) -> i64 {
-    s.state_store_conn()
-        .query_row(sql, [], |r| r.get(0))
-        .expect("count")
+    s.sql_i64(sql)
 }
 
 // ---- 1. window-service follow-up rounds ------------------------------------------------
@@ -60,10 +65,10 @@ async fn a_window_service_round_is_opened_with_its_event_or_not_at_all() {
     let path = "/service-events/import?source=window";
 
     // The first round cannot be written: the import dies after storing its events.
-    inject_failure(&s, "no_rounds", "followups", "1");
+    inject_failure(&s, "no_rounds", "followups", "1 = 1");
     let (st, body) = s.post_raw(Some(&clerk), path, "text/csv", csv.into()).await;
     assert!(!st.is_success(), "{st} {body}");
-    heal(&s, "no_rounds");
+    heal(&s, "no_rounds", "followups");
 
     // The feed is sent again: both events are new to the server and get their round.
     let (st, r) = s.post_raw(Some(&clerk), path, "text/csv", csv.into()).await;
@@ -122,7 +127,7 @@ async fn a_deadline_reminder_is_marked_only_together_with_its_notices_and_sms() 
     );
     s.clock.set(bj("2026-11-23 16:30"));
     assert!(notify::run_once(&s.state).await.is_err());
-    heal(&s, "no_reminder_sms");
+    heal(&s, "no_reminder_sms", "sms_outbox");
 
     // The next passes deliver it, once.
     sms::tick(&s).await;
@@ -182,12 +187,7 @@ impl SmsGateway for SlowGateway {
 #[tokio::test]
 async fn two_workers_on_one_database_never_send_one_sms_twice_however_slow_the_gateway() {
     let s = TestServer::start_at(bj("2026-11-23 09:00")).await;
-    let other = minsheng_server::open_state(
-        &s.db,
-        minsheng_server::state::Settings::default(),
-        s.clock.clone(),
-    )
-    .expect("second instance");
+    let other = s.open_another(minsheng_server::state::Settings::default());
     // Every send takes the gateway's whole timeout; a pass takes up to three.
     let config = NotifyConfig {
         gateway: Some(GatewayConfig {
@@ -224,11 +224,10 @@ async fn two_workers_on_one_database_never_send_one_sms_twice_however_slow_the_g
             params: json!({}),
             body: format!("第{i}条"),
         };
-        assert!(s
-            .state
-            .store
-            .enqueue_sms(&sms, s.clock.now())
-            .expect("enqueue"));
+        assert!(
+            support::off_runtime(|| s.state.store.enqueue_sms(&sms, s.clock.now()))
+                .expect("enqueue")
+        );
     }
 
     // This instance's pass; the other instance's worker runs during each of its sends.
@@ -239,7 +238,7 @@ async fn two_workers_on_one_database_never_send_one_sms_twice_however_slow_the_g
     let sends = sends.lock().expect("sends").clone();
     assert_eq!(sends.len(), 3, "{sends:?}");
     assert!(sends.values().all(|n| *n == 1), "sent twice: {sends:?}");
-    let out = s.state.store.outbox(None, 10).expect("outbox");
+    let out = support::off_runtime(|| s.state.store.outbox(None, 10)).expect("outbox");
     assert!(
         out.iter()
             .all(|m| m.attempts == 1 && m.status == minsheng_store::notify::OutboxStatus::Sent),
@@ -334,7 +333,7 @@ async fn a_bulk_import_cut_off_half_way_is_completed_by_its_retry_without_double
     let (st, v) = bulk(&s, &clerk, Some("import-big-1"), &csv).await;
     assert!(!st.is_success(), "{st} {v}");
     assert_eq!(count(&s, CASES), before + 1000);
-    heal(&s, "cut_off");
+    heal(&s, "cut_off", "cases");
 
     let (st, r) = bulk(&s, &clerk, Some("import-big-1"), &csv).await;
     assert_eq!(st, StatusCode::OK, "{r}");

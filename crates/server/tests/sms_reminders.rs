@@ -238,14 +238,7 @@ async fn parameters_are_the_templates_own_and_short() {
     let (st, v) = post(edge).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     // Nothing refused reached the outbox.
-    let conn = s.state_store_conn();
-    let n: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM sms_outbox WHERE template = 'reminder.documentReady'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n = s.sql_i64("SELECT COUNT(*) FROM sms_outbox WHERE template = 'reminder.documentReady'");
     assert_eq!(n, 1);
 }
 
@@ -357,20 +350,19 @@ async fn each_reminder_is_audited_with_the_masked_number_only() {
         .post(Some(&officer), "/sms/reminders", &req(&case, "A-1"))
         .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
-    let conn = s.state_store_conn();
+    let mut conn = s.raw_sql();
     let rows: Vec<(String, String, String)> = conn
-        .prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'smsReminder'")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .rows("SELECT user_id, target, detail FROM audit_log WHERE action = 'smsReminder'")
+        .into_iter()
+        .map(|r| {
+            let [user, target, detail] = <[Option<String>; 3]>::try_from(r).expect("3 columns");
+            (user.unwrap(), target.unwrap(), detail.unwrap())
+        })
+        .collect();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let (user, target, detail) = &rows[0];
-    let me: String = conn
-        .query_row("SELECT id FROM users WHERE username = 'officer'", [], |r| {
-            r.get(0)
-        })
+    let me = conn.rows("SELECT id FROM users WHERE username = 'officer'")[0][0]
+        .clone()
         .unwrap();
     assert_eq!(user, &me);
     assert_eq!(target, &format!("case:{case}"));

@@ -43,9 +43,7 @@ async fn send(rb: reqwest::RequestBuilder) -> Answer {
 }
 
 fn user_id(s: &TestServer, name: &str) -> String {
-    s.state
-        .store
-        .user_by_username(name)
+    support::off_runtime(|| s.state.store.user_by_username(name))
         .expect("store")
         .expect("user")
         .id
@@ -188,9 +186,6 @@ async fn sixteen_concurrent_pushes_with_readers_are_all_answered_and_applied_onc
             "{case}"
         );
     }
-    let processed: i64 = s
-        .state_store_conn()
-        .query_row("SELECT count(*) FROM processed_commands", [], |r| r.get(0))
-        .unwrap();
+    let processed = s.sql_i64("SELECT count(*) FROM processed_commands");
     assert_eq!(processed, (PUSHERS * COMMANDS_PER_PUSH) as i64);
 }

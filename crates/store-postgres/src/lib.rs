@@ -37,7 +37,7 @@ use chrono::Utc;
 use postgres::{Client, NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
-use minsheng_store::{StoreError, StoreResult};
+use minsheng_store::{StoreError, StoreResult, SyncEpoch};
 
 pub use error::DbError;
 pub(crate) use error::{db, DbResult};
@@ -51,8 +51,26 @@ pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 const POOL_SIZE: u32 = 16;
 
 pub struct PgStore {
-    pool: Pool,
+    /// `None` only while being dropped.
+    pool: Option<Pool>,
     schema: Option<String>,
+}
+
+/// The blocking client runs a small runtime of its own per connection, and a runtime
+/// must not be dropped on a thread that drives async tasks (the server's last
+/// reference to its state may go on a tokio worker, at shutdown or in tests): the pool
+/// and its connections are dropped on a thread of their own.
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let dropped = std::thread::Builder::new()
+                .name("pg-pool-drop".into())
+                .spawn(move || drop(pool));
+            if let Ok(handle) = dropped {
+                let _ = handle.join();
+            }
+        }
+    }
 }
 
 /// Parses an id stored as text; a malformed one is stored data we cannot read back.
@@ -106,7 +124,7 @@ impl PgStore {
             migrations::migrate(&mut *pool.get()?)?;
             config::seed_defaults(&mut *pool.get()?, Utc::now())?;
             Ok(Self {
-                pool,
+                pool: Some(pool),
                 schema: schema.map(str::to_owned),
             })
         })
@@ -121,8 +139,7 @@ impl PgStore {
     pub fn drop_schema(self) -> StoreResult<()> {
         db(|| {
             if let Some(s) = &self.schema {
-                self.pool
-                    .get()?
+                self.conn()?
                     .batch_execute(&format!("DROP SCHEMA IF EXISTS {s} CASCADE"))?;
             }
             Ok(())
@@ -130,7 +147,7 @@ impl PgStore {
     }
 
     pub(crate) fn conn(&self) -> DbResult<Conn> {
-        Ok(self.pool.get()?)
+        Ok(self.pool.as_ref().expect("open until dropped").get()?)
     }
 
     /// One read on a pooled connection (each statement sees committed data; use
@@ -165,6 +182,32 @@ impl PgStore {
         let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// After a restore from a dump (or a promoted replica that lags the old primary): a
+    /// new sync epoch, different from the current one, and every session ended, so
+    /// desktops re-download their data and re-send the commands the database lacks
+    /// (the same as the SQLite backend's restore). Run with the servers stopped.
+    pub fn begin_new_sync_epoch(&self) -> StoreResult<SyncEpoch> {
+        db(|| {
+            self.write(|tx| {
+                let old = sync::epoch(tx)?;
+                let new: i64 = tx
+                    .query_one(
+                        "SELECT 1 + CAST(floor(random() * 9007199254740991) AS BIGINT)",
+                        &[],
+                    )?
+                    .get(0);
+                // A collision with the old epoch (1 in 9e15) would hide the restore.
+                let new = if new as u64 == old.0 { new + 1 } else { new };
+                tx.execute(
+                    "UPDATE sync_meta SET value = $1 WHERE key = 'epoch'",
+                    &[&new],
+                )?;
+                tx.execute("DELETE FROM sessions", &[])?;
+                Ok(SyncEpoch(new as u64))
+            })
+        })
     }
 
     /// Direct access for tests and benchmarks.

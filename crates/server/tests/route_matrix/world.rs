@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::table::ROLES;
-use crate::support::{bj, TestServer};
+use crate::support::{bj, off_runtime, TestServer};
 
 pub const A: usize = 0;
 pub const B: usize = 1;
@@ -356,9 +356,12 @@ impl World {
                 .map(|u| ts.unit(u).parse().expect("unit id"))
                 .to_vec(),
         });
-        let stored = ts.state.store.upsert_alerts(&raised).expect("alerts");
+        let stored = off_runtime(|| {
+            let stored = ts.state.store.upsert_alerts(&raised).expect("alerts");
+            minsheng_server::assessment::alerts::push_pending(&ts.state).expect("push alerts");
+            stored
+        });
         let alerts = [stored[0].id.clone(), stored[1].id.clone()];
-        minsheng_server::assessment::alerts::push_pending(&ts.state).expect("push alerts");
         let (st, config) = ts.get(Some(&admin), "/config").await;
         assert_eq!(st, StatusCode::OK, "{config}");
         let sla_rules = config["sla"]

@@ -1,11 +1,14 @@
-//! A real server on 127.0.0.1:0 over a real SQLite file, seeded with the demo org and
+//! A real server on 127.0.0.1:0 over a real database, seeded with the demo org and
 //! users, with a manual clock the test moves; plus small HTTP helpers.
+//!
+//! The database is a temp SQLite file, or, when MINSHENG_TEST_BACKEND=postgres, a fresh
+//! schema in the PostgreSQL cluster MINSHENG_TEST_DATABASE_URL names (scripts/test.sh
+//! runs the whole suite both ways, scripts/pg.sh starts the throwaway cluster).
 #![allow(dead_code)]
-
-use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use minsheng_server::state::{Clock, Settings, SharedState};
+use minsheng_server::Database;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -16,8 +19,28 @@ pub struct TestServer {
     pub state: SharedState,
     pub clock: Clock,
     pub client: reqwest::Client,
-    pub db: PathBuf,
+    /// The database this server runs on (a second "instance" opens the same one).
+    pub database: Database,
     _dir: tempfile::TempDir,
+}
+
+/// The database of a new test server: a file in `dir`, or a fresh PostgreSQL schema.
+pub fn test_database(dir: &std::path::Path) -> Database {
+    match std::env::var("MINSHENG_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let url = std::env::var("MINSHENG_TEST_DATABASE_URL").expect(
+                "MINSHENG_TEST_BACKEND=postgres needs MINSHENG_TEST_DATABASE_URL \
+                 (run under `bash scripts/pg.sh run …`)",
+            );
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            Database::Postgres {
+                url,
+                schema: Some(schema),
+            }
+        }
+        Ok("sqlite") | Err(_) => Database::Sqlite(dir.join("test.db")),
+        Ok(other) => panic!("MINSHENG_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
 }
 
 /// Beijing local time `YYYY-MM-DD HH:MM` as UTC.
@@ -44,9 +67,42 @@ impl TestServer {
 
     pub async fn start_with(now: DateTime<Utc>, settings: Settings, demo_cases: usize) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("test.db");
+        let database = test_database(dir.path());
+        Self::start_in(dir, database, now, settings, demo_cases).await
+    }
+
+    /// On an SQLite file whatever the suite's backend (tests of the file itself).
+    pub async fn start_sqlite_with(
+        now: DateTime<Utc>,
+        settings: Settings,
+        demo_cases: usize,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database = Database::Sqlite(dir.path().join("test.db"));
+        Self::start_in(dir, database, now, settings, demo_cases).await
+    }
+
+    /// The SQLite file (panics on PostgreSQL).
+    pub fn sqlite_path(&self) -> &std::path::Path {
+        match &self.database {
+            Database::Sqlite(p) => p,
+            Database::Postgres { .. } => panic!("not an SQLite server"),
+        }
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        database: Database,
+        now: DateTime<Utc>,
+        settings: Settings,
+        demo_cases: usize,
+    ) -> Self {
         let clock = Clock::manual(now);
-        let state = minsheng_server::open_state(&db, settings, clock.clone()).expect("open");
+        let state = {
+            let (database, clock) = (database.clone(), clock.clone());
+            off_runtime(move || minsheng_server::open_state_on(&database, settings, clock))
+                .expect("open")
+        };
         let st = state.clone();
         tokio::task::spawn_blocking(move || {
             minsheng_server::seed::seed_demo(&st, None, None, demo_cases)
@@ -62,7 +118,7 @@ impl TestServer {
             state,
             clock,
             client: reqwest::Client::new(),
-            db,
+            database,
             _dir: dir,
         }
     }
@@ -237,9 +293,112 @@ impl TestServer {
 }
 
 impl TestServer {
-    /// A raw connection to the server's SQLite file (for tamper tests).
-    pub fn state_store_conn(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db).expect("open db")
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.database, Database::Postgres { .. })
+    }
+
+    /// A second server state on the same database: another instance (or a restart).
+    pub fn open_another(&self, settings: Settings) -> SharedState {
+        let (database, clock) = (self.database.clone(), self.clock.clone());
+        off_runtime(move || minsheng_server::open_state_on(&database, settings, clock))
+            .expect("open another")
+    }
+
+    /// A raw connection to the server's database, past the server (for tamper tests).
+    pub fn raw_sql(&self) -> RawSql {
+        match &self.database {
+            Database::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path).expect("open db");
+                c.busy_timeout(std::time::Duration::from_secs(10))
+                    .expect("busy timeout");
+                RawSql::Sqlite(c)
+            }
+            Database::Postgres { url, schema } => off_runtime(|| {
+                let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+                if let Some(s) = schema {
+                    c.batch_execute(&format!("SET search_path = {s}"))
+                        .expect("search_path");
+                }
+                RawSql::Postgres(Some(Box::new(c)))
+            }),
+        }
+    }
+
+    /// `SELECT COUNT(*) …` (or any single integer) read past the server.
+    pub fn sql_i64(&self, sql: &str) -> i64 {
+        self.raw_sql().i64(sql)
+    }
+}
+
+/// Runs blocking database work on a thread of its own: PostgreSQL's blocking client
+/// runs its own runtime and must not be called from a tokio worker (the server calls the
+/// store through `spawn_blocking` for the same reason).
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|sc| sc.spawn(f).join().expect("database thread"))
+}
+
+/// A connection to either backend; statements are written in the SQL both accept, and
+/// parameters go in as literals (tests only, with values they made themselves).
+pub enum RawSql {
+    Sqlite(rusqlite::Connection),
+    Postgres(Option<Box<postgres::Client>>),
+}
+
+impl Drop for RawSql {
+    /// The client's runtime must not be dropped on a tokio worker either.
+    fn drop(&mut self) {
+        if let Self::Postgres(c) = self {
+            let c = c.take();
+            off_runtime(move || drop(c));
+        }
+    }
+}
+
+impl RawSql {
+    pub fn i64(&mut self, sql: &str) -> i64 {
+        match self {
+            Self::Postgres(None) => unreachable!("taken on drop"),
+            Self::Sqlite(c) => c.query_row(sql, [], |r| r.get(0)).expect(sql),
+            Self::Postgres(Some(c)) => {
+                off_runtime(|| c.query_one(sql, &[]).expect(sql).get::<_, i64>(0))
+            }
+        }
+    }
+
+    /// Text columns of every row.
+    pub fn rows(&mut self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self {
+            Self::Postgres(None) => unreachable!("taken on drop"),
+            Self::Sqlite(c) => {
+                let mut st = c.prepare(sql).expect(sql);
+                let n = st.column_count();
+                st.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+                    .expect(sql)
+                    .collect::<Result<_, _>>()
+                    .expect(sql)
+            }
+            Self::Postgres(Some(c)) => off_runtime(|| {
+                c.query(sql, &[])
+                    .expect(sql)
+                    .iter()
+                    .map(|r| (0..r.len()).map(|i| r.get(i)).collect())
+                    .collect()
+            }),
+        }
+    }
+
+    /// Runs statements; the error's text (the backend's own message) when refused.
+    pub fn exec(&mut self, sql: &str) -> Result<(), String> {
+        match self {
+            Self::Postgres(None) => unreachable!("taken on drop"),
+            Self::Sqlite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            Self::Postgres(Some(c)) => off_runtime(|| {
+                c.batch_execute(sql).map_err(|e| {
+                    e.as_db_error()
+                        .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+                })
+            }),
+        }
     }
 }
 
@@ -302,7 +461,7 @@ impl TestServer {
     /// one): for tests that play a worker themselves.
     pub async fn start_without_workers(now: DateTime<Utc>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("test.db");
+        let database = test_database(dir.path());
         let clock = Clock::manual(now);
         let settings = Settings {
             access_ttl: chrono::Duration::days(365),
@@ -310,7 +469,11 @@ impl TestServer {
             session_absolute_secs: 400 * 24 * 3600,
             ..Settings::default()
         };
-        let state = minsheng_server::open_state(&db, settings, clock.clone()).expect("open");
+        let state = {
+            let (database, clock) = (database.clone(), clock.clone());
+            off_runtime(move || minsheng_server::open_state_on(&database, settings, clock))
+                .expect("open")
+        };
         let st = state.clone();
         tokio::task::spawn_blocking(move || minsheng_server::seed::seed_demo(&st, None, None, 0))
             .await
@@ -328,7 +491,7 @@ impl TestServer {
             state,
             clock,
             client: reqwest::Client::new(),
-            db,
+            database,
             _dir: dir,
         }
     }

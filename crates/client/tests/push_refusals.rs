@@ -66,13 +66,9 @@ async fn dispatched_case(s: &TestServer, title: &str) -> CaseId {
 }
 
 fn timeline_len(s: &TestServer, id: CaseId) -> i64 {
-    s.state_store_conn()
-        .query_row(
-            "SELECT count(*) FROM timeline WHERE case_id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap()
+    s.sql_i64(&format!(
+        "SELECT count(*) FROM timeline WHERE case_id = '{id}'"
+    ))
 }
 
 /// `n` characters of note text (3 bytes each in JSON).

@@ -113,10 +113,7 @@ async fn offline_work_reaches_the_server_once_and_the_snapshot_follows() {
     // Pushing again changes nothing: the server processed each id once.
     let again = st.engine.sync_once(Utc::now()).await.unwrap();
     assert_eq!(again.pushed, 0);
-    let processed: i64 = s
-        .state_store_conn()
-        .query_row("SELECT count(*) FROM processed_commands", [], |r| r.get(0))
-        .unwrap();
+    let processed = s.sql_i64("SELECT count(*) FROM processed_commands");
     assert_eq!(processed, 2);
 }
 

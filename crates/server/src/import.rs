@@ -351,6 +351,9 @@ fn import_into(
     }
     let org = s.org();
     let mut not_police_related = Vec::new();
+    // Other instances' intakes join the duplicate index before this feed's rows are
+    // stored: a row then matches them and the earlier rows of its own feed.
+    intelligence::before_lookup(s);
     for chunk in pending.chunks(1000) {
         let stored: Vec<(usize, Case)> = match &keyed {
             Some(k) => s.store.insert_import_cases(

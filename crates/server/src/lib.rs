@@ -13,6 +13,7 @@ pub mod first_response;
 pub mod http;
 pub mod import;
 pub mod intelligence;
+pub mod migrate;
 pub mod notify;
 pub mod seed;
 pub mod state;
@@ -52,10 +53,31 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     notify::start_workers(&state);
     assessment::start_workers(&state);
+    start_following(&state);
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Several instances on one database: every few seconds each picks up the others'
+/// admin edits (org tree, rules); writes check first too, so this bounds how stale
+/// reads can be. (The duplicate index follows the others' intakes before each lookup:
+/// `intelligence::catch_up`.)
+fn start_following(state: &SharedState) {
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(state) = weak.upgrade() else { return };
+            let done = state.blocking(AppState::refresh_if_changed).await;
+            if let Err(e) = done {
+                tracing::warn!(error = ?e, "following other instances failed");
+            }
+        }
+    });
 }
 
 /// A server on an ephemeral loopback port, for tests: returns its base URL.

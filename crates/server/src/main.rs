@@ -123,6 +123,18 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         pg_schema: Option<String>,
     },
+    /// Copy a SQLite city (it may keep running) into an empty PostgreSQL database and
+    /// verify counts and hash chains.
+    MigrateToPostgres {
+        /// The SQLite file to copy from.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// postgres://… (else env MINSHENG_DATABASE_URL)
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        pg_schema: Option<String>,
+    },
     /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
     CreateUser {
         #[command(flatten)]
@@ -285,6 +297,24 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 "new sync epoch {}: desktops re-download their data on the next sync",
                 epoch.0
             );
+        }
+        Command::MigrateToPostgres {
+            db,
+            database,
+            pg_schema,
+        } => {
+            let Database::Postgres { url, schema } =
+                Database::from_args(None, database, pg_schema)?
+            else {
+                unreachable!("from_args without --db is PostgreSQL")
+            };
+            minsheng_server::migrate::migrate_to_postgres_in(
+                &db,
+                &url,
+                schema.as_deref(),
+                &mut std::io::stdout(),
+            )
+            .map(|_| ())?;
         }
         Command::CreateUser {
             db,

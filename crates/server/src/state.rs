@@ -1,5 +1,6 @@
 //! Shared server state: the store, the org tree, calendar, SLA rules, settings, clock.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
@@ -115,12 +116,17 @@ pub struct AppState {
     pub clock: Clock,
     /// Suggestion model (optional) and duplicate index; see `crate::intelligence`.
     pub intel: crate::intelligence::Intel,
+    /// The configuration version the cached org tree and configuration were read at:
+    /// another instance's admin edit moves the database's version past it.
+    loaded_version: AtomicI64,
 }
 
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, clock: Clock) -> Result<Self, ApiError> {
+        // The version first: an edit while the rest is read is picked up afterwards.
+        let version = store.config_version()?;
         let org = OrgTree::new(store.units()?)?;
         let config = Config::from_snapshot(&store.config_snapshot()?)?;
         let intel = crate::intelligence::Intel::default();
@@ -132,7 +138,22 @@ impl AppState {
             settings,
             clock,
             intel,
+            loaded_version: AtomicI64::new(version),
         })
+    }
+
+    /// Reloads the org tree and the configuration when the database's configuration
+    /// version moved (an admin edit through any instance); true when it did. Cheap
+    /// otherwise: one read of the version.
+    pub fn refresh_if_changed(&self) -> Result<bool, ApiError> {
+        let version = self.store.config_version()?;
+        if version == self.loaded_version.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        self.reload_org()?;
+        self.reload_config()?;
+        self.loaded_version.store(version, Ordering::Release);
+        Ok(true)
     }
 
     pub fn org(&self) -> Arc<OrgTree> {

@@ -1,5 +1,6 @@
-//! The backend's own error: PostgreSQL, pool and JSON failures next to the contract's
-//! errors, so `?` works on driver calls. At the contract's edge (`db`) it becomes a
+//! The backend's own error: PostgreSQL, pool and JSON failures (and SQLite's, when a
+//! city's SQLite file is copied here) next to the contract's errors, so `?` works on
+//! driver calls. At the contract's edge (`db`) it becomes a
 //! `StoreError`; a driver failure is `StoreError::Backend`, never a driver type.
 
 use minsheng_store::{StoreError, StoreResult};
@@ -15,6 +16,9 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// Reading a SQLite file to copy it here (`copy_from_sqlite`).
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -47,7 +51,9 @@ impl From<DbError> for StoreError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Store(e) => e,
-            DbError::Postgres(_) | DbError::Pool(_) => StoreError::Backend(e.to_string()),
+            DbError::Postgres(_) | DbError::Pool(_) | DbError::Sqlite(_) => {
+                StoreError::Backend(e.to_string())
+            }
             DbError::Json(_) => StoreError::Internal(e.to_string()),
         }
     }

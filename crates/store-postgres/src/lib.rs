@@ -20,6 +20,7 @@ mod bulk;
 mod cases;
 mod config;
 mod error;
+mod from_sqlite;
 mod knowledge;
 mod learning;
 mod login;
@@ -32,6 +33,7 @@ mod sync;
 #[cfg(test)]
 mod two_instances;
 mod users;
+mod worker_lock;
 
 use chrono::Utc;
 use postgres::{Client, NoTls, Transaction};
@@ -41,6 +43,7 @@ use minsheng_store::{StoreError, StoreResult, SyncEpoch};
 
 pub use error::DbError;
 pub(crate) use error::{db, DbResult};
+pub use from_sqlite::{copy_from_sqlite, CopyProgress, CopyReport, TableCount};
 pub use migrations::latest_version;
 pub(crate) use minsheng_store::{from_ms, ms, states_sql};
 
@@ -88,6 +91,30 @@ fn valid_schema(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// The connection settings of `url`, with `search_path` set to `schema` (created if
+/// missing).
+fn connect_config(url: &str, schema: Option<&str>) -> DbResult<postgres::Config> {
+    let mut config: postgres::Config =
+        url.parse()
+            .map_err(|e: postgres::Error| StoreError::Invalid {
+                code: "DATABASE_URL",
+                message: format!("数据库地址格式错误：{e}"),
+            })?;
+    if let Some(s) = schema {
+        if !valid_schema(s) {
+            return Err(StoreError::Invalid {
+                code: "DATABASE_SCHEMA",
+                message: format!("数据库模式名“{s}”只能包含小写字母、数字和下划线"),
+            }
+            .into());
+        }
+        let mut admin = config.connect(NoTls)?;
+        admin.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))?;
+        config.options(&format!("-c search_path={s}"));
+    }
+    Ok(config)
+}
+
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`), migrates, and opens the pool.
     pub fn open(url: &str) -> StoreResult<Self> {
@@ -97,36 +124,21 @@ impl PgStore {
     /// Like `open`, with every table in `schema` (created if missing): one database can
     /// hold several independent cities, which is how tests share one cluster.
     pub fn open_in(url: &str, schema: Option<&str>) -> StoreResult<Self> {
-        db(|| {
-            let mut config: postgres::Config =
-                url.parse()
-                    .map_err(|e: postgres::Error| StoreError::Invalid {
-                        code: "DATABASE_URL",
-                        message: format!("数据库地址格式错误：{e}"),
-                    })?;
-            if let Some(s) = schema {
-                if !valid_schema(s) {
-                    return Err(StoreError::Invalid {
-                        code: "DATABASE_SCHEMA",
-                        message: format!("数据库模式名“{s}”只能包含小写字母、数字和下划线"),
-                    }
-                    .into());
-                }
-                let mut admin = config.connect(NoTls)?;
-                admin.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))?;
-                config.options(&format!("-c search_path={s}"));
-            }
-            let manager = PostgresConnectionManager::new(config, NoTls);
-            let pool = r2d2::Pool::builder()
-                .max_size(POOL_SIZE)
-                .min_idle(Some(1))
-                .build(manager)?;
-            migrations::migrate(&mut *pool.get()?)?;
-            config::seed_defaults(&mut *pool.get()?, Utc::now())?;
-            Ok(Self {
-                pool: Some(pool),
-                schema: schema.map(str::to_owned),
-            })
+        db(|| Self::open_config(connect_config(url, schema)?, schema))
+    }
+
+    /// Migrates the database `config` connects to and opens the pool.
+    fn open_config(config: postgres::Config, schema: Option<&str>) -> DbResult<Self> {
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .build(manager)?;
+        migrations::migrate(&mut *pool.get()?)?;
+        config::seed_defaults(&mut *pool.get()?, Utc::now())?;
+        Ok(Self {
+            pool: Some(pool),
+            schema: schema.map(str::to_owned),
         })
     }
 

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use minsheng_domain::ids::{CaseId, UserId};
 use minsheng_store::notify::{
     CaseChange, DeadlineHit, FollowUpRecord, FollowUpStatsRow, FollowUpStatus, InboundRecord,
-    InboundSms, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage, OutboxStatus, SendResult,
-    ServiceEvent, SmsTemplate, StaffNotification,
+    InboundSms, LimitedEnqueue, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage, OutboxStatus,
+    SendResult, ServiceEvent, SmsLimit, SmsTemplate, StaffNotification,
 };
 use minsheng_store::StoreResult;
 
@@ -89,6 +89,15 @@ impl minsheng_store::notify::NotifyStore for PgStore {
         since: DateTime<Utc>,
     ) -> StoreResult<u64> {
         db(|| outbox::count_since(self, event_key_prefix, phone, since))
+    }
+
+    fn enqueue_sms_within(
+        &self,
+        sms: &NewSms,
+        limits: &[SmsLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<LimitedEnqueue> {
+        db(|| outbox::insert_within(self, sms, limits, now))
     }
 
     fn followup_candidates(&self, limit: usize) -> StoreResult<Vec<(CaseId, String, u32)>> {

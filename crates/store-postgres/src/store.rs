@@ -20,6 +20,20 @@ impl minsheng_store::Store for PgStore {
         crate::migrations::latest_version()
     }
 
+    /// PostgreSQL keeps 64 subtransactions per backend in shared memory; a transaction
+    /// with more spills to pg_subtrans and slows every snapshot in the cluster.
+    fn commands_per_transaction(&self) -> usize {
+        64
+    }
+
+    fn worker_lock(
+        &self,
+        name: &str,
+        wait: bool,
+    ) -> StoreResult<Option<minsheng_store::WorkerLock>> {
+        db(|| crate::worker_lock::take(self, name, wait))
+    }
+
     fn units(&self) -> StoreResult<Vec<Unit>> {
         db(|| self.read(org::units))
     }
@@ -239,6 +253,17 @@ impl minsheng_store::Store for PgStore {
 
     fn sync_epoch(&self) -> StoreResult<SyncEpoch> {
         db(|| self.read(sync::epoch))
+    }
+
+    fn change_log_head(&self) -> StoreResult<u64> {
+        db(|| {
+            self.read(|c| {
+                let n: i64 = c
+                    .query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[])?
+                    .try_get(0)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+        })
     }
 
     fn changes_since(

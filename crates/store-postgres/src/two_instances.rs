@@ -215,3 +215,78 @@ fn two_instances_share_one_login_throttle() {
     });
     assert_eq!(granted.into_inner(), 3);
 }
+
+#[test]
+fn two_instances_never_both_take_the_last_place_of_a_rate_limit() {
+    use minsheng_store::notify::{LimitedEnqueue, NewSms, NotifyStore, SmsLimit};
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let now = at(2026, 3, 2, 1, 0);
+    let queued = AtomicUsize::new(0);
+    let barrier = Barrier::new(16);
+    std::thread::scope(|s| {
+        for i in 0..16 {
+            let store: &PgStore = if i % 2 == 0 { a } else { b };
+            let (queued, barrier) = (&queued, &barrier);
+            s.spawn(move || {
+                let sms = NewSms {
+                    event_key: format!("reminder:u{i}:1:k"),
+                    phone: "13900000009".into(),
+                    template: "reminder.documentReady".into(),
+                    provider_template_id: None,
+                    params: serde_json::json!({}),
+                    body: "【民生警务】温馨提示".into(),
+                };
+                let limit = SmsLimit {
+                    event_key_prefix: "reminder:".into(),
+                    phone: Some("13900000009".into()),
+                    since: now - chrono::Duration::hours(24),
+                    max: 3,
+                };
+                barrier.wait();
+                let r = store.enqueue_sms_within(&sms, &[limit], now).unwrap();
+                if r == LimitedEnqueue::Queued(true) {
+                    queued.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(
+        queued.into_inner(),
+        3,
+        "three a day per number, across instances"
+    );
+}
+
+#[test]
+fn a_worker_lock_has_one_holder_across_instances_and_dies_with_its_connection() {
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let held = a.worker_lock("assessment", false).unwrap().expect("free");
+    assert!(b.worker_lock("assessment", false).unwrap().is_none());
+    drop(held);
+    let held = b
+        .worker_lock("assessment", false)
+        .unwrap()
+        .expect("released");
+    assert!(a.worker_lock("assessment", false).unwrap().is_none());
+    // An instance that dies (its connections end) loses its locks.
+    let mut admin = a.raw_connection().unwrap();
+    let key = crate::worker_lock::key(a.schema(), "assessment");
+    let ended = admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks
+             WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+               AND ((classid::BIGINT << 32) | objid::BIGINT) = $1",
+            &[&key],
+        )
+        .unwrap();
+    assert_eq!(ended, 1, "one connection held the lock");
+    std::mem::forget(held);
+    let mut tries = 0;
+    while a.worker_lock("assessment", false).unwrap().is_none() {
+        tries += 1;
+        assert!(tries < 50, "the lock outlived its connection");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -19,6 +19,7 @@ mod notify;
 mod org;
 mod sessions;
 mod sync;
+mod worker_lock;
 mod writer;
 
 use std::path::Path;
@@ -31,7 +32,7 @@ use minsheng_domain::role::Role;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior};
 
-use minsheng_store::{AuditRecord, SessionRecord, StoreError, StoreResult, UserRecord};
+use minsheng_store::{AuditRecord, SessionRecord, StoreError, StoreResult, UserRecord, WorkerLock};
 
 pub use error::DbError;
 pub(crate) use error::{db, DbResult};
@@ -49,6 +50,8 @@ pub struct SqliteStore {
     pool: Pool,
     writer: writer::Writer,
     epoch: minsheng_store::SyncEpoch,
+    /// The file, canonical: the key of its worker locks.
+    path: std::path::PathBuf,
     /// Held shared while the store is open, so `backup::restore` (which takes it
     /// exclusively) cannot swap the file under a running server.
     _open: backup::OpenLock,
@@ -104,6 +107,7 @@ impl SqliteStore {
             // Constant while the file is open: only `restore` changes it, and it needs the
             // file closed by everyone.
             let epoch = sync::epoch(&conn)?;
+            let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
             let manager = SqliteConnectionManager::file(path).with_init(init_connection);
             let pool = r2d2::Pool::builder()
                 .max_size(8)
@@ -113,6 +117,7 @@ impl SqliteStore {
                 pool,
                 writer: writer::Writer::new(conn),
                 epoch,
+                path: canonical,
                 _open: open,
             })
         })
@@ -193,6 +198,10 @@ fn user_by_id(conn: &rusqlite::Connection, id: UserId) -> DbResult<Option<UserRe
 impl minsheng_store::Store for SqliteStore {
     fn schema_version(&self) -> i64 {
         latest_version()
+    }
+
+    fn worker_lock(&self, name: &str, wait: bool) -> StoreResult<Option<WorkerLock>> {
+        Ok(worker_lock::take(&self.path, name, wait))
     }
 
     fn units(&self) -> StoreResult<Vec<Unit>> {
@@ -492,6 +501,17 @@ impl minsheng_store::Store for SqliteStore {
 
     fn sync_epoch(&self) -> StoreResult<minsheng_store::SyncEpoch> {
         db(|| Ok(self.epoch))
+    }
+
+    fn change_log_head(&self) -> StoreResult<u64> {
+        db(|| {
+            let n: i64 =
+                self.conn()?
+                    .query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+                        r.get(0)
+                    })?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
     }
 
     fn changes_since(

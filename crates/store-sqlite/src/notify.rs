@@ -8,8 +8,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::{from_ms, ms, parse_id, SqliteStore};
 use minsheng_store::notify::{
     CaseChange, DeadlineHit, FollowUpRecord, FollowUpStatsRow, FollowUpStatus, FollowUpSubject,
-    InboundRecord, InboundSms, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage, OutboxStatus,
-    SendResult, ServiceEvent, SmsTemplate, StaffNotification,
+    InboundRecord, InboundSms, LimitedEnqueue, NewFollowUp, NewSms, NotifyPrefs, OutboxMessage,
+    OutboxStatus, SendResult, ServiceEvent, SmsLimit, SmsTemplate, StaffNotification,
 };
 use minsheng_store::StoreResult;
 
@@ -474,6 +474,40 @@ impl minsheng_store::notify::NotifyStore for SqliteStore {
                 |r| r.get(0),
             )?;
             Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn enqueue_sms_within(
+        &self,
+        sms: &NewSms,
+        limits: &[SmsLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<LimitedEnqueue> {
+        // The one writer (an IMMEDIATE transaction) serializes the check with the insert.
+        db(|| {
+            self.write(|tx| {
+                let exists: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM sms_outbox WHERE event_key = ?1)",
+                    [&sms.event_key],
+                    |r| r.get(0),
+                )?;
+                if exists {
+                    return Ok(LimitedEnqueue::Queued(false));
+                }
+                for (i, l) in limits.iter().enumerate() {
+                    let n: i64 = tx.query_row(
+                        "SELECT COUNT(*) FROM sms_outbox
+                         WHERE substr(event_key, 1, length(?1)) = ?1
+                           AND (?2 IS NULL OR phone = ?2) AND created_at >= ?3",
+                        params![l.event_key_prefix, l.phone, ms(l.since)],
+                        |r| r.get(0),
+                    )?;
+                    if u64::try_from(n).unwrap_or(0) >= l.max {
+                        return Ok(LimitedEnqueue::Limited(i));
+                    }
+                }
+                Ok(LimitedEnqueue::Queued(insert_sms(tx, sms, now)?))
+            })
         })
     }
 

@@ -256,6 +256,17 @@ pub trait Store:
 {
     /// The schema version the database is at (its backend migrated it when opening).
     fn schema_version(&self) -> i64;
+    /// Takes the lock `name`, held by one holder at a time across every server instance
+    /// on this database until the returned guard drops (or the instance dies): a
+    /// background worker's pass runs once across instances. `wait` blocks until it is
+    /// free; without it `None` says another holder has it.
+    fn worker_lock(&self, name: &str, wait: bool) -> StoreResult<Option<WorkerLock>>;
+    /// How many pushed commands `run_batch` should get per transaction (each in its
+    /// own savepoint): one commit per chunk, bounded by how long a chunk holds locks
+    /// and by the backend's cost of many savepoints.
+    fn commands_per_transaction(&self) -> usize {
+        100
+    }
 
     // Organisation
     fn units(&self) -> StoreResult<Vec<Unit>>;
@@ -404,6 +415,9 @@ pub trait Store:
     fn ack_seq(&self, install_id: &str) -> StoreResult<Option<u64>>;
     /// The identity of this database's change log (new after every restore).
     fn sync_epoch(&self) -> StoreResult<SyncEpoch>;
+    /// The last committed change-log position (0 for an empty log): a reader that
+    /// continues after it sees every later change (positions follow commit order).
+    fn change_log_head(&self) -> StoreResult<u64>;
     /// Changes after position `after` visible in `scope`, at most `limit` cases, read
     /// from one snapshot. A position outside the retained log is `StoreError::SyncReset`.
     fn changes_since(&self, scope: &ListScope, after: u64, limit: usize)
@@ -414,4 +428,24 @@ pub trait Store:
     fn audit_log(&self, limit: usize) -> StoreResult<Vec<AuditRecord>>;
     /// The whole audit log with its hash links, oldest first (verification).
     fn audit_chain(&self) -> StoreResult<Vec<minsheng_domain::audit::AuditLink>>;
+}
+
+/// A held `Store::worker_lock`; released when dropped.
+pub struct WorkerLock {
+    _held: Box<dyn Send>,
+}
+
+impl WorkerLock {
+    /// Wraps what the backend holds; its `Drop` releases the lock.
+    pub fn new(held: impl Send + 'static) -> Self {
+        Self {
+            _held: Box::new(held),
+        }
+    }
+}
+
+impl std::fmt::Debug for WorkerLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkerLock")
+    }
 }

@@ -11,6 +11,28 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
 
+/// A rate limit on queued messages (`enqueue_sms_within`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsLimit {
+    /// Counts outbox rows whose event key starts with this (a plain prefix)...
+    pub event_key_prefix: String,
+    /// ...addressed to this number, when given...
+    pub phone: Option<String>,
+    /// ...created at or after this instant...
+    pub since: DateTime<Utc>,
+    /// ...and refuses when there are this many already.
+    pub max: u64,
+}
+
+/// What `enqueue_sms_within` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitedEnqueue {
+    /// Queued (`true`), or already queued under its event key (`false`).
+    Queued(bool),
+    /// Refused by the limit at this index; nothing written.
+    Limited(usize),
+}
+
 /// One SMS to queue. `event_key` identifies the business event; a second enqueue with
 /// the same key is ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,6 +384,16 @@ pub trait NotifyStore {
         phone: Option<&str>,
         since: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// Queues `sms` unless a message with its event key exists (`Queued(false)`, not
+    /// counted) or one of `limits` is reached (`Limited(index)`). The check and the
+    /// insert are one transaction serialized against every other limited enqueue, so
+    /// two server instances cannot both take the last free place.
+    fn enqueue_sms_within(
+        &self,
+        sms: &NewSms,
+        limits: &[SmsLimit],
+        now: DateTime<Utc>,
+    ) -> StoreResult<LimitedEnqueue>;
 
     // Follow-up rounds
     /// Cases waiting for the citizen's answer that have no round for their current

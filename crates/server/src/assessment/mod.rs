@@ -117,6 +117,25 @@ fn catch_up(s: &AppState) -> Result<(u64, u64), ApiError> {
 /// reports, alerts and their push to the units' staff.
 pub fn run_once(s: &AppState) -> Result<RunSummary, ApiError> {
     let _guard = WORKER.lock();
+    // One pass at a time across every instance on the database; a second instance's
+    // pass then finds the facts current and the reports made.
+    let _across = s.store.worker_lock(WORKER_LOCK, true)?;
+    pass(s)
+}
+
+/// The periodic pass: skipped when another instance is running one.
+fn run_if_free(s: &AppState) -> Result<Option<RunSummary>, ApiError> {
+    let _guard = WORKER.lock();
+    let Some(_across) = s.store.worker_lock(WORKER_LOCK, false)? else {
+        return Ok(None);
+    };
+    pass(s).map(Some)
+}
+
+/// The database-wide lock of assessment passes (`Store::worker_lock`).
+const WORKER_LOCK: &str = "assessment";
+
+fn pass(s: &AppState) -> Result<RunSummary, ApiError> {
     let now = s.now();
     let (cases_updated, position) = catch_up(s)?;
     let reports = reports::run_schedule(s, now)?.len();
@@ -146,6 +165,7 @@ pub fn report_now(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<minsheng_store::assessment::ReportRecord, ApiError> {
     let _pass = WORKER.lock();
+    let _across = s.store.worker_lock(WORKER_LOCK, true)?;
     catch_up(s)?;
     reports::generate(s, period, by, now, true)?
         .ok_or_else(|| ApiError::Internal("report not stored".into()))
@@ -160,7 +180,7 @@ pub fn start_workers(state: &SharedState) {
         loop {
             tick.tick().await;
             let s = Arc::clone(&state);
-            match tokio::task::spawn_blocking(move || run_once(&s)).await {
+            match tokio::task::spawn_blocking(move || run_if_free(&s)).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "assessment worker"),
                 Err(e) => tracing::warn!(error = %e, "assessment worker panicked"),

@@ -313,7 +313,7 @@ fn actor(state: &AppState, name: &str) -> Result<Actor, Box<dyn std::error::Erro
 /// same `replay` plus `case_scope` rows — for sizes whose timelines would not fit on disk.
 enum Sink {
     Store,
-    FactsOnly(SqliteStore),
+    FactsOnly(Box<SqliteStore>),
 }
 
 fn write_batch(
@@ -400,7 +400,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("reusing {}", db.display());
     } else {
         let sink = if facts_only {
-            Sink::FactsOnly(SqliteStore::open(&db)?)
+            Sink::FactsOnly(Box::new(SqliteStore::open(&db)?))
         } else {
             Sink::Store
         };

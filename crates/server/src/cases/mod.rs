@@ -59,6 +59,8 @@ pub fn intake_entry(
 /// 受理: stores a new request with its intake entry and answers it as the clerk sees
 /// it, with the model's suggestion and the possible duplicates in the clerk's scope.
 pub fn register(s: &AppState, actor: &Actor, new: &NewCase) -> Result<CaseView, ApiError> {
+    // Writes follow the latest org tree and rules, whichever instance changed them.
+    s.refresh_if_changed()?;
     let now = s.now();
     let c = workflow::intake(new, actor, now)?;
     let entry = intake_entry(&c, actor, now, None);
@@ -82,6 +84,7 @@ pub fn apply_action(
     expected_version: Option<u64>,
     device_at: Option<DateTime<Utc>>,
 ) -> Result<Case, ApiError> {
+    s.refresh_if_changed()?;
     // Before the store compares versions: a stale version on a case out of scope must
     // answer 404 like an unknown id, not 409 with its current version.
     let current = visible_case(s, actor, id)?;

@@ -117,6 +117,7 @@ pub fn assist(s: &AppState, actor: &Actor, req: &AssistRequest) -> Result<Intake
         .and_then(|u| org.get(u))
         .map(|u| u.name.clone());
     let duplicates = if has_text || phone.is_some() {
+        super::followed::before_lookup(s);
         let found = s.intel.candidates_for_text(
             phone.as_ref().map(Phone::as_str),
             &title,

@@ -8,6 +8,7 @@
 mod assist;
 mod export;
 mod feedback;
+mod followed;
 mod views;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ use minsheng_nlp::{
 pub use assist::{assist, AssistRequest, CallerCase, IntakeAssist};
 pub use export::{export_training, ExportSummary};
 pub use feedback::{accuracy, after_action, AccuracyReport, DispatchCheck, MatchRates};
+pub use followed::{before_lookup, catch_up};
 pub use views::{
     duplicate_views, index_new_case, on_bulk_row, on_intake, suggestions_for, DuplicateView,
     IntakeExtras, SuggestionBrief, SuggestionsView, UnitChoice,
@@ -42,6 +44,9 @@ pub const INTAKE_CANDIDATES: usize = 3;
 pub struct Intel {
     model: RwLock<Option<Intelligence>>,
     duplicates: RwLock<DuplicateIndex>,
+    /// Which cases the index holds and the change-log position it reflects (other
+    /// instances' intakes are indexed by following the log: `catch_up`).
+    followed: followed::FollowedLock,
     /// The city's active categories (SPEC §10: one list): a category the model knows
     /// but the city no longer offers is never suggested. Empty: no restriction.
     categories: RwLock<Vec<String>>,
@@ -52,6 +57,7 @@ impl Default for Intel {
         Self {
             model: RwLock::new(None),
             duplicates: RwLock::new(DuplicateIndex::default()),
+            followed: std::sync::Mutex::default(),
             categories: RwLock::new(Vec::new()),
         }
     }
@@ -144,6 +150,20 @@ impl Intel {
 
     /// Adds (or replaces) a case in the duplicate index.
     pub fn index(&self, c: &Case) {
+        self.index_unfollowed(c);
+        self.followed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(c.id);
+    }
+
+    /// The follower's state (`followed::catch_up`).
+    fn followed(&self) -> &followed::FollowedLock {
+        &self.followed
+    }
+
+    /// `index` for a caller that already holds the follower's lock.
+    fn index_unfollowed(&self, c: &Case) {
         let id = c.id.to_string();
         let mut idx = self
             .duplicates
@@ -163,6 +183,10 @@ impl Intel {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&id.to_string());
+        self.followed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
     }
 
     /// Indexed cases that may be the same matter as `c` (same text and/or caller),
@@ -247,8 +271,12 @@ pub fn rebuild_index(s: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError
         .and_then(|m| m.manifest().map(|x| x.duplicates.clone()))
         .unwrap_or_default();
     let mut idx = DuplicateIndex::new(config);
+    // The position first: a case registered during the scan is caught up afterwards.
+    let through = s.store.change_log_head()?;
+    let mut ids = std::collections::HashSet::new();
     s.store
         .for_each_indexable_case(now - Duration::days(RECENT_DAYS), &mut |c| {
+            ids.insert(c.id);
             idx.insert(
                 &c.id.to_string(),
                 c.phone.as_deref(),
@@ -257,10 +285,16 @@ pub fn rebuild_index(s: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError
             );
         })?;
     let n = idx.len();
+    let mut followed = s
+        .intel
+        .followed
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     *s.intel
         .duplicates
         .write()
         .unwrap_or_else(PoisonError::into_inner) = idx;
+    followed.reset(through, ids);
     Ok(n)
 }
 

@@ -164,7 +164,17 @@ pub struct IntakeExtras {
 
 /// Candidates for a newly stored case, then the case joins the index. Never fails:
 /// the case is already stored, so a lookup problem is logged, not returned.
-fn duplicates_then_index(s: &AppState, actor: &Actor, c: &Case) -> Vec<DuplicateView> {
+/// `follow`: first index what other instances registered (a bulk import does that once
+/// before its rows are stored, so a row matches only earlier rows of its feed).
+fn duplicates_then_index(
+    s: &AppState,
+    actor: &Actor,
+    c: &Case,
+    follow: bool,
+) -> Vec<DuplicateView> {
+    if follow {
+        super::followed::before_lookup(s);
+    }
     // Ask for more than shown: merged and out-of-scope cases are dropped afterwards.
     let found = s.intel.candidates(c, INTAKE_CANDIDATES * 4);
     s.intel.index(c);
@@ -183,7 +193,7 @@ pub fn on_intake(s: &AppState, actor: &Actor, c: &Case) -> IntakeExtras {
         .map(|x| SuggestionBrief::from_suggestion(&x, &s.org(), version));
     IntakeExtras {
         suggestion,
-        duplicates: duplicates_then_index(s, actor, c),
+        duplicates: duplicates_then_index(s, actor, c, true),
     }
 }
 
@@ -207,7 +217,7 @@ pub fn on_bulk_row(s: &AppState, actor: &Actor, org: &OrgTree, c: &Case) -> Inta
     });
     IntakeExtras {
         suggestion,
-        duplicates: duplicates_then_index(s, actor, c),
+        duplicates: duplicates_then_index(s, actor, c, false),
     }
 }
 
@@ -234,6 +244,7 @@ pub fn suggestions_for(s: &AppState, actor: &Actor, c: &Case) -> Result<Suggesti
         .as_ref()
         .and_then(|x| x.supervising_unit.as_deref())
         .and_then(|u| unit_name(&s.org(), u));
+    super::followed::before_lookup(s);
     let found = s.intel.candidates(c, SCREEN_CANDIDATES * 4);
     Ok(SuggestionsView {
         suggestion,

@@ -132,6 +132,10 @@ pub async fn run_once(state: &SharedState) -> Result<PassReport, ApiError> {
     // SMS queue); the first error is reported after all ran.
     let (mut report, first_err) = state
         .blocking(move |s| {
+            // These steps run one instance at a time across the database (each is
+            // idempotent, so the next instance's turn finds its work done); sending
+            // below is shared safely by claims.
+            let _across = s.store.worker_lock("notify", true)?;
             let mut r = PassReport::default();
             let mut err = None;
             // Before the follow-up rounds, so a duplicate's SMS goes out in this pass.

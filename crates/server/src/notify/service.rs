@@ -16,7 +16,9 @@ use super::inbound::normalize_phone;
 use super::templates::{self, is_mobile, mask};
 use crate::error::ApiError;
 use crate::state::AppState;
-use minsheng_store::notify::{FollowUpSubject, NewFollowUp, ServiceEvent, SmsTemplate};
+use minsheng_store::notify::{
+    FollowUpSubject, LimitedEnqueue, NewFollowUp, ServiceEvent, SmsLimit, SmsTemplate,
+};
 use minsheng_store::AuditRecord;
 
 /// Service codes and the names feeds use for them.
@@ -404,37 +406,42 @@ pub fn reminder(
             format!("短信内容不能超过{REMINDER_BODY_MAX_CHARS}个字符，请精简参数"),
         ));
     }
-    if s.store
-        .count_sms_since(&event_key, None, DateTime::<Utc>::default())?
-        > 0
-    {
-        return Ok(ReminderOutcome::Queued(false)); // a resubmission: harmless, not counted
-    }
     let now = s.now();
-    let mine = format!("reminder:{}:", actor.user_id);
-    if s.store
-        .count_sms_since(&mine, None, now - Duration::hours(1))?
-        >= REMINDER_PER_SENDER_PER_HOUR
-    {
-        return Ok(ReminderOutcome::Limited {
-            code: "REMINDER_SENDER_LIMIT",
-            message: format!(
-                "每人每小时最多发送{REMINDER_PER_SENDER_PER_HOUR}条温馨提示，请稍后再试"
-            ),
-        });
-    }
-    if s.store
-        .count_sms_since("reminder:", Some(&phone), now - Duration::hours(24))?
-        >= REMINDER_PER_PHONE_PER_DAY
-    {
-        return Ok(ReminderOutcome::Limited {
-            code: "REMINDER_RECIPIENT_LIMIT",
-            message: format!(
-                "该号码24小时内已收到{REMINDER_PER_PHONE_PER_DAY}条温馨提示，请明天再发送"
-            ),
-        });
-    }
-    let queued = s.store.enqueue_sms(&sms, now)?;
+    // Checked and queued in one transaction: two instances cannot both take the last
+    // place. A resubmission (same event key) is harmless and not counted.
+    let limits = [
+        SmsLimit {
+            event_key_prefix: format!("reminder:{}:", actor.user_id),
+            phone: None,
+            since: now - Duration::hours(1),
+            max: REMINDER_PER_SENDER_PER_HOUR,
+        },
+        SmsLimit {
+            event_key_prefix: "reminder:".into(),
+            phone: Some(phone.clone()),
+            since: now - Duration::hours(24),
+            max: REMINDER_PER_PHONE_PER_DAY,
+        },
+    ];
+    let queued = match s.store.enqueue_sms_within(&sms, &limits, now)? {
+        LimitedEnqueue::Queued(queued) => queued,
+        LimitedEnqueue::Limited(0) => {
+            return Ok(ReminderOutcome::Limited {
+                code: "REMINDER_SENDER_LIMIT",
+                message: format!(
+                    "每人每小时最多发送{REMINDER_PER_SENDER_PER_HOUR}条温馨提示，请稍后再试"
+                ),
+            })
+        }
+        LimitedEnqueue::Limited(_) => {
+            return Ok(ReminderOutcome::Limited {
+                code: "REMINDER_RECIPIENT_LIMIT",
+                message: format!(
+                    "该号码24小时内已收到{REMINDER_PER_PHONE_PER_DAY}条温馨提示，请明天再发送"
+                ),
+            })
+        }
+    };
     if queued {
         s.store.audit(&AuditRecord {
             at: now,

@@ -21,10 +21,6 @@ use crate::intelligence;
 use crate::state::AppState;
 use minsheng_store::{CommandBatch, CommandKey, CommandTx, ProcessedCommand, SyncEpoch};
 
-/// Commands per write transaction: one commit per chunk instead of per command,
-/// while bounding how long a push holds the write lock.
-const COMMANDS_PER_TX: usize = 100;
-
 /// Work for after the commit: the indexes and the feedback table must neither see
 /// uncommitted cases nor wait for the write lock this batch holds.
 enum AfterCommit {
@@ -32,8 +28,9 @@ enum AfterCommit {
     Intake(Case),
 }
 
-/// Processes a batch in order, `COMMANDS_PER_TX` commands per transaction, each in its
-/// own savepoint with its recorded outcome.
+/// Processes a batch in order, the backend's `commands_per_transaction` commands per
+/// transaction (one commit per chunk, not per command), each in its own savepoint with
+/// its recorded outcome.
 pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushResponse, ApiError> {
     if req.commands.len() > MAX_PUSH_COMMANDS {
         return Err(ApiError::BatchTooLarge(MAX_PUSH_COMMANDS));
@@ -52,12 +49,14 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
             return Err(ApiError::SyncReset);
         }
     }
+    s.refresh_if_changed()?;
     let install = req.install_id.to_string();
     let org = s.org();
     let mut results = Vec::with_capacity(req.commands.len());
     let mut commands = req.commands.into_iter().peekable();
     while commands.peek().is_some() {
-        let mut chunk = Some(commands.by_ref().take(COMMANDS_PER_TX).collect::<Vec<_>>());
+        let per_tx = s.store.commands_per_transaction().max(1);
+        let mut chunk = Some(commands.by_ref().take(per_tx).collect::<Vec<_>>());
         let mut done = Vec::new();
         let mut after = Vec::new();
         s.store.run_batch(&org, &mut |b: &mut dyn CommandBatch| {

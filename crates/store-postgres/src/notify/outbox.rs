@@ -8,7 +8,9 @@
 use chrono::{DateTime, Utc};
 use postgres::{Row, Transaction};
 
-use minsheng_store::notify::{NewSms, OutboxMessage, OutboxStatus, SendResult, SmsTemplate};
+use minsheng_store::notify::{
+    LimitedEnqueue, NewSms, OutboxMessage, OutboxStatus, SendResult, SmsLimit, SmsTemplate,
+};
 
 use super::{limit_param, new_id, opt_ms};
 use crate::{from_ms, ms, DbResult, PgStore};
@@ -275,3 +277,44 @@ pub(super) fn count_since(
         Ok(u64::try_from(n).unwrap_or(0))
     })
 }
+
+/// Rate-limited enqueue (`NotifyStore::enqueue_sms_within`). Every limited enqueue takes
+/// one transaction-level advisory lock first, so the counts it reads cannot be passed by
+/// another instance's insert before this one commits (READ COMMITTED alone would let two
+/// transactions both see the last free place).
+pub(super) fn insert_within(
+    s: &PgStore,
+    sms: &NewSms,
+    limits: &[SmsLimit],
+    now: DateTime<Utc>,
+) -> DbResult<LimitedEnqueue> {
+    s.write(|tx| {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LIMITED_ENQUEUE_LOCK])?;
+        let exists: bool = tx
+            .query_one(
+                "SELECT EXISTS(SELECT 1 FROM sms_outbox WHERE event_key = $1)",
+                &[&sms.event_key],
+            )?
+            .try_get(0)?;
+        if exists {
+            return Ok(LimitedEnqueue::Queued(false));
+        }
+        for (i, l) in limits.iter().enumerate() {
+            let n: i64 = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM sms_outbox
+                     WHERE substr(event_key, 1, char_length($1::TEXT)) = $1::TEXT
+                       AND ($2::TEXT IS NULL OR phone = $2::TEXT) AND created_at >= $3",
+                    &[&l.event_key_prefix, &l.phone, &ms(l.since)],
+                )?
+                .try_get(0)?;
+            if u64::try_from(n).unwrap_or(0) >= l.max {
+                return Ok(LimitedEnqueue::Limited(i));
+            }
+        }
+        Ok(LimitedEnqueue::Queued(insert_sms(tx, sms, now)?))
+    })
+}
+
+/// The advisory lock key of rate-limited enqueues (any constant no other lock uses).
+const LIMITED_ENQUEUE_LOCK: i64 = 0x6d73_5f73_6d73_6c69; // "ms_smsli"

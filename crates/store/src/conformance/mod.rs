@@ -50,6 +50,7 @@ macro_rules! conformance_tests {
             text_search_matches_title_and_content,
             work_lists_agree_with_the_domain,
             sessions_rotate_once_then_are_retired,
+            worker_locks_have_one_holder_at_a_time,
             login_reservations_respect_the_limits,
             audit_records_form_a_chain,
             the_change_log_hands_each_write_out_once_in_order,

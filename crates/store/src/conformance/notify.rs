@@ -15,6 +15,7 @@ macro_rules! notify_conformance {
         $crate::conformance_tests!(@each $open;
             sms_templates_round_trip,
             enqueue_is_idempotent_by_event_key,
+            limited_enqueues_stop_at_the_limit_and_resubmissions_pass,
             a_claim_leases_due_messages_and_counts_the_attempt,
             concurrent_claims_never_take_the_same_message,
             a_failed_send_is_retried_then_dead_lettered_and_requeued,

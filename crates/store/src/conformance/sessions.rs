@@ -313,3 +313,31 @@ pub fn concurrent_audit_writers_form_one_chain(store: &dyn Store) {
         "ids follow the chain"
     );
 }
+
+/// Worker locks: one holder per name; a waiter gets it when the holder lets go.
+pub fn worker_locks_have_one_holder_at_a_time(store: &dyn Store) {
+    let first = store.worker_lock("assessment", false).unwrap();
+    assert!(first.is_some(), "a free lock is taken");
+    assert!(
+        store.worker_lock("assessment", false).unwrap().is_none(),
+        "a held lock is refused without waiting"
+    );
+    let other = store.worker_lock("notify", false).unwrap();
+    assert!(other.is_some(), "another name is independent");
+    let released = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let lock = store.worker_lock("assessment", true).unwrap();
+            assert!(lock.is_some());
+            released.load(std::sync::atomic::Ordering::SeqCst)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        released.store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(first);
+        assert!(
+            waiter.join().unwrap(),
+            "the waiter got the lock only after it was released"
+        );
+    });
+    assert!(store.worker_lock("assessment", false).unwrap().is_some());
+}

@@ -27,6 +27,7 @@ pub fn the_change_log_hands_each_write_out_once_in_order(store: &dyn Store) {
     let org = city.install(store);
     let clerk = actor(Role::Clerk, &city.city);
     let epoch = store.sync_epoch().unwrap();
+    let empty = store.change_log_head().unwrap();
     let cases: Vec<_> = (0..5)
         .map(|i| new_case(&clerk, at(2026, 3, 2, 2, i), &format!("第{i}件"), "内容"))
         .collect();
@@ -37,6 +38,13 @@ pub fn the_change_log_hands_each_write_out_once_in_order(store: &dyn Store) {
     let (changed, removed, end) = drain(store, &ListScope::Everything, 0);
     assert_eq!(changed, ids, "each case once, in commit order");
     assert!(removed.is_empty());
+    // The head is the last position handed out: reading after it finds nothing.
+    let head = store.change_log_head().unwrap();
+    assert!(head > empty, "five writes moved the head");
+    let (past, _, _) = drain(store, &ListScope::Everything, head);
+    assert!(past.is_empty(), "nothing after the head");
+    let (last, _, _) = drain(store, &ListScope::Everything, head - 1);
+    assert_eq!(last, vec![ids[4]], "the head is the last write's position");
     // Nothing new: an empty page at the same position.
     let (again, _, end2) = drain(store, &ListScope::Everything, end);
     assert!(again.is_empty());

@@ -1,7 +1,7 @@
 //! SMS templates and the outbox.
 
 use crate::conformance::at;
-use crate::notify::{NewSms, OutboxStatus, SendResult, SmsTemplate};
+use crate::notify::{LimitedEnqueue, NewSms, OutboxStatus, SendResult, SmsLimit, SmsTemplate};
 use crate::Store;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashSet;
@@ -131,6 +131,77 @@ pub fn enqueue_is_idempotent_by_event_key(store: &dyn Store) {
         "`since` itself counts"
     );
     assert_eq!(store.count_sms_since("other:", None, epoch).unwrap(), 0);
+}
+
+pub fn limited_enqueues_stop_at_the_limit_and_resubmissions_pass(store: &dyn Store) {
+    let now = at(2026, 3, 2, 2, 0);
+    let limits = |phone: &str| {
+        [
+            SmsLimit {
+                event_key_prefix: "reminder:u1:".into(),
+                phone: None,
+                since: now - Duration::hours(1),
+                max: 3,
+            },
+            SmsLimit {
+                event_key_prefix: "reminder:".into(),
+                phone: Some(phone.into()),
+                since: now - Duration::hours(24),
+                max: 2,
+            },
+        ]
+    };
+    let put = |key: &str, phone: &str| {
+        store
+            .enqueue_sms_within(&sms(key, phone), &limits(phone), now)
+            .unwrap()
+    };
+    assert_eq!(
+        put("reminder:u1:a", "13900000001"),
+        LimitedEnqueue::Queued(true)
+    );
+    assert_eq!(
+        put("reminder:u1:b", "13900000001"),
+        LimitedEnqueue::Queued(true)
+    );
+    // The number has its two: refused by the second limit, nothing written.
+    assert_eq!(
+        put("reminder:u1:c", "13900000001"),
+        LimitedEnqueue::Limited(1)
+    );
+    // A resubmission of a queued one is not refused and not queued again.
+    assert_eq!(
+        put("reminder:u1:a", "13900000001"),
+        LimitedEnqueue::Queued(false)
+    );
+    assert_eq!(
+        put("reminder:u1:d", "13900000002"),
+        LimitedEnqueue::Queued(true)
+    );
+    // The sender has their three this hour: refused by the first limit.
+    assert_eq!(
+        put("reminder:u1:e", "13900000003"),
+        LimitedEnqueue::Limited(0)
+    );
+    let epoch = DateTime::<Utc>::default();
+    assert_eq!(store.count_sms_since("reminder:", None, epoch).unwrap(), 3);
+    // Rows before `since` do not count.
+    let later = now + Duration::hours(2);
+    assert_eq!(
+        store
+            .enqueue_sms_within(
+                &sms("reminder:u1:f", "13900000003"),
+                &[SmsLimit {
+                    event_key_prefix: "reminder:u1:".into(),
+                    phone: None,
+                    since: later - Duration::hours(1),
+                    max: 3,
+                }],
+                later,
+            )
+            .unwrap(),
+        LimitedEnqueue::Queued(true)
+    );
 }
 
 pub fn a_claim_leases_due_messages_and_counts_the_attempt(store: &dyn Store) {

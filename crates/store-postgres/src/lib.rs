@@ -16,6 +16,7 @@
 mod admin;
 mod assessment;
 mod audit;
+pub mod bench;
 mod bulk;
 mod cases;
 mod config;

@@ -9,6 +9,8 @@
 //! local limit the reconcile is compared with).
 //!
 //! `cargo run --release -p minsheng-tests --bin sync-bench [station|county]`
+//! (`SYNC_BENCH_DATABASE=postgres://…` runs the city server on PostgreSQL, a fresh schema
+//! per scenario, instead of an SQLite file.)
 //! (`SYNC_BENCH_PERF=<dir>` also records `perf` profiles of the reconcile: client and server.)
 
 use std::path::{Path, PathBuf};
@@ -140,8 +142,21 @@ async fn run(s: &Scenario) -> Measured {
         refresh_ttl: Duration::days(400),
         ..Settings::default()
     };
-    let state = minsheng_server::open_state(&dir.path().join("city.db"), settings, Clock::System)
-        .expect("server db");
+    let database = {
+        let (dir, name) = (dir.path().to_owned(), s.name.to_owned());
+        tokio::task::spawn_blocking(move || city_database(&dir, &name))
+            .await
+            .expect("join")
+    };
+    let state = {
+        let database = database.clone();
+        tokio::task::spawn_blocking(move || {
+            minsheng_server::open_state_on(&database, settings, Clock::System)
+        })
+        .await
+        .expect("join")
+        .expect("server db")
+    };
     let st = state.clone();
     tokio::task::spawn_blocking(move || minsheng_server::seed::seed_demo(&st, None, None, 0))
         .await
@@ -247,18 +262,12 @@ async fn run(s: &Scenario) -> Measured {
     }
     // How long the server spent on the pushed commands: first to last start time of
     // the processed commands (each commits on its own).
-    let conn = rusqlite::Connection::open_with_flags(
-        dir.path().join("city.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("server db");
-    let span: i64 = conn
-        .query_row(
-            "SELECT coalesce(max(processed_at) - min(processed_at), 0) FROM processed_commands",
-            [],
-            |r| r.get(0),
-        )
-        .expect("processed span");
+    let span = {
+        let database = database.clone();
+        tokio::task::spawn_blocking(move || push_span_ms(&database))
+            .await
+            .expect("join")
+    };
     reconcile["serverPushSpanMs"] = json!(span);
     eprintln!("[{}] reconcile: {reconcile}", s.name);
     let mut wire_cmd = child("child-wire");
@@ -741,4 +750,46 @@ fn print_table(rows: &[(Scenario, Measured)]) {
     println!(
         "\nPeer (SPEC §9): PouchDB 9 pulls 2,000 ~1 KB records in 0.70 s, 20,000 in 5.1 s, pushes 500 in 0.17 s; client peak 97–142 MB."
     );
+}
+
+/// The city's database: an SQLite file in `dir`, or a fresh schema of the PostgreSQL
+/// database `SYNC_BENCH_DATABASE` names.
+fn city_database(dir: &std::path::Path, scenario: &str) -> minsheng_server::Database {
+    match std::env::var("SYNC_BENCH_DATABASE") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!("sync_bench_{scenario}");
+            minsheng_store_postgres::PgStore::open_in(&url, Some(&schema))
+                .and_then(minsheng_store_postgres::PgStore::drop_schema)
+                .expect("empty schema");
+            minsheng_server::Database::Postgres {
+                url,
+                schema: Some(schema),
+            }
+        }
+        _ => minsheng_server::Database::Sqlite(dir.join("city.db")),
+    }
+}
+
+/// How long the server spent on the pushed commands: first to last start time of the
+/// processed commands (each commits on its own).
+fn push_span_ms(database: &minsheng_server::Database) -> i64 {
+    const SQL: &str =
+        "SELECT coalesce(max(processed_at) - min(processed_at), 0) FROM processed_commands";
+    match database {
+        minsheng_server::Database::Sqlite(path) => {
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("server db")
+                .query_row(SQL, [], |r| r.get(0))
+                .expect("processed span")
+        }
+        minsheng_server::Database::Postgres { url, schema } => {
+            minsheng_store_postgres::PgStore::open_in(url, schema.as_deref())
+                .expect("server db")
+                .raw_connection()
+                .expect("connection")
+                .query_one(SQL, &[])
+                .expect("processed span")
+                .get::<_, i64>(0)
+        }
+    }
 }

@@ -8,7 +8,9 @@
 //! `cargo run --release -p minsheng-server --bin analytics-bench -- --cases 1000000 --db /tmp/ms-analytics-1m.db`
 //! (`--reuse` keeps an existing file and skips seeding; `--facts-only` writes the facts
 //! and `case_scope` rows without storing cases and timelines, ~1 KB instead of ~11 KB
-//! a case, so 1,000,000 cases fit on a small disk.)
+//! a case, so 1,000,000 cases fit on a small disk.) `--database postgres://…
+//! [--pg-schema NAME]` runs the same on PostgreSQL (the schema is emptied first unless
+//! `--reuse`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,6 +30,8 @@ use minsheng_server::assessment::board::{self, BoardRequest, Level, Source};
 use minsheng_server::assessment::period::{Period, PeriodKind};
 use minsheng_server::assessment::replay::replay;
 use minsheng_server::state::{AppState, Clock, Settings};
+use minsheng_server::Database;
+use minsheng_store_postgres::PgStore;
 use minsheng_store_sqlite::SqliteStore;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -133,9 +137,10 @@ impl Seeder<'_> {
         now: DateTime<Utc>,
         master: Option<minsheng_domain::ids::CaseId>,
     ) -> Result<(Case, Vec<TimelineEntry>), Box<dyn std::error::Error>> {
+        let channel = Channel::ALL[rng.random_range(0..Channel::ALL.len())];
         let new = NewCase {
             id: None,
-            channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+            channel,
             request_type: RequestType::ALL[rng.random_range(0..5)],
             category: None,
             title: "诉求".into(),
@@ -148,7 +153,13 @@ impl Seeder<'_> {
             received_at: Some(received),
             urgency: Urgency::Ordinary,
             flags: CaseFlags::default(),
-            leader_instruction: None,
+            // 领导批示 cases carry the leader and the instruction (the intake rule).
+            leader_instruction: (channel == Channel::LeaderInstruction).then(|| {
+                minsheng_domain::case::LeaderInstruction {
+                    leader: "王市长".into(),
+                    instruction: "请尽快核查处理并反馈。".into(),
+                }
+            }),
         };
         let mut c = workflow::intake(&new, &self.clerk, received)?;
         let mut entries = vec![minsheng_server::cases::intake_entry(
@@ -314,6 +325,7 @@ fn actor(state: &AppState, name: &str) -> Result<Actor, Box<dyn std::error::Erro
 enum Sink {
     Store,
     FactsOnly(Box<SqliteStore>),
+    PgFactsOnly(Box<PgStore>),
 }
 
 fn write_batch(
@@ -327,6 +339,15 @@ fn write_batch(
             state.store.insert_cases(&org, batch)?;
         }
         Sink::FactsOnly(raw) => {
+            let facts: Vec<_> = batch
+                .iter()
+                .map(|(c, t)| replay(c, t, &org, &state.config()))
+                .collect();
+            state.store.write_facts(&facts, 0)?;
+            let cases: Vec<Case> = batch.into_iter().map(|(c, _)| c).collect();
+            raw.insert_scope_rows(&org, &cases)?;
+        }
+        Sink::PgFactsOnly(raw) => {
             let facts: Vec<_> = batch
                 .iter()
                 .map(|(c, t)| replay(c, t, &org, &state.config()))
@@ -384,25 +405,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         || PathBuf::from(format!("/tmp/ms-analytics-{n}.db")),
         PathBuf::from,
     );
-    let reuse = std::env::args().any(|a| a == "--reuse") && db.exists();
+    let pg = arg("--database").map(|url| {
+        let schema = arg("--pg-schema").unwrap_or_else(|| format!("analytics_{n}"));
+        (url, schema)
+    });
+    let reuse = std::env::args().any(|a| a == "--reuse") && (pg.is_some() || db.exists());
     let facts_only = std::env::args().any(|a| a == "--facts-only");
     let runs: usize = arg("--runs").map_or(Ok(30), |v| v.parse())?;
     if !reuse {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        match &pg {
+            Some((url, schema)) => PgStore::open_in(url, Some(schema))?.drop_schema()?,
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+                }
+            }
         }
     }
+    let database = match &pg {
+        Some((url, schema)) => Database::Postgres {
+            url: url.clone(),
+            schema: Some(schema.clone()),
+        },
+        None => Database::Sqlite(db.clone()),
+    };
     // A fixed "now" inside the built-in holiday calendars (2025–2026).
     let now: DateTime<Utc> = "2026-11-26T04:00:00Z".parse()?;
-    let state = minsheng_server::open_state(&db, Settings::default(), Clock::manual(now))?;
+    let state = minsheng_server::open_state_on(&database, Settings::default(), Clock::manual(now))?;
     minsheng_server::seed::seed_demo(&state, None, None, 0)?;
     if reuse {
         eprintln!("reusing {}", db.display());
     } else {
-        let sink = if facts_only {
-            Sink::FactsOnly(Box::new(SqliteStore::open(&db)?))
-        } else {
-            Sink::Store
+        let sink = match (&pg, facts_only) {
+            (_, false) => Sink::Store,
+            (None, true) => Sink::FactsOnly(Box::new(SqliteStore::open(&db)?)),
+            (Some((url, schema)), true) => {
+                Sink::PgFactsOnly(Box::new(PgStore::open_in(url, Some(schema))?))
+            }
         };
         let secs = seed(&state, &sink, n, now)?;
         let how = if facts_only {
@@ -421,8 +460,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "facts worker: {updated} cases replayed from the change log (position {pos}) in {:.1}s",
         t.elapsed().as_secs_f64()
     );
-    let db_mb = std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6)
-        + std::fs::metadata(format!("{}-wal", db.display())).map_or(0.0, |m| m.len() as f64 / 1e6);
+    let pg_store = match &pg {
+        Some((url, schema)) => Some(PgStore::open_in(url, Some(schema))?),
+        None => None,
+    };
+    let db_mb = match &pg_store {
+        Some(p) => p.size_bytes()? as f64 / 1e6,
+        None => {
+            std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6)
+                + std::fs::metadata(format!("{}-wal", db.display()))
+                    .map_or(0.0, |m| m.len() as f64 / 1e6)
+        }
+    };
     let t = Instant::now();
     let alerts = minsheng_server::assessment::alerts::evaluate(&state, now)?;
     let alert_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -522,9 +571,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         benches.retain(|(name, _)| !name.starts_with("worklist"));
         println!("(--facts-only: HTTP /dashboard below includes 民生清单 counts over an empty cases table)");
     }
-    println!("\nanalytics-bench: {n} cases, SQLite {db_mb:.0} MB (with WAL), {runs} runs per query, release build expected");
+    println!("\nanalytics-bench: {n} cases on {database}, {db_mb:.0} MB (SQLite: with WAL), {runs} runs per query, release build expected");
     println!("load average before the queries: {}", loadavg());
-    rollup_sizes(&db)?;
+    rollup_sizes(&db, pg_store.as_ref())?;
     println!(
         "early-warning evaluation (2 weeks × 8-week baselines): {alert_ms:.0} ms, {} alerts",
         alerts.len()
@@ -643,7 +692,10 @@ fn loadavg() -> String {
 }
 
 /// Row counts of the rollup tables (what a period query sums instead of case rows).
-fn rollup_sizes(db: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+fn rollup_sizes(
+    db: &std::path::Path,
+    pg: Option<&PgStore>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut parts = Vec::new();
     for t in [
         "assess_cases",
@@ -653,7 +705,10 @@ fn rollup_sizes(db: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> 
         "assess_roll_cases",
         "assess_roll_weeks",
     ] {
-        let n = minsheng_store_sqlite::bench::count_rows(db, t, None)?;
+        let n = match pg {
+            Some(p) => p.count_rows(t)?,
+            None => minsheng_store_sqlite::bench::count_rows(db, t, None)?,
+        };
         parts.push(format!("{t} {n}"));
     }
     println!("rows: {}", parts.join(", "));

@@ -1,8 +1,11 @@
-//! Benchmark (not a test): seeds N cases (default 1,000,000) into a SQLite file and prints
+//! Benchmark (not a test): seeds N cases (default 1,000,000) into a database and prints
 //! the intake rate and p50/p95 of case-list queries with filters, through the store and
 //! over HTTP on loopback.
 //!
 //! `cargo run --release -p minsheng-server --bin server-bench -- [--cases N] [--db PATH]`
+//! on SQLite; `--database postgres://… [--pg-schema NAME]` on PostgreSQL (the schema is
+//! emptied first); both `--db`/none and `--database` run both, one after the other, and
+//! end with a side-by-side table.
 //!
 //! Contention (`server_bench/contention.rs`), each on a fresh demo server on loopback:
 //!
@@ -31,6 +34,7 @@ use minsheng_domain::scope::list_scope;
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{self, Action, DispatchOrder, NewCase};
 use minsheng_server::state::{AppState, Clock, Settings};
+use minsheng_server::Database;
 use minsheng_store::CaseQuery;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -88,10 +92,76 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let n: usize = arg("--cases").map_or(Ok(1_000_000), |v| v.parse())?;
     let dir = tempfile_dir();
-    let db = arg("--db").map_or_else(|| dir.join("bench.db"), PathBuf::from);
-    let _ = std::fs::remove_file(&db);
+    let mut runs = Vec::new();
+    let url = arg("--database").or_else(|| std::env::var("MINSHENG_DATABASE_URL").ok());
+    let sqlite = arg("--db").map(PathBuf::from);
+    if sqlite.is_some() || url.is_none() {
+        let db = sqlite.clone().unwrap_or_else(|| dir.join("bench.db"));
+        let _ = std::fs::remove_file(&db);
+        runs.push(run(&Database::Sqlite(db), n)?);
+    }
+    if let Some(url) = url {
+        let schema = arg("--pg-schema").unwrap_or_else(|| "server_bench".into());
+        let fresh = minsheng_store_postgres::PgStore::open_in(&url, Some(&schema))?;
+        fresh.drop_schema()?;
+        runs.push(run(
+            &Database::Postgres {
+                url,
+                schema: Some(schema),
+            },
+            n,
+        )?);
+    }
+    if runs.len() == 2 {
+        side_by_side(&runs[0], &runs[1]);
+    }
+    if sqlite.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+/// One backend's figures, for the side-by-side table.
+struct Run {
+    backend: String,
+    intake_per_sec: f64,
+    /// (query, page 1 p50, page 1 p95, page 3 p95) in ms.
+    queries: Vec<(String, f64, f64, f64)>,
+    worklist_ms: f64,
+    http_intake_per_sec: f64,
+    http_list_p95: f64,
+}
+
+fn side_by_side(a: &Run, b: &Run) {
+    println!("\n## side by side\n");
+    println!("| measure | {} | {} |\n|---|---|---|", a.backend, b.backend);
+    println!(
+        "| intake cases/s (whole seed) | {:.0} | {:.0} |",
+        a.intake_per_sec, b.intake_per_sec
+    );
+    for (x, y) in a.queries.iter().zip(&b.queries) {
+        println!(
+            "| {} page 1 p95 ms (page 3 p95) | {:.2} ({:.2}) | {:.2} ({:.2}) |",
+            x.0, x.2, x.3, y.2, y.3
+        );
+    }
+    println!(
+        "| worklist counts ms | {:.1} | {:.1} |",
+        a.worklist_ms, b.worklist_ms
+    );
+    println!(
+        "| HTTP POST /cases, 8 clients, cases/s | {:.0} | {:.0} |",
+        a.http_intake_per_sec, b.http_intake_per_sec
+    );
+    println!(
+        "| HTTP GET /cases p95 ms | {:.2} | {:.2} |",
+        a.http_list_p95, b.http_list_p95
+    );
+}
+
+fn run(database: &Database, n: usize) -> Result<Run, Box<dyn std::error::Error>> {
     let now = Utc::now();
-    let state = minsheng_server::open_state(&db, Settings::default(), Clock::System)?;
+    let state = minsheng_server::open_state_on(database, Settings::default(), Clock::System)?;
     minsheng_server::seed::seed_demo(&state, None, None, 0)?;
     let org = state.org();
     let stations: Vec<Unit> = org.units().filter(|u| u.can_handle()).cloned().collect();
@@ -106,9 +176,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while done < n {
         let (title, content) = &texts[done % texts.len()];
         let received = now - Duration::minutes(rng.random_range(1..(365 * 24 * 60)));
+        let channel = Channel::ALL[rng.random_range(0..Channel::ALL.len())];
         let new = NewCase {
             id: None,
-            channel: Channel::ALL[rng.random_range(0..Channel::ALL.len())],
+            channel,
             request_type: RequestType::ALL[rng.random_range(0..5)],
             category: None,
             title: title.clone(),
@@ -121,7 +192,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             received_at: Some(received),
             urgency: Urgency::Ordinary,
             flags: minsheng_domain::case::CaseFlags::default(),
-            leader_instruction: None,
+            // 领导批示 cases carry the leader and the instruction (the intake rule).
+            leader_instruction: (channel == Channel::LeaderInstruction).then(|| {
+                minsheng_domain::case::LeaderInstruction {
+                    leader: "王市长".into(),
+                    instruction: "请尽快核查处理并反馈。".into(),
+                }
+            }),
         };
         let mut c = workflow::intake(&new, &clerk, received)?;
         let mut entries = vec![minsheng_server::cases::intake_entry(
@@ -174,7 +251,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let seed_secs = started.elapsed().as_secs_f64();
-    let db_mb = std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1e6);
 
     // Query scenarios, through the store (what a handler runs) with cursors from real pages.
     let officer = actor(&state, "officer")?;
@@ -265,13 +341,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         ),
     ];
-    println!("\nserver-bench: {n} cases, SQLite file {db_mb:.0} MB");
+    println!("\nserver-bench: {n} cases on {database}");
     println!(
         "intake (domain intake + dispatch + batched insert): {:.0} cases/s ({seed_secs:.1}s)",
         n as f64 / seed_secs
     );
     println!("\n| query | page 1 p50 ms | page 1 p95 ms | page 3 p95 ms |");
     println!("|---|---|---|---|");
+    let mut queries = Vec::new();
     for (name, make) in &scenarios {
         let mut first = Vec::new();
         let mut third = Vec::new();
@@ -294,27 +371,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             pct(third, 0.95)
         };
-        println!(
-            "| {name} | {:.2} | {:.2} | {:.2} |",
-            pct(first.clone(), 0.5),
-            pct(first, 0.95),
-            third95
-        );
+        let (p50, p95) = (pct(first.clone(), 0.5), pct(first, 0.95));
+        println!("| {name} | {p50:.2} | {p95:.2} | {third95:.2} |");
+        queries.push(((*name).to_owned(), p50, p95, third95));
     }
     let t = Instant::now();
     let counts = state
         .store
         .worklist_counts(&list_scope(&supervisor), Utc::now())?;
-    println!(
-        "\nworklist counts (supervisor branch): {:.1} ms {counts:?}",
-        t.elapsed().as_secs_f64() * 1e3
-    );
+    let worklist_ms = t.elapsed().as_secs_f64() * 1e3;
+    println!("\nworklist counts (supervisor branch): {worklist_ms:.1} ms {counts:?}");
 
-    http_bench(&state, &clerk)?;
-    if arg("--db").is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    Ok(())
+    let (http_intake_per_sec, http_list_p95) = http_bench(&state, &clerk)?;
+    Ok(Run {
+        backend: match database {
+            Database::Sqlite(_) => "SQLite".into(),
+            Database::Postgres { .. } => "PostgreSQL".into(),
+        },
+        intake_per_sec: n as f64 / seed_secs,
+        queries,
+        worklist_ms,
+        http_intake_per_sec,
+        http_list_p95,
+    })
 }
 
 /// Marks a case archived after a satisfied follow-up (fixture shortcut: the full
@@ -359,8 +438,12 @@ fn tempfile_dir() -> PathBuf {
     d
 }
 
-/// Single-case HTTP intake and list over loopback with 8 concurrent clients.
-fn http_bench(state: &Arc<AppState>, _clerk: &Actor) -> Result<(), Box<dyn std::error::Error>> {
+/// Single-case HTTP intake and list over loopback with 8 concurrent clients; returns the
+/// intake rate and the list's p95 in ms.
+fn http_bench(
+    state: &Arc<AppState>,
+    _clerk: &Actor,
+) -> Result<(f64, f64), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let base = minsheng_server::spawn_for_tests(state.clone()).await?;
@@ -387,7 +470,8 @@ fn http_bench(state: &Arc<AppState>, _clerk: &Actor) -> Result<(), Box<dyn std::
             h.await?;
         }
         let secs = t.elapsed().as_secs_f64();
-        println!("HTTP POST /cases, 8 concurrent clients: {:.0} cases/s ({total} in {secs:.2}s)", total as f64 / secs);
+        let rate = total as f64 / secs;
+        println!("HTTP POST /cases, 8 concurrent clients: {rate:.0} cases/s ({total} in {secs:.2}s)");
         let mut lat = Vec::new();
         for _ in 0..100 {
             let t = Instant::now();
@@ -395,8 +479,9 @@ fn http_bench(state: &Arc<AppState>, _clerk: &Actor) -> Result<(), Box<dyn std::
             let _ = r.bytes().await?;
             lat.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        println!("HTTP GET /cases?state=pendingSignIn&limit=50 (clerk, all cases): p50 {:.2} ms, p95 {:.2} ms", pct(lat.clone(), 0.5), pct(lat, 0.95));
+        let p95 = pct(lat.clone(), 0.95);
+        println!("HTTP GET /cases?state=pendingSignIn&limit=50 (clerk, all cases): p50 {:.2} ms, p95 {p95:.2} ms", pct(lat, 0.5));
         tokio::time::sleep(StdDuration::from_millis(10)).await;
-        Ok::<_, Box<dyn std::error::Error>>(())
+        Ok::<_, Box<dyn std::error::Error>>((rate, p95))
     })
 }

@@ -137,6 +137,7 @@ impl PgStore {
             .build(manager)?;
         migrations::migrate(&mut *pool.get()?)?;
         config::seed_defaults(&mut *pool.get()?, Utc::now())?;
+        warn_without_chinese_trigrams(&mut *pool.get()?)?;
         Ok(Self {
             pool: Some(pool),
             schema: schema.map(str::to_owned),
@@ -227,4 +228,22 @@ impl PgStore {
     pub fn raw_connection(&self) -> StoreResult<Conn> {
         db(|| self.conn())
     }
+}
+
+/// pg_trgm takes its word characters from the database's `LC_CTYPE`: under C or POSIX
+/// no Chinese character is one, so the trigram indexes hold nothing of a Chinese text
+/// and case search scans every row. Said once at start-up (the database's locale is
+/// fixed when it is created: `initdb --locale=C.UTF-8` or zh_CN.UTF-8).
+fn warn_without_chinese_trigrams(c: &mut Client) -> DbResult<()> {
+    let ctype: String = c
+        .query_one("SELECT current_setting('lc_ctype')", &[])?
+        .try_get(0)?;
+    if matches!(ctype.as_str(), "C" | "POSIX") {
+        tracing::warn!(
+            lc_ctype = %ctype,
+            "the database's LC_CTYPE is {ctype}: pg_trgm cannot index Chinese text and case \
+             search scans every case; create the database with a UTF-8 locale (C.UTF-8)"
+        );
+    }
+    Ok(())
 }

@@ -290,3 +290,19 @@ fn a_worker_lock_has_one_holder_across_instances_and_dies_with_its_connection() 
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn chinese_text_is_split_into_trigrams_that_the_search_index_holds() {
+    let Some(instances) = pair() else { return };
+    let (a, _) = instances.both();
+    let mut c = a.raw_connection().unwrap();
+    // Under a C locale pg_trgm finds no word characters in Chinese: no trigrams at all.
+    let grams: Vec<String> = c
+        .query_one("SELECT public.show_trgm('派出所门口'::TEXT)", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        grams.len() >= 3,
+        "the test cluster's locale hides Chinese from pg_trgm: {grams:?}"
+    );
+}

@@ -180,6 +180,17 @@ fn model_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
     })
 }
 
+/// `--database` (else MINSHENG_DATABASE_URL) for the commands that only PostgreSQL has.
+fn postgres_only(
+    database: Option<String>,
+    pg_schema: Option<String>,
+) -> Result<(String, Option<String>), minsheng_server::ApiError> {
+    match Database::from_args(None, database, pg_schema)? {
+        Database::Postgres { url, schema } => Ok((url, schema)),
+        Database::Sqlite(_) => unreachable!("from_args without --db is PostgreSQL"),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve {
@@ -286,11 +297,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             database,
             pg_schema,
         } => {
-            let Database::Postgres { url, schema } =
-                Database::from_args(None, database, pg_schema)?
-            else {
-                unreachable!("from_args without --db is PostgreSQL")
-            };
+            let (url, schema) = postgres_only(database, pg_schema)?;
             let epoch = minsheng_store_postgres::PgStore::open_in(&url, schema.as_deref())?
                 .begin_new_sync_epoch()?;
             println!(
@@ -303,11 +310,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             database,
             pg_schema,
         } => {
-            let Database::Postgres { url, schema } =
-                Database::from_args(None, database, pg_schema)?
-            else {
-                unreachable!("from_args without --db is PostgreSQL")
-            };
+            let (url, schema) = postgres_only(database, pg_schema)?;
             minsheng_server::migrate::migrate_to_postgres_in(
                 &db,
                 &url,

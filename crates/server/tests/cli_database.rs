@@ -84,53 +84,15 @@ async fn every_command_works_on_the_suites_database_and_serve_reads_what_they_wr
 
     let (mut child, base) = serve(&db);
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "wangwu", "password": "Xk9#station-2026"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["accessToken"].as_str().expect("login").to_owned();
-    let me: Value = http
-        .get(format!("{base}/api/v1/auth/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = login(&http, &base).await;
+    let me = get(&http, &base, "/auth/me", &token).await;
     assert_eq!(me["displayName"], "王五", "{me}");
-    let health: Value = http
-        .get(format!("{base}/api/v1/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pull = |token: String| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            http.get(format!("{base}/api/v1/sync/pull?cursor=&limit=1"))
-                .bearer_auth(token)
-                .header("X-Minsheng-Client", support::SYNC_CLIENT)
-                .header("X-Minsheng-Schema", support::SYNC_SCHEMA)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let before = pull(token.clone()).await;
+    let health = get(&http, &base, "/health", &token).await;
+    assert_eq!(health["status"], "ok", "{health}");
+    let before = get(&http, &base, "/sync/pull?cursor=&limit=1", &token).await;
+    assert!(before["epoch"].is_string(), "{before}");
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(health["status"], "ok", "{health}");
 
     if let Database::Postgres { url, schema } = &db {
         // After a restore from a dump: a new epoch, and every session ended.
@@ -143,42 +105,48 @@ async fn every_command_works_on_the_suites_database_and_serve_reads_what_they_wr
             args.extend(["--pg-schema".into(), s.clone()]);
         }
         server(&args);
-        let (mut child, base2) = serve(&db);
+        let (mut child, base) = serve(&db);
         let st = http
-            .get(format!("{base2}/api/v1/auth/me"))
+            .get(format!("{base}/api/v1/auth/me"))
             .bearer_auth(&token)
             .send()
             .await
             .unwrap()
             .status();
-        assert_eq!(st, reqwest::StatusCode::UNAUTHORIZED, "sessions ended");
-        let login: Value = http
-            .post(format!("{base2}/api/v1/auth/login"))
-            .json(&json!({"username": "wangwu", "password": "Xk9#station-2026"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["accessToken"].as_str().expect("login").to_owned();
-        let base_saved = base.clone();
-        let after: Value = http
-            .get(format!("{base2}/api/v1/sync/pull?cursor=&limit=1"))
-            .bearer_auth(token)
-            .header("X-Minsheng-Client", support::SYNC_CLIENT)
-            .header("X-Minsheng-Schema", support::SYNC_SCHEMA)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = login(&http, &base).await;
+        let after = get(&http, &base, "/sync/pull?cursor=&limit=1", &token).await;
         let _ = child.kill();
         let _ = child.wait();
-        assert!(before["epoch"].is_string(), "{before} ({base_saved})");
+        assert_eq!(st, reqwest::StatusCode::UNAUTHORIZED, "sessions ended");
         assert_ne!(before["epoch"], after["epoch"], "a new epoch");
     }
+}
+
+async fn login(http: &reqwest::Client, base: &str) -> String {
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "wangwu", "password": "Xk9#station-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["accessToken"].as_str().expect("login").to_owned()
+}
+
+/// GET with the desktop's headers (sync needs them; the rest ignores them).
+async fn get(http: &reqwest::Client, base: &str, path: &str, token: &str) -> Value {
+    http.get(format!("{base}/api/v1{path}"))
+        .bearer_auth(token)
+        .header("X-Minsheng-Client", support::SYNC_CLIENT)
+        .header("X-Minsheng-Schema", support::SYNC_SCHEMA)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[test]

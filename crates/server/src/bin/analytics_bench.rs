@@ -324,8 +324,13 @@ fn actor(state: &AppState, name: &str) -> Result<Actor, Box<dyn std::error::Erro
 /// same `replay` plus `case_scope` rows — for sizes whose timelines would not fit on disk.
 enum Sink {
     Store,
-    FactsOnly(Box<SqliteStore>),
-    PgFactsOnly(Box<PgStore>),
+    FactsOnly(ScopeRows),
+}
+
+/// The backend's own bench helper that writes `case_scope` rows.
+enum ScopeRows {
+    Sqlite(Box<SqliteStore>),
+    Postgres(Box<PgStore>),
 }
 
 fn write_batch(
@@ -345,16 +350,10 @@ fn write_batch(
                 .collect();
             state.store.write_facts(&facts, 0)?;
             let cases: Vec<Case> = batch.into_iter().map(|(c, _)| c).collect();
-            raw.insert_scope_rows(&org, &cases)?;
-        }
-        Sink::PgFactsOnly(raw) => {
-            let facts: Vec<_> = batch
-                .iter()
-                .map(|(c, t)| replay(c, t, &org, &state.config()))
-                .collect();
-            state.store.write_facts(&facts, 0)?;
-            let cases: Vec<Case> = batch.into_iter().map(|(c, _)| c).collect();
-            raw.insert_scope_rows(&org, &cases)?;
+            match raw {
+                ScopeRows::Sqlite(db) => db.insert_scope_rows(&org, &cases)?,
+                ScopeRows::Postgres(db) => db.insert_scope_rows(&org, &cases)?,
+            }
         }
     }
     Ok(())
@@ -438,10 +437,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         let sink = match (&pg, facts_only) {
             (_, false) => Sink::Store,
-            (None, true) => Sink::FactsOnly(Box::new(SqliteStore::open(&db)?)),
-            (Some((url, schema)), true) => {
-                Sink::PgFactsOnly(Box::new(PgStore::open_in(url, Some(schema))?))
-            }
+            (None, true) => Sink::FactsOnly(ScopeRows::Sqlite(Box::new(SqliteStore::open(&db)?))),
+            (Some((url, schema)), true) => Sink::FactsOnly(ScopeRows::Postgres(Box::new(
+                PgStore::open_in(url, Some(schema))?,
+            ))),
         };
         let secs = seed(&state, &sink, n, now)?;
         let how = if facts_only {

@@ -81,6 +81,13 @@ async fn every_request_carries_client_and_schema_versions() {
         "{head}"
     );
     assert!(head.contains("authorization: bearer tok"), "{head}");
+    // Its own request id, a UUID v7, for the server's log and the desktop's.
+    let id = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .unwrap_or_else(|| panic!("no x-request-id: {head}"));
+    let id = uuid::Uuid::parse_str(id.trim()).expect("a UUID");
+    assert_eq!(id.get_version_num(), 7, "{id}");
 }
 
 #[tokio::test]

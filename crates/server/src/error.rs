@@ -75,6 +75,13 @@ pub enum ApiError {
     /// An edit based on an older version of a versioned record (e.g. a standard reply).
     #[error("内容已被他人修改（当前版本 {current}），请刷新后重试")]
     StaleVersion { current: u64 },
+    /// `/metrics` asked by a caller that is neither on this machine nor holds the
+    /// metrics token (`MINSHENG_METRICS_TOKEN`).
+    #[error("监控指标只向本机或持有监控令牌的调用方提供")]
+    MetricsForbidden,
+    /// Readiness: the instance should get no traffic; the text names each failing check.
+    #[error("服务未就绪：{0}")]
+    NotReady(String),
     /// A field that breaks a rule of its form: a stable code and a Chinese message.
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
@@ -126,6 +133,8 @@ impl ApiError {
             Self::FollowUpAnswered => "FOLLOWUP_ANSWERED",
             Self::FollowUpOfCase => "FOLLOWUP_IS_CASE",
             Self::StaleVersion { .. } => "STALE_VERSION",
+            Self::MetricsForbidden => "METRICS_FORBIDDEN",
+            Self::NotReady(_) => "NOT_READY",
             Self::Invalid { code, .. } => code,
         }
     }
@@ -152,7 +161,9 @@ impl ApiError {
             | Self::RefreshReused
             | Self::SessionExpired(_) => StatusCode::UNAUTHORIZED,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::AccountDisabled | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::AccountDisabled | Self::Forbidden | Self::MetricsForbidden => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::VersionConflict { .. }
             | Self::AlreadyExists(_)
@@ -166,7 +177,9 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) | Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::ClientTooOld => StatusCode::UPGRADE_REQUIRED,
-            Self::Overloaded | Self::RequestTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::RequestTimeout | Self::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 

@@ -13,6 +13,8 @@ pub mod first_response;
 pub mod http;
 pub mod import;
 pub mod intelligence;
+pub mod logging;
+pub mod metrics;
 pub mod migrate;
 pub mod notify;
 pub mod seed;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use minsheng_server::logging::LogFormat;
+use minsheng_server::metrics::MetricsToken;
 use minsheng_server::state::{Clock, Settings, SharedState};
 use minsheng_server::{intelligence, open_state_on, seed, Database};
 
@@ -12,6 +14,10 @@ use minsheng_server::{intelligence, open_state_on, seed, Database};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines on stderr as readable text or as JSON objects, one per line (else env
+    /// MINSHENG_LOG_FORMAT; default text). RUST_LOG sets the filter.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
 }
 
 /// The database a command works on: an SQLite file (the default, one instance) or
@@ -44,6 +50,10 @@ impl DbArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the REST API (creates and migrates the database file if missing).
+    ///
+    /// Operations: GET /metrics (Prometheus text format) answers callers on this machine,
+    /// others only with `Authorization: Bearer <token>` where env MINSHENG_METRICS_TOKEN
+    /// holds the token; GET /api/v1/health/ready answers 503 while not ready.
     Serve {
         #[command(flatten)]
         db: DbArgs,
@@ -155,14 +165,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    match LogFormat::chosen(cli.log_format) {
+        Ok(format) => minsheng_server::logging::init(format),
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("错误 / error: {e}");
@@ -201,7 +212,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             sms_account,
         } => {
             let database = db.database()?;
-            let state = open_state_on(&database, Settings::default(), Clock::System)?;
+            let settings = Settings {
+                metrics_token: std::env::var("MINSHENG_METRICS_TOKEN")
+                    .ok()
+                    .and_then(|t| MetricsToken::new(&t)),
+                ..Settings::default()
+            };
+            let state = open_state_on(&database, settings, Clock::System)?;
             minsheng_server::notify::configure(
                 &state,
                 minsheng_server::notify::NotifyConfig::from_env()

@@ -71,6 +71,9 @@ pub struct Settings {
     /// Requests in progress at once; beyond it the server answers 503 `OVERLOADED` at
     /// once instead of queueing.
     pub max_in_flight: usize,
+    /// Lets callers off this machine read `/metrics` with `Authorization: Bearer …`
+    /// (MINSHENG_METRICS_TOKEN); without it only loopback callers may.
+    pub metrics_token: Option<crate::metrics::MetricsToken>,
 }
 
 impl Settings {
@@ -103,6 +106,7 @@ impl Default for Settings {
             request_timeout: std::time::Duration::from_secs(30),
             long_request_timeout: std::time::Duration::from_mins(5),
             max_in_flight: 256,
+            metrics_token: None,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Suggestion model (optional) and duplicate index; see `crate::intelligence`.
     pub intel: crate::intelligence::Intel,
+    /// What `/metrics` reports; this state's own registry.
+    pub metrics: crate::metrics::Metrics,
     /// The configuration version the cached org tree and configuration were read at:
     /// another instance's admin edit moves the database's version past it.
     loaded_version: AtomicI64,
@@ -138,6 +144,7 @@ impl AppState {
             settings,
             clock,
             intel,
+            metrics: crate::metrics::Metrics::new(),
             loaded_version: AtomicI64::new(version),
         })
     }
@@ -198,14 +205,16 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Runs blocking store work off the async runtime.
+    /// Runs blocking store work off the async runtime, inside the caller's tracing span
+    /// (so what it logs carries the request id).
     pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
     {
         let me = Arc::clone(self);
-        tokio::task::spawn_blocking(move || f(&me))
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&me)))
             .await
             .map_err(|e| ApiError::Internal(format!("task: {e}")))?
     }

@@ -27,6 +27,7 @@ mod learning;
 mod login;
 mod migrations;
 mod notify;
+mod ops;
 mod org;
 mod sessions;
 mod store;

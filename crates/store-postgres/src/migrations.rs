@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "admin: config, knowledge base, bulk imports",
         include_str!("sql/admin.sql"),
     ),
+    (
+        5,
+        "operations: unread staff notifications indexed (counted at every metrics scrape)",
+        include_str!("sql/ops.sql"),
+    ),
 ];
 
 /// Advisory lock key of the migration run ("minsheng" in ASCII, as a number).

@@ -272,6 +272,11 @@ END;
         "admin console: discarded SMS dead letters keep their reason; audit log filter indexes",
         super::admin::MIGRATION,
     ),
+    (
+        17,
+        "operations: unread staff notifications indexed (counted at every metrics scrape)",
+        super::ops::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -16,6 +16,7 @@ mod error;
 pub mod knowledge;
 mod learning;
 pub mod notify;
+pub mod ops;
 pub mod rollup;
 pub mod sync;
 
@@ -242,7 +243,8 @@ impl AuditRecord {
 }
 
 /// Follow-up/notification, assessment/analytics and knowledge-base storage live in their
-/// own traits (`storage::notify`, `storage::assessment`, `storage::knowledge`) so each area stays readable on its own.
+/// own traits (`storage::notify`, `storage::assessment`, `storage::knowledge`) so each area stays readable on its own;
+/// what operators watch (schema version, queue depths, pool) is `storage::ops`.
 pub trait Store:
     notify::NotifyStore
     + config::ConfigStore
@@ -250,6 +252,7 @@ pub trait Store:
     + knowledge::KnowledgeStore
     + bulk::BulkImportStore
     + admin::AdminStore
+    + ops::OpsStore
     + Send
     + Sync
     + 'static

@@ -669,6 +669,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness for a load balancer or orchestrator; no authentication. 200 when every
+         *     check passes; else 503 `NOT_READY` whose message names each failing check:
+         *     `database` (no answer to a one-row query), `migrations` (the database's schema
+         *     version is not this program's: another instance migrated it further, or an older
+         *     backup was restored under this one), `model` (a model directory was configured but
+         *     no model is loaded).
+         */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/intake/assist": {
         parameters: {
             query?: never;
@@ -2589,6 +2613,24 @@ export interface components {
             satisfaction?: number | null;
             /** Format: double */
             signInOnTime?: number | null;
+        };
+        Readiness: {
+            checks: components["schemas"]["ReadinessCheck"][];
+            /**
+             * Format: int64
+             * @description The schema version this program was built for (the database holds the same).
+             */
+            schemaVersion: number;
+            /** @description Always `ready` (otherwise the answer is 503 `NOT_READY`). */
+            status: string;
+            version: string;
+        };
+        /** @description One readiness check that passed. */
+        ReadinessCheck: {
+            /** @description What was found, in Chinese (e.g. `数据库结构版本 17`, `未配置模型`). */
+            detail: string;
+            /** @description `database`, `migrations` or `model`. */
+            name: string;
         };
         /**
          * @description The 红黑榜 of a board (`minsheng_domain::assessment::red_black`). Station and branch
@@ -5845,6 +5887,43 @@ export interface operations {
                 };
             };
             /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_READY: the message names each failing check (database, migrations, model) */
             503: {
                 headers: {
                     [name: string]: unknown;

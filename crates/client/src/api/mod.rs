@@ -1,6 +1,9 @@
 //! Typed HTTP client for the city server's `/api/v1` (rustls). Every request carries
 //! the client and cache-schema versions so the server can refuse a client it cannot
-//! serve; every failure is typed: offline, auth expired, or the server's `{code, message}`.
+//! serve, and an `X-Request-Id` of its own (UUID v7) that the server puts on its log
+//! lines for that request; every failure is typed (offline, auth expired, or the
+//! server's `{code, message}`) and logged with that id (`tracing::warn!`), so one
+//! user's failed sync can be followed from the desktop's log into the server's.
 
 mod wire;
 
@@ -27,6 +30,15 @@ use crate::error::{ClientError, Result};
 
 pub const CLIENT_HEADER: &str = "X-Minsheng-Client";
 pub const SCHEMA_HEADER: &str = "X-Minsheng-Schema";
+pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
+
+/// What a request was, kept on its answer for the log line of a failure.
+#[derive(Debug, Clone)]
+struct SentRequest {
+    request_id: String,
+    method: Method,
+    path: String,
+}
 
 /// `minsheng-desktop/<version>`.
 pub fn client_id() -> String {
@@ -225,8 +237,12 @@ impl ApiClient {
         self.call(Method::DELETE, path, None).await
     }
 
+    /// A request to `path` with a fresh request id and the access token.
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let rb = self.http.request(method, format!("{}{path}", self.base));
+        let rb = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(REQUEST_ID_HEADER, uuid::Uuid::now_v7().to_string());
         match self.token() {
             Some(t) => rb.bearer_auth(t),
             None => rb,
@@ -248,18 +264,44 @@ impl ApiClient {
 }
 
 async fn send(rb: RequestBuilder) -> Result<reqwest::Response> {
-    rb.send().await.map_err(|e| {
-        if e.is_builder() {
-            ClientError::Protocol(e.to_string())
-        } else {
-            // Refused, reset, DNS, TLS, timeout: to the user all mean "no link to the city".
-            ClientError::Offline(e.to_string())
+    let (http, request) = rb.build_split();
+    let request = request.map_err(|e| ClientError::Protocol(e.to_string()))?;
+    let sent = SentRequest {
+        request_id: request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        method: request.method().clone(),
+        path: request.url().path().to_owned(),
+    };
+    match http.execute(request).await {
+        Ok(mut resp) => {
+            resp.extensions_mut().insert(sent);
+            Ok(resp)
         }
-    })
+        Err(e) => {
+            tracing::warn!(
+                request_id = %sent.request_id,
+                method = %sent.method,
+                path = %sent.path,
+                error = %e,
+                "request to the city server got no answer"
+            );
+            Err(if e.is_builder() {
+                ClientError::Protocol(e.to_string())
+            } else {
+                // Refused, reset, DNS, TLS, timeout: to the user all mean "no link to the city".
+                ClientError::Offline(e.to_string())
+            })
+        }
+    }
 }
 
 async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
     let status = resp.status();
+    let sent = resp.extensions().get::<SentRequest>().cloned();
     let bytes = resp
         .bytes()
         .await
@@ -270,6 +312,16 @@ async fn decode<T: DeserializeOwned>(resp: reqwest::Response) -> Result<T> {
         return serde_json::from_slice(json).map_err(|e| ClientError::Protocol(e.to_string()));
     }
     let body: Option<wire::ErrorBody> = serde_json::from_slice(&bytes).ok();
+    if let Some(sent) = &sent {
+        tracing::warn!(
+            request_id = %sent.request_id,
+            method = %sent.method,
+            path = %sent.path,
+            status = status.as_u16(),
+            code = body.as_ref().map_or("", |b| b.code.as_str()),
+            "the city server refused a request"
+        );
+    }
     if status == StatusCode::UPGRADE_REQUIRED {
         return Err(ClientError::ClientTooOld {
             message: body.map_or_else(|| "客户端版本过旧，请升级".to_owned(), |b| b.message),

@@ -25,6 +25,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::metrics::Worker;
 use crate::state::{AppState, SharedState};
 
 /// Change-log rows read per facts transaction.
@@ -172,15 +173,24 @@ pub fn report_now(
 }
 
 /// Starts this area's background workers on the current tokio runtime (called by `serve`).
+///
+/// A pass skipped because another instance holds the database-wide lock counts as done
+/// for `minsheng_worker_lag_seconds`: the work is that instance's, whose own lag grows
+/// if it stalls.
 pub fn start_workers(state: &SharedState) {
     let state = Arc::clone(state);
+    state.metrics.worker_started(Worker::Assessment);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let s = Arc::clone(&state);
-            match tokio::task::spawn_blocking(move || run_if_free(&s)).await {
+            let outcome = tokio::task::spawn_blocking(move || run_if_free(&s)).await;
+            state
+                .metrics
+                .worker_pass(Worker::Assessment, matches!(outcome, Ok(Ok(_))));
+            match outcome {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "assessment worker"),
                 Err(e) => tracing::warn!(error = %e, "assessment worker panicked"),

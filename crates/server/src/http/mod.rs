@@ -12,10 +12,12 @@ mod health;
 mod intelligence;
 mod knowledge;
 mod limits;
+mod metrics;
 mod notify;
 mod notify_pii;
 mod openapi;
 pub(crate) mod org;
+mod request_id;
 mod sms_admin;
 mod sync;
 mod users;
@@ -27,10 +29,12 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state, map_request};
 use axum::routing::{get, patch, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -96,6 +100,7 @@ pub fn router(state: SharedState) -> Router {
     let in_flight = limits::InFlight::new(state.settings.max_in_flight);
     let api = Router::new()
         .route("/health", get(health::health))
+        .route("/health/ready", get(health::ready))
         .route("/openapi.json", get(openapi::document))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
@@ -141,10 +146,27 @@ pub fn router(state: SharedState) -> Router {
         .fallback(|| async { ApiError::NotFound("接口") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit));
+    // Outermost first: a usable request id (the caller's or a new one), echoed in the
+    // answer and carried by the request's span; then counting and timing for
+    // `/metrics`, then load shedding.
+    let observed = ServiceBuilder::new()
+        .layer(map_request(request_id::drop_unusable_id))
+        .layer(SetRequestIdLayer::x_request_id(request_id::MintRequestId))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_id::span_for)
+                .on_request(())
+                .on_response(request_id::log_answer)
+                .on_failure(()),
+        )
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn_with_state(in_flight, limits::shed));
     Router::new()
         .nest("/api/v1", api)
+        .merge(metrics::routes())
+        .route_layer(from_fn(metrics::remember_route))
         .fallback(|| async { ApiError::NotFound("页面") })
-        .layer(from_fn_with_state(in_flight, limits::shed))
-        .layer(TraceLayer::new_for_http())
+        .layer(observed)
         .with_state(state)
 }

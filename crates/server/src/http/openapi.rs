@@ -30,6 +30,7 @@ use super::{auth, bulk, cases, health, intelligence, org, sync, worklists};
     info(title = "民生警务平台 city server API", version = "1"),
     paths(
         health::health,
+        health::ready,
         document,
         auth::login,
         auth::refresh,
@@ -66,6 +67,7 @@ pub struct ApiDoc;
 /// Operations anyone may call without a token (`METHOD path`).
 const PUBLIC: &[&str] = &[
     "GET /api/v1/health",
+    "GET /api/v1/health/ready",
     "GET /api/v1/openapi.json",
     "POST /api/v1/auth/login",
     "POST /api/v1/auth/refresh",

@@ -12,6 +12,7 @@ mod followed;
 mod views;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Duration, Utc};
@@ -50,6 +51,9 @@ pub struct Intel {
     /// The city's active categories (SPEC §10: one list): a category the model knows
     /// but the city no longer offers is never suggested. Empty: no restriction.
     categories: RwLock<Vec<String>>,
+    /// A model directory was configured at start (`--model`/MINSHENG_MODEL): the
+    /// instance is not ready while no model is loaded (`http::health::ready`).
+    model_configured: AtomicBool,
 }
 
 impl Default for Intel {
@@ -59,6 +63,7 @@ impl Default for Intel {
             duplicates: RwLock::new(DuplicateIndex::default()),
             followed: std::sync::Mutex::default(),
             categories: RwLock::new(Vec::new()),
+            model_configured: AtomicBool::new(false),
         }
     }
 }
@@ -84,6 +89,11 @@ impl Intel {
         self.model()
             .as_ref()
             .and_then(|m| m.manifest().map(|x| x.version))
+    }
+
+    /// Whether a model directory was configured at start (loaded or not).
+    pub fn model_configured(&self) -> bool {
+        self.model_configured.load(Ordering::Relaxed)
     }
 
     /// Installs (or with None removes) the model.
@@ -301,6 +311,9 @@ pub fn rebuild_index(s: &AppState, now: DateTime<Utc>) -> Result<usize, ApiError
 /// Server start: the model from `model_dir` (a missing or broken one is logged and
 /// the server runs without suggestions), then the duplicate index.
 pub fn start(s: &AppState, model_dir: Option<&Path>) -> Result<(), ApiError> {
+    s.intel
+        .model_configured
+        .store(model_dir.is_some(), Ordering::Relaxed);
     match model_dir {
         Some(dir) => match load_model(s, dir) {
             Ok(()) => tracing::info!(

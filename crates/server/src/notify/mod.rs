@@ -25,6 +25,7 @@ pub use config::{AliyunConfig, GatewayConfig, NotifyConfig, Provider};
 pub use gateway::{HttpGateway, SmsGateway};
 
 use crate::error::ApiError;
+use crate::metrics::Worker;
 use crate::state::{AppState, Clock, SharedState};
 
 /// The configured gateway and policy of one server state.
@@ -183,12 +184,15 @@ pub fn start_workers(state: &SharedState) {
         let _ = configure(state, NotifyConfig::from_env())
             .map_err(|e| tracing::error!(error = %e, "notify configuration failed"));
     }
+    state.metrics.worker_started(Worker::Notify);
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
         loop {
             let Some(state) = weak.upgrade() else { return };
             let interval = notifier(&state).config.interval;
-            match run_once(&state).await {
+            let outcome = run_once(&state).await;
+            state.metrics.worker_pass(Worker::Notify, outcome.is_ok());
+            match outcome {
                 Ok(r) if r != PassReport::default() => tracing::info!(?r, "notify pass"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "notify pass failed"),

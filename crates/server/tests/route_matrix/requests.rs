@@ -166,6 +166,7 @@ pub async fn build(w: &World, row: &str, kind: Kind, ri: usize, obj: Obj, anonym
             }
         }
         "GET /health" => get("/health".into()),
+        "GET /health/ready" => get("/health/ready".into()),
         "GET /openapi.json" => get("/openapi.json".into()),
         // ---- organisation
         "GET /units" => get("/units".into()),

@@ -76,6 +76,7 @@ pub const TABLE: &[Row] = &[
     // A fresh account of each role changes its own password.
     plain("POST /auth/password",                       [204, 204, 204, 204, 204, 204, 204, 204]),
     plain("GET /health",                               [200, 200, 200, 200, 200, 200, 200, 200]),
+    plain("GET /health/ready",                         [200, 200, 200, 200, 200, 200, 200, 200]),
     plain("GET /openapi.json",                         [200, 200, 200, 200, 200, 200, 200, 200]),
     // ---- organisation, users, audit (SPEC §2, §10: the admin edits the org tree and users)
     plain("GET /units",                                [200, 200, 200, 200, 200, 200, 200, 200]),

@@ -8,6 +8,7 @@ mod admin;
 mod assessment;
 mod cases;
 mod notify;
+mod ops;
 mod sessions;
 mod sync;
 
@@ -17,6 +18,7 @@ pub use admin::*;
 pub use assessment::*;
 pub use cases::*;
 pub use notify::*;
+pub use ops::*;
 pub use sessions::*;
 pub use sync::*;
 
@@ -63,6 +65,7 @@ macro_rules! conformance_tests {
         $crate::notify_conformance!($open);
         $crate::assessment_conformance!($open);
         $crate::admin_conformance!($open);
+        $crate::ops_conformance!($open);
     };
     (@each $open:expr; $($name:ident),* $(,)?) => {
         $(

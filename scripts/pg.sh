@@ -9,6 +9,8 @@
 #   e.g. bash scripts/pg.sh run cargo test -p minsheng-store-postgres
 #
 # The cluster trades durability for speed (fsync off): it holds test data only.
+# MINSHENG_PG_OPTIONS adds server settings for one run, e.g. "-c shared_preload_libraries=pg_stat_statements"
+# (scripts/province-load.sh uses it for per-statement statistics).
 set -euo pipefail
 
 say() { printf '[pg] %s\n' "$*" >&2; }
@@ -58,7 +60,7 @@ run() {
   "${PG_AS[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; return 1; }
   "${PG_AS[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${MINSHENG_PG_OPTIONS:-}" \
     start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
   export MINSHENG_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)"

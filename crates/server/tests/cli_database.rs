@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use minsheng_server::Database;
@@ -36,23 +35,12 @@ fn with_db(cmd: &[&str], db: &Database) -> Vec<String> {
 
 /// Starts `serve` on a free loopback port; returns the process and its base URL.
 fn serve(db: &Database) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minsheng-server"))
-        .args(with_db(&["serve", "--listen", "127.0.0.1:0"], db))
-        .env_remove("MINSHENG_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_owned();
-    (child, base)
+    support::spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_minsheng-server"))
+            .args(with_db(&["serve", "--listen", "127.0.0.1:0"], db))
+            .env_remove("MINSHENG_DATABASE_URL")
+            .stderr(Stdio::null()),
+    )
 }
 
 #[tokio::test]

@@ -6,9 +6,8 @@
 mod exposition;
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use axum::extract::ConnectInfo;
 use chrono::Utc;
@@ -504,22 +503,12 @@ async fn json_log_lines_carry_the_request_id() {
     let dir = tempfile::tempdir().expect("dir");
     let db = support::test_database(dir.path());
     let log = dir.path().join("serve.log");
-    let mut child = server_command(&log)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(db.cli_args())
-        .env("MINSHENG_LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_owned();
+    let (mut child, base) = support::spawn_serve(
+        server_command(&log)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(db.cli_args())
+            .env("MINSHENG_LOG_FORMAT", "json"),
+    );
     let client = reqwest::Client::new();
     let get = |path: &str, id: &str| {
         client

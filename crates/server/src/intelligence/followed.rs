@@ -54,12 +54,10 @@ pub fn catch_up(s: &AppState) -> Result<usize, ApiError> {
         let Some(last) = page.last().map(|c| c.seq) else {
             break;
         };
-        let unseen: Vec<CaseId> = page
+        let unseen: HashSet<CaseId> = page
             .iter()
             .map(|c| c.case_id)
             .filter(|id| !f.ids.contains(id))
-            .collect::<HashSet<_>>()
-            .into_iter()
             .collect();
         for id in unseen {
             if let Some(c) = s.store.case(id)? {

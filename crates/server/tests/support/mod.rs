@@ -496,3 +496,24 @@ impl TestServer {
         }
     }
 }
+
+/// Spawns a prepared `minsheng-server serve --listen 127.0.0.1:0 …` command with its
+/// stdout piped here; returns the process and the base URL it prints first
+/// (`listening on http://ADDR`).
+pub fn spawn_serve(cmd: &mut std::process::Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    (child, base)
+}

@@ -116,6 +116,8 @@ stage "server tests on PostgreSQL" bash scripts/pg.sh run env MINSHENG_TEST_BACK
 stage "schemathesis" bash scripts/fuzz.sh
 stage "ui typecheck" ui npm run typecheck
 stage "ui unit tests" ui npm test
+# The server's .deb (debug binary) installed into a clean Debian root and run as its unit.
+stage "server package install" bash tests/packaging/server_install.sh
 if [ -f "$E2E_SCRIPT" ]; then
   # Hook for the end-to-end suite: it builds what it needs and drives the app via tauri-driver.
   stage "e2e" xvfb-run -a -s "-screen 0 1440x900x24" bash "$E2E_SCRIPT"

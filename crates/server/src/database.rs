@@ -27,7 +27,8 @@ pub enum Database {
 impl Database {
     /// From the command line: exactly one of `--db` and `--database` (or the
     /// environment variable MINSHENG_DATABASE_URL, which keeps a password out of the
-    /// process list).
+    /// process list; MINSHENG_DB and MINSHENG_PG_SCHEMA come from the service's
+    /// configuration file).
     pub fn from_args(
         db: Option<PathBuf>,
         database: Option<String>,
@@ -37,6 +38,19 @@ impl Database {
             std::env::var("MINSHENG_DATABASE_URL")
                 .ok()
                 .filter(|v| !v.is_empty())
+        });
+        let schema = schema.or_else(|| {
+            std::env::var("MINSHENG_PG_SCHEMA")
+                .ok()
+                .filter(|v| !v.is_empty())
+        });
+        // MINSHENG_DB (the service's configuration) names the file when nothing else
+        // names a database.
+        let db = db.or_else(|| match database {
+            Some(_) => None,
+            None => std::env::var_os("MINSHENG_DB")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         });
         match (db, database) {
             (Some(path), None) => Ok(Self::Sqlite(path)),

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod notify;
 pub mod seed;
+pub mod service_config;
 pub mod state;
 pub mod sync;
 pub mod units;

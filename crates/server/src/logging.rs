@@ -82,8 +82,44 @@ where
     }
 }
 
-/// Installs the process's subscriber (stderr); also takes `log` records.
-pub fn init(format: LogFormat) {
+/// The environment variable naming a directory for daily log files (else stderr).
+pub const DIR_ENV: &str = "MINSHENG_LOG_DIR";
+/// Daily files kept in that directory (default `DEFAULT_KEEP_DAYS`).
+pub const KEEP_ENV: &str = "MINSHENG_LOG_KEEP_DAYS";
+pub const DEFAULT_KEEP_DAYS: usize = 30;
+
+/// Installs the process's subscriber; also takes `log` records. Lines go to stderr (the
+/// journal, under systemd), or when MINSHENG_LOG_DIR names a directory to
+/// `minsheng-server.YYYY-MM-DD.log` files there, a new one each day and the oldest
+/// removed beyond MINSHENG_LOG_KEEP_DAYS.
+pub fn init(format: LogFormat) -> Result<(), String> {
+    let dir = std::env::var_os(DIR_ENV).filter(|v| !v.is_empty());
     // Fails only when one is installed already; the first one stays.
-    let _ = subscriber(format, filter_from_env(), std::io::stderr).try_init();
+    let Some(dir) = dir else {
+        let _ = subscriber(format, filter_from_env(), std::io::stderr).try_init();
+        return Ok(());
+    };
+    let keep = match std::env::var(KEEP_ENV) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{KEEP_ENV}={v}：保留天数须为正整数"))?,
+        _ => DEFAULT_KEEP_DAYS,
+    };
+    let files = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("minsheng-server")
+        .filename_suffix("log")
+        .max_log_files(keep)
+        .build(&dir)
+        .map_err(|e| {
+            format!(
+                "无法写入日志目录 {}：{e}",
+                std::path::Path::new(&dir).display()
+            )
+        })?;
+    let _ = subscriber(format, filter_from_env(), files).try_init();
+    Ok(())
 }

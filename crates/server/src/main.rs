@@ -18,6 +18,12 @@ struct Cli {
     /// MINSHENG_LOG_FORMAT; default text). RUST_LOG sets the filter.
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     log_format: Option<LogFormat>,
+    /// The service's configuration file (else env MINSHENG_CONFIG), e.g.
+    /// /etc/minsheng/server.toml: listen address, database, model, logs, SMS provider;
+    /// secrets only as files (`*_file` keys or MINSHENG_*_FILE variables). Flags and
+    /// environment variables win over it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// The database a command works on: an SQLite file (the default, one instance) or
@@ -57,8 +63,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: DbArgs,
-        #[arg(long, default_value = "127.0.0.1:8686")]
-        listen: String,
+        /// Address to listen on (else env MINSHENG_LISTEN; default 127.0.0.1:8686).
+        #[arg(long)]
+        listen: Option<String>,
         /// Model directory written by `minsheng-nlp train`/`retrain` (else env
         /// MINSHENG_MODEL). Without one the server runs without suggestions.
         #[arg(long)]
@@ -145,6 +152,15 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         pg_schema: Option<String>,
     },
+    /// Load a city's org tree into a new database (units only, in the format of
+    /// data/demo/org.json); then create the first admin with `create-user`.
+    LoadOrg {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The org tree file (JSON: `units` with code, name, level, parent, kind, …).
+        #[arg(long)]
+        org: PathBuf,
+    },
     /// Create a user (the password is read from MINSHENG_PASSWORD or prompted on stdin).
     CreateUser {
         #[command(flatten)]
@@ -166,12 +182,20 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match LogFormat::chosen(cli.log_format) {
-        Ok(format) => minsheng_server::logging::init(format),
+    // First, while the process has one thread: the file fills in unset variables.
+    let config = match minsheng_server::service_config::apply(cli.config.as_deref()) {
+        Ok(config) => config,
         Err(e) => {
             eprintln!("错误 / error: {e}");
             return ExitCode::FAILURE;
         }
+    };
+    if let Err(e) = LogFormat::chosen(cli.log_format).and_then(minsheng_server::logging::init) {
+        eprintln!("错误 / error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(file) = config {
+        tracing::info!(config = %file.display(), "configuration file read");
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +204,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Ctrl-C, or SIGTERM (how systemd and container runtimes stop a service): in-flight
+/// requests finish, then the server exits.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping: finishing requests in progress");
 }
 
 /// `--model`, else MINSHENG_MODEL when set and not empty.
@@ -212,6 +261,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             sms_account,
         } => {
             let database = db.database()?;
+            let listen = listen
+                .or_else(|| {
+                    std::env::var("MINSHENG_LISTEN")
+                        .ok()
+                        .filter(|v| !v.is_empty())
+                })
+                .unwrap_or_else(|| "127.0.0.1:8686".into());
             let settings = Settings {
                 metrics_token: std::env::var("MINSHENG_METRICS_TOKEN")
                     .ok()
@@ -231,10 +287,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let addr = listener.local_addr()?;
                 tracing::info!(%addr, db = %database, "民生警务平台 city server listening");
                 println!("listening on http://{addr}");
-                minsheng_server::serve(listener, state, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
+                minsheng_server::serve(listener, state, stop_signal()).await
             })?;
         }
         Command::SeedDemo {
@@ -335,6 +388,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &mut std::io::stdout(),
             )
             .map(|_| ())?;
+        }
+        Command::LoadOrg { db, org } => {
+            let state = db.open(Settings::default())?;
+            let n = seed::load_org_tree(&state, &org)?;
+            println!("已载入 {n} 个单位 / {n} units loaded");
         }
         Command::CreateUser {
             db,

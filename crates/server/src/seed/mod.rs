@@ -104,6 +104,21 @@ fn seed_org(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize, A
     Ok(units.len())
 }
 
+/// A real city's org tree from a file in the demo's format (`data/demo/org.json`): the
+/// units only (the file's users, if any, are not created: accounts get their own
+/// passwords through `create-user` or the admin console). Refused once the database has
+/// units: from then on the admin console edits the tree. Returns the units loaded.
+pub fn load_org_tree(s: &AppState, path: &Path) -> Result<usize, ApiError> {
+    if !s.store.units()?.is_empty() {
+        return Err(ApiError::Invalid {
+            code: "ORG_EXISTS",
+            message: "数据库中已有组织机构，请在管理端修改".into(),
+        });
+    }
+    let file = load_org(Some(path))?;
+    seed_org(s, &file, s.clock.now())
+}
+
 fn seed_users(s: &AppState, file: &OrgFile, now: DateTime<Utc>) -> Result<usize, ApiError> {
     let org = s.org();
     // One argon2id hash shared by the demo accounts keeps seeding fast; real accounts

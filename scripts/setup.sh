@@ -44,7 +44,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config xvfb webkit2gtk-driver
   xauth dbus-x11 imagemagick gnome-keyring libsecret-tools libdbus-1-dev keyutils fonts-noto-cjk
-  python3-venv mmdebstrap
+  python3-venv mmdebstrap x11-utils
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

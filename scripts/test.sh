@@ -121,6 +121,8 @@ stage "server package install" bash tests/packaging/server_install.sh
 if [ -f "$E2E_SCRIPT" ]; then
   # Hook for the end-to-end suite: it builds what it needs and drives the app via tauri-driver.
   stage "e2e" xvfb-run -a -s "-screen 0 1440x900x24" bash "$E2E_SCRIPT"
+  # The app the e2e stage built, bundled as a .deb, installed into a clean root with apt.
+  stage "desktop package install" bash tests/packaging/desktop_install.sh
 else
   skip "e2e" "$E2E_SCRIPT not present"
 fi

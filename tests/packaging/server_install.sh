@@ -30,17 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One clean root per machine and day is enough: kept as a tarball under the target dir.
-CACHE="$TARGET_DIR/packaging/bookworm-minbase-$(date +%Y%m%d).tar"
-if [ ! -f "$CACHE" ]; then
-  say "building a clean Debian root (mmdebstrap minbase)"
-  mkdir -p "$(dirname "$CACHE")"
-  rm -f "$TARGET_DIR"/packaging/bookworm-minbase-*.tar
-  mmdebstrap --quiet --variant=minbase --include=ca-certificates,systemd bookworm "$CACHE.part.tar"
-  mv "$CACHE.part.tar" "$CACHE"
-fi
-mkdir -p "$CHROOT"
-tar -C "$CHROOT" -xf "$CACHE"
+# shellcheck source=tests/packaging/clean_root.sh
+. "$ROOT/tests/packaging/clean_root.sh"
+make_clean_root "$CHROOT"
 mount -t proc proc "$CHROOT/proc"
 in_root() { chroot "$CHROOT" "$@"; }
 

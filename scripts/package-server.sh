@@ -4,6 +4,7 @@
 # maintainer scripts from packaging/server/. Needs only dpkg-deb (Debian's own).
 #   bash scripts/package-server.sh            release build (what ships)
 #   PACKAGE_PROFILE=debug bash scripts/package-server.sh   the debug binary (install tests)
+#   PACKAGE_PROFILE=prebuilt …   the debug binary as already built
 # OUT_DIR moves the output; CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 
@@ -19,6 +20,10 @@ say() { echo "[package-server] $*"; }
 if [ "$PROFILE" = release ]; then
   cargo build --release -p minsheng-server --bin minsheng-server
   BIN="$TARGET_DIR/release/minsheng-server"
+elif [ "$PROFILE" = prebuilt ]; then
+  # The debug binary the test stages already built (no rebuild with another feature set).
+  BIN="$TARGET_DIR/debug/minsheng-server"
+  [ -x "$BIN" ] || { echo "[package-server] no $BIN: build it first" >&2; exit 1; }
 else
   cargo build -p minsheng-server --bin minsheng-server
   BIN="$TARGET_DIR/debug/minsheng-server"

@@ -5,7 +5,7 @@
 # readiness over HTTP, the first admin created through the CLI signing in, the daily log
 # file (and no secret in it), a secret written inline refused, SIGTERM, removal keeping
 # the data. Needs root (chroot) and a Debian mirror (mmdebstrap). Usage:
-#   bash tests/packaging/server_install.sh [DEB]   (default: builds one with the debug binary)
+#   bash tests/packaging/server_install.sh [DEB]   (default: packages the debug binary)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,7 +15,9 @@ fail() { echo "[server-install] FAIL: $*" >&2; exit 1; }
 
 DEB="${1:-}"
 if [ -z "$DEB" ]; then
-  OUT_DIR="$TARGET_DIR/packages" PACKAGE_PROFILE=debug bash "$ROOT/scripts/package-server.sh"
+  profile=debug
+  [ -x "$TARGET_DIR/debug/minsheng-server" ] && profile=prebuilt
+  OUT_DIR="$TARGET_DIR/packages" PACKAGE_PROFILE=$profile bash "$ROOT/scripts/package-server.sh"
   DEB="$(ls -t "$TARGET_DIR"/packages/minsheng-server_*.deb | head -n 1)"
 fi
 [ -f "$DEB" ] || fail "no package at $DEB"

@@ -4,6 +4,7 @@
 //! `tauri::test::mock_builder()` without opening a window.
 
 pub mod commands;
+pub mod desktop_log;
 mod error;
 mod server_link;
 mod session_slot;
@@ -100,6 +101,11 @@ pub fn configure_full<R: tauri::Runtime>(
 pub fn run() {
     webview_env::apply_defaults();
     configure(tauri::Builder::default())
+        .setup(|app| {
+            use tauri::Manager;
+            desktop_log::start(app.path().app_log_dir().ok());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running the 民生警务平台 desktop application");
 }

@@ -39,11 +39,13 @@ for tool in cargo node npm; do
   command -v "$tool" >/dev/null || { echo "[setup] $tool is required but not on PATH" >&2; exit 1; }
 done
 
-# --- system packages (Tauri/WebKitGTK build deps, Xvfb, keyring, CJK fonts) ---
+# --- system packages (Tauri/WebKitGTK build deps, Xvfb, keyring, CJK fonts; poppler-utils:
+# pdftotext/pdfinfo/pdffonts read the printed documents back in tests) ---
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config xvfb webkit2gtk-driver
   xauth dbus-x11 imagemagick gnome-keyring libsecret-tools libdbus-1-dev keyutils fonts-noto-cjk
+  poppler-utils
   python3-venv mmdebstrap x11-utils
 )
 missing=()

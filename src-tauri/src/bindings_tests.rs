@@ -237,7 +237,10 @@ fn actions() -> Vec<Action> {
         Action::SubmitReply {
             text: s("已处理")
         },
-        Action::Approve { comment: None },
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
         Action::SendBack {
             reason: s("答复不完整"),
         },
@@ -273,6 +276,7 @@ fn actions() -> Vec<Action> {
         Action::RecordInvestigation {
             department: InvestigatingDept::Inspection,
             finding: s("属实"),
+            verdict: None,
         },
         Action::SupervisionNotice {
             notice: s("督办")

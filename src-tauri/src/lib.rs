@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod desktop_log;
 mod error;
+mod print_data;
 mod server_link;
 mod session_slot;
 pub mod webview_env;
@@ -94,13 +95,29 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::online::online_patch,
         commands::online::online_delete,
         commands::desktop::desktop_notify,
+        commands::documents::documents_folder,
+        commands::documents::documents_set_folder,
+        commands::documents::documents_pick_folder,
+        commands::documents::documents_printable,
+        commands::documents::documents_case_sheet,
+        commands::documents::documents_reply_letter,
+        commands::documents::documents_urge_notice,
+        commands::documents::documents_bulletin,
+        commands::documents::documents_open,
+        commands::attachments::attachment_add,
+        commands::attachments::attachments_list,
+        commands::attachments::attachment_bytes,
+        commands::attachments::attachment_save,
+        commands::attachments::attachment_retry,
+        commands::attachments::attachment_remove,
+        commands::attachments::uploads_summary,
     ])
 }
 
 /// Starts the desktop application; returns when the last window closes.
 pub fn run() {
     webview_env::apply_defaults();
-    configure(tauri::Builder::default())
+    configure(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
             use tauri::Manager;
             desktop_log::start(app.path().app_log_dir().ok());

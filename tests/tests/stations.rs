@@ -55,6 +55,7 @@ fn pick_action(st: &Station, id: CaseId, rng: &mut StdRng, n: usize) -> Option<A
             }),
             ActionKind::Approve => options.push(Action::Approve {
                 comment: Some("同意答复".into()),
+                verdict: None,
             }),
             ActionKind::SendBack => options.push(Action::SendBack {
                 reason: "答复不够具体，请补充".into(),

@@ -3,6 +3,7 @@ import { markRaw, type Component } from 'vue'
 import type { Capability } from '@/api'
 import { Calendar, DataAnalysis, OfficeBuilding, Phone, PhoneFilled, Trophy, Warning } from '@element-plus/icons-vue'
 import { ChatLineSquare, MessageBox, Notebook, Odometer, Tools, TrendCharts, User } from '@element-plus/icons-vue'
+import { Medal, Postcard, Stamp } from '@element-plus/icons-vue'
 
 export interface NavItem {
   path: string
@@ -52,6 +53,11 @@ const ITEMS: NavItem[] = [
   { path: '/alerts', test: 'alerts', label: 'ana.nav.alerts', icon: markRaw(Warning), needs: 'assessment' },
   { path: '/followups', test: 'followups', label: 'ana.nav.followups', icon: markRaw(Phone), needs: 'readFollowUps' },
   { path: '/followups/call', test: 'followupcall', label: 'followup.nav', icon: markRaw(PhoneFilled), needs: 'answerFollowUps' },
+  // 优秀监督员: the platform office's register and rounds; the responsible unit's tasks.
+  { path: '/supervisors', test: 'supervisors', label: 'sup.nav', icon: markRaw(Medal), needs: 'manageSupervisors' },
+  { path: '/supervisors/tasks', test: 'supervisortasks', label: 'sup.tasksNav', icon: markRaw(Postcard), needs: 'supervisorTasks' },
+  // 责任倒查: 纪检督察 and 市局领导 only (online only).
+  { path: '/accountability', test: 'accountability', label: 'acc.nav', icon: markRaw(Stamp), needs: 'accountability' },
   // A neutral icon: the menu entry turns to the warning colour (and shows a count) only
   // while there are conflicts (AppShell).
   { path: '/conflicts', test: 'conflicts', label: 'nav.conflicts', icon: markRaw(Connection), needs: null },

@@ -5,6 +5,7 @@
 //! together for the desktop app.
 
 pub mod api;
+pub mod attachments;
 pub mod cache;
 pub mod credentials;
 pub mod error;

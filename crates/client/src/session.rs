@@ -27,6 +27,8 @@ use crate::outbox::{Command, Resolution};
 use crate::sync::{lock, Backoff, SyncEngine, SyncReport, SyncStatus};
 use crate::view::LocalCase;
 
+mod uploads;
+
 /// Offline use is allowed this long after the last successful online sign-in.
 pub const DEFAULT_OFFLINE_VALIDITY_DAYS: i64 = 7;
 /// Rounds run this often while idle, and right after each queued command. An idle round
@@ -80,6 +82,9 @@ struct Inner {
     credentials: Arc<CredentialStore>,
     kick: Notify,
     background: Mutex<Option<JoinHandle<()>>>,
+    /// Wakes the upload loop (`uploads`): a file was attached, or a sync round ran.
+    upload_kick: Notify,
+    uploads: Mutex<Option<JoinHandle<()>>>,
     /// The server said at sign-in that the password must be changed first (admin-set,
     /// or older than the maximum age). A password change starts a new session.
     must_change_password: bool,
@@ -87,13 +92,14 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(h) = self
-            .background
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-        {
-            h.abort();
+        for slot in [&mut self.background, &mut self.uploads] {
+            if let Some(h) = slot
+                .get_mut()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+            {
+                h.abort();
+            }
         }
     }
 }
@@ -219,6 +225,8 @@ impl Session {
             credentials,
             kick: Notify::new(),
             background: Mutex::new(None),
+            upload_kick: Notify::new(),
+            uploads: Mutex::new(None),
             must_change_password,
         }))
     }
@@ -302,6 +310,7 @@ impl Session {
     /// each queued command; while the server is unreachable, retries back off with
     /// jitter from 2 s to 5 min. The loop ends with the session.
     pub fn start_background(&self) {
+        self.start_uploads();
         let mut slot = self
             .0
             .background
@@ -326,6 +335,9 @@ impl Session {
                 let session = Session(inner);
                 match session.sync_now().await {
                     Ok(_) => {
+                        // An offline intake may have reached the server: its
+                        // attachments can go now.
+                        session.0.upload_kick.notify_one();
                         backoff.reset();
                         wait = SYNC_INTERVAL;
                     }
@@ -439,6 +451,15 @@ impl Session {
         lock(&self.0.cache).set_closed_window_days(days)
     }
 
+    /// The folder printed documents (PDF) are saved to, chosen by this user.
+    pub fn print_folder(&self) -> Result<Option<String>> {
+        lock(&self.0.cache).meta(PRINT_FOLDER)
+    }
+
+    pub fn set_print_folder(&self, folder: &str) -> Result<()> {
+        lock(&self.0.cache).set_meta(PRINT_FOLDER, folder)
+    }
+
     // ---- online-only screens ----
 
     /// Searches the user's whole scope on the server (`GET /cases`), for cases this
@@ -544,6 +565,9 @@ fn write_last_user(cfg: &SessionConfig, username: &str) {
         let _ = std::fs::write(cfg.data_dir.join(LAST_USER_FILE), json);
     }
 }
+
+/// Settings key of [`Session::print_folder`].
+const PRINT_FOLDER: &str = "print_folder";
 
 fn draft_key(name: &str) -> String {
     format!("draft:{name}")

@@ -7,7 +7,8 @@
 //! * Composite score (0–100): the weighted mean, over the components that have data, of
 //!   sign-in on-time rate, reply on-time rate, satisfaction rate, 1 − return rate and
 //!   1 − re-handle rate, times 100; minus deductions per overdue stint, return and
-//!   re-handle (capped at `maxDeduction`), never below 0. Rounded to 2 decimals.
+//!   re-handle (capped at `maxDeduction`) and per decided 责任倒查 record (not capped),
+//!   never below 0. Rounded to 2 decimals.
 //! * Ranked: a row with a score and at least `minVolume` stints whose reply is decided
 //!   (replied — 办结 — or past its reply deadline) in the period. Below that a score
 //!   says little (one on-time case scores 100), so the row is listed as
@@ -56,6 +57,10 @@ pub struct Counts {
     pub overdue: u64,
     /// Later requests linked as duplicates of cases the unit handles.
     pub duplicates: u64,
+    /// 责任倒查 records decided (已处理) in the period against the unit or the officer
+    /// (not in the facts rollups: added from the records when a board is built).
+    #[serde(default)]
+    pub accountability: u64,
 }
 
 impl Counts {
@@ -65,14 +70,19 @@ impl Counts {
         for ((x, a), b) in out.iter_mut().zip(sum).zip(o.to_array()) {
             *x = a + b;
         }
-        *self = Self::from_array(out);
+        let accountability = self.accountability + o.accountability;
+        *self = Self {
+            accountability,
+            ..Self::from_array(out)
+        };
     }
 
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
 
-    /// The fields in declaration order (for signed arithmetic on rollup rows).
+    /// The rollup fields in declaration order (for signed arithmetic on rollup rows);
+    /// `accountability` is not a rollup field.
     pub const fn to_array(&self) -> [u64; 11] {
         [
             self.received,
@@ -102,6 +112,7 @@ impl Counts {
             satisfied: a[8],
             overdue: a[9],
             duplicates: a[10],
+            accountability: 0,
         }
     }
 
@@ -113,6 +124,13 @@ impl Counts {
 
 fn default_min_volume() -> u64 {
     DEFAULT_MIN_VOLUME
+}
+
+/// Default deduction per decided 责任倒查 record.
+pub const DEFAULT_DEDUCT_PER_ACCOUNTABILITY: f64 = 2.0;
+
+fn default_deduct_per_accountability() -> f64 {
+    DEFAULT_DEDUCT_PER_ACCOUNTABILITY
 }
 
 /// Admin-set weights, deductions and the minimum volume for ranking. Every weight and
@@ -141,6 +159,11 @@ pub struct Weights {
     pub deduct_per_rehandle: f64,
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub max_deduction: f64,
+    /// Deducted per 责任倒查 record decided (已处理) in the period, on top of — not
+    /// capped by — `maxDeduction`: discipline is not a routine lateness.
+    #[serde(default = "default_deduct_per_accountability")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
+    pub deduct_per_accountability: f64,
     /// Decided replies a row needs in the period to be ranked (default `DEFAULT_MIN_VOLUME`).
     #[serde(default = "default_min_volume")]
     #[cfg_attr(feature = "openapi", schema(maximum = 1000))]
@@ -159,6 +182,7 @@ impl Default for Weights {
             deduct_per_return: 0.0,
             deduct_per_rehandle: 0.0,
             max_deduction: 20.0,
+            deduct_per_accountability: DEFAULT_DEDUCT_PER_ACCOUNTABILITY,
             min_volume: DEFAULT_MIN_VOLUME,
         }
     }
@@ -176,6 +200,7 @@ impl Weights {
             self.deduct_per_return,
             self.deduct_per_rehandle,
             self.max_deduction,
+            self.deduct_per_accountability,
         ];
         let weights = all[..5].iter().sum::<f64>();
         if all.iter().any(|v| !v.is_finite() || *v < 0.0 || *v > 100.0) || weights <= 0.0 {
@@ -269,7 +294,8 @@ pub fn score(c: &Counts, w: &Weights) -> Option<f64> {
     let deduction = (c.overdue as f64 * w.deduct_per_overdue
         + c.returned as f64 * w.deduct_per_return
         + c.rehandled as f64 * w.deduct_per_rehandle)
-        .min(w.max_deduction);
+        .min(w.max_deduction)
+        + c.accountability as f64 * w.deduct_per_accountability;
     Some(round2((num / den * 100.0 - deduction).max(0.0)))
 }
 

@@ -46,10 +46,19 @@ pub enum Capability {
     AnswerFollowUps,
     /// 系统管理: users, units, weights and templates.
     Administer,
+    /// 优秀监督员: the register (propose, confirm, retire), consultation rounds, answers.
+    ManageSupervisors,
+    /// 监督员走访/电话任务: the responsible unit's consultations of its supervisors.
+    SupervisorTasks,
+    /// 监督员之声: what the supervisors said (dashboard card and export).
+    SupervisorFeedback,
+    /// 责任倒查: the accountability records of substantiated 涉警投诉 (纪检督察 and
+    /// 市局领导 only; the admin does not see them).
+    Accountability,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 19] = [
         Self::Register,
         Self::Dispatch,
         Self::HomeVisit,
@@ -65,6 +74,10 @@ impl Capability {
         Self::ReadFollowUps,
         Self::AnswerFollowUps,
         Self::Administer,
+        Self::ManageSupervisors,
+        Self::SupervisorTasks,
+        Self::SupervisorFeedback,
+        Self::Accountability,
     ];
 }
 
@@ -98,6 +111,10 @@ impl Role {
             C::ReadFollowUps => matches!(self, R::FollowUp | R::Leader | R::Admin | R::Clerk),
             C::AnswerFollowUps => matches!(self, R::FollowUp | R::Clerk),
             C::Administer => self == R::Admin,
+            C::ManageSupervisors => matches!(self, R::Clerk | R::Admin),
+            C::SupervisorTasks => matches!(self, R::UnitHead | R::Officer),
+            C::SupervisorFeedback => matches!(self, R::Leader | R::Clerk | R::Admin),
+            C::Accountability => matches!(self, R::Inspector | R::Leader),
         }
     }
 

@@ -23,6 +23,7 @@ zh_enum!(
         HomeVisit => "入户走访",
         WindowService => "窗口服务",
         Emergency110 => "110接处警",
+        Supervisor => "监督员",
     }
 );
 

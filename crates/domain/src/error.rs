@@ -56,6 +56,18 @@ pub enum DomainError {
     /// The change would leave no active admin (`staffing::check_admin_remains`).
     #[error("系统至少要保留一名启用的管理员，不能停用最后一名管理员或更改其角色")]
     LastAdmin,
+    /// An attachment refused (`attachment`): its own code and message.
+    #[error(transparent)]
+    Attachment(#[from] crate::attachment::AttachmentProblem),
+    /// 责任倒查: a step its record's state does not allow (`accountability::apply`).
+    #[error("责任倒查记录处于“{state}”，不能{step}")]
+    AccountabilityStep {
+        step: &'static str,
+        state: &'static str,
+    },
+    /// 责任倒查: a step the role may not take (a 处分 is decided by 市局领导).
+    #[error("“{role}”无权{step}")]
+    AccountabilityRole { step: &'static str, role: Role },
 }
 
 impl DomainError {
@@ -79,6 +91,9 @@ impl DomainError {
             Self::InvalidCategories(_) => "INVALID_CATEGORIES",
             Self::RoleUnitMismatch { .. } => "ROLE_UNIT_MISMATCH",
             Self::LastAdmin => "LAST_ADMIN",
+            Self::Attachment(p) => p.code(),
+            Self::AccountabilityStep { .. } => "ACCOUNTABILITY_STEP",
+            Self::AccountabilityRole { .. } => "ACCOUNTABILITY_ROLE",
         }
     }
 }

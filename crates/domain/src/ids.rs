@@ -86,3 +86,7 @@ impl UserId {
     /// The platform itself (SMS replies, schedulers); never a login.
     pub const SYSTEM: Self = Self(Uuid::nil());
 }
+id_type!(
+    /// An accountability record (责任倒查) of a substantiated 涉警投诉.
+    AccountabilityId
+);

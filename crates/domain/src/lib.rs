@@ -1,7 +1,9 @@
 //! 民生警务平台 domain: the rules both the city server and the desktop client apply.
 //! Pure: no I/O, and the clock is always passed in.
 
+pub mod accountability;
 pub mod assessment;
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod capability;
@@ -19,6 +21,7 @@ mod schema;
 pub mod scope;
 pub mod sla;
 pub mod staffing;
+pub mod supervisors;
 pub mod sync;
 pub mod timeline;
 pub mod workflow;

@@ -22,6 +22,9 @@ pub enum Role {
     FollowUp,
     /// 管理员: org tree, users, rules.
     Admin,
+    /// 纪检督察: discipline and inspection; reads 涉警投诉 city-wide and keeps the
+    /// accountability records (责任倒查). Never acts on a case.
+    Inspector,
     /// The platform itself (SMS webhook, schedulers). Never a login.
     System,
 }
@@ -35,6 +38,7 @@ impl Role {
         Self::Leader,
         Self::FollowUp,
         Self::Admin,
+        Self::Inspector,
         Self::System,
     ];
 
@@ -47,6 +51,7 @@ impl Role {
             Self::Leader => "市局领导",
             Self::FollowUp => "回访员",
             Self::Admin => "管理员",
+            Self::Inspector => "纪检督察",
             Self::System => "系统",
         }
     }
@@ -60,6 +65,7 @@ impl Role {
             Self::Leader => "leader",
             Self::FollowUp => "followUp",
             Self::Admin => "admin",
+            Self::Inspector => "inspector",
             Self::System => "system",
         }
     }

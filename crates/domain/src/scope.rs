@@ -19,6 +19,8 @@ pub fn can_see(actor: &Actor, case: &Case, org: &OrgTree) -> bool {
             is_handler(actor, case) || case.intake_unit == Some(actor.unit_id)
         }
         Role::Supervisor => scope_units(case, org).contains(&actor.unit_id),
+        // Read-only: the complaints whose accountability they keep, city-wide.
+        Role::Inspector => case.flags.police_complaint,
         _ => false,
     }
 }

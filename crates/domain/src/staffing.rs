@@ -15,7 +15,7 @@ use crate::role::Role;
 pub const fn posting_level(role: Role) -> Option<UnitLevel> {
     match role {
         Role::Officer | Role::UnitHead => Some(UnitLevel::Station),
-        Role::Supervisor => Some(UnitLevel::Branch),
+        Role::Supervisor | Role::Inspector => Some(UnitLevel::Branch),
         Role::Clerk | Role::Leader | Role::FollowUp | Role::Admin => Some(UnitLevel::City),
         Role::System => None,
     }

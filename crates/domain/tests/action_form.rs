@@ -31,7 +31,10 @@ fn the_form_hears_the_domains_objections_by_field() {
     assert_eq!((got[0].field, got[0].code), ("text", "INVALID_FIELD"));
 
     // Approving is not an officer's; the refusal is about the role, not a field.
-    let approve = Action::Approve { comment: None };
+    let approve = Action::Approve {
+        comment: None,
+        verdict: None,
+    };
     let got = check_action(&run.case, officer, &approve, &ctx);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].field, "");

@@ -20,12 +20,24 @@ fn each_role_has_exactly_the_capabilities_spec_2_gives_it() {
                 C::Reports,
                 C::ReadFollowUps,
                 C::AnswerFollowUps,
+                // 优秀监督员 (SPEC §11): the platform office keeps the register.
+                C::ManageSupervisors,
+                C::SupervisorFeedback,
             ],
         ),
-        (R::Officer, &[C::HomeVisit, C::Handle, C::Assessment]),
+        (
+            R::Officer,
+            &[C::HomeVisit, C::Handle, C::Assessment, C::SupervisorTasks],
+        ),
         (
             R::UnitHead,
-            &[C::HomeVisit, C::Handle, C::Approve, C::Assessment],
+            &[
+                C::HomeVisit,
+                C::Handle,
+                C::Approve,
+                C::Assessment,
+                C::SupervisorTasks,
+            ],
         ),
         (
             R::Supervisor,
@@ -41,6 +53,8 @@ fn each_role_has_exactly_the_capabilities_spec_2_gives_it() {
                 C::CityWide,
                 C::Reports,
                 C::ReadFollowUps,
+                C::SupervisorFeedback,
+                C::Accountability,
             ],
         ),
         (R::FollowUp, &[C::ReadFollowUps, C::AnswerFollowUps]),
@@ -55,8 +69,11 @@ fn each_role_has_exactly_the_capabilities_spec_2_gives_it() {
                 C::Reports,
                 C::ReadFollowUps,
                 C::Administer,
+                C::ManageSupervisors,
+                C::SupervisorFeedback,
             ],
         ),
+        (R::Inspector, &[C::Accountability]),
         (R::System, &[]),
     ];
     for (role, expected) in table {

@@ -15,8 +15,8 @@ use minsheng_domain::lists;
 use minsheng_domain::role::Actor;
 use minsheng_domain::timeline::{verify_chain, TimelineEntry};
 use minsheng_domain::workflow::{
-    allowed, allowed_actions, apply, intake, rule, Action, ActionKind, Assignee, DispatchOrder,
-    FollowUpChannel, InvestigatingDept,
+    allowed, allowed_actions, apply, intake, rule, Action, ActionKind, Assignee, ComplaintVerdict,
+    DispatchOrder, FollowUpChannel, InvestigatingDept,
 };
 use minsheng_domain::DomainError;
 use std::collections::HashMap;
@@ -161,6 +161,12 @@ fn random_action(
         },
         K::Approve => Action::Approve {
             comment: d.chance(50).then(|| "同意".to_owned()),
+            verdict: (case.flags.police_complaint && !case.sign_offs.is_empty()).then(|| {
+                d.pick(&[
+                    ComplaintVerdict::Substantiated,
+                    ComplaintVerdict::Unsubstantiated,
+                ])
+            }),
         },
         K::FollowUpAnswer => Action::FollowUpAnswer {
             satisfaction: d.pick(&[
@@ -183,6 +189,10 @@ fn random_action(
                 InvestigatingDept::Legal,
             ]),
             finding: d.text("程序合规"),
+            verdict: case
+                .flags
+                .police_complaint
+                .then_some(ComplaintVerdict::Unsubstantiated),
         },
         K::Return => Action::Return {
             reason: d.text("非本辖区"),

@@ -18,7 +18,7 @@ use common::{Run, World};
 use minsheng_domain::case::{Case, CaseFlags, CaseState};
 use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::scope::can_see;
-use minsheng_domain::workflow::{Action, ActionKind};
+use minsheng_domain::workflow::{Action, ActionKind, ComplaintVerdict};
 use minsheng_domain::DomainError;
 
 /// The fixtures, each a case driven through real `apply` calls.
@@ -303,7 +303,10 @@ fn approve_is_the_unit_heads_and_superiors_on_sensitive_cases() {
     use Fixture::{CoUnit, SameBranchOtherStation as F, SensitiveAtOtherStation as S};
     let w = World::new();
     let k = ActionKind::Approve;
-    let ok = || Action::Approve { comment: None };
+    let ok = || Action::Approve {
+        comment: None,
+        verdict: None,
+    };
     let out = || Expect::Refused(DomainError::OutOfScope);
     check(
         &w,
@@ -353,10 +356,34 @@ fn approve_is_the_unit_heads_and_superiors_on_sensitive_cases() {
     ] {
         let mut r = fixture(&w, S, PR);
         r.act(actor(&w, "甲二所长"), ok());
-        let got = r.attempt(actor(&w, who), &ok());
+        // A 涉警投诉 is concluded with its verdict (属实/部分属实/不属实), never without.
+        let judged = Action::Approve {
+            comment: None,
+            verdict: Some(ComplaintVerdict::PartlySubstantiated),
+        };
+        let got = r.attempt(actor(&w, who), &judged);
         match expect {
             Some(s) => assert_eq!(got.map(|c| c.state), Ok(s), "{who}"),
             None => assert_eq!(got.err(), Some(DomainError::OutOfScope), "{who}"),
         }
+        if expect.is_some() {
+            let bare = r.attempt(actor(&w, who), &ok());
+            assert_eq!(bare.unwrap_err().code(), "INVALID_FIELD", "{who}");
+        }
     }
+    // The unit head's first signature does not judge it; nor is an ordinary case judged.
+    let r = fixture(&w, S, PR);
+    let early = Action::Approve {
+        comment: None,
+        verdict: Some(ComplaintVerdict::Substantiated),
+    };
+    assert_eq!(
+        r.attempt(actor(&w, "甲二所长"), &early).unwrap_err().code(),
+        "INVALID_FIELD"
+    );
+    let r = fixture(&w, F, PR);
+    assert_eq!(
+        r.attempt(actor(&w, "甲二所长"), &early).unwrap_err().code(),
+        "INVALID_FIELD"
+    );
 }

@@ -17,7 +17,8 @@ use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::scope::can_see;
 use minsheng_domain::timeline::{verify_chain, TimelineEntry, GENESIS};
 use minsheng_domain::workflow::{
-    allowed, allowed_actions, apply, intake, Action, ActionKind, Assignee, InvestigatingDept,
+    allowed, allowed_actions, apply, intake, Action, ActionKind, Assignee, ComplaintVerdict,
+    InvestigatingDept,
 };
 use minsheng_domain::DomainError;
 
@@ -33,6 +34,7 @@ fn in_scope(w: &World, kind: ActionKind, role: Role) -> &Actor {
         Role::Clerk => &a.clerk,
         Role::FollowUp => &a.follow_up,
         Role::Admin => &a.admin,
+        Role::Inspector => &a.inspector,
         Role::System => &a.system,
         Role::Leader => &a.leader,
         Role::Supervisor if kind == ActionKind::RecordInvestigation => &a.sup_inspection,
@@ -417,7 +419,10 @@ fn normal_lifecycle_to_archive() {
     // An officer cannot approve their own reply.
     r.refuse(
         officer,
-        &Action::Approve { comment: None },
+        &Action::Approve {
+            comment: None,
+            verdict: None,
+        },
         &DomainError::RoleNotAllowed {
             action: ActionKind::Approve,
             role: Role::Officer,
@@ -428,6 +433,7 @@ fn normal_lifecycle_to_archive() {
         &w.a.head_a1,
         Action::Approve {
             comment: Some("同意".into()),
+            verdict: None,
         },
     );
     let c = &r.case;
@@ -479,7 +485,10 @@ fn sensitive_case_needs_unit_head_then_supervisor() {
     };
     let mut r = Run::new(&w);
     r.drive(CaseState::PendingReview, &w.order_with(w.u.a1, &[], flags));
-    let approve = Action::Approve { comment: None };
+    let approve = Action::Approve {
+        comment: None,
+        verdict: None,
+    };
     // Superior first: wrong order.
     r.refuse(&w.a.sup_a, &approve, &DomainError::SignOffOrder);
     r.refuse(&w.a.leader, &approve, &DomainError::SignOffOrder);
@@ -494,7 +503,22 @@ fn sensitive_case_needs_unit_head_then_supervisor() {
     r.refuse(&w.a.head_a1, &approve, &DomainError::AlreadySigned);
     r.refuse(&w.a.sup_b, &approve, &DomainError::OutOfScope);
     r.refuse(&w.a.head_a2, &approve, &DomainError::OutOfScope);
-    r.act(&w.a.sup_a, approve.clone());
+    // 涉警投诉: the final sign-off must say whether the complaint is true.
+    r.refuse(
+        &w.a.sup_a,
+        &approve,
+        &DomainError::InvalidField {
+            field: "verdict",
+            reason: "涉警投诉须认定投诉是否属实（属实/部分属实/不属实）".into(),
+        },
+    );
+    r.act(
+        &w.a.sup_a,
+        Action::Approve {
+            comment: None,
+            verdict: Some(ComplaintVerdict::Unsubstantiated),
+        },
+    );
     let c = &r.case;
     assert_eq!(c.state, CaseState::Completed);
     let steps: Vec<_> = c.sign_offs.iter().map(|s| (s.step, s.role)).collect();
@@ -517,7 +541,13 @@ fn important_case_signed_off_by_leader() {
     };
     let mut r = Run::new(&w);
     r.drive(CaseState::PendingReview, &w.order_with(w.u.b2, &[], flags));
-    r.act(&w.a.head_b2, Action::Approve { comment: None });
+    r.act(
+        &w.a.head_b2,
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
+    );
     r.refuse(
         &w.a.leader,
         &Action::SendBack {
@@ -532,6 +562,7 @@ fn important_case_signed_off_by_leader() {
         &w.a.leader,
         Action::Approve {
             comment: Some("同意答复".into()),
+            verdict: None,
         },
     );
     assert_eq!(r.case.state, CaseState::Completed);
@@ -547,7 +578,10 @@ fn ordinary_case_takes_no_superior_sign_off() {
         (
             &w.a.sup_a,
             ActionKind::Approve,
-            Action::Approve { comment: None },
+            Action::Approve {
+                comment: None,
+                verdict: None,
+            },
         ),
         (
             &w.a.leader,
@@ -578,7 +612,13 @@ fn send_back_returns_reply_for_rework() {
     };
     let mut r = Run::new(&w);
     r.drive(CaseState::PendingReview, &w.order_with(w.u.a1, &[], flags));
-    r.act(&w.a.head_a1, Action::Approve { comment: None });
+    r.act(
+        &w.a.head_a1,
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
+    );
     // The supervisor sends it back after the unit head signed: signatures restart.
     r.act(
         &w.a.sup_a,
@@ -597,11 +637,26 @@ fn send_back_returns_reply_for_rework() {
     );
     r.refuse(
         &w.a.sup_a,
-        &Action::Approve { comment: None },
+        &Action::Approve {
+            comment: None,
+            verdict: None,
+        },
         &DomainError::SignOffOrder,
     );
-    r.act(&w.a.head_a1, Action::Approve { comment: None });
-    r.act(&w.a.sup_a, Action::Approve { comment: None });
+    r.act(
+        &w.a.head_a1,
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
+    );
+    r.act(
+        &w.a.sup_a,
+        Action::Approve {
+            comment: None,
+            verdict: Some(ComplaintVerdict::Substantiated),
+        },
+    );
     assert_eq!(r.case.state, CaseState::Completed);
     assert_eq!(r.case.reply.as_ref().unwrap().text, "补充：三日内整改。");
 }
@@ -967,7 +1022,13 @@ fn extension_pending_at_completion_is_dropped() {
         "still decidable in review"
     );
     // Approving the reply ends the handling, so the request is moot.
-    r.act(&w.a.head_a1, Action::Approve { comment: None });
+    r.act(
+        &w.a.head_a1,
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
+    );
     assert_eq!(r.case.state, CaseState::Completed);
     assert!(r.case.pending_extension.is_none());
     assert!(r.case.invariant_violations().is_empty());
@@ -1064,6 +1125,7 @@ fn follow_up_escalates_to_difficult_supervision_and_conclusion() {
     let investigate = Action::RecordInvestigation {
         department: InvestigatingDept::Inspection,
         finding: "处置合规，沟通不足".into(),
+        verdict: None,
     };
     r.refuse(&w.a.sup_a, &investigate, &DomainError::OutOfScope);
     r.refuse(
@@ -1133,6 +1195,7 @@ fn level_three_investigation_before_sign_off_also_waits_for_both() {
         Action::RecordInvestigation {
             department: InvestigatingDept::Discipline,
             finding: "未发现违纪".into(),
+            verdict: None,
         },
     );
     assert!(!r.case.follow_up.awaiting_answer);
@@ -1267,7 +1330,13 @@ fn work_lists_at_chosen_instants() {
         vec![InProgress, Overdue]
     );
     // Completed or closed cases are on no list, however late.
-    r.act(&w.a.head_a1, Action::Approve { comment: None });
+    r.act(
+        &w.a.head_a1,
+        Action::Approve {
+            comment: None,
+            verdict: None,
+        },
+    );
     assert!(lists_of(&r.case, bj("2027-01-01 09:00")).is_empty());
     assert!(!is_overdue(&r.case, bj("2027-01-01 09:00")));
     let rejected = case_in(&w, CaseState::Rejected);
@@ -1663,7 +1732,13 @@ fn recorded_timeline(w: &World) -> Vec<TimelineEntry> {
                 text: "已处理".into(),
             },
         ),
-        (&w.a.head_a1, Action::Approve { comment: None }),
+        (
+            &w.a.head_a1,
+            Action::Approve {
+                comment: None,
+                verdict: None,
+            },
+        ),
         (&w.a.follow_up, answer(Satisfaction::Satisfied)),
     ];
     for (actor, action) in steps {

@@ -85,6 +85,13 @@ pub enum ApiError {
     /// A field that breaks a rule of its form: a stable code and a Chinese message.
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// A request that conflicts with the record's current state (409), with a stable
+    /// code and a Chinese message (e.g. `SUPERVISOR_EXISTS`).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 责任倒查 records are for 纪检督察 and 市局领导 only (the admin included out).
+    #[error("责任倒查记录仅限纪检督察和市局领导查阅")]
+    AccountabilityForbidden,
 }
 
 /// A wait in seconds as people say it: "15分钟", "1小时", "1小时30分钟" (minutes rounded up).
@@ -135,7 +142,8 @@ impl ApiError {
             Self::StaleVersion { .. } => "STALE_VERSION",
             Self::MetricsForbidden => "METRICS_FORBIDDEN",
             Self::NotReady(_) => "NOT_READY",
-            Self::Invalid { code, .. } => code,
+            Self::Invalid { code, .. } | Self::Conflict { code, .. } => code,
+            Self::AccountabilityForbidden => "ACCOUNTABILITY_FORBIDDEN",
         }
     }
 
@@ -149,10 +157,12 @@ impl ApiError {
                 | DomainError::NotAwaitingAnswer
                 | DomainError::CoOpinionsMissing(_)
                 | DomainError::SignOffOrder
-                | DomainError::LastAdmin => StatusCode::CONFLICT,
-                DomainError::RoleNotAllowed { .. } | DomainError::OutOfScope => {
-                    StatusCode::FORBIDDEN
-                }
+                | DomainError::LastAdmin
+                | DomainError::AccountabilityStep { .. } => StatusCode::CONFLICT,
+                DomainError::RoleNotAllowed { .. }
+                | DomainError::OutOfScope
+                | DomainError::AccountabilityRole { .. } => StatusCode::FORBIDDEN,
+                DomainError::Attachment(p) if p.is_refusal() => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Self::Unauthenticated
@@ -161,16 +171,18 @@ impl ApiError {
             | Self::RefreshReused
             | Self::SessionExpired(_) => StatusCode::UNAUTHORIZED,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::AccountDisabled | Self::Forbidden | Self::MetricsForbidden => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccountDisabled
+            | Self::Forbidden
+            | Self::MetricsForbidden
+            | Self::AccountabilityForbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::VersionConflict { .. }
             | Self::AlreadyExists(_)
             | Self::SyncReset
             | Self::FollowUpAnswered
             | Self::FollowUpOfCase
-            | Self::StaleVersion { .. } => StatusCode::CONFLICT,
+            | Self::StaleVersion { .. }
+            | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge | Self::BatchTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,7 +2,9 @@
 //! the embedded SQLite backend (`minsheng-store-sqlite`) is the default, PostgreSQL
 //! (`minsheng-store-postgres`) the choice for several instances (`database::Database`).
 
+pub mod accountability;
 pub mod assessment;
+pub mod attachments;
 pub mod audit_log;
 pub mod auth;
 pub mod cases;
@@ -20,6 +22,7 @@ pub mod notify;
 pub mod seed;
 pub mod service_config;
 pub mod state;
+pub mod supervisors;
 pub mod sync;
 pub mod units;
 pub mod users;

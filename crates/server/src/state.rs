@@ -74,6 +74,8 @@ pub struct Settings {
     /// Lets callers off this machine read `/metrics` with `Authorization: Bearer …`
     /// (MINSHENG_METRICS_TOKEN); without it only loopback callers may.
     pub metrics_token: Option<crate::metrics::MetricsToken>,
+    /// Attachment sizes: per file, per case, per upload chunk (`domain::attachment`).
+    pub attachment_limits: minsheng_domain::attachment::AttachmentLimits,
 }
 
 impl Settings {
@@ -107,6 +109,7 @@ impl Default for Settings {
             long_request_timeout: std::time::Duration::from_mins(5),
             max_in_flight: 256,
             metrics_token: None,
+            attachment_limits: minsheng_domain::attachment::AttachmentLimits::DEFAULT,
         }
     }
 }

@@ -203,7 +203,8 @@ async fn hand_computed_week_from_facts_and_from_timelines() {
     assert_eq!(
         q["counts"],
         json!({"received": 4, "signInDecided": 3, "signInLate": 2, "replyDecided": 2, "replyLate": 1,
-               "returned": 1, "answered": 2, "rehandled": 1, "satisfied": 2, "overdue": 2, "duplicates": 1}),
+               "returned": 1, "answered": 2, "rehandled": 1, "satisfied": 2, "overdue": 2, "duplicates": 1,
+               "accountability": 0}),
         "{q}"
     );
     assert_eq!(

@@ -394,7 +394,9 @@ async fn fixture(s: &TestServer) {
 fn counts(c: [u64; 11]) -> Value {
     json!({"received": c[0], "signInDecided": c[1], "signInLate": c[2], "replyDecided": c[3],
            "replyLate": c[4], "returned": c[5], "answered": c[6], "rehandled": c[7],
-           "satisfied": c[8], "overdue": c[9], "duplicates": c[10]})
+           "satisfied": c[8], "overdue": c[9], "duplicates": c[10],
+           // No 涉警投诉 in these timelines: no 责任倒查 record to count.
+           "accountability": 0})
 }
 
 /// Rates: sign-in on time, reply on time, return, re-handle, satisfaction, duplicate share.

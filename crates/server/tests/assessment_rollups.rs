@@ -191,7 +191,10 @@ impl Planner {
         at += Duration::minutes(rng.random_range(10..300));
         steps.push(Step {
             actor: head.clone(),
-            action: Action::Approve { comment: None },
+            action: Action::Approve {
+                comment: None,
+                verdict: None,
+            },
             at,
         });
         at += Duration::hours(rng.random_range(1..60));

@@ -582,6 +582,48 @@ async fn every_get_and_every_error_answers_as_documented() {
     };
     let leader = &tokens["leader"];
     let admin = &tokens["admin"];
+    // Attachments of the replied case: one complete (the list is not empty), one the
+    // clerk is still uploading (its upload state).
+    let uploading = {
+        use sha2::Digest;
+        let img =
+            image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([x as u8 * 9, y as u8 * 9, 60]));
+        let mut photo = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut photo, 80)
+            .encode_image(&img)
+            .expect("jpeg");
+        let clerk = &tokens["clerk"];
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let id = uuid::Uuid::now_v7().to_string();
+            let decl = serde_json::json!({"id": id, "name": "现场照片.jpg", "size": photo.len(),
+                "contentType": "image/jpeg", "sha256": hex::encode(sha2::Sha256::digest(&photo))});
+            let (st, body) = s
+                .post(Some(clerk), &format!("/cases/{done}/attachments"), &decl)
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{body}");
+            ids.push(id);
+        }
+        let st = s
+            .client
+            .put(s.url(&format!("/cases/{done}/attachments/{}/chunks/0", ids[0])))
+            .bearer_auth(clerk)
+            .body(photo)
+            .send()
+            .await
+            .expect("chunk")
+            .status();
+        assert_eq!(st, StatusCode::OK);
+        let (st, body) = s
+            .post(
+                Some(clerk),
+                &format!("/cases/{done}/attachments/{}/complete", ids[0]),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        ids.remove(1)
+    };
     // Audited reads and writes: a citizen unmasked, the weights saved unchanged.
     let (st, body) = s
         .get(Some(&tokens["clerk"]), &format!("/cases/{done}/citizen"))
@@ -603,11 +645,64 @@ async fn every_get_and_every_error_answers_as_documented() {
     let (_, reports) = s.get(Some(leader), "/reports").await;
     let report = reports[0]["id"].as_str().expect("a report").to_owned();
     let qcl = s.unit("JN-LX-QCL");
+    // A supervisor of 泉城路派出所 (its number is revealed to the office and the station).
+    let (st, sup) = s
+        .post(
+            Some(&tokens["clerk"]),
+            "/supervisors",
+            &json!({"name": "人大代表王某", "phone": "13700000009", "kind": "人大代表",
+                    "reason": "市人大代表", "unitId": qcl, "contactPreferences": ["电话"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{sup}");
+    let sup = sup["id"].as_str().expect("supervisor id").to_owned();
+    // Engaged and consulted: a round with its phone task.
+    let (st, body) = s
+        .post(
+            Some(&tokens["clerk"]),
+            &format!("/supervisors/{sup}/decision"),
+            &json!({"version": 1, "step": "confirm"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, body) = s
+        .post(Some(&tokens["clerk"]), "/supervisors/rounds", &json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+
+    // 责任倒查: a 涉警投诉 found true at its final sign-off opens a record.
+    let complaint = s.intake(&tokens["clerk"], "反映民警出警态度恶劣").await;
+    for (who, action) in [
+        (
+            "clerk",
+            s.dispatch("JN-LX-QCL", "治安管理", json!({"policeComplaint": true})),
+        ),
+        ("officer", json!({"type": "signIn"})),
+        (
+            "officer",
+            json!({"type": "submitReply", "text": "已向反映人说明并致歉。"}),
+        ),
+        ("head", json!({"type": "approve", "comment": "同意"})),
+        (
+            "supervisor",
+            json!({"type": "approve", "comment": "属实", "verdict": "substantiated"}),
+        ),
+    ] {
+        s.act_ok(&tokens[who], &complaint, action).await;
+    }
+    let (_, records) = s.get(Some(leader), "/accountability").await;
+    let record = records["items"][0]["id"]
+        .as_str()
+        .expect("a record")
+        .to_owned();
 
     let real = |path: &str| -> String {
         let filled = path
+            .replace("/supervisors/{id}", &format!("/supervisors/{sup}"))
+            .replace("/accountability/{id}", &format!("/accountability/{record}"))
             .replace("/followups/{id}", &format!("/followups/{round}"))
             .replace("/reports/{id}", &format!("/reports/{report}"))
+            .replace("{aid}", &uploading)
             .replace("{id}", &done)
             .replace("{list}", "overdue");
         let query = match path {

@@ -358,6 +358,14 @@ pub(crate) fn update_case(
             append_entry(tx, &entry)?;
             Ok(next)
         }
+        CaseUpdate::WriteAndOpen(next, entry, opening) => {
+            let mut next = *next;
+            next.version = current.version + 1;
+            write_row(tx, org, &next, false, entry.at)?;
+            append_entry(tx, &entry)?;
+            crate::accountability::open(tx, &opening)?;
+            Ok(next)
+        }
         CaseUpdate::Unchanged => Ok(current),
     }
 }

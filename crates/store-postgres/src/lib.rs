@@ -13,8 +13,10 @@
 //! does not select this backend yet (`--database postgres://…` comes with running the
 //! whole server suite on it).
 
+mod accountability;
 mod admin;
 mod assessment;
+mod attachments;
 mod audit;
 pub mod bench;
 mod bulk;
@@ -31,6 +33,7 @@ mod ops;
 mod org;
 mod sessions;
 mod store;
+mod supervisors;
 mod sync;
 #[cfg(test)]
 mod two_instances;

@@ -39,6 +39,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "operations: unread staff notifications indexed (counted at every metrics scrape)",
         include_str!("sql/ops.sql"),
     ),
+    (
+        6,
+        "责任倒查: accountability records of substantiated complaints against the police, append-only trails",
+        include_str!("sql/accountability.sql"),
+    ),
+    (
+        7,
+        "优秀监督员: the register, consultation rounds and answers; the survey SMS template",
+        include_str!("sql/supervisors.sql"),
+    ),
+    (
+        8,
+        "case attachments: declared files, their chunks and thumbnails",
+        include_str!("sql/attachments.sql"),
+    ),
 ];
 
 /// Advisory lock key of the migration run ("minsheng" in ASCII, as a number).

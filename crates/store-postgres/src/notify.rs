@@ -4,7 +4,7 @@
 //! server instances write at once.
 
 mod followups;
-mod outbox;
+pub(crate) mod outbox;
 mod staff;
 
 use chrono::{DateTime, Utc};

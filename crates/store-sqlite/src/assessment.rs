@@ -482,6 +482,7 @@ impl minsheng_store::assessment::AssessmentStore for SqliteStore {
                             satisfied: count(r, 9)?,
                             overdue: count(r, 10)?,
                             duplicates: 0,
+                            accountability: 0,
                         },
                     ))
                 },

@@ -2,8 +2,10 @@
 //! dedicated connection taken in arrival order (`writer`). Writes take the write lock
 //! up front (`BEGIN IMMEDIATE`) so read-modify-write never deadlocks on upgrade.
 
+mod accountability;
 mod admin;
 mod assessment;
+mod attachments;
 mod audit;
 pub mod backup;
 pub mod bench;
@@ -19,6 +21,7 @@ mod notify;
 mod ops;
 mod org;
 mod sessions;
+mod supervisors;
 mod sync;
 mod worker_lock;
 mod writer;

@@ -277,6 +277,21 @@ END;
         "operations: unread staff notifications indexed (counted at every metrics scrape)",
         super::ops::MIGRATION,
     ),
+    (
+        18,
+        "责任倒查: accountability records of substantiated complaints against the police, append-only trails",
+        super::accountability::MIGRATION,
+    ),
+    (
+        19,
+        "优秀监督员: the register, consultation rounds and answers; the survey SMS template",
+        super::supervisors::MIGRATION,
+    ),
+    (
+        20,
+        "case attachments: declared files, their chunks and thumbnails",
+        super::attachments::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

@@ -254,7 +254,7 @@ pub(super) fn upsert_template(tx: &Transaction<'_>, t: &SmsTemplate) -> DbResult
     Ok(())
 }
 
-fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> DbResult<bool> {
+pub(super) fn insert_sms(tx: &Transaction<'_>, sms: &NewSms, now: DateTime<Utc>) -> DbResult<bool> {
     let n = tx.execute(
         "INSERT INTO sms_outbox(id, event_key, phone, template, provider_template_id, params, body,
              status, attempts, next_attempt_at, created_at)

@@ -89,6 +89,7 @@ impl Stint {
             satisfied: u64::from(self.final_satisfied == Some(true)),
             overdue: u64::from(s_late || r_late),
             duplicates: 0,
+            accountability: 0,
         }
     }
 

@@ -6,8 +6,10 @@
 //! `update_case`, whose closure runs inside the backend's write transaction with the
 //! case row locked (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`).
 
+pub mod accountability;
 pub mod admin;
 pub mod assessment;
+pub mod attachments;
 pub mod bulk;
 pub mod config;
 #[cfg(feature = "conformance")]
@@ -18,6 +20,7 @@ mod learning;
 pub mod notify;
 pub mod ops;
 pub mod rollup;
+pub mod supervisors;
 pub mod sync;
 
 pub use error::{StoreError, StoreResult};
@@ -201,6 +204,13 @@ pub enum CaseUpdate {
     Write(Box<Case>, Box<TimelineEntry>),
     /// Write nothing: the case and its timeline stay as they are.
     Unchanged,
+    /// `Write`, and open the accountability record (责任倒查) the action calls for in
+    /// the same transaction — unless the case already has one (then only `Write`).
+    WriteAndOpen(
+        Box<Case>,
+        Box<TimelineEntry>,
+        Box<accountability::AccountabilityOpening>,
+    ),
 }
 
 /// Counts of the 民生清单 for a scope.
@@ -253,6 +263,9 @@ pub trait Store:
     + bulk::BulkImportStore
     + admin::AdminStore
     + ops::OpsStore
+    + supervisors::SupervisorStore
+    + attachments::AttachmentStore
+    + accountability::AccountabilityStore
     + Send
     + Sync
     + 'static

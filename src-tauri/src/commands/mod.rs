@@ -1,14 +1,18 @@
 //! IPC commands, one module per area. Keep them out of the crate root (E0255 with `pub`).
 
+pub mod accountability;
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod case_online;
 pub mod cases;
 pub mod desktop;
+pub mod documents;
 pub mod draft;
 pub mod intake;
 pub mod online;
 pub mod online_admin;
+pub mod online_supervisors;
 pub mod org;
 pub mod server;
 pub mod settings;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tauri::{AppHandle, Manager, Runtime, State};
 
-use super::online_admin;
+use super::{accountability, online_admin, online_supervisors};
 use crate::session_slot::SessionSlot;
 use crate::Error;
 
@@ -97,7 +97,11 @@ pub(super) fn under(route: &str, prefix: &str) -> bool {
 pub(crate) fn check_get(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if GET_PREFIXES.iter().any(|p| under(route, p)) || online_admin::allows_get(route) {
+    if GET_PREFIXES.iter().any(|p| under(route, p))
+        || online_admin::allows_get(route)
+        || online_supervisors::allows_get(route)
+        || accountability::allows_get(route)
+    {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!(
@@ -130,6 +134,8 @@ pub(crate) fn check_post(path: &str) -> Result<(), Error> {
     if POST_PATHS.contains(&route)
         || POST_ID_ROUTES.iter().any(|r| id_route(route, *r))
         || online_admin::allows_post(route)
+        || online_supervisors::allows_post(route)
+        || accountability::allows_post(route)
     {
         Ok(())
     } else {
@@ -166,7 +172,10 @@ pub(crate) fn check_put(path: &str) -> Result<(), Error> {
 pub(crate) fn check_patch(path: &str) -> Result<(), Error> {
     check_shape(path)?;
     let route = route_of(path);
-    if route == path && PATCH_ID_ROUTES.iter().any(|r| id_route(route, *r)) {
+    if route == path
+        && (PATCH_ID_ROUTES.iter().any(|r| id_route(route, *r))
+            || online_supervisors::allows_patch(route))
+    {
         Ok(())
     } else {
         Err(Error::InvalidArgument(format!("不允许修改该地址：{route}")))

@@ -13,6 +13,7 @@ export const COUNTS: Counts = {
   satisfied: 7,
   overdue: 3,
   duplicates: 2,
+  accountability: 0,
 }
 
 export function row(over: Partial<ScoreRow> = {}): ScoreRow {
@@ -73,6 +74,7 @@ export function board(level: ScoreBoard['level'] = 'station', kind: ScoreBoard['
       deductPerReturn: 0,
       deductPerRehandle: 0,
       maxDeduction: 20,
+      deductPerAccountability: 2,
       minVolume: 5,
     },
     rows,

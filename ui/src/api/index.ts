@@ -59,9 +59,10 @@ export function errorMessage(err: unknown): string {
   return String(err)
 }
 
-async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+/** Invokes a Rust command; failures become `ApiError` (also for `api/attachments.ts`). */
+export async function call<T>(command: string, args?: InvokeArgs, options?: { headers: Record<string, string> }): Promise<T> {
   try {
-    return await invoke<T>(command, args)
+    return await invoke<T>(command, args, options)
   } catch (err: unknown) {
     if (isErrorBody(err)) throw new ApiError(err.code, err.message)
     // IPC-level failures (unknown command, bridge missing) arrive as plain strings.

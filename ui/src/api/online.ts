@@ -58,6 +58,21 @@ export type ReportBrief = Schema<'ReportBrief'>
 export type Dashboard = Schema<'Dashboard'>
 export type StaffNotification = Schema<'StaffNotification'>
 export type NotificationList = Schema<'NotificationList'>
+// 责任倒查 (纪检督察, 市局领导; online only: discipline records never sit in a desktop's cache)
+export type AccountabilityRecord = Schema<'AccountabilityRecord'>
+export type AccountabilityState = Schema<'AccountabilityState'>
+export type AccountabilityList = Schema<'AccountabilityList'>
+export type AccountabilityDetail = Schema<'AccountabilityDetail'>
+export type TrailItem = Schema<'TrailItem'>
+export type Sanction = Schema<'Sanction'>
+export type AccountabilityStepInput = Body<'StepInput'>
+export interface AccountabilityQuery {
+  state?: AccountabilityState
+  unit?: string
+  q?: string
+  offset?: number
+  limit?: number
+}
 export type MarkReadResult = Schema<'MarkReadResult'>
 
 /** Kinds of staff notification (server `notify.rs` KINDS), in the order the settings list them. */
@@ -175,7 +190,7 @@ export function isOffline(err: unknown): boolean {
   return err instanceof ApiError && ['OFFLINE', 'NOT_SIGNED_IN', 'LOGIN_REQUIRED', 'AUTH_EXPIRED'].includes(err.code)
 }
 
-async function call<T>(command: string, args: InvokeArgs): Promise<T> {
+export async function call<T>(command: string, args: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(command, args)
   } catch (err: unknown) {
@@ -309,6 +324,12 @@ export const online = {
   retrySms: (id: string) => post<{ id: string; status: string }>(`/sms/outbox/${encodeURIComponent(id)}/retry`, {}),
   discardSms: (id: string, reason: string) =>
     post<OutboxMessage>(`/sms/outbox/${encodeURIComponent(id)}/discard`, { reason }),
+  // ---- 责任倒查 (the server refuses every role but 纪检督察 and 市局领导)
+  accountabilityList: (q: AccountabilityQuery = {}) => get<AccountabilityList>('/accountability', { ...q }),
+  accountabilityRecord: (id: string) => get<AccountabilityDetail>(`/accountability/${encodeURIComponent(id)}`),
+  /** 认定 / 处理决定 / 不予追责 from `version`; 409 STALE_VERSION when someone acted first. */
+  accountabilityStep: (id: string, step: AccountabilityStepInput, version: number) =>
+    post<AccountabilityDetail>(`/accountability/${encodeURIComponent(id)}/steps`, { step, version }),
   /** Saves an .xlsx export to the download folder; resolves to the saved file's path. */
   download: (path: string, fileName: string) =>
     call<string>('online_download', { path: relativePath(path), fileName }),

@@ -6,6 +6,60 @@
 // Source: src/api/openapi.json. Regenerate with `npm run gen:api`.
 
 export interface paths {
+    "/api/v1/accountability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 责任倒查 records, newest first (纪检督察, 市局领导; audited). */
+        get: operations["list_accountability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One record with the trail from complaint to decision (audited). */
+        get: operations["get_accountability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accountability/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 认定责任 (纪检督察), 处理决定 (a 处分 or 停止执行职务 by 市局领导), 不予追责 (市局领导).
+         *     In `establish`, officers are named by id; name and unit come from the user directory.
+         */
+        post: operations["accountability_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts": {
         parameters: {
             query?: never;
@@ -377,6 +431,112 @@ export interface paths {
         put?: never;
         /** Takes a workflow action (签收, 答复, 审核, 退办, 延期, 催办, 回访 ...). */
         post: operations["act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The complete attachments of a case (metadata). */
+        get: operations["list"];
+        put?: never;
+        /** Declares an upload (201; the same id again: 200 with how far it is). */
+        post: operations["declare"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file. */
+        get: operations["file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments/{aid}/chunks/{offset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * One chunk of an upload at byte `offset` (raw body). A chunk already received is
+         *     answered without storing it again.
+         */
+        put: operations["put_chunk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments/{aid}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verifies the received file (size, SHA-256, type) and adds it to the case once. */
+        post: operations["complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments/{aid}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JPEG thumbnail of a photo or scan (404 for a PDF). */
+        get: operations["thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{id}/attachments/{aid}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many bytes of an own upload the server has. */
+        get: operations["upload_state"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1092,6 +1252,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervisors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The register (numbers masked). Platform office and leader: all; the responsible
+         *     unit's head and officers: their unit's.
+         */
+        get: operations["list_supervisors"];
+        put?: never;
+        /**
+         * Registers a candidate by hand (人大代表, 政协委员 …); 409 `SUPERVISOR_EXISTS` when the
+         *     number is already a candidate or engaged. Platform office (`manageSupervisors`).
+         */
+        post: operations["create_supervisor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/consultations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consultations (numbers masked). The responsible unit's staff get their unit's phone
+         *     and visit tasks only; the platform office and the leader every one.
+         */
+        get: operations["list_consultations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/consultations/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records a supervisor's answer once (409 `CONSULTATION_ANSWERED` after that): the
+         *     responsible unit for its phone/visit tasks, the platform office for any. With
+         *     `suggestion` the text is registered as a case (type 建议, channel 监督员; `caseId`).
+         */
+        post: operations["answer_consultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 监督员之声: what the supervisors said in the month (counts by satisfaction, the latest
+         *     suggestions with their unit). Leader and platform office (`supervisorFeedback`).
+         */
+        get: operations["feedback_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/feedback.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's figures (the same as the card) and every answer, as Excel. */
+        get: operations["feedback_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 按数据推荐: adds as candidates the callers with at least 5 requests in the last 12
+         *     months of which at least 80 % were accepted, not yet in the register; answers the
+         *     candidates added. Platform office.
+         */
+        post: operations["propose_supervisors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consultation rounds, newest first, with how many were consulted and answered. */
+        get: operations["list_rounds"];
+        put?: never;
+        /**
+         * Opens this month's round now (the scheduled pass does it on its own): an SMS survey
+         *     per SMS-preferring supervisor, a phone/visit task for the others' units. Opening
+         *     twice in a month opens nothing (`opened: false`). Platform office.
+         */
+        post: operations["open_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edits details (not the status); 409 `STALE_VERSION` on an older version. */
+        patch: operations["edit_supervisor"];
+        trace?: never;
+    };
+    "/api/v1/supervisors/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确认聘任 / 不予聘任 (a candidate) or 解聘 (engaged); 409 `SUPERVISOR_STATE` from any
+         *     other status.
+         */
+        post: operations["decide_supervisor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervisors/{id}/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The full number of one supervisor, to call or visit; audited
+         *     (`unmaskSupervisorPhone`). Platform office and the responsible unit.
+         */
+        get: operations["reveal_supervisor_phone"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/pull": {
         parameters: {
             query?: never;
@@ -1347,6 +1709,82 @@ export interface components {
             unitName?: string | null;
             username: string;
         };
+        AccountabilityDetail: {
+            /** @description Step codes the reader may take now (`establish`, `decide`, `dismiss`). */
+            allowedSteps: string[];
+            /** @description Whether those steps link and hash correctly. */
+            chainValid: boolean;
+            /** @description The record's own steps, oldest first (hash-chained). */
+            entries: components["schemas"]["AccountabilityEntry"][];
+            officerOptions: components["schemas"]["OfficerOption"][];
+            record: components["schemas"]["AccountabilityRecord"];
+            /** @description The decisions the reader may take. */
+            sanctions: components["schemas"]["Sanction"][];
+            /** @description The case timeline and the record's steps as one timeline, oldest first. */
+            timeline: components["schemas"]["TrailItem"][];
+        };
+        /** @description One step of a record's own trail, hash-chained like a case timeline. */
+        AccountabilityEntry: {
+            actorId: components["schemas"]["UserId"];
+            actorName: string;
+            actorRole: components["schemas"]["Role"];
+            /** Format: date-time */
+            at: string;
+            detail: Record<string, never>;
+            fromState?: null | components["schemas"]["AccountabilityState"];
+            hash: string;
+            /** @description `open`, `establish`, `decide`, `dismiss`. */
+            kind: string;
+            prevHash: string;
+            recordId: components["schemas"]["AccountabilityId"];
+            /**
+             * Format: int64
+             * @description 1-based.
+             */
+            seq: number;
+            toState: components["schemas"]["AccountabilityState"];
+        };
+        /** Format: uuid */
+        AccountabilityId: string;
+        AccountabilityList: {
+            items: components["schemas"]["AccountabilityRecord"][];
+            officerCounts: components["schemas"]["OfficerCount"][];
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One accountability record (责任倒查记录). */
+        AccountabilityRecord: {
+            caseId: components["schemas"]["CaseId"];
+            caseNumber?: string | null;
+            caseTitle: string;
+            decision?: null | components["schemas"]["Decision"];
+            /** @description The established facts (认定事实). */
+            finding?: string | null;
+            id: components["schemas"]["AccountabilityId"];
+            /** @description The officers held responsible (set by 认定). */
+            officers: components["schemas"]["Involved"][];
+            /** Format: date-time */
+            openedAt: string;
+            /**
+             * @description Proposed at opening from the case (the assigned officer, the reply's author):
+             *     the 认定 form starts from them.
+             */
+            proposedOfficers: components["schemas"]["UserId"][];
+            source: components["schemas"]["VerdictSource"];
+            state: components["schemas"]["AccountabilityState"];
+            /** @description The responsible unit: the case's handling unit when it was found substantiated. */
+            unitId: components["schemas"]["UnitId"];
+            verdict: components["schemas"]["ComplaintVerdict"];
+            /** @description What the sign-off or the investigation said. */
+            verdictText: string;
+            /**
+             * Format: int64
+             * @description Bumped by the store on every step.
+             */
+            version: number;
+        };
+        /** @enum {string} */
+        AccountabilityState: "investigating" | "established" | "decided" | "dismissed";
         AccuracyReport: {
             last30Days: components["schemas"]["MatchRates"];
             modelLoaded: boolean;
@@ -1403,6 +1841,7 @@ export interface components {
             comment?: string | null;
             /** @enum {string} */
             type: "approve";
+            verdict?: null | components["schemas"]["ComplaintVerdict"];
         } | {
             reason: string;
             /** @enum {string} */
@@ -1453,6 +1892,7 @@ export interface components {
             finding: string;
             /** @enum {string} */
             type: "recordInvestigation";
+            verdict?: null | components["schemas"]["ComplaintVerdict"];
         } | {
             notice: string;
             /** @enum {string} */
@@ -1582,6 +2022,25 @@ export interface components {
             /** @description The case being dispatched, left out of its own candidates. */
             excludeCaseId?: string | null;
             title?: string;
+        };
+        /** @description An attachment as shown to a user (metadata only). */
+        AttachmentView: {
+            caseId: string;
+            /** Format: date-time */
+            completedAt?: string | null;
+            contentType: string;
+            /** Format: date-time */
+            createdAt: string;
+            hasThumbnail: boolean;
+            id: string;
+            name: string;
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+            /** @description `uploading` or `complete`. */
+            status: string;
+            uploaderId: string;
+            uploaderName: string;
         };
         /** @description An action code and its Chinese name. */
         AuditAction: {
@@ -1846,7 +2305,7 @@ export interface components {
          * @description 渠道: where a request came from.
          * @enum {string}
          */
-        Channel: "12345市长热线" | "政务监督热线" | "领导批示" | "来信来访" | "局长信箱" | "网上信访" | "民生警务热线" | "手机版在线服务" | "入户走访" | "窗口服务" | "110接处警";
+        Channel: "12345市长热线" | "政务监督热线" | "领导批示" | "来信来访" | "局长信箱" | "网上信访" | "民生警务热线" | "手机版在线服务" | "入户走访" | "窗口服务" | "110接处警" | "监督员";
         Citizen: {
             idCard?: null | components["schemas"]["IdCard"];
             name: string;
@@ -1876,6 +2335,12 @@ export interface components {
             message?: string | null;
             status: components["schemas"]["CommandOutcome"];
         };
+        /**
+         * @description The finding on a 涉警投诉 (complaint against the police): 属实 and 部分属实 open an
+         *     accountability record (责任倒查).
+         * @enum {string}
+         */
+        ComplaintVerdict: "substantiated" | "partlySubstantiated" | "unsubstantiated";
         /** @description What travels: versioned, so a client asks for it only when it changed. */
         ConfigSnapshot: {
             /** @description The city's 诉求类别 in their order, retired ones included. */
@@ -1901,8 +2366,51 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description One supervisor consulted in one round: an SMS survey, or a phone/visit task of the
+         *     responsible unit; with the answer once recorded.
+         */
+        Consultation: {
+            /** Format: date-time */
+            answeredAt?: string | null;
+            /** @description Who recorded it; None: the supervisor's SMS reply. */
+            answeredBy?: string | null;
+            caseId?: string | null;
+            channel: components["schemas"]["ContactChannel"];
+            id: string;
+            /** Format: date-time */
+            openedAt: string;
+            period: string;
+            /** @description Masked in every answer of the API. */
+            phone: string;
+            roundId: string;
+            satisfaction?: null | components["schemas"]["Satisfaction"];
+            status: components["schemas"]["ConsultationStatus"];
+            /** @description Registered as a 建议 case (`caseId`). */
+            suggestion: boolean;
+            supervisorId: string;
+            supervisorName: string;
+            text?: string | null;
+            unitId: string;
+        };
+        /**
+         * @description `pending` until an answer is recorded.
+         * @enum {string}
+         */
+        ConsultationStatus: "pending" | "answered";
+        /**
+         * @description 联系方式: how a supervisor prefers to be consulted.
+         * @enum {string}
+         */
+        ContactChannel: "短信" | "电话" | "走访";
         /** @description Raw counts behind every assessment rate; summed per unit or officer. */
         Counts: {
+            /**
+             * Format: int64
+             * @description 责任倒查 records decided (已处理) in the period against the unit or the officer
+             *     (not in the facts rollups: added from the records when a board is built).
+             */
+            accountability?: number;
             /**
              * Format: int64
              * @description Stints whose reply got a follow-up answer.
@@ -2016,6 +2524,16 @@ export interface components {
              */
             signInWarn?: string | null;
         };
+        /** @description The decision taken. */
+        Decision: {
+            /** Format: date-time */
+            at: string;
+            by: components["schemas"]["UserId"];
+            byName: string;
+            byRole: components["schemas"]["Role"];
+            note: string;
+            sanction?: null | components["schemas"]["Sanction"];
+        };
         /**
          * @description Dimensions of the analytics aggregates.
          * @enum {string}
@@ -2104,6 +2622,39 @@ export interface components {
             reason: string;
             /** Format: date-time */
             until: string;
+        };
+        /** @description What the supervisors said in one period. */
+        FeedbackSummary: {
+            /**
+             * Format: int64
+             * @description Answers recorded in the period.
+             */
+            answered: number;
+            /** Format: int64 */
+            basicallySatisfied: number;
+            /**
+             * Format: int64
+             * @description Consultations of the period's round (0 before it opens).
+             */
+            consulted: number;
+            /** @description Newest first, at most 10. */
+            latestSuggestions: components["schemas"]["SuggestionLine"][];
+            /** @description `yyyy-mm`. */
+            period: string;
+            /**
+             * Format: double
+             * @description (满意 + 基本满意) / answered, in percent with one decimal; None without answers.
+             */
+            satisfactionRate?: number | null;
+            /** Format: int64 */
+            satisfied: number;
+            /**
+             * Format: int64
+             * @description Answers registered as 建议 cases.
+             */
+            suggestions: number;
+            /** Format: int64 */
+            unsatisfied: number;
         };
         /** @description Progress of 回访 after the reply was published. */
         FollowUp: {
@@ -2269,6 +2820,12 @@ export interface components {
          * @enum {string}
          */
         InvestigatingDept: "纪委" | "督察" | "法制";
+        /** @description An officer held responsible, as resolved from the user directory by the server. */
+        Involved: {
+            id: components["schemas"]["UserId"];
+            name: string;
+            unit: components["schemas"]["UnitId"];
+        };
         /** @description Streets and districts a unit covers; used for routing by address. */
         Jurisdiction: {
             districts?: string[];
@@ -2343,7 +2900,23 @@ export interface components {
          * @description Which cases to list.
          * @enum {string}
          */
-        Metric: "received" | "signInOnTime" | "signInLate" | "replyOnTime" | "replyLate" | "returned" | "answered" | "rehandled" | "satisfied" | "unsatisfied" | "overdue" | "duplicates";
+        Metric: "received" | "signInOnTime" | "signInLate" | "replyOnTime" | "replyLate" | "returned" | "answered" | "rehandled" | "satisfied" | "unsatisfied" | "overdue" | "duplicates" | "accountability";
+        /** @description What the client declares before sending the bytes. */
+        NewAttachment: {
+            /** @description `image/jpeg`, `image/png` or `application/pdf`; must match the content. */
+            contentType: string;
+            /**
+             * Format: uuid
+             * @description Minted by the client (a UUID, v7 preferred): the same id declares the same upload.
+             */
+            id: string;
+            /** @description Display name (no path). */
+            name: string;
+            /** @description SHA-256 of the whole file, hex. */
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+        };
         /** @description A request as typed by a clerk, imported from a feed, or recorded on a home visit. */
         NewCase: {
             address?: string | null;
@@ -2391,6 +2964,21 @@ export interface components {
             /** @description 1–100 characters after trimming. */
             title: string;
         };
+        /** @description A supervisor registered by hand (人大代表, 政协委员, or a citizen the office knows). */
+        NewSupervisor: {
+            address?: string | null;
+            /** @description Most preferred first, each once. */
+            contactPreferences: components["schemas"]["ContactChannel"][];
+            kind: components["schemas"]["SupervisorKind"];
+            name: string;
+            note?: string | null;
+            /** @description Mobile or landline (an SMS survey needs a mobile). */
+            phone: string;
+            /** @description 聘任理由 (at most 500 characters). */
+            reason: string;
+            /** @description 负责联系的单位. */
+            unitId: string;
+        };
         NewUnit: {
             /** @description Unique unit code, 1–40 bytes after trimming (e.g. `JN-LX-QCL`). */
             code: string;
@@ -2435,6 +3023,19 @@ export interface components {
         NotifyPrefs: {
             sms: boolean;
             smsKinds?: ("dispatch" | "assign" | "approval" | "urge" | "sendBack" | "signInReminder" | "overdue" | "followUpTask" | "phoneFollowUp" | "freeTextReply")[];
+        };
+        /** @description How many decided records name an officer (in the whole filtered list). */
+        OfficerCount: {
+            /** Format: int64 */
+            decided: number;
+            officer: components["schemas"]["Involved"];
+        };
+        /** @description An officer of the responsible unit the 认定 form offers. */
+        OfficerOption: {
+            id: components["schemas"]["UserId"];
+            name: string;
+            /** @description Proposed from the case (assigned officer, reply author). */
+            proposed: boolean;
         };
         Opinion: {
             /** Format: date-time */
@@ -2729,7 +3330,15 @@ export interface components {
             status: string;
         };
         /** @enum {string} */
-        Role: "clerk" | "officer" | "unitHead" | "supervisor" | "leader" | "followUp" | "admin" | "system";
+        Role: "clerk" | "officer" | "unitHead" | "supervisor" | "leader" | "followUp" | "admin" | "inspector" | "system";
+        /** @description What opening a round did. */
+        RoundOpened: {
+            /** @description False: the period already had its round (nothing new was sent). */
+            opened: boolean;
+            round?: null | components["schemas"]["SupervisorRound"];
+            sms: number;
+            tasks: number;
+        };
         RowError: {
             message: string;
             row: number;
@@ -2746,6 +3355,11 @@ export interface components {
             row: number;
             suggestion?: null | components["schemas"]["SuggestionBrief"];
         };
+        /**
+         * @description What is decided for the officers (组织处理 and 纪律处分), mildest first.
+         * @enum {string}
+         */
+        Sanction: "criticalEducation" | "admonitoryTalk" | "circularCriticism" | "suspension" | "warning" | "demerit" | "majorDemerit" | "demotion" | "dismissal" | "expulsion";
         /** @enum {string} */
         Satisfaction: "satisfied" | "basicallySatisfied" | "unsatisfied";
         ScoreBoard: {
@@ -2889,6 +3503,30 @@ export interface components {
             /** @description 1–100 characters after trimming. */
             title: string;
         };
+        /** @description A step as a client sends it: officers named by id only. */
+        StepInput: {
+            finding: string;
+            officers: string[];
+            /** @enum {string} */
+            type: "establish";
+        } | {
+            note: string;
+            sanction: components["schemas"]["Sanction"];
+            /** @enum {string} */
+            type: "decide";
+        } | {
+            reason: string;
+            /** @enum {string} */
+            type: "dismiss";
+        };
+        StepRequest: {
+            step: components["schemas"]["StepInput"];
+            /**
+             * Format: int64
+             * @description The record's version the step is based on (a newer one answers `STALE_VERSION`).
+             */
+            version?: number | null;
+        };
         /**
          * @description One handling stint: a dispatch to a unit, until the case is returned, re-dispatched
          *     elsewhere, or handled to the end. Assessment counts stints, not cases, so a case
@@ -2944,6 +3582,17 @@ export interface components {
             supervisingUnit?: string | null;
             supervisingUnitName?: string | null;
         };
+        /** @description One suggestion as the card lists it. */
+        SuggestionLine: {
+            /** Format: date-time */
+            answeredAt: string;
+            caseId?: string | null;
+            consultationId: string;
+            supervisorName: string;
+            text: string;
+            unitId: string;
+            unitName: string;
+        };
         /** @description `GET /cases/{id}/suggestions`: the full suggestion with its evidence, and candidates. */
         SuggestionsView: {
             duplicates: components["schemas"]["DuplicateView"][];
@@ -2957,6 +3606,120 @@ export interface components {
             suggestion?: Record<string, never> | null;
             supervisingUnitName?: string | null;
         };
+        /** @description A supervisor's answer in a consultation. */
+        SupervisorAnswer: {
+            /** @description 对民生警务工作的满意度. */
+            satisfaction: components["schemas"]["Satisfaction"];
+            /** @description 作为建议受理: the text becomes a case of type 建议 (channel 监督员). */
+            suggestion?: boolean;
+            /** @description What they said (at most 500 characters). */
+            text?: string;
+        };
+        /** @description 确认聘任 / 不予聘任 / 解聘. */
+        SupervisorDecision: {
+            /** @description Why (kept as the note; at most 500 characters). */
+            note?: string | null;
+            step: components["schemas"]["SupervisorStep"];
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description An edit of a supervisor's details (not of the status: see `decide`). */
+        SupervisorEdit: {
+            address?: string | null;
+            contactPreferences?: components["schemas"]["ContactChannel"][] | null;
+            kind?: null | components["schemas"]["SupervisorKind"];
+            name?: string | null;
+            note?: string | null;
+            reason?: string | null;
+            unitId?: string | null;
+            /**
+             * Format: int64
+             * @description The version the edit is based on (else 409 `STALE_VERSION`).
+             */
+            version: number;
+        };
+        /**
+         * @description 监督员类别.
+         * @enum {string}
+         */
+        SupervisorKind: "热心群众" | "人大代表" | "政协委员" | "其他";
+        /** @description The full number of one supervisor. */
+        SupervisorPhone: {
+            id: string;
+            name: string;
+            phone: string;
+        };
+        /**
+         * @description One supervisor as stored. `phone` is the full number: every list masks it, and
+         *     `GET /supervisors/{id}/phone` reveals it with an audit record.
+         */
+        SupervisorRecord: {
+            address?: string | null;
+            /** @description 联系方式, most preferred first. */
+            contactPreferences: components["schemas"]["ContactChannel"][];
+            /**
+             * Format: date-time
+             * @description 解聘/不予聘任 date.
+             */
+            endedAt?: string | null;
+            id: string;
+            kind: components["schemas"]["SupervisorKind"];
+            name: string;
+            note?: string | null;
+            /** @description Masked (`138****5678`) in every answer of the API. */
+            phone: string;
+            /** Format: date-time */
+            proposedAt: string;
+            /** @description Who registered the candidate; None: proposed from the data. */
+            proposedBy?: string | null;
+            /** @description 聘任理由 (for a data proposal: the counts it rests on). */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description 聘任日期: when the platform office confirmed the engagement.
+             */
+            since?: string | null;
+            status: components["schemas"]["SupervisorStatus"];
+            /** @description 负责联系的单位. */
+            unitId: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: int64
+             * @description Starts at 1, + 1 with every change (edits say which version they change).
+             */
+            version: number;
+        };
+        /** @description A consultation round (one per period). */
+        SupervisorRound: {
+            /**
+             * Format: int64
+             * @description Of those, answered.
+             */
+            answered: number;
+            /**
+             * Format: int64
+             * @description Consultations in the round (filled by `supervisor_rounds`).
+             */
+            consultations: number;
+            id: string;
+            /** Format: date-time */
+            openedAt: string;
+            /** @description Who opened it by hand; None: the scheduled pass. */
+            openedBy?: string | null;
+            /** @description `yyyy-mm` (Beijing month). */
+            period: string;
+        };
+        /**
+         * @description 聘任状态: 候选 → 已聘任 → 已解聘; a proposal the office declines is 拒绝.
+         * @enum {string}
+         */
+        SupervisorStatus: "候选" | "已聘任" | "已解聘" | "拒绝";
+        /**
+         * @description A change of a supervisor's engagement.
+         * @enum {string}
+         */
+        SupervisorStep: "confirm" | "decline" | "retire";
         TemplateDraft: {
             /** @description The draft text (same rules as a save). */
             body: string;
@@ -3031,6 +3794,24 @@ export interface components {
             counts: components["schemas"]["Counts"];
             rates: components["schemas"]["Rates"];
         };
+        /** @description One step of the trail from complaint to decision. */
+        TrailItem: {
+            actorName: string;
+            actorRole: components["schemas"]["Role"];
+            /** Format: date-time */
+            at: string;
+            detail: Record<string, never>;
+            /** @description The step's code (`intake`, `approve`, `open`, `decide` …). */
+            kind: string;
+            /** @description Its Chinese name. */
+            label: string;
+            source: components["schemas"]["TrailSource"];
+        };
+        /**
+         * @description Where a step of the one timeline comes from.
+         * @enum {string}
+         */
+        TrailSource: "case" | "accountability";
         Unit: {
             /** @description False: disabled by the admin — no new work is dispatched to it; old cases keep it. */
             active?: boolean;
@@ -3078,6 +3859,17 @@ export interface components {
         UnitKind: "市局" | "平台办" | "市局领导" | "支队" | "分局" | "县局" | "派出所" | "交警大队" | "车管所" | "出入境管理" | "治安户政" | "刑侦" | "经侦反诈" | "督察" | "网安" | "纪委" | "法制";
         /** @description 1 市局, 2 分局/县局/支队, 3 科所队 */
         UnitLevel: number;
+        /** @description How far an upload is: the client resumes at `received`. */
+        UploadState: {
+            attachment: components["schemas"]["AttachmentView"];
+            /**
+             * Format: int64
+             * @description The chunk size the server takes at most.
+             */
+            chunkBytes: number;
+            /** Format: int64 */
+            received: number;
+        };
         /**
          * @description 紧急程度.
          * @enum {string}
@@ -3113,6 +3905,11 @@ export interface components {
             unitName?: string | null;
             username: string;
         };
+        /**
+         * @description Where the complaint was found substantiated.
+         * @enum {string}
+         */
+        VerdictSource: "signOff" | "investigation";
         /** @description What became of a reply, or whether a delivery report matched a message. */
         WebhookAnswer: components["schemas"]["ReplyOutcome"] | {
             known: boolean;
@@ -3147,6 +3944,12 @@ export interface components {
          *     deduction is 0–100 and the five weights do not sum to 0 (else 400).
          */
         Weights: {
+            /**
+             * Format: double
+             * @description Deducted per 责任倒查 record decided (已处理) in the period, on top of — not
+             *     capped by — `maxDeduction`: discipline is not a routine lateness.
+             */
+            deductPerAccountability?: number;
             /** Format: double */
             deductPerOverdue: number;
             /** Format: double */
@@ -3199,6 +4002,245 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accountability: {
+        parameters: {
+            query?: {
+                /** @description `investigating` (待调查), `established` (已认定), `decided` (已处理), `dismissed` (不予追责). */
+                state?: components["schemas"]["AccountabilityState"];
+                /** @description Responsible unit (its subtree for a branch). */
+                unit?: string;
+                /** @description Part of the case number or title. */
+                q?: string;
+                /** @description Rows to skip (default 0). */
+                offset?: number;
+                /** @description Page size, 1–200 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountabilityList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_accountability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountabilityDetail"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accountability_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountabilityDetail"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     alerts: {
         parameters: {
             query?: never;
@@ -4849,6 +5891,556 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"][];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    declare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAttachment"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadState"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadState"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+                /** @description attachment id */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_chunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+                /** @description attachment id */
+                aid: string;
+                /** @description byte offset of the chunk */
+                offset: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadState"];
+                };
+            };
+            /** @description 请求体格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+                /** @description attachment id */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+                /** @description attachment id */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JPEG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description case id */
+                id: string;
+                /** @description attachment id */
+                aid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadState"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7870,6 +9462,911 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_supervisors: {
+        parameters: {
+            query?: {
+                /** @description 候选 | 已聘任 | 已解聘 | 拒绝 */
+                status?: components["schemas"]["SupervisorStatus"];
+                /**
+                 * @description Only the supervisors this unit is responsible for (a unit's staff always get
+                 *     their own unit's).
+                 */
+                unit?: string;
+                /** @description At most this many (1–1000, default 200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRecord"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_supervisor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewSupervisor"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRecord"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_consultations: {
+        parameters: {
+            query?: {
+                roundId?: string;
+                supervisorId?: string;
+                /** @description `pending` (the work list) or `answered`. */
+                status?: components["schemas"]["ConsultationStatus"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_consultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 征询任务 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisorAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consultation"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    feedback_summary: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `yyyy-mm` (Beijing month); default the current one.
+                 * @example 2026-12
+                 */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    feedback_export: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `yyyy-mm` (Beijing month); default the current one.
+                 * @example 2026-12
+                 */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    propose_supervisors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRecord"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rounds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRound"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    open_round: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOpened"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_supervisor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 监督员 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisorEdit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRecord"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decide_supervisor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 监督员 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupervisorDecision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorRecord"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal_supervisor_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 监督员 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisorPhone"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

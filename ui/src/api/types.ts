@@ -74,7 +74,10 @@ export type ActionKind = (typeof ACTION_KINDS)[number]
 export const WORK_LISTS = ['unsigned', 'inProgress', 'dueSoon', 'overdue'] as const
 export type WorkList = (typeof WORK_LISTS)[number]
 
-export const ROLES = ['clerk', 'officer', 'unitHead', 'supervisor', 'leader', 'followUp', 'admin', 'system'] as const
+/** 涉警投诉's finding at its final sign-off or level-3 investigation (责任倒查 on 属实/部分属实). */
+export type ComplaintVerdict = 'substantiated' | 'partlySubstantiated' | 'unsubstantiated'
+
+export const ROLES = ['clerk', 'officer', 'unitHead', 'supervisor', 'leader', 'followUp', 'admin', 'inspector', 'system'] as const
 export type Role = (typeof ROLES)[number]
 
 /** What a role may reach at all (domain::capability); per-case actions come from `allowedActions`. */
@@ -94,6 +97,10 @@ export type Capability =
   | 'readFollowUps'
   | 'answerFollowUps'
   | 'administer'
+  | 'manageSupervisors'
+  | 'supervisorTasks'
+  | 'supervisorFeedback'
+  | 'accountability'
 
 export interface RoleCapabilities {
   role: Role
@@ -115,6 +122,7 @@ export const CHANNELS = [
   '入户走访',
   '窗口服务',
   '110接处警',
+  '监督员',
 ] as const
 export type Channel = (typeof CHANNELS)[number]
 
@@ -495,7 +503,7 @@ export type Action =
   | { type: 'return'; reason: string }
   | { type: 'coUnitOpinion'; text: string }
   | { type: 'submitReply'; text: string }
-  | { type: 'approve'; comment: string | null }
+  | { type: 'approve'; comment: string | null; verdict?: ComplaintVerdict }
   | { type: 'sendBack'; reason: string }
   | { type: 'requestExtension'; reason: string; until: string }
   | { type: 'approveExtension'; comment: string | null }
@@ -506,7 +514,7 @@ export type Action =
   | { type: 'followUpAnswer'; satisfaction: Satisfaction; channel: FollowUpChannel; note: string | null }
   | { type: 'recordRehandle'; result: string }
   | { type: 'leaderSignOff'; opinion: string }
-  | { type: 'recordInvestigation'; department: InvestigatingDept; finding: string }
+  | { type: 'recordInvestigation'; department: InvestigatingDept; finding: string; verdict?: ComplaintVerdict }
   | { type: 'supervisionNotice'; notice: string }
   | { type: 'conclude'; decision: string }
   | { type: 'archive'; reason: string }

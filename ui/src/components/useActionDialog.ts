@@ -46,7 +46,11 @@ export function useActionDialog(props: ActionDialogProps, onDone: (updated: Loca
   /** Fields filled from the suggestion and not changed since. */
   const suggested = ref<Suggested>({})
 
-  const fields = computed<FieldSpec[]>(() => (props.kind ? ACTION_FIELDS[props.kind] : []))
+  const fields = computed<FieldSpec[]>(() =>
+    props.kind
+      ? ACTION_FIELDS[props.kind].filter((f) => !f.policeComplaintOnly || props.local.case.flags.policeComplaint)
+      : [],
+  )
   const isDispatch = computed(() => props.kind === 'dispatch' || props.kind === 'redispatch')
   const quote = computed(() => quoteCoOpinions(props.local.case.coUnits, (id) => org.name(id)))
 

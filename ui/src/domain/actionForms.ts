@@ -6,6 +6,7 @@ import type {
   Action,
   ActionKind,
   CoUnit,
+  ComplaintVerdict,
   FollowUpChannel,
   InvestigatingDept,
   RequestType,
@@ -44,6 +45,7 @@ export type FieldName =
   | 'urgency'
   | 'policeComplaint'
   | 'important'
+  | 'verdict'
 
 /** `unit`: one unit, `units`: several (联办), `case`: a case picked by number or candidate. */
 export type FieldKind = 'textarea' | 'text' | 'datetime' | 'user' | 'unit' | 'units' | 'case' | 'select' | 'switch'
@@ -56,11 +58,22 @@ export interface FieldSpec {
   options?: readonly string[]
   /** Org levels offered by `unit`/`units` pickers (grouped by parent; the domain still decides). */
   levels?: readonly Unit['level'][]
+  /** Only on a 涉警投诉 (the domain says where it is required). */
+  policeComplaintOnly?: boolean
 }
 
 // Text limits are the domain's (it answers with its own message): none restated here.
 const long = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'textarea', required })
 const short = (name: FieldName, required = true): FieldSpec => ({ name, kind: 'text', required })
+
+/** 涉警投诉 是否属实: asked at its final sign-off and its level-3 investigation. */
+const VERDICT: FieldSpec = {
+  name: 'verdict',
+  kind: 'select',
+  required: false,
+  options: ['substantiated', 'partlySubstantiated', 'unsubstantiated'],
+  policeComplaintOnly: true,
+}
 
 const DISPATCH_FIELDS: FieldSpec[] = [
   { name: 'category', kind: 'select', required: true },
@@ -87,7 +100,7 @@ export const ACTION_FIELDS: Record<ActionKind, FieldSpec[]> = {
   return: [long('reason')],
   coUnitOpinion: [long('text')],
   submitReply: [long('reply')],
-  approve: [long('comment', false)],
+  approve: [long('comment', false), VERDICT],
   sendBack: [long('reason')],
   requestExtension: [long('reason'), { name: 'until', kind: 'datetime', required: true }],
   approveExtension: [long('comment', false)],
@@ -105,6 +118,7 @@ export const ACTION_FIELDS: Record<ActionKind, FieldSpec[]> = {
   recordInvestigation: [
     { name: 'investigator', kind: 'select', required: true, options: ['纪委', '督察', '法制'] },
     long('finding'),
+    VERDICT,
   ],
   supervisionNotice: [long('notice')],
   conclude: [long('decision')],
@@ -227,6 +241,12 @@ function ids(values: FormValues, name: FieldName): string[] {
   return Array.isArray(v) ? v.filter((id) => id.trim() !== '') : []
 }
 
+/** The verdict when one was chosen (sent only then: other cases never carry one). */
+function verdictOf(values: FormValues): { verdict?: ComplaintVerdict } {
+  const v = optionalText(values, 'verdict')
+  return v ? { verdict: v as ComplaintVerdict } : {}
+}
+
 function dispatchOrder(values: FormValues) {
   return {
     handlingUnit: text(values, 'handlingUnit'),
@@ -271,7 +291,7 @@ export function buildAction(kind: ActionKind, values: FormValues, users: readonl
     case 'submitReply':
       return { type: 'submitReply', text: text(values, 'reply') }
     case 'approve':
-      return { type: 'approve', comment: optionalText(values, 'comment') }
+      return { type: 'approve', comment: optionalText(values, 'comment'), ...verdictOf(values) }
     case 'sendBack':
       return { type: 'sendBack', reason: text(values, 'reason') }
     case 'requestExtension': {
@@ -311,6 +331,7 @@ export function buildAction(kind: ActionKind, values: FormValues, users: readonl
         type: 'recordInvestigation',
         department: text(values, 'investigator') as InvestigatingDept,
         finding: text(values, 'finding'),
+        ...verdictOf(values),
       }
     case 'supervisionNotice':
       return { type: 'supervisionNotice', notice: text(values, 'notice') }

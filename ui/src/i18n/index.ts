@@ -15,6 +15,14 @@ import adminZhCN from './locales/admin.zh-CN'
 import adminEn from './locales/admin.en'
 import configZhCN from './locales/config.zh-CN'
 import configEn from './locales/config.en'
+import printZhCN from './locales/print.zh-CN'
+import printEn from './locales/print.en'
+import supervisorsZhCN from './locales/supervisors.zh-CN'
+import supervisorsEn from './locales/supervisors.en'
+import attachmentsZhCN from './locales/attachments.zh-CN'
+import attachmentsEn from './locales/attachments.en'
+import accountabilityZhCN from './locales/accountability.zh-CN'
+import accountabilityEn from './locales/accountability.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -31,8 +39,8 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     locale,
     fallbackLocale: 'zh-CN',
     messages: {
-      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN, ...configZhCN, ...adminZhCN },
-      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn, ...configEn, ...adminEn },
+      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN, ...configZhCN, ...adminZhCN, ...printZhCN, ...supervisorsZhCN, ...attachmentsZhCN, ...accountabilityZhCN },
+      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn, ...configEn, ...adminEn, ...printEn, ...supervisorsEn, ...attachmentsEn, ...accountabilityEn },
     },
   })
 }

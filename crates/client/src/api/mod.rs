@@ -225,6 +225,15 @@ impl ApiClient {
         decode(send(rb).await?).await
     }
 
+    /// A raw-bytes PUT (an attachment chunk); the answer is JSON.
+    pub async fn put_bytes(&self, path: &str, body: &[u8]) -> Result<Value> {
+        let rb = self
+            .request(Method::PUT, path)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body.to_vec());
+        decode(send(rb).await?).await
+    }
+
     pub async fn put_json(&self, path: &str, body: &Value) -> Result<Value> {
         self.call(Method::PUT, path, Some(body)).await
     }

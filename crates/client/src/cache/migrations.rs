@@ -156,7 +156,36 @@ ALTER TABLE cases ADD COLUMN duplicate_of TEXT;
 CREATE INDEX cases_by_master ON cases (duplicate_of) WHERE duplicate_of IS NOT NULL;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+/// Attachments: files the user attached, queued for upload apart from the outbox (a big
+/// upload never holds up queued actions), their bytes kept here, in the encrypted cache,
+/// until the server has them; and files and thumbnails fetched to view, kept to open
+/// them again offline.
+const V8: &str = r"
+CREATE TABLE attachment_queue (
+    id           TEXT PRIMARY KEY,
+    case_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    queued_at    INTEGER NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('queued', 'uploading', 'done', 'failed')),
+    sent         INTEGER NOT NULL DEFAULT 0,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    error_code   TEXT,
+    error        TEXT,
+    data         BLOB
+);
+CREATE INDEX attachment_queue_by_case ON attachment_queue (case_id, queued_at);
+CREATE TABLE attachment_files (
+    id   TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('file', 'thumbnail')),
+    data BLOB NOT NULL,
+    PRIMARY KEY (id, kind)
+);
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The last schema that added a list column: a cache older than it has its columns
 /// filled from each row's view once every step has run.

@@ -58,6 +58,32 @@ pub enum InvestigatingDept {
     Legal,
 }
 
+/// The finding on a 涉警投诉 (complaint against the police): 属实 and 部分属实 open an
+/// accountability record (责任倒查).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ComplaintVerdict {
+    Substantiated,
+    PartlySubstantiated,
+    Unsubstantiated,
+}
+
+impl ComplaintVerdict {
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::Substantiated => "属实",
+            Self::PartlySubstantiated => "部分属实",
+            Self::Unsubstantiated => "不属实",
+        }
+    }
+
+    /// 属实 or 部分属实: someone is to be held accountable.
+    pub const fn is_substantiated(self) -> bool {
+        !matches!(self, Self::Unsubstantiated)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -97,6 +123,10 @@ pub enum Action {
     },
     Approve {
         comment: Option<String>,
+        /// 涉警投诉 only, and required at its final (superior) sign-off: whether the
+        /// complaint against the police was found true.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict: Option<ComplaintVerdict>,
     },
     SendBack {
         reason: String,
@@ -135,6 +165,9 @@ pub enum Action {
     RecordInvestigation {
         department: InvestigatingDept,
         finding: String,
+        /// 涉警投诉 only (and required there): whether the complaint was found true.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict: Option<ComplaintVerdict>,
     },
     SupervisionNotice {
         notice: String,

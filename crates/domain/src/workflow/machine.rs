@@ -383,7 +383,10 @@ pub fn apply(
             c.sign_offs.clear();
             c.state = CaseState::PendingReview;
         }
-        Action::Approve { comment } => approve(&mut c, actor, comment.as_deref(), ctx)?,
+        Action::Approve { comment, verdict } => {
+            approve(&mut c, actor, comment.as_deref(), ctx)?;
+            check_verdict(case, *verdict, c.state == CaseState::Completed)?;
+        }
         Action::SendBack { reason } => {
             c.closing_note = Some(text("reason", "退回原因", reason, REASON_MAX)?);
             c.sign_offs.clear();
@@ -485,7 +488,9 @@ pub fn apply(
         Action::RecordInvestigation {
             department,
             finding,
+            verdict,
         } => {
+            check_verdict(case, *verdict, true)?;
             let finding = text("finding", "调查结论", finding, REPLY_MAX)?;
             if actor.role == Role::Supervisor && !is_investigator(actor.unit_id, ctx.org) {
                 return Err(DomainError::InvalidField {
@@ -651,6 +656,30 @@ fn approve(
         c.follow_up.awaiting_answer = true;
     }
     Ok(())
+}
+
+/// A 涉警投诉 takes a verdict (属实/部分属实/不属实) where it is concluded — its final
+/// sign-off, or the level-3 investigation — and nowhere else; other cases never take one.
+fn check_verdict(
+    case: &Case,
+    verdict: Option<crate::workflow::ComplaintVerdict>,
+    concludes: bool,
+) -> Result<(), DomainError> {
+    match (case.flags.police_complaint, concludes, verdict) {
+        (true, true, None) => Err(DomainError::InvalidField {
+            field: "verdict",
+            reason: "涉警投诉须认定投诉是否属实（属实/部分属实/不属实）".into(),
+        }),
+        (false, _, Some(_)) => Err(DomainError::InvalidField {
+            field: "verdict",
+            reason: "只有涉警投诉需要认定是否属实".into(),
+        }),
+        (true, false, Some(_)) => Err(DomainError::InvalidField {
+            field: "verdict",
+            reason: "是否属实由最终签批（上级审核）认定".into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `master` may take duplicates (首问负责): it must still be the live first report —

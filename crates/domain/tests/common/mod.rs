@@ -13,8 +13,8 @@ use minsheng_domain::org::{OrgTree, PoliceLine, Unit, UnitKind, UnitLevel};
 use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::sla::SlaRules;
 use minsheng_domain::workflow::{
-    apply, intake, Action, ActionKind, Assignee, Ctx, DispatchOrder, FollowUpChannel,
-    InvestigatingDept, MasterAnswer, NewCase,
+    apply, intake, Action, ActionKind, Assignee, ComplaintVerdict, Ctx, DispatchOrder,
+    FollowUpChannel, InvestigatingDept, MasterAnswer, NewCase,
 };
 use minsheng_domain::DomainError;
 use uuid::Uuid;
@@ -64,6 +64,8 @@ pub struct Actors {
     pub clerk: Actor,
     pub follow_up: Actor,
     pub admin: Actor,
+    /// 纪检督察 (reads 涉警投诉, never acts on a case).
+    pub inspector: Actor,
     pub system: Actor,
     pub leader: Actor,
     pub sup_a: Actor,
@@ -239,6 +241,7 @@ impl World {
             clerk: actor(1, "受理员小王", Role::Clerk, u.office),
             follow_up: actor(2, "回访员小李", Role::FollowUp, u.office),
             admin: actor(3, "管理员", Role::Admin, u.office),
+            inspector: actor(9, "纪检督察员", Role::Inspector, u.inspection),
             system: Actor::system(u.office),
             leader: actor(4, "张局长", Role::Leader, u.leadership),
             sup_a: actor(5, "历下督办员", Role::Supervisor, u.branch_a),
@@ -279,6 +282,7 @@ impl World {
             &a.clerk,
             &a.follow_up,
             &a.admin,
+            &a.inspector,
             &a.system,
             &a.leader,
             &a.sup_a,
@@ -495,12 +499,22 @@ impl<'w> Run<'w> {
         if target == S::PendingReview {
             return self;
         }
-        self.act(w.head_of(h), Action::Approve { comment: None });
+        self.act(
+            w.head_of(h),
+            Action::Approve {
+                comment: None,
+                verdict: None,
+            },
+        );
         if order.flags.is_sensitive() {
             self.act(
                 w.supervisor_of(h),
                 Action::Approve {
                     comment: Some("同意".into()),
+                    verdict: order
+                        .flags
+                        .police_complaint
+                        .then_some(ComplaintVerdict::Unsubstantiated),
                 },
             );
         }
@@ -535,6 +549,10 @@ impl<'w> Run<'w> {
             Action::RecordInvestigation {
                 department: InvestigatingDept::Inspection,
                 finding: "民警处置程序合规。".into(),
+                verdict: order
+                    .flags
+                    .police_complaint
+                    .then_some(ComplaintVerdict::Unsubstantiated),
             },
         );
         self.act(&w.a.follow_up, answer(Satisfaction::Unsatisfied));
@@ -611,7 +629,11 @@ pub fn sample_action(w: &World, kind: ActionKind, case: &Case, now: DateTime<Utc
         K::SubmitReply => Action::SubmitReply {
             text: "已处理完毕".into(),
         },
-        K::Approve => Action::Approve { comment: None },
+        K::Approve => Action::Approve {
+            comment: None,
+            verdict: (case.flags.police_complaint && !case.sign_offs.is_empty())
+                .then_some(ComplaintVerdict::Unsubstantiated),
+        },
         K::SendBack => Action::SendBack {
             reason: "答复不完整".into(),
         },
@@ -643,6 +665,10 @@ pub fn sample_action(w: &World, kind: ActionKind, case: &Case, now: DateTime<Utc
         K::RecordInvestigation => Action::RecordInvestigation {
             department: InvestigatingDept::Inspection,
             finding: "程序合规".into(),
+            verdict: case
+                .flags
+                .police_complaint
+                .then_some(ComplaintVerdict::Unsubstantiated),
         },
         K::SupervisionNotice => Action::SupervisionNotice {
             notice: "限期办结".into(),

@@ -216,6 +216,8 @@ fn counts(
             }
         }
     }
+    // 责任倒查: decided records deduct (from the records, whatever the source).
+    crate::accountability::add_to_counts(s, from, to, group, &mut map)?;
     Ok(map)
 }
 

@@ -30,6 +30,8 @@ pub enum Metric {
     Unsatisfied,
     Overdue,
     Duplicates,
+    /// 责任倒查 records decided in the period (each deducts `deductPerAccountability`).
+    Accountability,
 }
 
 impl Metric {
@@ -51,7 +53,7 @@ impl Metric {
             Self::Satisfied => c.satisfied == 1,
             Self::Unsatisfied => c.answered == 1 && c.satisfied == 0,
             Self::Overdue => c.overdue == 1,
-            Self::Duplicates => false,
+            Self::Duplicates | Self::Accountability => false,
         }
     }
 }
@@ -119,6 +121,15 @@ pub fn explain(
     if metric == Metric::Duplicates {
         for id in s.store.duplicate_cases(&units, from, to)? {
             items.push((id, None, None));
+        }
+    } else if metric == Metric::Accountability {
+        // The complaint each decided record came from — never the record's content.
+        for r in crate::accountability::decided_for(s, from, to, &units, officer)? {
+            let one = Counts {
+                accountability: 1,
+                ..Counts::default()
+            };
+            items.push((r.case_id, None, Some(one)));
         }
     } else {
         for st in s.store.stints(&units, officer, from, to)? {

@@ -253,7 +253,10 @@ impl Seeder<'_> {
             &mut c,
             &mut entries,
             &head,
-            &Action::Approve { comment: None },
+            &Action::Approve {
+                comment: None,
+                verdict: None,
+            },
             at,
         )?;
         let answer = |s: Satisfaction| Action::FollowUpAnswer {

@@ -108,6 +108,14 @@ pub fn transition<'a>(
             next.state,
             serde_json::to_value(action)?,
         );
-        Ok(CaseUpdate::Write(Box::new(next), Box::new(entry)))
+        // 责任倒查: a 涉警投诉 found substantiated opens its record in this transaction.
+        match crate::accountability::opening(&next, action, actor, &entry, now) {
+            Some(open) => Ok(CaseUpdate::WriteAndOpen(
+                Box::new(next),
+                Box::new(entry),
+                Box::new(open),
+            )),
+            None => Ok(CaseUpdate::Write(Box::new(next), Box::new(entry))),
+        }
     }
 }

@@ -118,6 +118,11 @@ pub async fn scores(
 }
 
 pub(super) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    xlsx_named("assessment.xlsx", name, bytes)
+}
+
+/// An .xlsx download named `ascii` for old clients and `name` (Chinese) for the others.
+pub(super) fn xlsx_named(ascii: &str, name: &str, bytes: Vec<u8>) -> Response {
     // RFC 5987 filename* so the Chinese name survives.
     let encoded: String = name
         .bytes()
@@ -135,7 +140,7 @@ pub(super) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
             (header::CONTENT_TYPE, xlsx::CONTENT_TYPE.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"assessment.xlsx\"; filename*=UTF-8''{encoded}"),
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
             ),
         ],
         bytes,

@@ -1,6 +1,8 @@
 //! The REST API under `/api/v1`.
 
+mod accountability;
 mod assessment;
+mod attachments;
 mod audit;
 mod auth;
 mod bulk;
@@ -14,11 +16,12 @@ mod knowledge;
 mod limits;
 mod metrics;
 mod notify;
-mod notify_pii;
+pub(crate) mod notify_pii;
 mod openapi;
 pub(crate) mod org;
 mod request_id;
 mod sms_admin;
+mod supervisors;
 mod sync;
 mod users;
 mod worklists;
@@ -128,6 +131,11 @@ pub fn router(state: SharedState) -> Router {
         .merge(audit::routes())
         .merge(sms_admin::routes())
         .merge(config::routes())
+        .merge(supervisors::routes())
+        .merge(attachments::routes(
+            state.settings.attachment_limits.chunk_bytes,
+        ))
+        .merge(accountability::routes())
         .layer(from_fn_with_state(short, limits::deadline))
         // Routes with the long deadline (see `limits`).
         .merge(

@@ -88,6 +88,9 @@ pub fn api_doc() -> Document {
     doc.merge(super::audit::AuditApi::openapi());
     doc.merge(super::sms_admin::SmsAdminApi::openapi());
     doc.merge(super::config::ConfigApi::openapi());
+    doc.merge(super::supervisors::SupervisorsApi::openapi());
+    doc.merge(super::attachments::AttachmentsApi::openapi());
+    doc.merge(super::accountability::AccountabilityApi::openapi());
     add_shared_answers(&mut doc);
     doc
 }

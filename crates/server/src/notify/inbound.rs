@@ -130,7 +130,14 @@ fn process(s: &AppState, m: &InboundSms) -> Result<(), ApiError> {
             detail,
         )?)
     };
-    let Some(f) = s.store.followup_for_reply(&m.phone, m.sent_at)? else {
+    let found = s.store.followup_for_reply(&m.phone, m.sent_at)?;
+    if found.as_ref().is_none_or(|f| !f.status.is_open()) {
+        // A supervisor answering their monthly survey (no open follow-up to that number).
+        if let Some((outcome, detail)) = crate::supervisors::rounds::sms_reply(s, m)? {
+            return set(None, &outcome, Some(&detail));
+        }
+    }
+    let Some(f) = found else {
         tracing::warn!(from = %mask(&m.phone), id = %m.message_id, "sms reply from a number with no follow-up");
         return set(None, "unmatched", Some("该号码没有待回访的记录"));
     };

@@ -116,6 +116,8 @@ pub struct PassReport {
     pub phone_tasks: usize,
     pub notifications: usize,
     pub replies_reprocessed: usize,
+    /// 优秀监督员 consultation rounds opened (one per period).
+    pub supervisor_rounds: usize,
     pub sent: usize,
     pub failed: usize,
     pub dead: usize,
@@ -157,6 +159,11 @@ pub async fn run_once(state: &SharedState) -> Result<PassReport, ApiError> {
             }
             match inbound::reprocess_pending(s) {
                 Ok(k) => r.replies_reprocessed = k,
+                Err(e) => err = err.or(Some(e)),
+            }
+            // Before sending below, so the surveys go out in this pass.
+            match crate::supervisors::rounds::pass(s) {
+                Ok(k) => r.supervisor_rounds = k,
                 Err(e) => err = err.or(Some(e)),
             }
             Ok((r, err))

@@ -481,3 +481,32 @@ pub fn free_text(
     };
     deliver(s, &draft, &all_with_role(s, Role::FollowUp)?, None)
 }
+
+/// A supervisor to consult by phone or visit this round: the responsible unit's heads
+/// see the task (it stays in the unit's list `GET /supervisors/consultations`).
+pub fn supervisor_task(
+    s: &AppState,
+    c: &minsheng_store::supervisors::Consultation,
+) -> Result<usize, ApiError> {
+    let draft = Draft {
+        key: format!("supervisorTask:{}", c.id),
+        kind: "supervisorTask",
+        case_id: None,
+        title: format!("监督员{}征询任务", c.channel.label_zh()),
+        body: format!(
+            "{}月度征询：请{}联系优秀监督员{}，听取对民生警务工作的意见并录入",
+            c.period,
+            match c.channel {
+                minsheng_domain::supervisors::ContactChannel::Visit => "上门走访",
+                _ => "电话",
+            },
+            c.supervisor_name
+        ),
+    };
+    deliver(
+        s,
+        &draft,
+        &unit_users(s, Some(c.unit_id), &[Role::UnitHead])?,
+        None,
+    )
+}

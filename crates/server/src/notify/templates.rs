@@ -59,6 +59,11 @@ const STAFF: &[Placeholder] = &[
         "MS202611260001 小区门口夜间施工噪音扰民，请及时签收",
     ),
 ];
+/// What `supervisors::rounds` gives (a supervisor's monthly survey).
+const SUPERVISOR: &[Placeholder] = &[
+    ph("name", "监督员姓名", "王女士"),
+    ph("period", "征询月份", "2026-12"),
+];
 /// Samples for the usual 温馨提示 parameters (the texts may name others).
 const REMINDER: &[Placeholder] = &[
     ph("name", "群众姓名", "王女士"),
@@ -82,6 +87,7 @@ impl Parameters {
             "followup" => Self::Fixed(CASE),
             "service" => Self::Fixed(SERVICE),
             "staff" => Self::Fixed(STAFF),
+            "supervisor" => Self::Fixed(SUPERVISOR),
             "reminder" => Self::Free(REMINDER),
             _ => Self::Fixed(&[]),
         }

@@ -11,7 +11,7 @@ use minsheng_domain::org::{OrgTree, PoliceLine, Unit, UnitKind};
 use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::timeline::TimelineEntry;
 use minsheng_domain::workflow::{
-    self, Action, DispatchOrder, FollowUpChannel, InvestigatingDept, NewCase,
+    self, Action, ComplaintVerdict, DispatchOrder, FollowUpChannel, InvestigatingDept, NewCase,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -180,7 +180,12 @@ pub fn simulate(
     if handlers.is_empty() {
         return Err(ApiError::NotFound("可承办的单位"));
     }
-    let channels = Channel::ALL;
+    // 监督员 cases come from consultation rounds, never from a simulated hotline.
+    let channels: Vec<Channel> = Channel::ALL
+        .iter()
+        .copied()
+        .filter(|c| *c != Channel::Supervisor)
+        .collect();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let t = &texts[i % texts.len()];
@@ -364,6 +369,7 @@ fn drive(sim: &mut Sim<'_>, cast: &Cast, unit: &Unit, category: &str, rng: &mut 
         head,
         Action::Approve {
             comment: Some("同意".into()),
+            verdict: None,
         },
     ) {
         return;
@@ -380,6 +386,11 @@ fn drive(sim: &mut Sim<'_>, cast: &Cast, unit: &Unit, category: &str, rng: &mut 
                 superior,
                 Action::Approve {
                     comment: Some("同意答复".into()),
+                    verdict: sim
+                        .case
+                        .flags
+                        .police_complaint
+                        .then_some(ComplaintVerdict::Unsubstantiated),
                 },
             )
         {
@@ -449,6 +460,11 @@ fn drive(sim: &mut Sim<'_>, cast: &Cast, unit: &Unit, category: &str, rng: &mut 
             Action::RecordInvestigation {
                 department: InvestigatingDept::Inspection,
                 finding: "民警处置程序存在瑕疵，已责令整改".into(),
+                verdict: sim
+                    .case
+                    .flags
+                    .police_complaint
+                    .then_some(ComplaintVerdict::Unsubstantiated),
             },
         );
     }

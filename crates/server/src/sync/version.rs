@@ -16,8 +16,8 @@ const CLIENT_PRODUCT: &str = "minsheng-desktop";
 /// The oldest desktop release whose sync protocol this server speaks.
 pub const MIN_CLIENT_VERSION: (u64, u64, u64) = (0, 1, 0);
 /// The newest client cache schema whose commands this server understands (schemas 2
-/// to 7 only changed local storage; the commands are unchanged).
-pub const MAX_CLIENT_SCHEMA: u32 = 7;
+/// to 8 only changed local storage; the commands are unchanged).
+pub const MAX_CLIENT_SCHEMA: u32 = 8;
 
 /// A desktop client the sync endpoints accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -104,6 +104,35 @@ fn case_id(w: &World, kind: Kind, ri: usize, obj: Obj) -> String {
     fixture_of(kind, ri, obj).map_or_else(|| GHOST.to_owned(), |i| w.cases[i].clone())
 }
 
+/// The case and its complete photo of the row's object (ghosts for a ghost).
+fn attachment_of(w: &World, kind: Kind, ri: usize, obj: Obj) -> (String, String) {
+    fixture_of(kind, ri, obj).map_or_else(
+        || (GHOST.to_owned(), GHOST.to_owned()),
+        |i| (w.cases[i].clone(), w.attachments[i].clone()),
+    )
+}
+
+/// An upload of `photo()` the role declared on its in-scope case (for the upload rows);
+/// a ghost id when the role may not declare or no request is to be made.
+async fn own_upload(w: &World, ri: usize, case: &str, obj: Obj, anonymous: bool) -> String {
+    if anonymous || obj != Obj::In {
+        return GHOST.to_owned();
+    }
+    let (id, body) = super::world::photo_declaration();
+    let (st, _) =
+        w.ts.post(
+            Some(w.tok(ri)),
+            &format!("/cases/{case}/attachments"),
+            &body,
+        )
+        .await;
+    if st == reqwest::StatusCode::CREATED {
+        id
+    } else {
+        GHOST.to_owned()
+    }
+}
+
 fn round_id(w: &World, ri: usize, obj: Obj) -> String {
     fixture_of(Kind::Round, ri, obj).map_or_else(
         || GHOST.to_owned(),
@@ -247,6 +276,53 @@ pub async fn build(w: &World, row: &str, kind: Kind, ri: usize, obj: Obj, anonym
             post(format!("/cases/{}/actions", case_id(w, kind, ri, obj)))
                 .json(json!({"action": {"type": "urge", "message": "请尽快办理"}}))
         }
+        // ---- attachments
+        "GET /cases/{id}/attachments" => {
+            get(format!("/cases/{}/attachments", case_id(w, kind, ri, obj)))
+        }
+        "POST /cases/{id}/attachments" => {
+            let (_, body) = super::world::photo_declaration();
+            post(format!("/cases/{}/attachments", case_id(w, kind, ri, obj))).json(body)
+        }
+        "GET /cases/{id}/attachments/{aid}/upload" => {
+            let case = case_id(w, kind, ri, obj);
+            let aid = own_upload(w, ri, &case, obj, anonymous).await;
+            get(format!("/cases/{case}/attachments/{aid}/upload"))
+        }
+        "PUT /cases/{id}/attachments/{aid}/chunks/{offset}" => {
+            let case = case_id(w, kind, ri, obj);
+            let aid = own_upload(w, ri, &case, obj, anonymous).await;
+            Req {
+                body: Body::Raw("application/octet-stream", super::world::photo()),
+                ..req(Method::PUT, format!("/cases/{case}/attachments/{aid}/chunks/0"))
+            }
+        }
+        "POST /cases/{id}/attachments/{aid}/complete" => {
+            let case = case_id(w, kind, ri, obj);
+            let aid = own_upload(w, ri, &case, obj, anonymous).await;
+            if aid != GHOST {
+                let st = w
+                    .ts
+                    .client
+                    .put(w.ts.url(&format!("/cases/{case}/attachments/{aid}/chunks/0")))
+                    .bearer_auth(w.tok(ri))
+                    .body(super::world::photo())
+                    .send()
+                    .await
+                    .expect("chunk")
+                    .status();
+                assert_eq!(st, reqwest::StatusCode::OK);
+            }
+            post(format!("/cases/{case}/attachments/{aid}/complete")).json(json!({}))
+        }
+        "GET /cases/{id}/attachments/{aid}" => {
+            let (case, aid) = attachment_of(w, kind, ri, obj);
+            get(format!("/cases/{case}/attachments/{aid}"))
+        }
+        "GET /cases/{id}/attachments/{aid}/thumbnail" => {
+            let (case, aid) = attachment_of(w, kind, ri, obj);
+            get(format!("/cases/{case}/attachments/{aid}/thumbnail"))
+        }
         "GET /intelligence/accuracy" => get("/intelligence/accuracy".into()),
         "GET /worklists" => get("/worklists".into()),
         "GET /worklists/{list} [no filter]" => get("/worklists/unsigned?limit=500".into()),
@@ -356,6 +432,32 @@ pub async fn build(w: &World, row: &str, kind: Kind, ri: usize, obj: Obj, anonym
             Method::DELETE,
             format!("/knowledge/{}", w.knowledge[&("DELETE /knowledge/{id}", ri)]),
         ),
+        // ---- 优秀监督员
+        "GET /supervisors" => get("/supervisors".into()),
+        "POST /supervisors" => post("/supervisors".into()).json(json!({
+            "name": format!("路由矩阵监督员{ri}"), "phone": format!("1370000100{ri}"),
+            "kind": "人大代表", "reason": "路由矩阵", "unitId": w.unit(super::world::QCL),
+            "contactPreferences": ["电话"]})),
+        "POST /supervisors/proposals" => post("/supervisors/proposals".into()),
+        "PATCH /supervisors/{id}" => req(Method::PATCH, format!("/supervisors/{GHOST}"))
+            .json(json!({"version": 1, "note": "路由矩阵"})),
+        "POST /supervisors/{id}/decision" => post(format!("/supervisors/{GHOST}/decision"))
+            .json(json!({"version": 1, "step": "confirm"})),
+        "GET /supervisors/{id}/phone" => get(format!("/supervisors/{GHOST}/phone")),
+        "GET /supervisors/rounds" => get("/supervisors/rounds".into()),
+        "POST /supervisors/rounds" => post("/supervisors/rounds".into()),
+        "GET /supervisors/consultations" => get("/supervisors/consultations".into()),
+        "POST /supervisors/consultations/{id}/answer" => {
+            post(format!("/supervisors/consultations/{GHOST}/answer"))
+                .json(json!({"satisfaction": "satisfied", "text": "路由矩阵"}))
+        }
+        "GET /supervisors/feedback" => get("/supervisors/feedback".into()),
+        "GET /supervisors/feedback.xlsx" => get("/supervisors/feedback.xlsx".into()),
+        // ---- 责任倒查
+        "GET /accountability" => get("/accountability?limit=50".into()),
+        "GET /accountability/{id}" => get(format!("/accountability/{GHOST}")),
+        "POST /accountability/{id}/steps" => post(format!("/accountability/{GHOST}/steps"))
+            .json(json!({"step": {"type": "dismiss", "reason": "系工作机制问题"}})),
         other => panic!("no request for table row {other:?}: add one to route_matrix/requests.rs"),
     }
 }

@@ -128,6 +128,19 @@ pub const TABLE: &[Row] = &[
     // SPEC §5 suggestions at dispatch: a dispatch tool (clerk; admin and leader see all).
     scoped("GET /cases/{id}/suggestions", Case,        [200, 200, 200, 403, 403, 403, 403, 403],
                                                        [NA,  NA,  NA,  403, 403, 403, 403, 403]),
+    // ---- attachments (SPEC §11): read like the case; attached by those who act on it
+    // (domain `attachment::may_attach`: not the admin); uploads are the uploader's own.
+    scoped("GET /cases/{id}/attachments", Case,        [200, 200, 200, 200, 200, 200, 200, 200], OUT404),
+    scoped("POST /cases/{id}/attachments", Case,       [403, 201, 201, 201, 201, 201, 201, 201], OUT404),
+    scoped("GET /cases/{id}/attachments/{aid}/upload", Case,
+                                                       [403, 200, 200, 200, 200, 200, 200, 200], OUT404),
+    scoped("PUT /cases/{id}/attachments/{aid}/chunks/{offset}", Case,
+                                                       [403, 200, 200, 200, 200, 200, 200, 200], OUT404),
+    scoped("POST /cases/{id}/attachments/{aid}/complete", Case,
+                                                       [403, 200, 200, 200, 200, 200, 200, 200], OUT404),
+    scoped("GET /cases/{id}/attachments/{aid}", Case,  [200, 200, 200, 200, 200, 200, 200, 200], OUT404),
+    scoped("GET /cases/{id}/attachments/{aid}/thumbnail", Case,
+                                                       [200, 200, 200, 200, 200, 200, 200, 200], OUT404),
     plain("GET /intelligence/accuracy",                [200, 200, 200, 403, 403, 403, 403, 403]),
     // 民生清单 (SPEC §4), scoped.
     plain("GET /worklists",                            [200, 200, 200, 200, 200, 200, 200, 200]),
@@ -200,6 +213,27 @@ pub const TABLE: &[Row] = &[
     plain("PUT /knowledge/{id}",                       [200, 200, 403, 403, 403, 403, 403, 403]),
     plain("POST /knowledge/{id}/review",               [200, 200, 403, 403, 403, 403, 403, 403]),
     plain("DELETE /knowledge/{id}",                    [200, 200, 403, 403, 403, 403, 403, 403]),
+    // ---- 优秀监督员 (SPEC §11): the platform office keeps the register and the rounds,
+    // the leader reads what they said, a station its own supervisors and their phone and
+    // visit tasks; the per-id rows address an id of nothing (404 where the role has the
+    // route, 403 where it has not).
+    plain("GET /supervisors",                          [200, 200, 200, 403, 200, 200, 200, 403]),
+    plain("POST /supervisors",                         [201, 201, 403, 403, 403, 403, 403, 403]),
+    plain("POST /supervisors/proposals",               [200, 200, 403, 403, 403, 403, 403, 403]),
+    plain("PATCH /supervisors/{id}",                   [404, 404, 403, 403, 403, 403, 403, 403]),
+    plain("POST /supervisors/{id}/decision",           [404, 404, 403, 403, 403, 403, 403, 403]),
+    plain("GET /supervisors/{id}/phone",               [404, 404, 403, 403, 404, 404, 404, 403]),
+    plain("GET /supervisors/rounds",                   [200, 200, 200, 403, 403, 403, 403, 403]),
+    plain("POST /supervisors/rounds",                  [200, 200, 403, 403, 403, 403, 403, 403]),
+    plain("GET /supervisors/consultations",            [200, 200, 200, 403, 200, 200, 200, 403]),
+    plain("POST /supervisors/consultations/{id}/answer", [404, 404, 403, 403, 404, 404, 404, 403]),
+    plain("GET /supervisors/feedback",                 [200, 200, 200, 403, 403, 403, 403, 403]),
+    plain("GET /supervisors/feedback.xlsx",            [200, 200, 200, 403, 403, 403, 403, 403]),
+    // ---- 责任倒查 (issue 19): 纪检督察 and 市局领导 only — not the admin. The record
+    // asked for does not exist (404 to the leader; everyone else is refused first).
+    plain("GET /accountability",                       [403, 403, 200, 403, 403, 403, 403, 403]),
+    plain("GET /accountability/{id}",                  [403, 403, 404, 403, 403, 403, 403, 403]),
+    plain("POST /accountability/{id}/steps",           [403, 403, 404, 403, 403, 403, 403, 403]),
 ];
 
 /// `POST /sync/push` per command: a note on the role's in-scope case is applied; one on

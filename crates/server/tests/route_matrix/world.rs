@@ -184,6 +184,8 @@ pub struct World {
     pub sla_rules: Value,
     /// Ids of `ALERTS`.
     pub alerts: [String; 2],
+    /// A complete photo attached to each fixture case (by its station's officer).
+    pub attachments: [String; 4],
 }
 
 impl World {
@@ -371,6 +373,11 @@ impl World {
             .clone();
         let (st, weights) = ts.get(Some(&admin), "/assessment/weights").await;
         assert_eq!(st, StatusCode::OK, "{weights}");
+        let mut attachments: Vec<String> = Vec::new();
+        for (i, f) in FIXTURES.iter().enumerate() {
+            let by = if f.unit == QCL { "officer" } else { "officer2" };
+            attachments.push(upload_photo(&ts, &tokens[by], &cases[i]).await);
+        }
         Self {
             ts,
             tokens,
@@ -385,6 +392,7 @@ impl World {
             dead_letters,
             sla_rules,
             alerts,
+            attachments: attachments.try_into().expect("four"),
         }
     }
 
@@ -434,4 +442,52 @@ impl World {
             .expect("id")
             .to_owned()
     }
+}
+
+/// A small JPEG (a photo from a visit).
+pub fn photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 8, y as u8 * 10, 90]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img)
+        .expect("jpeg");
+    out
+}
+
+/// The declaration of `photo()` under a new id: (id, body).
+pub fn photo_declaration() -> (String, Value) {
+    use sha2::Digest;
+    let bytes = photo();
+    let id = uuid::Uuid::now_v7().to_string();
+    let body = json!({"id": id, "name": "现场照片.jpg", "size": bytes.len(), "contentType": "image/jpeg",
+                      "sha256": hex::encode(sha2::Sha256::digest(&bytes))});
+    (id, body)
+}
+
+/// Declares, sends and completes `photo()` on `case` as `token`; returns its id.
+pub async fn upload_photo(ts: &TestServer, token: &str, case: &str) -> String {
+    let (id, body) = photo_declaration();
+    let (st, v) = ts
+        .post(Some(token), &format!("/cases/{case}/attachments"), &body)
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let st = ts
+        .client
+        .put(ts.url(&format!("/cases/{case}/attachments/{id}/chunks/0")))
+        .bearer_auth(token)
+        .body(photo())
+        .send()
+        .await
+        .expect("chunk")
+        .status();
+    assert_eq!(st, StatusCode::OK);
+    let (st, v) = ts
+        .post(
+            Some(token),
+            &format!("/cases/{case}/attachments/{id}/complete"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    id
 }

@@ -115,6 +115,7 @@ pub(super) fn period_counts(
                 satisfied: count(r, 9)?,
                 overdue: count(r, 10)?,
                 duplicates: 0,
+                accountability: 0,
             };
             map.insert(r.try_get(0)?, c);
         }

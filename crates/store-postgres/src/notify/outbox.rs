@@ -80,7 +80,7 @@ pub(crate) fn upsert_template(tx: &mut Transaction<'_>, t: &SmsTemplate) -> DbRe
 /// Queues `sms` unless its event key is taken; true when inserted. `ON CONFLICT DO
 /// NOTHING` makes a concurrent enqueue of the same key wait for the first and then
 /// insert nothing (never a unique-violation error).
-pub(super) fn insert_sms(
+pub(crate) fn insert_sms(
     tx: &mut Transaction<'_>,
     sms: &NewSms,
     now: DateTime<Utc>,
@@ -108,7 +108,7 @@ pub(super) fn insert_sms(
 /// its SMS share the event key). A row being sent right now is left alone: it is
 /// already with the gateway; if a worker holds it, this waits for the worker's claim to
 /// commit and then sees `sending`, so it never cancels a claimed message.
-pub(super) fn cancel_pending(tx: &mut Transaction<'_>, keys: &[String]) -> DbResult<()> {
+pub(crate) fn cancel_pending(tx: &mut Transaction<'_>, keys: &[String]) -> DbResult<()> {
     if keys.is_empty() {
         return Ok(());
     }

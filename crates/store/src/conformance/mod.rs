@@ -4,22 +4,28 @@
 //! the contract's documentation and the SPEC (case numbers per Beijing day, exactly-once
 //! commands, change positions in commit order), never from a backend.
 
+mod accountability;
 mod admin;
 mod assessment;
+mod attachments;
 mod cases;
 mod notify;
 mod ops;
 mod sessions;
+mod supervisors;
 mod sync;
 
 // The areas' checks are re-exported here as they are written (their macros name
 // `$crate::conformance::<check>`).
+pub use accountability::*;
 pub use admin::*;
 pub use assessment::*;
+pub use attachments::*;
 pub use cases::*;
 pub use notify::*;
 pub use ops::*;
 pub use sessions::*;
+pub use supervisors::*;
 pub use sync::*;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -66,6 +72,9 @@ macro_rules! conformance_tests {
         $crate::assessment_conformance!($open);
         $crate::admin_conformance!($open);
         $crate::ops_conformance!($open);
+        $crate::supervisors_conformance!($open);
+        $crate::attachments_conformance!($open);
+        $crate::accountability_conformance!($open);
     };
     (@each $open:expr; $($name:ident),* $(,)?) => {
         $(

@@ -304,7 +304,9 @@ export const roleCapabilities = [
       "cityWide",
       "reports",
       "readFollowUps",
-      "answerFollowUps"
+      "answerFollowUps",
+      "manageSupervisors",
+      "supervisorFeedback"
     ],
     "postingLevel": 1
   },
@@ -313,7 +315,8 @@ export const roleCapabilities = [
     "capabilities": [
       "homeVisit",
       "handle",
-      "assessment"
+      "assessment",
+      "supervisorTasks"
     ],
     "postingLevel": 3
   },
@@ -323,7 +326,8 @@ export const roleCapabilities = [
       "homeVisit",
       "handle",
       "approve",
-      "assessment"
+      "assessment",
+      "supervisorTasks"
     ],
     "postingLevel": 3
   },
@@ -346,7 +350,9 @@ export const roleCapabilities = [
       "assessment",
       "cityWide",
       "reports",
-      "readFollowUps"
+      "readFollowUps",
+      "supervisorFeedback",
+      "accountability"
     ],
     "postingLevel": 1
   },
@@ -368,9 +374,18 @@ export const roleCapabilities = [
       "cityWide",
       "reports",
       "readFollowUps",
-      "administer"
+      "administer",
+      "manageSupervisors",
+      "supervisorFeedback"
     ],
     "postingLevel": 1
+  },
+  {
+    "role": "inspector",
+    "capabilities": [
+      "accountability"
+    ],
+    "postingLevel": 2
   }
 ] satisfies RoleCapabilities[]
 
@@ -798,13 +813,13 @@ export const actionKindsComplete: [Exclude<ActionKind, (typeof actionKinds)[numb
 export const workLists = ["unsigned","inProgress","dueSoon","overdue"] as const satisfies readonly WorkList[]
 export const workListsComplete: [Exclude<WorkList, (typeof workLists)[number]>] extends [never] ? true : false = true
 
-export const capabilities = ["register","dispatch","homeVisit","bulkImport","editKnowledge","handle","approve","supervise","urge","assessment","cityWide","reports","readFollowUps","answerFollowUps","administer"] as const satisfies readonly Capability[]
+export const capabilities = ["register","dispatch","homeVisit","bulkImport","editKnowledge","handle","approve","supervise","urge","assessment","cityWide","reports","readFollowUps","answerFollowUps","administer","manageSupervisors","supervisorTasks","supervisorFeedback","accountability"] as const satisfies readonly Capability[]
 export const capabilitiesComplete: [Exclude<Capability, (typeof capabilities)[number]>] extends [never] ? true : false = true
 
-export const roles = ["clerk","officer","unitHead","supervisor","leader","followUp","admin","system"] as const satisfies readonly Role[]
+export const roles = ["clerk","officer","unitHead","supervisor","leader","followUp","admin","inspector","system"] as const satisfies readonly Role[]
 export const rolesComplete: [Exclude<Role, (typeof roles)[number]>] extends [never] ? true : false = true
 
-export const channels = ["12345市长热线","政务监督热线","领导批示","来信来访","局长信箱","网上信访","民生警务热线","手机版在线服务","入户走访","窗口服务","110接处警"] as const satisfies readonly Channel[]
+export const channels = ["12345市长热线","政务监督热线","领导批示","来信来访","局长信箱","网上信访","民生警务热线","手机版在线服务","入户走访","窗口服务","110接处警","监督员"] as const satisfies readonly Channel[]
 export const channelsComplete: [Exclude<Channel, (typeof channels)[number]>] extends [never] ? true : false = true
 
 export const requestTypes = ["咨询","求助","投诉","举报","建议","表扬"] as const satisfies readonly RequestType[]

@@ -102,7 +102,7 @@ export default {
     },
     weights: {
       heading: '考核权重',
-      explain: '综合得分 = 各项比率按权重加权（权重之和折算为 100 分），再减去扣分（不超过扣分上限）。保存后的排名按新权重计算。',
+      explain: '综合得分 = 各项比率按权重加权（权重之和折算为 100 分），再减去扣分（不超过扣分上限），以及每件已处理的责任倒查记录扣分（不受上限限制）。保存后的排名按新权重计算。',
       signInOnTime: '按时签收',
       replyOnTime: '按时答复',
       satisfaction: '满意度',
@@ -112,6 +112,7 @@ export default {
       deductPerReturn: '每件退办扣分',
       deductPerRehandle: '每件重办扣分',
       maxDeduction: '扣分上限',
+      deductPerAccountability: '每件责任倒查处理扣分（不受上限限制）',
       minVolume: '参与排名的最少件数',
       weightsGroup: '权重',
       deductionsGroup: '扣分',

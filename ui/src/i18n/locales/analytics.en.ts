@@ -61,6 +61,7 @@ const en: typeof zhCN = {
       rehandleRate: 'Re-handled',
       satisfaction: 'Satisfaction',
       duplicates: 'Duplicates',
+      accountability: 'Accountability',
       overdue: 'Overdue',
       score: 'Score',
       number: 'Number',
@@ -118,6 +119,7 @@ const en: typeof zhCN = {
       unsatisfied: 'Unsatisfied',
       overdue: 'Overdue',
       duplicates: 'Duplicates',
+      accountability: 'Accountability (decided)',
     },
     board: {
       title: 'Red / black list · {period}',

@@ -60,6 +60,7 @@ export default {
       rehandleRate: '重办率',
       satisfaction: '满意率',
       duplicates: '重复件',
+      accountability: '责任倒查',
       overdue: '逾期',
       score: '综合得分',
       number: '编号',
@@ -117,6 +118,7 @@ export default {
       unsatisfied: '不满意',
       overdue: '逾期',
       duplicates: '重复诉求',
+      accountability: '责任倒查（已处理）',
     },
     board: {
       title: '红黑榜 · {period}',

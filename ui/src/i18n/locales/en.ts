@@ -37,6 +37,7 @@ const en: typeof zhCN = {
     leader: 'City leader',
     followUp: 'Follow-up agent',
     admin: 'Administrator',
+    inspector: 'Discipline inspector',
     system: 'System',
   },
   state: {
@@ -55,6 +56,7 @@ const en: typeof zhCN = {
     merged: 'Merged',
   },
   action: {
+    attach: 'Attachment added',
     dispatch: 'Dispatch',
     redispatch: 'Re-dispatch',
     reject: 'Reject',
@@ -102,6 +104,7 @@ const en: typeof zhCN = {
     result: 'Result',
     opinion: 'Opinion',
     finding: 'Finding',
+    verdict: 'Complaint true?',
     investigator: 'Department',
     notice: 'Notice',
     decision: 'Decision',
@@ -123,6 +126,9 @@ const en: typeof zhCN = {
     纪委: 'Discipline',
     督察: 'Inspection',
     法制: 'Legal',
+    substantiated: 'True',
+    partlySubstantiated: 'Partly true',
+    unsubstantiated: 'Untrue',
   },
   form: {
     required: 'Required',

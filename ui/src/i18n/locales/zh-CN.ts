@@ -35,6 +35,7 @@ export default {
     leader: '市局领导',
     followUp: '回访员',
     admin: '管理员',
+    inspector: '纪检督察',
     system: '系统',
   },
   state: {
@@ -53,6 +54,7 @@ export default {
     merged: '已合并',
   },
   action: {
+    attach: '上传附件',
     dispatch: '派单',
     redispatch: '改派',
     reject: '不予受理',
@@ -100,6 +102,7 @@ export default {
     result: '重办结果',
     opinion: '签批意见',
     finding: '调查结论',
+    verdict: '投诉是否属实',
     investigator: '调查部门',
     notice: '督办通知内容',
     decision: '终结决定',
@@ -121,6 +124,9 @@ export default {
     纪委: '纪委',
     督察: '督察',
     法制: '法制',
+    substantiated: '属实',
+    partlySubstantiated: '部分属实',
+    unsubstantiated: '不属实',
   },
   form: {
     required: '必填',

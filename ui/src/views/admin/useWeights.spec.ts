@@ -15,6 +15,7 @@ const W: Weights = {
   deductPerReturn: 0,
   deductPerRehandle: 0,
   maxDeduction: 20,
+  deductPerAccountability: 2,
   minVolume: 5,
 }
 

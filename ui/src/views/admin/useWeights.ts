@@ -7,7 +7,7 @@ import { online, type Weights } from '@/api/online'
 import { useOnlineLoad } from '@/views/useOnlineLoad'
 
 export const WEIGHT_FIELDS = ['signInOnTime', 'replyOnTime', 'satisfaction', 'noReturn', 'noRehandle'] as const
-export const DEDUCTION_FIELDS = ['deductPerOverdue', 'deductPerReturn', 'deductPerRehandle', 'maxDeduction'] as const
+export const DEDUCTION_FIELDS = ['deductPerOverdue', 'deductPerReturn', 'deductPerRehandle', 'maxDeduction', 'deductPerAccountability'] as const
 
 /** Where a refusal of the server belongs: the minimum volume, or the weights and deductions. */
 export type WeightsErrorAt = 'minVolume' | 'weights'

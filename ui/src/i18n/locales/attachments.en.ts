@@ -1,0 +1,26 @@
+// Messages of a case's attachments (namespace `attachments`).
+export default {
+  attachments: {
+    title: 'Attachments',
+    add: 'Add attachment',
+    addHint: 'Photo, scan or PDF, at most 20 MB each',
+    empty: 'No attachments',
+    queued: 'Queued',
+    uploading: 'Uploading {p}%',
+    done: 'Uploaded',
+    failed: 'Failed',
+    view: 'View',
+    save: 'Save',
+    saved: 'Saved to {path}',
+    retry: 'Retry',
+    remove: 'Remove',
+    removeConfirm: 'Remove the attachment “{name}” that was not uploaded?',
+    by: 'by {name}',
+    mine: 'waiting on this computer',
+    notAllowed: 'You may not attach files to this case',
+    offlineView: 'Offline, only attachments opened before can be viewed',
+    topBar: '{n} attachments to upload',
+    topBarFailed: '{n} attachment uploads failed',
+    afterHomeVisit: 'The visit just registered: add photos from the scene',
+  },
+}

@@ -499,6 +499,7 @@ fn generate() -> String {
             reply: full_case().reply,
             extension: full_case().pending_extension,
             sensitive: true,
+            asks_verdict: true,
         }],
     );
     s.add("newCase", "NewCase", &new_case());

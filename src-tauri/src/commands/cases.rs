@@ -145,6 +145,9 @@ pub struct ApprovalItem {
     pub reply: Option<Reply>,
     pub extension: Option<ExtensionRequest>,
     pub sensitive: bool,
+    /// This sign-off concludes a 涉警投诉: approving needs a verdict (属实/部分属实/不属实).
+    /// Asked of the domain (an approval without one is refused on its `verdict` field).
+    pub asks_verdict: bool,
 }
 
 /// Replies to sign off (审核签批) and extension requests to decide, in deadline order:
@@ -187,12 +190,22 @@ pub fn approvals(
         let allowed = |k: ActionKind| local.allowed_actions.contains(&k);
         let c = &local.case;
         if c.state == CaseState::PendingReview && allowed(ActionKind::Approve) {
+            let bare = Action::Approve {
+                comment: None,
+                verdict: None,
+            };
+            let asks_verdict = c.flags.police_complaint
+                && session
+                    .check_action(c.id, &bare)?
+                    .iter()
+                    .any(|p| p.field == "verdict");
             out.push(ApprovalItem {
                 kind: "reply",
                 row: row.clone(),
                 reply: c.reply.clone(),
                 extension: None,
                 sensitive: c.is_sensitive(),
+                asks_verdict,
             });
         }
         if c.pending_extension.is_some() && allowed(ActionKind::ApproveExtension) {
@@ -202,6 +215,7 @@ pub fn approvals(
                 reply: None,
                 extension: c.pending_extension.clone(),
                 sensitive: c.is_sensitive(),
+                asks_verdict: false,
             });
         }
     }

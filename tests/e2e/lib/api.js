@@ -62,3 +62,8 @@ export function getCase(token, caseId) {
 export function timeline(token, caseId) {
   return call('GET', `/cases/${caseId}/timeline`, token);
 }
+
+/** 责任倒查 records the user may see (纪检督察, 市局领导). */
+export function accountability(token) {
+  return call('GET', '/accountability?limit=50', token);
+}

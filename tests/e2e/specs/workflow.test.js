@@ -274,8 +274,15 @@ describe('民生警务平台 desktop, end to end', () => {
     await app.click('nav-approvals');
     const row = await findRow('approval-row', data.a);
     await app.shot('supervisor-approvals');
-    // The approvals screen decides in place: comment + approve on the row.
+    // The approvals screen decides in place: comment + approve on the row. A is a 涉警投诉
+    // and this sign-off concludes it: approving without 是否属实 is refused in the app.
     await fillIn(row, 'field-comment', '同意答复。');
+    await app.clickEl(await row.$('[data-test="approval-approve"]'));
+    assert.ok(
+      await app.b.$(`[data-test="approval-row"][data-case-id="${data.a.id}"]`).isExisting(),
+      'a 涉警投诉 was approved without a verdict',
+    );
+    await app.choose('field-verdict', '属实');
     await app.clickEl(await row.$('[data-test="approval-approve"]'));
     await app.b.waitUntil(
       async () => !(await app.b.$(`[data-test="approval-row"][data-case-id="${data.a.id}"]`).isExisting()),
@@ -286,6 +293,9 @@ describe('民生警务平台 desktop, end to end', () => {
     await app.shot('supervisor-approved');
     const sup = await api.login('supervisor');
     await serverCase(sup, data.a.id, (c) => c.stateName === '已办结', 'A 已办结');
+    // Found true: one 责任倒查 record for A, seen by the city leader.
+    const records = await api.accountability(await api.login('leader'));
+    assert.equal(records.items.filter((r) => r.caseId === data.a.id).length, 1, JSON.stringify(records));
   });
 
   step('supervisor: every navigation entry opens', () =>

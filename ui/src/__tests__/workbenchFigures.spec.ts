@@ -37,7 +37,7 @@ function caseRow(id: string, state: CaseRow['state'] = 'pendingReview'): CaseRow
 }
 
 function item(id: string, kind: ApprovalItem['kind'] = 'reply'): ApprovalItem {
-  return { kind, row: caseRow(id), reply: null, extension: null, sensitive: false }
+  return { kind, row: caseRow(id), reply: null, extension: null, sensitive: false, asksVerdict: false }
 }
 
 // Published for the last complete week and month (not the current ones).

@@ -697,4 +697,6 @@ export interface ApprovalItem {
   /** The request (kind = extension). */
   extension: ExtensionRequest | null
   sensitive: boolean
+  /** This sign-off concludes a 涉警投诉: approving needs a verdict (the domain asks for it). */
+  asksVerdict: boolean
 }

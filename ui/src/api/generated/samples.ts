@@ -540,7 +540,8 @@ export const approvals = [
       "by": "0190f0a0-0000-7000-8000-000000000007",
       "at": "2026-11-26T04:30:00Z"
     },
-    "sensitive": true
+    "sensitive": true,
+    "asksVerdict": true
   }
 ] satisfies ApprovalItem[]
 

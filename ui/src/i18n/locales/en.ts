@@ -329,6 +329,8 @@ const en: typeof zhCN = {
     recent: 'Recorded on this computer',
   },
   approvals: {
+    verdict: 'Complaint founded?',
+    verdictNeeded: 'Choose whether the complaint against the police is founded before signing off',
     title: 'Approvals',
     replies: 'Replies awaiting review',
     extensions: 'Extension requests',

@@ -327,6 +327,8 @@ export default {
     recent: '本机最近登记',
   },
   approvals: {
+    verdict: '是否属实',
+    verdictNeeded: '涉警投诉须认定是否属实后才能签批',
     title: '审核签批',
     replies: '待审核答复',
     extensions: '延期申请',

@@ -65,7 +65,7 @@ CREATE TABLE supervisor_consultations (
 CREATE INDEX supervisor_consultations_unit ON supervisor_consultations(unit_id, status);
 CREATE INDEX supervisor_consultations_answered ON supervisor_consultations(answered_at);
 CREATE INDEX supervisor_consultations_phone ON supervisor_consultations(phone, opened_at);
-INSERT INTO sms_templates(code, name, body, updated_at) VALUES
+INSERT OR IGNORE INTO sms_templates(code, name, body, updated_at) VALUES
  ('supervisor.survey', '优秀监督员月度征询', '【济南公安】{name}您好，感谢您担任民生警务优秀监督员。请对本月({period})民生警务工作评价，回复：1满意 2基本满意 3不满意；有意见建议请直接回复文字。', 0);
 ";
 

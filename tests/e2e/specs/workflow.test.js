@@ -321,6 +321,9 @@ const SCREENS = {
   followupcall: { root: 'section.call', mark: '[data-test="call-counter"]' },
   conflicts: { root: 'section.conflicts', mark: 'h3', text: '同步冲突' },
   settings: { root: 'section.settings', mark: '[data-test="settings-signout"]' },
+  supervisortasks: { root: 'section.sup-page[data-test="sup-tasks"]', mark: 'h3' },
+  supervisors: { root: 'section.sup-page[data-test="supervisors"]', mark: '.el-tabs' },
+  accountability: { root: 'section.acc-page', mark: '[data-test="acc-search"]' },
 };
 
 /** Error toasts (ElMessage), error notifications and error alerts of the view shown now. */

@@ -267,10 +267,11 @@ export class App {
    * Chooses `option` (its exact text) in the Element Plus select `name` (the data-test on
    * the select's root, as a component's attribute falls through to it): opens it, then
    * clicks the shown dropdown item. A multiple select stays open: the caller closes it
-   * (e.g. a click on the dialog's title).
+   * (e.g. a click on the dialog's title). `within` narrows the search to one element.
    */
-  async choose(name, option) {
-    const root = await this.waitFor(name);
+  async choose(name, option, within = null) {
+    // `within`: an element holding the select (e.g. one row of a list with a select per row).
+    const root = within ? await within.$(sel(name)) : await this.waitFor(name);
     await this.clickEl(await root.$('.el-select__wrapper'));
     let item = null;
     await this.b.waitUntil(

@@ -295,6 +295,8 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
     for (const c of data.signOffs) {
       const row = await rowOf('approval-row', c.id);
       await fillIn(row, 'field-comment', c.comment);
+      // A 涉警投诉 concluded here asks 是否属实 (the domain, offline as online).
+      if (await row.$('[data-test="field-verdict"]').isExisting()) await app.choose('field-verdict', '不属实', row);
       await app.clickEl(await row.$('[data-test="approval-approve"]'));
       await rowGone('approval-row', c.id, `${c.label} stayed in the approvals list after 通过 (offline)`);
       n += 1;
@@ -345,7 +347,12 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
   step('meanwhile, online: the city leader approves S2 (REST); nothing of the county reached the server', async () => {
     await startServer();
     const leader = await api.login('leader');
-    const decided = await api.act(leader, data.contested.id, { type: 'approve', comment: `市局同意答复（${run}）。` });
+    // A 涉警投诉 concluded by this sign-off carries 是否属实.
+    const decided = await api.act(leader, data.contested.id, {
+      type: 'approve',
+      comment: `市局同意答复（${run}）。`,
+      verdict: 'unsubstantiated',
+    });
     assert.equal(decided.stateName, '已办结');
     data.contestedVersion = decided.version;
     const sup = await api.login(COUNTY.supervisor);

@@ -169,7 +169,7 @@ enum Command {
         username: String,
         #[arg(long)]
         name: String,
-        /// clerk | officer | unitHead | supervisor | leader | followUp | admin
+        /// clerk | officer | unitHead | supervisor | leader | followUp | inspector | admin
         #[arg(long)]
         role: String,
         /// Unit code, e.g. JN-LX-QCL.

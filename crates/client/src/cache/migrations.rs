@@ -311,12 +311,14 @@ mod tests {
             cache.upsert_server_cases(vec![master, dup]).unwrap();
         }
         {
-            // Back to schema 6: the column and its index did not exist.
+            // Back to schema 6: the column and its index did not exist, nor did the
+            // attachment tables of schema 8.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
                 .unwrap();
             conn.execute_batch(
                 "DROP INDEX cases_by_master; ALTER TABLE cases DROP COLUMN duplicate_of;
+                 DROP TABLE attachment_queue; DROP TABLE attachment_files;
                  PRAGMA user_version = 6;",
             )
             .unwrap();

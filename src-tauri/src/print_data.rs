@@ -2,13 +2,14 @@
 //! 督办通知单 work offline) and a report fetched from the server (通报). Times are printed in
 //! Beijing time; names of units come from the cached org tree.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use minsheng_client::view::LocalCase;
 use minsheng_documents::{
     Board, Bulletin, CaseSheet, RankRow, ReplyLetter, TimelineRow, UrgeNotice,
 };
 use minsheng_domain::assessment::{red_black, Counts, Ranked, LIST_SIZE};
-use minsheng_domain::citizen::CitizenView;
+use minsheng_domain::calendar;
+use minsheng_domain::citizen::{mask_phone, CitizenView};
 use minsheng_domain::ids::UnitId;
 use minsheng_domain::org::Unit;
 use minsheng_domain::workflow::ActionKind;
@@ -21,8 +22,7 @@ const URGE_KINDS: [&str; 2] = ["urge", "supervisionNotice"];
 const NO_NUMBER: &str = "（未编号）";
 
 pub fn beijing(t: DateTime<Utc>) -> NaiveDateTime {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("+08:00 is valid"))
-        .naive_local()
+    t.with_timezone(&calendar::beijing()).naive_local()
 }
 
 /// The org tree's names, for printing.
@@ -62,19 +62,11 @@ pub struct Identity {
 /// A phone number as printed without a reveal (the cache's view is masked already for most
 /// roles; a view that is not gets the same 3 + 4 digits shown).
 pub fn masked_phone(view: &CitizenView) -> String {
-    let Some(phone) = view.phone.as_deref() else {
-        return String::new();
-    };
-    let chars: Vec<char> = phone.chars().collect();
-    if view.masked || chars.len() <= 7 {
-        return phone.to_owned();
+    match view.phone.as_deref() {
+        None => String::new(),
+        Some(phone) if view.masked => phone.to_owned(),
+        Some(phone) => mask_phone(phone),
     }
-    let n = chars.len();
-    chars[..3]
-        .iter()
-        .chain(std::iter::repeat_n(&'*', n - 7))
-        .chain(&chars[n - 4..])
-        .collect()
 }
 
 /// A UUID (case, user, command ids): meaningless on paper.

@@ -107,6 +107,12 @@ impl From<IdCard> for String {
     }
 }
 
+/// A number as shown without a reveal: `138****5678` for a valid phone (landlines
+/// alike); anything else keeps at most its first three and last four characters.
+pub fn mask_phone(raw: &str) -> String {
+    Phone::parse(raw).map_or_else(|_| mask(raw, 3, 4), |p| p.masked())
+}
+
 fn mask(s: &str, keep_head: usize, keep_tail: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= keep_head + keep_tail {

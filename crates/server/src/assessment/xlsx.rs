@@ -28,18 +28,31 @@ const SCORE_HEADERS: &[&str] = &[
     "逾期件数",
 ];
 
-fn xe(e: XlsxError) -> ApiError {
+/// A workbook that could not be written, as the API's error (every export's).
+pub(crate) fn xe(e: XlsxError) -> ApiError {
     ApiError::Internal(format!("xlsx: {e}"))
 }
 
-fn header(ws: &mut Worksheet, headers: &[&str], bold: &Format) -> Result<(), XlsxError> {
+/// The bold, frozen header row of a sheet; columns `narrow` wide, except `wide` (index,
+/// width) for the one column of names or text.
+pub(crate) fn header_row(
+    ws: &mut Worksheet,
+    headers: &[&str],
+    bold: &Format,
+    narrow: f64,
+    wide: (usize, f64),
+) -> Result<(), XlsxError> {
     for (i, h) in headers.iter().enumerate() {
         let col = u16::try_from(i).unwrap_or(u16::MAX);
         ws.write_string_with_format(0, col, *h, bold)?;
-        ws.set_column_width(col, if i == 3 { 24 } else { 13 })?;
+        ws.set_column_width(col, if i == wide.0 { wide.1 } else { narrow })?;
     }
     ws.set_freeze_panes(1, 0)?;
     Ok(())
+}
+
+fn header(ws: &mut Worksheet, headers: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    header_row(ws, headers, bold, 13.0, (3, 24.0))
 }
 
 fn opt(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>) -> Result<(), XlsxError> {

@@ -6,7 +6,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use minsheng_domain::citizen::Phone;
 use minsheng_domain::ids::CaseId;
 use minsheng_domain::role::{Actor, Role};
 use minsheng_domain::scope::can_see;
@@ -14,7 +13,6 @@ use serde::Serialize;
 
 use crate::auth::Authed;
 use crate::error::ApiError;
-use crate::notify::templates::mask;
 use crate::state::{AppState, SharedState};
 use minsheng_store::notify::{
     FollowUpRecord, FollowUpStatus, InboundRecord, OutboxMessage, StaffNotification,
@@ -23,11 +21,8 @@ use minsheng_store::AuditRecord;
 
 // ---------------------------------------------------------------- masking
 
-/// `138****5678` (landlines alike); anything that is not a valid number keeps at most
-/// its first three and last four characters.
-pub fn mask_phone(raw: &str) -> String {
-    Phone::parse(raw).map_or_else(|_| mask(raw), |p| p.masked())
-}
+/// `138****5678` (landlines alike): the domain's one rule, also the desktop's.
+pub use minsheng_domain::citizen::mask_phone;
 
 /// How many leading and trailing digits of a number stay visible, if `d` is one:
 /// mobile (also with `86`), landline with area code, or 15+ digits (ID card, bank card).

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::require;
 use super::rounds::consultation_view;
+use crate::assessment::xlsx::{header_row, xe};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -139,10 +140,6 @@ pub fn summary(
 
 pub const CONTENT_TYPE: &str = crate::assessment::xlsx::CONTENT_TYPE;
 
-fn xe(e: XlsxError) -> ApiError {
-    ApiError::Internal(format!("xlsx: {e}"))
-}
-
 /// The period's figures (the same `summary`) and every answer, as .xlsx.
 pub fn export(
     s: &AppState,
@@ -189,12 +186,7 @@ pub fn export(
             "是否建议",
             "建议件",
         ];
-        for (i, h) in headers.iter().enumerate() {
-            let col = u16::try_from(i).unwrap_or(u16::MAX);
-            ws.write_string_with_format(0, col, *h, &bold)?;
-            ws.set_column_width(col, if i == 5 { 48 } else { 14 })?;
-        }
-        ws.set_freeze_panes(1, 0)?;
+        header_row(ws, &headers, &bold, 14.0, (5, 48.0))?;
         let bj = minsheng_domain::calendar::beijing();
         for (i, c) in rows.iter().enumerate() {
             let r = u32::try_from(i + 1).unwrap_or(u32::MAX);

@@ -237,10 +237,10 @@ pub fn propose(s: &AppState, actor: &Actor) -> Result<Vec<SupervisorRecord>, Api
         rules::PROPOSAL_MIN_REQUESTS,
         PROPOSAL_LIMIT * 4,
     )? {
-        if rows.len() >= PROPOSAL_LIMIT
-            || known.contains(&c.phone)
-            || !rules::qualifies(c.requests, c.unreasonable)
-        {
+        if rows.len() >= PROPOSAL_LIMIT {
+            break;
+        }
+        if known.contains(&c.phone) || !rules::qualifies(c.requests, c.unreasonable) {
             continue;
         }
         let mut name = String::new();

@@ -113,7 +113,7 @@ const en: typeof zhCN = {
       deductPerReturn: 'Per return',
       deductPerRehandle: 'Per re-handling',
       maxDeduction: 'Deduction cap',
-      deductPerAccountability: 'Per decided accountability record (not capped)',
+      deductPerAccountability: 'Per accountability record',
       minVolume: 'Minimum cases to be ranked',
       weightsGroup: 'Weights',
       deductionsGroup: 'Deductions',

@@ -112,7 +112,7 @@ export default {
       deductPerReturn: '每件退办扣分',
       deductPerRehandle: '每件重办扣分',
       maxDeduction: '扣分上限',
-      deductPerAccountability: '每件责任倒查处理扣分（不受上限限制）',
+      deductPerAccountability: '每件责任倒查扣分',
       minVolume: '参与排名的最少件数',
       weightsGroup: '权重',
       deductionsGroup: '扣分',

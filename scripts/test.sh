@@ -112,7 +112,7 @@ stage "cargo deny" bash scripts/deny.sh
 # conformance suite on SQLite and PostgreSQL; then the whole server suite runs again with
 # every test server on PostgreSQL (a fresh schema each).
 stage "cargo test" with_keyring bash scripts/pg.sh run cargo test --workspace
-stage "server tests on PostgreSQL" bash scripts/pg.sh run env MINSHENG_TEST_BACKEND=postgres cargo test -p minsheng-server
+stage "server tests on PostgreSQL" bash scripts/pg.sh run bash scripts/server-tests-on-postgres.sh
 stage "schemathesis" bash scripts/fuzz.sh
 stage "ui typecheck" ui npm run typecheck
 stage "ui unit tests" ui npm test

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod lists;
 pub mod org;
 pub mod org_edit;
+pub mod release;
 pub mod role;
 #[cfg(feature = "openapi")]
 mod schema;

@@ -44,6 +44,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("reviewStandardReply", "复核规范答复"),
     ("retireStandardReply", "停用规范答复"),
     ("exportAuditLog", "导出审计日志"),
+    ("publishRelease", "发布客户端版本"),
+    ("withdrawRelease", "撤回客户端版本"),
 ];
 
 /// The Chinese name of an action code.

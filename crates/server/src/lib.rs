@@ -19,6 +19,7 @@ pub mod logging;
 pub mod metrics;
 pub mod migrate;
 pub mod notify;
+pub mod releases;
 pub mod seed;
 pub mod service_config;
 pub mod state;

@@ -272,6 +272,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 metrics_token: std::env::var("MINSHENG_METRICS_TOKEN")
                     .ok()
                     .and_then(|t| MetricsToken::new(&t)),
+                updater_key: minsheng_server::releases::key_from_env()?,
+                public_url: std::env::var("MINSHENG_PUBLIC_URL")
+                    .ok()
+                    .map(|u| u.trim().trim_end_matches('/').to_string())
+                    .filter(|u| !u.is_empty()),
                 ..Settings::default()
             };
             let state = open_state_on(&database, settings, Clock::System)?;

@@ -52,6 +52,12 @@ pub struct ServiceConfig {
     pub log_dir: Option<PathBuf>,
     /// Daily log files kept in `log_dir` (default 30).
     pub log_keep_days: Option<u32>,
+    /// The city's desktop updater public key (the Tauri updater's base64 string, or a
+    /// minisign `.pub` file): releases are accepted only when signed with its secret key.
+    pub updater_pubkey_file: Option<PathBuf>,
+    /// How desktops reach this server (`http://minsheng.intranet:8686`), for download
+    /// addresses in update manifests; default: the address each request came to.
+    pub public_url: Option<String>,
     #[serde(default)]
     pub sms: SmsSection,
     #[serde(default)]
@@ -177,6 +183,11 @@ impl ServiceConfig {
             "MINSHENG_LOG_KEEP_DAYS",
             self.log_keep_days.map(|d| d.to_string()),
         );
+        put(
+            "MINSHENG_UPDATER_PUBKEY_FILE",
+            path(&self.updater_pubkey_file),
+        );
+        put("MINSHENG_PUBLIC_URL", self.public_url.clone());
         let sms = &self.sms;
         put("MINSHENG_SMS_PROVIDER", sms.provider.clone());
         put("MINSHENG_SMS_URL", sms.url.clone());

@@ -76,6 +76,12 @@ pub struct Settings {
     pub metrics_token: Option<crate::metrics::MetricsToken>,
     /// Attachment sizes: per file, per case, per upload chunk (`domain::attachment`).
     pub attachment_limits: minsheng_domain::attachment::AttachmentLimits,
+    /// The city's desktop updater key (MINSHENG_UPDATER_PUBKEY[_FILE]); without it no
+    /// desktop release can be published.
+    pub updater_key: Option<crate::releases::UpdaterKey>,
+    /// How desktops reach this server (`http://host:port`, MINSHENG_PUBLIC_URL), for the
+    /// download address in an update manifest; without it the request's Host is used.
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -110,6 +116,8 @@ impl Default for Settings {
             max_in_flight: 256,
             metrics_token: None,
             attachment_limits: minsheng_domain::attachment::AttachmentLimits::DEFAULT,
+            updater_key: None,
+            public_url: None,
         }
     }
 }

@@ -565,6 +565,28 @@ async fn every_get_and_every_error_answers_as_documented() {
         .await
         .expect("join")
         .expect("assessment pass");
+    // A published desktop release (stored directly: the signature is checked on upload,
+    // in tests/releases.rs), so the release list and the update manifest answer 200.
+    let release = minsheng_store::releases::ReleaseRecord {
+        id: "0190f5d2-0000-7000-8000-0000000000e1".into(),
+        version: "0.2.0".into(),
+        target: "linux-x86_64".into(),
+        bundle: "deb".into(),
+        notes: "修复若干问题".into(),
+        file_name: "minsheng-desktop_0.2.0_amd64.deb".into(),
+        size: 3,
+        sha256: "00".repeat(32),
+        signature: "c2ln".into(),
+        published_at: bj("2026-11-23 09:00"),
+        published_by: minsheng_domain::ids::UserId::SYSTEM,
+        published_by_name: "系统管理员".into(),
+        withdrawn_at: None,
+    };
+    let st = s.state.clone();
+    tokio::task::spawn_blocking(move || st.store.insert_release(&release, b"deb", 4))
+        .await
+        .expect("join")
+        .expect("release");
     let tokens: BTreeMap<&str, String> = {
         let mut m = BTreeMap::new();
         for who in [
@@ -704,7 +726,8 @@ async fn every_get_and_every_error_answers_as_documented() {
             .replace("/reports/{id}", &format!("/reports/{report}"))
             .replace("{aid}", &uploading)
             .replace("{id}", &done)
-            .replace("{list}", "overdue");
+            .replace("{list}", "overdue")
+            .replace("{target}/{bundle}/{current}", "linux-x86_64/deb/0.1.0");
         let query = match path {
             "/analytics" => "?by=category&period=year".to_owned(),
             "/analytics/cases" => {

@@ -31,6 +31,7 @@ mod migrations;
 mod notify;
 mod ops;
 mod org;
+mod releases;
 mod sessions;
 mod store;
 mod supervisors;

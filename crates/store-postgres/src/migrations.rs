@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case attachments: declared files, their chunks and thumbnails",
         include_str!("sql/attachments.sql"),
     ),
+    (
+        9,
+        "desktop releases: signed packages the city server offers to its desktops",
+        include_str!("sql/releases.sql"),
+    ),
 ];
 
 /// Advisory lock key of the migration run ("minsheng" in ASCII, as a number).

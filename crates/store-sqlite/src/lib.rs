@@ -20,6 +20,7 @@ mod migrations;
 mod notify;
 mod ops;
 mod org;
+mod releases;
 mod sessions;
 mod supervisors;
 mod sync;

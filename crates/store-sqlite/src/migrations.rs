@@ -292,6 +292,11 @@ END;
         "case attachments: declared files, their chunks and thumbnails",
         super::attachments::MIGRATION,
     ),
+    (
+        21,
+        "desktop releases: signed packages the city server offers to its desktops",
+        super::releases::MIGRATION,
+    ),
 ];
 
 /// Applies every migration the file has not seen yet; returns the schema version.

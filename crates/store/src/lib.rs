@@ -19,6 +19,7 @@ pub mod knowledge;
 mod learning;
 pub mod notify;
 pub mod ops;
+pub mod releases;
 pub mod rollup;
 pub mod supervisors;
 pub mod sync;
@@ -266,6 +267,7 @@ pub trait Store:
     + supervisors::SupervisorStore
     + attachments::AttachmentStore
     + accountability::AccountabilityStore
+    + releases::ReleaseStore
     + Send
     + Sync
     + 'static

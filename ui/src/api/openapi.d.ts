@@ -1030,6 +1030,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 版本发布: every release, newest first (admin). */
+        get: operations["list_releases"];
+        put?: never;
+        /**
+         * 发布客户端版本 (admin): the package is accepted only when its signature verifies with
+         *     the city's updater key for the declared version, and the version is newer than every
+         *     release before it for the same target and bundle. Audited.
+         */
+        post: operations["publish_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The package (any signed-in user), streamed from the database chunk by chunk. */
+        get: operations["release_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回: the release is no longer offered or served (admin; audited). */
+        post: operations["withdraw_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -1528,6 +1584,26 @@ export interface paths {
          *     cases or enabled units below is 422 `UNIT_IN_USE`. A move re-scopes the cases.
          */
         patch: operations["update_unit"];
+        trace?: never;
+    };
+    "/api/v1/updates/{target}/{bundle}/{current}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 检查更新 (any signed-in user): 204 when nothing newer than `current` is offered for
+         *     this target and bundle; else the newest release, in the Tauri updater's format.
+         */
+        get: operations["update_manifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -3256,6 +3332,46 @@ export interface components {
         RefreshRequest: {
             refreshToken: string;
         };
+        ReleaseList: {
+            items: components["schemas"]["ReleaseSummary"][];
+        };
+        /** @description A published desktop release. */
+        ReleaseSummary: {
+            /** @description `deb`, `appimage`, `nsis` or `msi`. */
+            bundle: string;
+            fileName: string;
+            id: string;
+            notes: string;
+            /** Format: date-time */
+            publishedAt: string;
+            publishedBy: string;
+            /** @description SHA-256 of the package, hex. */
+            sha256: string;
+            /** Format: int64 */
+            size: number;
+            /** @description `linux-x86_64` or `windows-x86_64`. */
+            target: string;
+            version: string;
+            withdrawn: boolean;
+        };
+        /** @description The multipart form of an upload (documentation only; read field by field). */
+        ReleaseUpload: {
+            /** @description `deb`, `appimage`, `nsis` or `msi`. */
+            bundle: string;
+            /**
+             * Format: binary
+             * @description The package.
+             */
+            file: string;
+            /** @description 更新说明 shown to users (1–4000 characters). */
+            notes: string;
+            /** @description The package's `.sig` file content (base64 minisign signature, Tauri updater format). */
+            signature: string;
+            /** @description `linux-x86_64` or `windows-x86_64`. */
+            target: string;
+            /** @description Semantic version, e.g. `0.2.0`. */
+            version: string;
+        };
         /** @description Whether a reminder was queued now (false: one was already sent for this key). */
         ReminderQueued: {
             queued: boolean;
@@ -3859,6 +3975,21 @@ export interface components {
         UnitKind: "市局" | "平台办" | "市局领导" | "支队" | "分局" | "县局" | "派出所" | "交警大队" | "车管所" | "出入境管理" | "治安户政" | "刑侦" | "经侦反诈" | "督察" | "网安" | "纪委" | "法制";
         /** @description 1 市局, 2 分局/县局/支队, 3 科所队 */
         UnitLevel: number;
+        /** @description The Tauri updater's dynamic manifest. */
+        UpdateManifest: {
+            /** @description 更新说明. */
+            notes: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            pub_date: string;
+            /** @description The package's signature (base64 minisign, checked by the desktop with its key). */
+            signature: string;
+            /** @description Absolute address of the package. */
+            url: string;
+            version: string;
+        };
         /** @description How far an upload is: the client resumes at `received`. */
         UploadState: {
             attachment: components["schemas"]["AttachmentView"];
@@ -8439,6 +8570,280 @@ export interface operations {
             };
         };
     };
+    list_releases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseList"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ReleaseUpload"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description release id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the package */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description release id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_reports: {
         parameters: {
             query?: {
@@ -10821,6 +11226,74 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_manifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description linux-x86_64 or windows-x86_64 */
+                target: string;
+                /** @description deb, appimage, nsis or msi */
+                bundle: string;
+                /** @description the desktop's version */
+                current: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateManifest"];
+                };
+            };
+            /** @description up to date */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作（含账号已停用） */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

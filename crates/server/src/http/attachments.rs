@@ -167,7 +167,7 @@ pub async fn complete(
 }
 
 /// RFC 5987 `filename*` so a Chinese name survives.
-fn disposition(name: &str) -> String {
+pub(super) fn disposition(name: &str) -> String {
     let encoded: String = name
         .bytes()
         .map(|b| {

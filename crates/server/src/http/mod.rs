@@ -19,6 +19,7 @@ mod notify;
 pub(crate) mod notify_pii;
 mod openapi;
 pub(crate) mod org;
+mod releases;
 mod request_id;
 mod sms_admin;
 mod supervisors;
@@ -136,6 +137,7 @@ pub fn router(state: SharedState) -> Router {
             state.settings.attachment_limits.chunk_bytes,
         ))
         .merge(accountability::routes())
+        .merge(releases::routes())
         .layer(from_fn_with_state(short, limits::deadline))
         // Routes with the long deadline (see `limits`).
         .merge(
@@ -149,6 +151,7 @@ pub fn router(state: SharedState) -> Router {
                     post(sync::push).layer(DefaultBodyLimit::max(push_limit)),
                 )
                 .route("/sync/pull", get(sync::pull))
+                .merge(releases::long_routes())
                 .layer(from_fn_with_state(long, limits::deadline)),
         )
         .fallback(|| async { ApiError::NotFound("接口") })

@@ -91,6 +91,7 @@ pub fn api_doc() -> Document {
     doc.merge(super::supervisors::SupervisorsApi::openapi());
     doc.merge(super::attachments::AttachmentsApi::openapi());
     doc.merge(super::accountability::AccountabilityApi::openapi());
+    doc.merge(super::releases::ReleasesApi::openapi());
     add_shared_answers(&mut doc);
     doc
 }

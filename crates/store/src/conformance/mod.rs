@@ -11,6 +11,7 @@ mod attachments;
 mod cases;
 mod notify;
 mod ops;
+mod releases;
 mod sessions;
 mod supervisors;
 mod sync;
@@ -24,6 +25,7 @@ pub use attachments::*;
 pub use cases::*;
 pub use notify::*;
 pub use ops::*;
+pub use releases::*;
 pub use sessions::*;
 pub use supervisors::*;
 pub use sync::*;
@@ -75,6 +77,7 @@ macro_rules! conformance_tests {
         $crate::supervisors_conformance!($open);
         $crate::attachments_conformance!($open);
         $crate::accountability_conformance!($open);
+        $crate::releases_conformance!($open);
     };
     (@each $open:expr; $($name:ident),* $(,)?) => {
         $(

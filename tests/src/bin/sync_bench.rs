@@ -249,8 +249,36 @@ async fn run(s: &Scenario) -> Measured {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     let server_cpu = cpu_ms();
+    let counted_before = sync_counters(&base).await;
     let mut reconcile = run_child(reconcile_cmd).await;
     reconcile["serverCpuMs"] = json!(cpu_ms() - server_cpu);
+    // The server's own count of the reconcile, scraped from /metrics as Prometheus
+    // would: it must be what the client reports it sent and received.
+    let counted = sync_counters(&base).await.delta(&counted_before);
+    assert_eq!(
+        counted.commands,
+        reconcile["pushed"].as_u64().expect("pushed"),
+        "/metrics push commands vs the commands the benchmark pushed"
+    );
+    assert_eq!(
+        counted.applied,
+        reconcile["applied"].as_u64().expect("applied"),
+        "/metrics applied commands vs the benchmark's"
+    );
+    assert_eq!(
+        counted.pages,
+        reconcile["pages"].as_u64().expect("pages"),
+        "/metrics pull pages vs the benchmark's"
+    );
+    assert_eq!(
+        counted.pulled,
+        reconcile["pulled"].as_u64().expect("pulled"),
+        "/metrics pulled cases vs the benchmark's"
+    );
+    reconcile["metrics"] = json!({
+        "pushes": counted.pushes, "commands": counted.commands, "applied": counted.applied,
+        "pages": counted.pages, "pulled": counted.pulled,
+    });
     if let Some(mut p) = server_perf {
         if let Some(pid) = p.id() {
             // perf writes its file on SIGINT.
@@ -286,6 +314,51 @@ async fn run(s: &Scenario) -> Measured {
         wire,
         bulk,
         bulk_plain,
+    }
+}
+
+/// The sync counters of the server's `/metrics` (the in-process server answers
+/// loopback scrapes without a token).
+#[derive(Debug, Clone, Copy)]
+struct SyncCounters {
+    pushes: u64,
+    commands: u64,
+    applied: u64,
+    pages: u64,
+    pulled: u64,
+}
+
+impl SyncCounters {
+    fn delta(self, before: &Self) -> Self {
+        Self {
+            pushes: self.pushes - before.pushes,
+            commands: self.commands - before.commands,
+            applied: self.applied - before.applied,
+            pages: self.pages - before.pages,
+            pulled: self.pulled - before.pulled,
+        }
+    }
+}
+
+async fn sync_counters(base: &str) -> SyncCounters {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("metrics text");
+    // `name value` or `name{labels} value`, as the exposition format writes a sample.
+    let value = |sample: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(sample)?.strip_prefix(' '))
+            .map_or(0.0, |v| v.trim().parse::<f64>().expect("sample value")) as u64
+    };
+    SyncCounters {
+        pushes: value("minsheng_sync_push_commands_count"),
+        commands: value("minsheng_sync_push_commands_sum"),
+        applied: value("minsheng_sync_push_command_results_total{outcome=\"applied\"}"),
+        pages: value("minsheng_sync_pull_changes_count"),
+        pulled: value("minsheng_sync_pull_changes_sum"),
     }
 }
 
@@ -689,15 +762,15 @@ fn print_table(rows: &[(Scenario, Measured)]) {
     let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
     println!();
     println!(
-        "| scenario | cases pulled | commands pushed (applied) | pages | reconcile (wall) | SPEC target | client CPU | server CPU | push / pull phase | server span on the push | same pull, no cache writes | client peak RSS (VmHWM) | bulk insert, SQLCipher | ratio | bulk insert, plain SQLite | bulk peak RSS |"
+        "| scenario | cases pulled | commands pushed (applied) | pages | /metrics: pushes, commands (applied), pages, cases | reconcile (wall) | SPEC target | client CPU | server CPU | push / pull phase | server span on the push | same pull, no cache writes | client peak RSS (VmHWM) | bulk insert, SQLCipher | ratio | bulk insert, plain SQLite | bulk peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (s, m) in rows {
         let r = &m.reconcile;
         let ms = f(r, "ms");
         let bulk = f(&m.bulk, "ms");
         println!(
-            "| {} ({} cases, {} queued) | {} | {} ({}) | {} | {:.0} ms | < {:.0} ms | {:.0} ms | {:.0} ms | {:.0} / {:.0} ms | {:.0} ms | {:.0} ms | {:.1} MiB | {:.0} ms | {:.1}x | {:.0} ms | {:.1} MiB |",
+            "| {} ({} cases, {} queued) | {} | {} ({}) | {} | {}, {} ({}), {}, {} | {:.0} ms | < {:.0} ms | {:.0} ms | {:.0} ms | {:.0} / {:.0} ms | {:.0} ms | {:.0} ms | {:.1} MiB | {:.0} ms | {:.1}x | {:.0} ms | {:.1} MiB |",
             s.name,
             s.cases,
             s.queued,
@@ -705,6 +778,11 @@ fn print_table(rows: &[(Scenario, Measured)]) {
             r["pushed"],
             r["applied"],
             r["pages"],
+            r["metrics"]["pushes"],
+            r["metrics"]["commands"],
+            r["metrics"]["applied"],
+            r["metrics"]["pages"],
+            r["metrics"]["pulled"],
             ms,
             s.target_s * 1000.0,
             f(r, "cpuMs"),

@@ -40,12 +40,13 @@ for tool in cargo node npm; do
 done
 
 # --- system packages (Tauri/WebKitGTK build deps, Xvfb, keyring, CJK fonts; poppler-utils:
-# pdftotext/pdfinfo/pdffonts read the printed documents back in tests) ---
+# pdftotext/pdfinfo/pdffonts read the printed documents back in tests; minisign: the update
+# tests sign a package with scripts/sign-release.sh) ---
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config xvfb webkit2gtk-driver
   xauth dbus-x11 imagemagick gnome-keyring libsecret-tools libdbus-1-dev keyutils fonts-noto-cjk
-  poppler-utils
+  poppler-utils minisign
   python3-venv mmdebstrap x11-utils
 )
 missing=()

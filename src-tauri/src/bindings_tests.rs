@@ -318,7 +318,8 @@ fn generate() -> String {
          Capability,\n  Channel,\n  FieldProblem,\n  LocalCase,\n  LocalConfig,\n  NewCase,\n  OutboxCommand,\n  RequestType,\n  Role,\n  \
          RoleCapabilities,\n  ServerCasePage,\n  SessionInfo,\n  SyncReport,\n  SyncStatus,\n  Unit,\n  Urgency,\n  UserSummary,\n  \
          WorkList,\n  WorkListCounts,\n} from '../types'\n\
-         import type { NotifyPrefs } from '../online'\n\n",
+         import type { NotifyPrefs } from '../online'\n\
+         import type { PickedPackage, ReleaseSummary, UpdateOffer, UpdateProgress } from '../updates'\n\n",
     ));
     let profile = Profile {
         id: id(1),
@@ -538,6 +539,55 @@ fn generate() -> String {
         &crate::commands::org::LocalConfig::of(&minsheng_domain::config::Config::builtin(), at(2)),
     );
     s.add("actions", "Action[]", &actions());
+    // 在线更新 and 版本发布 (issue 17).
+    s.add(
+        "updateOffer",
+        "UpdateOffer",
+        &crate::commands::updates::UpdateOffer {
+            version: "0.2.0".into(),
+            current_version: "0.1.0".into(),
+            notes: "修复断网重连后同步卡住的问题".into(),
+            published_at: Some("2026-12-07T10:00:00Z".into()),
+        },
+    );
+    s.add(
+        "updateProgress",
+        "UpdateProgress",
+        &crate::commands::updates::UpdateProgress {
+            downloaded: 1024,
+            total: Some(4096),
+        },
+    );
+    s.add(
+        "releases",
+        "ReleaseSummary[]",
+        &vec![minsheng_client::api::ReleaseSummary {
+            id: "0190f0a0-0000-7000-8000-0000000000aa".into(),
+            version: "0.2.0".into(),
+            target: "linux-x86_64".into(),
+            bundle: "deb".into(),
+            notes: "修复断网重连后同步卡住的问题".into(),
+            file_name: "民生警务平台_0.2.0_amd64.deb".into(),
+            size: 12_345_678,
+            sha256: "ab".repeat(32),
+            published_at: "2026-12-07T10:00:00Z".into(),
+            published_by: "系统管理员".into(),
+            withdrawn: false,
+        }],
+    );
+    s.add(
+        "pickedPackage",
+        "PickedPackage",
+        &crate::commands::online_releases::PickedPackage {
+            path: "/home/admin/民生警务平台_0.2.0_amd64.deb".into(),
+            file_name: "民生警务平台_0.2.0_amd64.deb".into(),
+            size: 12_345_678,
+            version: Some("0.2.0".into()),
+            target: Some("linux-x86_64".into()),
+            bundle: Some("deb".into()),
+            signature_path: None,
+        },
+    );
     s.all("caseStates", "CaseState", CaseState::ALL);
     s.all("actionKinds", "ActionKind", ActionKind::ALL);
     s.all("workLists", "WorkList", WorkList::ALL);

@@ -16,6 +16,27 @@ pub enum Error {
     InvalidArgument(String),
     #[error("无法确定本机数据目录：{0}")]
     DataDir(String),
+    /// Built without `MINSHENG_UPDATER_PUBKEY`: no package could be verified.
+    #[error("此版本未配置更新签名公钥，不能在线更新")]
+    UpdateNotConfigured,
+    /// Installing restarts the app; queued offline actions need the user's consent.
+    #[error("还有 {0} 条操作未同步。更新会重启程序，未同步的操作会保留在本机，重启后继续同步。")]
+    UpdateQueueNotEmpty(u64),
+    /// The package does not match its signature, or was signed for another version.
+    #[error("更新包签名校验失败，已拒绝安装")]
+    UpdateSignatureInvalid,
+    /// The download ended before the announced size (link cut, server fault): nothing
+    /// was installed; the next check offers it again.
+    #[error("更新包下载不完整，已放弃安装，请稍后重试")]
+    UpdateDownloadIncomplete,
+    /// The verified package is not an installer this desktop can use.
+    #[error("更新包格式无效，已拒绝安装")]
+    UpdatePackageInvalid,
+    /// No offer to install (not checked yet in this run, or already installed).
+    #[error("没有可安装的更新，请先检查更新")]
+    UpdateNotChecked,
+    #[error("安装更新失败：{0}")]
+    UpdateFailed(String),
     /// A failure of the client core, with its stable code (`OFFLINE`, `PENDING_COMMANDS` ...).
     #[error("{message}")]
     Client { code: String, message: String },
@@ -31,6 +52,13 @@ impl Error {
             Self::Locked => "LOCKED",
             Self::InvalidArgument(_) => "INVALID_ARGUMENT",
             Self::DataDir(_) => "DATA_DIR",
+            Self::UpdateNotConfigured => "UPDATE_NOT_CONFIGURED",
+            Self::UpdateQueueNotEmpty(_) => "UPDATE_QUEUE_NOT_EMPTY",
+            Self::UpdateSignatureInvalid => "UPDATE_SIGNATURE_INVALID",
+            Self::UpdatePackageInvalid => "UPDATE_PACKAGE_INVALID",
+            Self::UpdateDownloadIncomplete => "UPDATE_DOWNLOAD_INCOMPLETE",
+            Self::UpdateNotChecked => "UPDATE_NOT_CHECKED",
+            Self::UpdateFailed(_) => "UPDATE_FAILED",
             Self::Client { code, .. } => code,
         }
     }

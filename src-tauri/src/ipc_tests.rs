@@ -191,12 +191,16 @@ fn session_commands_without_a_session_say_not_signed_in() {
         "org_units",
         "sync_conflicts",
         "approvals_queue",
+        "update_check",
+        "releases_list",
     ] {
         let err = invoke(&window, cmd).unwrap_err();
         assert_eq!(err["code"], "NOT_SIGNED_IN", "{cmd}: {err}");
         assert_eq!(err["message"], "尚未登录");
     }
     let err = invoke_with(&window, "case_get", json!({ "id": "not-a-uuid" })).unwrap_err();
+    assert_eq!(err["code"], "NOT_SIGNED_IN");
+    let err = invoke_with(&window, "update_install", json!({ "confirmQueued": true })).unwrap_err();
     assert_eq!(err["code"], "NOT_SIGNED_IN");
 }
 

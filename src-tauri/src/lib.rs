@@ -17,6 +17,10 @@ mod bindings_tests;
 mod ipc_session_tests;
 #[cfg(test)]
 mod ipc_tests;
+#[cfg(test)]
+mod update_server_tests;
+#[cfg(test)]
+mod update_tests;
 
 pub use error::Error;
 pub use server_link::{ServerLink, DEFAULT_SERVER_URL, SERVER_URL_ENV};
@@ -42,7 +46,10 @@ pub fn configure_full<R: tauri::Runtime>(
     link: ServerLink,
     data_dir: Option<DataDir>,
 ) -> tauri::Builder<R> {
-    let builder = builder.manage(link).manage(SessionSlot::default());
+    let builder = builder
+        .manage(link)
+        .manage(SessionSlot::default())
+        .manage(commands::updates::UpdateSlot::default());
 
     // Without an explicit directory the commands resolve the platform's app-data dir.
     let builder = match data_dir {
@@ -111,18 +118,37 @@ pub fn configure_full<R: tauri::Runtime>(
         commands::attachments::attachment_retry,
         commands::attachments::attachment_remove,
         commands::attachments::uploads_summary,
+        commands::updates::update_check,
+        commands::updates::update_dismiss,
+        commands::updates::update_install,
+        commands::online_releases::releases_list,
+        commands::online_releases::release_pick_package,
+        commands::online_releases::release_pick_signature,
+        commands::online_releases::release_upload,
+        commands::online_releases::release_withdraw,
     ])
 }
 
 /// Starts the desktop application; returns when the last window closes.
 pub fn run() {
     webview_env::apply_defaults();
-    configure(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
-        .setup(|app| {
-            use tauri::Manager;
-            desktop_log::start(app.path().app_log_dir().ok());
-            Ok(())
-        })
-        .run(tauri::generate_context!())
-        .expect("error while running the 民生警务平台 desktop application");
+    // Updates from the city server: the public key is built in (MINSHENG_UPDATER_PUBKEY);
+    // without it `update_check` answers UPDATE_NOT_CONFIGURED instead of checking.
+    let mut updater = tauri_plugin_updater::Builder::new();
+    if let Some(key) = commands::updates::UPDATER_PUBKEY {
+        updater = updater.pubkey(key);
+    }
+    configure(
+        tauri::Builder::default()
+            .plugin(tauri_plugin_dialog::init())
+            .plugin(updater.build()),
+    )
+    .setup(|app| {
+        use tauri::Manager;
+        desktop_log::start(app.path().app_log_dir().ok());
+        commands::updates::watch(app.handle().clone());
+        Ok(())
+    })
+    .run(tauri::generate_context!())
+    .expect("error while running the 民生警务平台 desktop application");
 }

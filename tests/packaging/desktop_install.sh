@@ -62,7 +62,7 @@ BIN="$(in_root dpkg -L minsheng-desktop 2>/dev/null | grep '^/usr/bin/' | head -
 DESKTOP_FILE="$(in_root dpkg -L minsheng-desktop | grep '\.desktop$' | head -n 1 || true)"
 [ -n "$DESKTOP_FILE" ] || fail "no .desktop entry"
 grep -q '^Name=民生警务平台' "$CHROOT$DESKTOP_FILE" || fail "the menu entry is not named 民生警务平台"
-in_root dpkg -L minsheng-desktop | grep -q '/icons/hicolor/.*\.png$' || fail "no icons"
+in_root dpkg -L minsheng-desktop | grep '/icons/hicolor/.*\.png$' >/dev/null || fail "no icons"
 
 # A private X display; X clients reach it through the abstract socket, so the root needs
 # no bind mount of the host's /tmp/.X11-unix.
@@ -79,7 +79,7 @@ chroot "$CHROOT" env -i DISPLAY=":$DISPLAY_NUM" HOME=/tmp/home LANG=C.UTF-8 \
 APP_PID=$!
 found=""
 for _ in $(seq 1 150); do
-  if xwininfo -display ":$DISPLAY_NUM" -root -tree 2>/dev/null | grep -q '"民生警务平台"'; then
+  if xwininfo -display ":$DISPLAY_NUM" -root -tree 2>/dev/null | grep '"民生警务平台"' >/dev/null; then
     found=1; break
   fi
   kill -0 "$APP_PID" 2>/dev/null || { cat "$WORK/app.log"; fail "the app exited"; }

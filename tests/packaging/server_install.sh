@@ -107,7 +107,10 @@ say "ready: $(cat "$WORK/ready.json")"
 code="$(curl -s -o "$WORK/login.json" -w '%{http_code}' -H 'Content-Type: application/json' \
   -d '{"username":"installadmin","password":"Install@2026x"}' "http://127.0.0.1:$PORT/api/v1/auth/login")"
 [ "$code" = 200 ] || { cat "$WORK/login.json"; fail "the admin made by create-user cannot sign in ($code)"; }
-curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -q '^minsheng_' || fail "/metrics"
+# Read whole, then searched: `curl | grep -q` fails under pipefail when grep stops
+# reading at the first match and curl cannot write the rest (curl exit 23).
+METRICS="$(curl -fsS "http://127.0.0.1:$PORT/metrics")" || fail "/metrics did not answer"
+grep -q '^minsheng_' <<<"$METRICS" || fail "/metrics has no minsheng_ samples"
 
 LOG="$(ls "$CHROOT"/var/log/minsheng/minsheng-server.*.log 2>/dev/null | head -n 1)"
 [ -n "$LOG" ] || fail "no daily log file in /var/log/minsheng"

@@ -3,7 +3,7 @@ import { markRaw, type Component } from 'vue'
 import type { Capability } from '@/api'
 import { Calendar, DataAnalysis, OfficeBuilding, Phone, PhoneFilled, Trophy, Warning } from '@element-plus/icons-vue'
 import { ChatLineSquare, MessageBox, Notebook, Odometer, Tools, TrendCharts, User } from '@element-plus/icons-vue'
-import { Medal, Postcard, Stamp } from '@element-plus/icons-vue'
+import { Medal, Postcard, Stamp, Upload } from '@element-plus/icons-vue'
 
 export interface NavItem {
   path: string
@@ -69,6 +69,7 @@ const ITEMS: NavItem[] = [
   { path: '/admin/weights', test: 'admin-weights', label: 'admin.nav.weights', icon: markRaw(Odometer), needs: 'administer', group: 'admin' },
   { path: '/admin/sms-templates', test: 'admin-sms', label: 'admin.nav.sms', icon: markRaw(ChatLineSquare), needs: 'administer', group: 'admin' },
   { path: '/admin/dead-letters', test: 'admin-dead', label: 'admin.nav.dead', icon: markRaw(MessageBox), needs: 'administer', group: 'admin' },
+  { path: '/admin/releases', test: 'admin-releases', label: 'rel.nav', icon: markRaw(Upload), needs: 'administer', group: 'admin' },
   { path: '/admin/accuracy', test: 'admin-accuracy', label: 'admin.nav.accuracy', icon: markRaw(TrendCharts), needs: 'administer', group: 'admin' },
   { path: '/settings', test: 'settings', label: 'nav.settings', icon: markRaw(Setting), needs: null },
 ]

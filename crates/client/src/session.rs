@@ -27,6 +27,7 @@ use crate::outbox::{Command, Resolution};
 use crate::sync::{lock, Backoff, SyncEngine, SyncReport, SyncStatus};
 use crate::view::LocalCase;
 
+mod releases;
 mod uploads;
 
 /// Offline use is allowed this long after the last successful online sign-in.

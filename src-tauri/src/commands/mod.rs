@@ -12,11 +12,13 @@ pub mod draft;
 pub mod intake;
 pub mod online;
 pub mod online_admin;
+pub mod online_releases;
 pub mod online_supervisors;
 pub mod org;
 pub mod server;
 pub mod settings;
 pub mod sync;
+pub mod updates;
 
 use crate::Error;
 

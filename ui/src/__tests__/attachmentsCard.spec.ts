@@ -75,6 +75,22 @@ describe('AttachmentsCard', () => {
     w.unmount()
   })
 
+  it('an upload of this computer says 本机待上传 until sent, then 本机上传 (not yet named by the sync)', async () => {
+    mockCommands({
+      attachments_list: () => ({
+        mayAttach: true,
+        items: [item({ id: 'a1', state: 'queued' }), item({ id: 'a2', state: 'done', sent: 1000, name: '已传.jpg' })],
+      }),
+    })
+    const w = mountCard()
+    await settle()
+    const rows = w.findAll('[data-test="attachment-row"]').map((r) => r.text())
+    expect(rows[0]).toContain('本机待上传')
+    expect(rows[1]).toContain('本机上传')
+    expect(rows[1]).not.toContain('待上传')
+    w.unmount()
+  })
+
   it('sends a picked file raw with its case and encoded name', async () => {
     const calls = mockCommands({
       attachments_list: () => ({ items: [], mayAttach: true }),

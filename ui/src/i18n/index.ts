@@ -23,6 +23,8 @@ import attachmentsZhCN from './locales/attachments.zh-CN'
 import attachmentsEn from './locales/attachments.en'
 import accountabilityZhCN from './locales/accountability.zh-CN'
 import accountabilityEn from './locales/accountability.en'
+import updateZhCN from './locales/update.zh-CN'
+import updateEn from './locales/update.en'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
@@ -39,8 +41,8 @@ export function createAppI18n(locale: Locale = savedLocale()) {
     locale,
     fallbackLocale: 'zh-CN',
     messages: {
-      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN, ...configZhCN, ...adminZhCN, ...printZhCN, ...supervisorsZhCN, ...attachmentsZhCN, ...accountabilityZhCN },
-      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn, ...configEn, ...adminEn, ...printEn, ...supervisorsEn, ...attachmentsEn, ...accountabilityEn },
+      'zh-CN': { ...zhCN, ...analyticsZhCN, ...intakeZhCN, ...deskZhCN, ...followupZhCN, ...knowledgeZhCN, ...configZhCN, ...adminZhCN, ...printZhCN, ...supervisorsZhCN, ...attachmentsZhCN, ...accountabilityZhCN, ...updateZhCN },
+      en: { ...en, ...analyticsEn, ...intakeEn, ...deskEn, ...followupEn, ...knowledgeEn, ...configEn, ...adminEn, ...printEn, ...supervisorsEn, ...attachmentsEn, ...accountabilityEn, ...updateEn },
     },
   })
 }

@@ -5,6 +5,7 @@
 //! server's `{code, message}`) and logged with that id (`tracing::warn!`), so one
 //! user's failed sync can be followed from the desktop's log into the server's.
 
+mod releases;
 mod wire;
 
 use std::sync::RwLock;
@@ -22,6 +23,7 @@ use serde_json::{json, Value};
 pub use minsheng_domain::sync::{
     CommandOutcome, CommandResult, PushCommand, PushRequest, PushResponse,
 };
+pub use releases::{updates_path, ReleaseSummary, ReleaseUpload};
 pub use wire::{ActionRequest, CaseListQuery, CasePage, CaseSummary, PullPage, TokenResponse};
 
 use crate::cache::migrations::SCHEMA_VERSION;

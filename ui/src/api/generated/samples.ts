@@ -27,6 +27,7 @@ import type {
   WorkListCounts,
 } from '../types'
 import type { NotifyPrefs } from '../online'
+import type { PickedPackage, ReleaseSummary, UpdateOffer, UpdateProgress } from '../updates'
 
 export const sessionInfo = {
   "profile": {
@@ -804,6 +805,44 @@ export const actions = [
     "reason": "满意"
   }
 ] satisfies Action[]
+
+export const updateOffer = {
+  "version": "0.2.0",
+  "currentVersion": "0.1.0",
+  "notes": "修复断网重连后同步卡住的问题",
+  "publishedAt": "2026-12-07T10:00:00Z"
+} satisfies UpdateOffer
+
+export const updateProgress = {
+  "downloaded": 1024,
+  "total": 4096
+} satisfies UpdateProgress
+
+export const releases = [
+  {
+    "id": "0190f0a0-0000-7000-8000-0000000000aa",
+    "version": "0.2.0",
+    "target": "linux-x86_64",
+    "bundle": "deb",
+    "notes": "修复断网重连后同步卡住的问题",
+    "fileName": "民生警务平台_0.2.0_amd64.deb",
+    "size": 12345678,
+    "sha256": "abababababababababababababababababababababababababababababababab",
+    "publishedAt": "2026-12-07T10:00:00Z",
+    "publishedBy": "系统管理员",
+    "withdrawn": false
+  }
+] satisfies ReleaseSummary[]
+
+export const pickedPackage = {
+  "path": "/home/admin/民生警务平台_0.2.0_amd64.deb",
+  "fileName": "民生警务平台_0.2.0_amd64.deb",
+  "size": 12345678,
+  "version": "0.2.0",
+  "target": "linux-x86_64",
+  "bundle": "deb",
+  "signaturePath": null
+} satisfies PickedPackage
 
 export const caseStates = ["pendingAcceptance","pendingSignIn","inProgress","pendingReview","completed","followUpL2","followUpL3","difficultSupervision","archived","concluded","rejected","transferred","merged"] as const satisfies readonly CaseState[]
 export const caseStatesComplete: [Exclude<CaseState, (typeof caseStates)[number]>] extends [never] ? true : false = true

@@ -17,6 +17,7 @@ export default {
     removeConfirm: 'Remove the attachment “{name}” that was not uploaded?',
     by: 'by {name}',
     mine: 'waiting on this computer',
+    mineDone: 'uploaded from this computer',
     notAllowed: 'You may not attach files to this case',
     offlineView: 'Offline, only attachments opened before can be viewed',
     topBar: '{n} attachments to upload',

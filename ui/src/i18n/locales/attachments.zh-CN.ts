@@ -17,6 +17,8 @@ export default {
     removeConfirm: '移除尚未上传的附件“{name}”？',
     by: '{name} 上传',
     mine: '本机待上传',
+    /** Uploaded from this computer, before the sync brings who attached it. */
+    mineDone: '本机上传',
     notAllowed: '您不能为该诉求件添加附件',
     offlineView: '离线时只能查看已下载过的附件',
     topBar: '附件待上传 {n} 个',

@@ -18,7 +18,8 @@
 //            size and SHA-256, uploaded by the officer, its file byte for byte the photo, a
 //            JPEG thumbnail; the 签收 applied once (one signIn and one attach entry by the
 //            officer, the chain verifies); then the unit head logs into the app and sees the
-//            photo in the case's 附件 card, with the server's thumbnail shown.
+//            photo in the case's 附件 card and on the timeline's 上传附件 entry, with the
+//            server's thumbnail shown.
 //
 // Steps run in order; once one fails the rest are skipped (they build on it).
 import assert from 'node:assert/strict';
@@ -302,6 +303,19 @@ describe('附件 offline: an officer attaches a photo on a home visit; the unit 
     const shown = Buffer.from(row.thumb.src.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
     assert.ok(shown.equals(data.thumbnail), 'the card shows the server\'s thumbnail');
     assert.equal(await uploadsPending(), 0, 'nothing to upload on the head\'s desktop');
+    // The 上传附件 entry of the timeline shows the same thumbnail.
+    await app.b.waitUntil(
+      async () => (await app.b.$$('[data-test="timeline-entry"] [data-test="timeline-thumb"]')).length === 1,
+      { timeout: 15_000, interval: 250, timeoutMsg: 'no thumbnail on the timeline\'s 上传附件 entry' },
+    );
+    const inTimeline = await app.b.execute(() => {
+      const img = document.querySelector('[data-test="timeline-entry"] [data-test="timeline-thumb"]');
+      return img ? img.getAttribute('src') : null;
+    });
+    assert.ok(
+      Buffer.from(String(inTimeline).replace(/^data:image\/jpeg;base64,/, ''), 'base64').equals(data.thumbnail),
+      'the timeline shows the server\'s thumbnail',
+    );
     await app.el('attachments').scrollIntoView();
     await snap('attachment-unit-head');
   });

@@ -23,6 +23,7 @@ export default {
     explain: 'Upload desktop installers signed with the release key. The city server checks the signature and version; clients get the update when online.',
     version: 'Version',
     target: 'Platform',
+    targetBundle: 'Platform / type',
     bundle: 'Package type',
     fileName: 'File',
     size: 'Size',

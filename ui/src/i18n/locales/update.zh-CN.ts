@@ -23,6 +23,7 @@ export default {
     explain: '上传用发布密钥签名的桌面客户端安装包。市局服务器校验签名和版本号后，各单位的客户端联网时自动收到更新提示。',
     version: '版本号',
     target: '平台',
+    targetBundle: '平台 / 类型',
     bundle: '安装包类型',
     fileName: '文件',
     size: '大小',

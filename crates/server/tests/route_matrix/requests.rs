@@ -458,6 +458,12 @@ pub async fn build(w: &World, row: &str, kind: Kind, ri: usize, obj: Obj, anonym
         "GET /accountability/{id}" => get(format!("/accountability/{GHOST}")),
         "POST /accountability/{id}/steps" => post(format!("/accountability/{GHOST}/steps"))
             .json(json!({"step": {"type": "dismiss", "reason": "系工作机制问题"}})),
+        // ---- desktop releases
+        "GET /releases" => get("/releases".into()),
+        "POST /releases" => post("/releases".into()).json(json!({"version": "0.2.0"})),
+        "POST /releases/{id}/withdraw" => post(format!("/releases/{GHOST}/withdraw")),
+        "GET /releases/{id}/file" => get(format!("/releases/{GHOST}/file")),
+        "GET /updates/{target}/{bundle}/{current}" => get("/updates/linux-x86_64/deb/0.1.0".into()),
         other => panic!("no request for table row {other:?}: add one to route_matrix/requests.rs"),
     }
 }

@@ -234,6 +234,14 @@ pub const TABLE: &[Row] = &[
     plain("GET /accountability",                       [403, 403, 200, 403, 403, 403, 403, 403]),
     plain("GET /accountability/{id}",                  [403, 403, 404, 403, 403, 403, 403, 403]),
     plain("POST /accountability/{id}/steps",           [403, 403, 404, 403, 403, 403, 403, 403]),
+    // ---- desktop releases (issue 17): the admin publishes, lists and withdraws; every
+    // signed-in desktop asks for its update and downloads it. No release exists here:
+    // the manifest answers 204, an id of nothing 404; the admin's upload is no form (400).
+    plain("GET /releases",                             [200, 403, 403, 403, 403, 403, 403, 403]),
+    plain("POST /releases",                            [400, 403, 403, 403, 403, 403, 403, 403]),
+    plain("POST /releases/{id}/withdraw",              [404, 403, 403, 403, 403, 403, 403, 403]),
+    plain("GET /releases/{id}/file",                   [404, 404, 404, 404, 404, 404, 404, 404]),
+    plain("GET /updates/{target}/{bundle}/{current}",  [204, 204, 204, 204, 204, 204, 204, 204]),
 ];
 
 /// `POST /sync/push` per command: a note on the role's in-scope case is applied; one on

@@ -41,13 +41,15 @@ done
 
 # --- system packages (Tauri/WebKitGTK build deps, Xvfb, keyring, CJK fonts; poppler-utils:
 # pdftotext/pdfinfo/pdffonts read the printed documents back in tests; minisign: the update
-# tests sign a package with scripts/sign-release.sh) ---
+# tests sign a package with scripts/sign-release.sh; squashfs-tools, patchelf: mksquashfs packs
+# the AppImage and patchelf points its programs at the bundled libraries,
+# scripts/package-appimage.sh) ---
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config xvfb webkit2gtk-driver
   xauth dbus-x11 imagemagick gnome-keyring libsecret-tools libdbus-1-dev keyutils fonts-noto-cjk
   poppler-utils minisign
-  python3-venv mmdebstrap x11-utils
+  python3-venv mmdebstrap x11-utils squashfs-tools patchelf
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -29,6 +29,12 @@ pub fn start(platform_dir: Option<PathBuf>) -> Option<PathBuf> {
         .json()
         .flatten_event(true);
     let files = dir.as_ref().and_then(|dir| {
+        // The appender lists the directory to prune old files as it starts: on a first
+        // start the directory must exist first, or it complains on stderr.
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("desktop log: cannot create {}: {e}", dir.display());
+            return None;
+        }
         tracing_appender::rolling::RollingFileAppender::builder()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix("minsheng-desktop")

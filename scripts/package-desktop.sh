@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the desktop installers with the Tauri CLI (ui/node_modules, from npm):
-#   bash scripts/package-desktop.sh            release .deb -> target/release/bundle/deb/
+# Builds the Linux desktop installers: the .deb with the Tauri CLI (ui/node_modules, from
+# npm), then the AppImage of the same binary (scripts/package-appimage.sh):
+#   bash scripts/package-desktop.sh            release .deb -> target/release/bundle/deb/,
+#                                              AppImage -> target/packages/
 #   bash scripts/package-desktop.sh --debug    debug build (the install test's)
 # A Debian package name must be ASCII, so the .deb is built as `minsheng-desktop`; its menu
 # entry still reads 民生警务平台 (packaging/desktop/*.desktop.hbs), as does the window.
-# The AppImage and the Windows installers: see "Desktop installers" in the README.
+# The Windows installers: see "Desktop installers" in the README.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,3 +25,7 @@ done
 [ -x ui/node_modules/.bin/tauri ] || (cd ui && npm ci --no-audit --no-fund)
 ui/node_modules/.bin/tauri "$COMMAND" "${PROFILE[@]}" --bundles deb \
   --config '{"productName": "minsheng-desktop"}'
+# The AppImage of the binary just bundled (for systems with an older WebKitGTK/glibc).
+BUILT=release
+[ "${#PROFILE[@]}" -gt 0 ] && BUILT=debug
+bash scripts/package-appimage.sh --prebuilt "${CARGO_TARGET_DIR:-$ROOT/target}/$BUILT/minsheng-desktop"

@@ -296,7 +296,17 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
       const row = await rowOf('approval-row', c.id);
       await fillIn(row, 'field-comment', c.comment);
       // A 涉警投诉 concluded here asks 是否属实 (the domain, offline as online).
-      if (await row.$('[data-test="field-verdict"]').isExisting()) await app.choose('field-verdict', '不属实', row);
+      if (await row.$('[data-test="field-verdict"]').isExisting()) {
+        // The previous row's dropdown may still be fading out with the same labels, and
+        // `choose` takes the first shown: pick until this row's select shows the choice.
+        const shown = async () =>
+          (await row.$('[data-test="field-verdict"] .el-select__placeholder:not(.is-transparent)').getText().catch(() => '')).trim();
+        for (let attempt = 0; attempt < 3 && (await shown()) !== '不属实'; attempt += 1) {
+          await app.choose('field-verdict', '不属实', row);
+          await app.b.waitUntil(async () => (await shown()) === '不属实', { timeout: 3000 }).catch(() => {});
+        }
+        assert.equal(await shown(), '不属实', `${c.label}: 是否属实 does not show 不属实 after the pick`);
+      }
       await app.clickEl(await row.$('[data-test="approval-approve"]'));
       await rowGone('approval-row', c.id, `${c.label} stayed in the approvals list after 通过 (offline)`);
       n += 1;

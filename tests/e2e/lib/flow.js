@@ -27,10 +27,34 @@ export function steps(getApp) {
   };
 }
 
-/** A screenshot once the page is still (lib/app.js settle). */
-export async function snap(app, name) {
+/**
+ * A screenshot once the page is still (lib/app.js settle); `quiet`: first wait until the
+ * toasts are gone, as they cover the top bar's 在线/离线 and 待上传.
+ */
+export async function snap(app, name, { quiet = false } = {}) {
+  if (quiet) {
+    await app.b
+      .waitUntil(async () => (await app.b.$$('.el-message')).length === 0, { timeout: 10_000, interval: 250 })
+      .catch(() => {}); // a screenshot with a toast is still worth having
+  }
   await app.settle();
   return app.shot(name);
+}
+
+/** Waits until the top bar's queued count is `n` (its last value in the error). */
+export async function untilQueued(app, n, what, timeout = 15_000) {
+  let last = null;
+  await app.b
+    .waitUntil(
+      async () => {
+        last = await app.queued();
+        return last === n;
+      },
+      { timeout, interval: 250, timeoutMsg: `topbar-queued: ${what} (wanted ${n})` },
+    )
+    .catch((e) => {
+      throw new Error(`${e.message}; last seen ${last}`);
+    });
 }
 
 /** Opens 系统管理 (when closed) and one of its screens; waits for `ready` on it. */

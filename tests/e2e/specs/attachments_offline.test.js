@@ -32,6 +32,7 @@ import { after, before, describe } from 'node:test';
 import * as api from '../lib/api.js';
 import { continueShotsAfter, launch } from '../lib/app.js';
 import { env, PASSWORD } from '../lib/env.js';
+import * as shared from '../lib/flow.js';
 import { steps } from '../lib/flow.js';
 import { rest } from '../lib/rest.js';
 import { startServer, stopServer } from '../lib/server.js';
@@ -47,34 +48,8 @@ const data = {};
 let app = null;
 const step = steps(() => app);
 
-/**
- * A screenshot once the page is still; `quiet`: first wait until the toasts are gone, as
- * they cover the top bar's 在线/离线 and 待上传.
- */
-async function snap(name, { quiet = false } = {}) {
-  if (quiet) {
-    await app.b
-      .waitUntil(async () => (await app.b.$$('.el-message')).length === 0, { timeout: 10_000, interval: 250 })
-      .catch(() => {}); // a screenshot with a toast is still worth having
-  }
-  await app.settle();
-  return app.shot(name);
-}
-
-async function untilQueued(n, what, timeout = 15_000) {
-  let last = null;
-  await app.b
-    .waitUntil(
-      async () => {
-        last = await app.queued();
-        return last === n;
-      },
-      { timeout, interval: 250, timeoutMsg: `topbar-queued: ${what} (wanted ${n})` },
-    )
-    .catch((e) => {
-      throw new Error(`${e.message}; last seen ${last}`);
-    });
-}
+const snap = (name, opts) => shared.snap(app, name, opts);
+const untilQueued = (n, what, timeout) => shared.untilQueued(app, n, what, timeout);
 
 /** The top bar's count of attachments waiting to upload (0 when its tag is not shown). */
 async function uploadsPending() {

@@ -51,6 +51,11 @@ run_phase() {
         echo "[e2e] --- tail of $log"
         tail -n 25 "$log"
       done
+      # Last, so a log that keeps only the end of the output still names what failed.
+      if [ -f "$WORK/specs.log" ]; then
+        echo "[e2e] --- failing tests"
+        sed -n '/failing tests:/,$p' "$WORK/specs.log" | tail -n 60
+      fi
     fi
     if [ "${E2E_KEEP:-0}" = 1 ]; then
       say "kept $WORK"
@@ -104,7 +109,7 @@ run_phase() {
   cd "$E2E_DIR"
   # E2E_SPECS: unquoted on purpose, several files may be given.
   # shellcheck disable=SC2086
-  node --test --test-concurrency=1 --test-reporter=spec ${E2E_SPECS:-specs/}
+  node --test --test-concurrency=1 --test-reporter=spec ${E2E_SPECS:-specs/} 2>&1 | tee "$WORK/specs.log"
 }
 
 if [ "${E2E_PHASE:-build}" = run ]; then

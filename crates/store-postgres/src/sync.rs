@@ -246,13 +246,32 @@ pub(crate) fn changes_since(
             "EXISTS (SELECT 1 FROM scope_removals r WHERE r.unit_id = $3 AND r.case_id = ch.case_id)",
         ),
     };
-    let sql = format!(
-        "SELECT ch.seq, ch.case_id, {visible} AS visible FROM changes ch
-         WHERE ch.seq > $1
-           AND NOT EXISTS (SELECT 1 FROM changes l WHERE l.case_id = ch.case_id AND l.seq > ch.seq)
-           AND ({visible} OR {removed})
-         ORDER BY ch.seq LIMIT $2"
-    );
+    let since_cursor = last - after_i;
+    let sql = if unit.is_some() && since_cursor > unit_rows(tx, unit.as_deref())? {
+        // Fewer cases in the unit than changes since the cursor (a first download, a
+        // desktop back after days): start from the unit's cases and find each one's
+        // last change, instead of reading every change in the city since the cursor.
+        "SELECT x.seq, x.case_id, x.visible FROM (
+             SELECT (SELECT max(l.seq) FROM changes l WHERE l.case_id = s.case_id) AS seq,
+                    s.case_id, TRUE AS visible
+               FROM case_scope s WHERE s.unit_id = $3
+             UNION ALL
+             SELECT (SELECT max(l.seq) FROM changes l WHERE l.case_id = r.case_id),
+                    r.case_id, FALSE
+               FROM (SELECT DISTINCT case_id FROM scope_removals WHERE unit_id = $3) r
+              WHERE NOT EXISTS (SELECT 1 FROM case_scope s
+                                 WHERE s.unit_id = $3 AND s.case_id = r.case_id)
+         ) x WHERE x.seq > $1 ORDER BY x.seq LIMIT $2"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT ch.seq, ch.case_id, {visible} AS visible FROM changes ch
+             WHERE ch.seq > $1
+               AND NOT EXISTS (SELECT 1 FROM changes l WHERE l.case_id = ch.case_id AND l.seq > ch.seq)
+               AND ({visible} OR {removed})
+             ORDER BY ch.seq LIMIT $2"
+        )
+    };
     // One row more than asked tells whether another page follows.
     let limit_plus = i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1;
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&after_i, &limit_plus];
@@ -270,12 +289,11 @@ pub(crate) fn changes_since(
         next: u64::try_from(last).unwrap_or_default(),
         ..ChangePage::default()
     };
+    let mut visible_ids = Vec::new();
     for (seq, id, visible) in rows.into_iter().take(limit) {
         let id: CaseId = parse_id(&id)?;
         if visible {
-            if let Some(c) = cases::get_case(tx, id)? {
-                page.changed.push(c);
-            }
+            visible_ids.push(id);
         } else {
             page.removed.push(id);
         }
@@ -283,5 +301,18 @@ pub(crate) fn changes_since(
             page.next = u64::try_from(seq).unwrap_or_default();
         }
     }
+    page.changed = cases::get_cases(tx, &visible_ids)?;
     Ok(page)
+}
+
+/// How many rows the unit-driven page query would start from: the unit's cases and
+/// its tombstones.
+fn unit_rows(tx: &mut Transaction<'_>, unit: Option<&str>) -> DbResult<i64> {
+    Ok(tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM case_scope WHERE unit_id = $1)
+                  + (SELECT count(*) FROM scope_removals WHERE unit_id = $1)",
+            &[&unit],
+        )?
+        .get(0))
 }

@@ -299,8 +299,11 @@ describe('县局 offline: a county supervisor approves, grants and urges offline
       if (await row.$('[data-test="field-verdict"]').isExisting()) {
         // The previous row's dropdown may still be fading out with the same labels, and
         // `choose` takes the first shown: pick until this row's select shows the choice.
-        const shown = async () =>
-          (await row.$('[data-test="field-verdict"] .el-select__placeholder:not(.is-transparent)').getText().catch(() => '')).trim();
+        // (isExisting does not wait: before the pick there is no such element.)
+        const shown = async () => {
+          const picked = row.$('[data-test="field-verdict"] .el-select__placeholder:not(.is-transparent)');
+          return (await picked.isExisting()) ? (await picked.getText()).trim() : '';
+        };
         for (let attempt = 0; attempt < 3 && (await shown()) !== '不属实'; attempt += 1) {
           await app.choose('field-verdict', '不属实', row);
           await app.b.waitUntil(async () => (await shown()) === '不属实', { timeout: 3000 }).catch(() => {});

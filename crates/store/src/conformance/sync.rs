@@ -134,6 +134,13 @@ pub fn a_scope_sees_only_its_changes(store: &dyn Store) {
     let (cb2, removed_b, _) = drain(store, &sb, pos_b);
     assert_eq!(cb2, vec![a.id]);
     assert!(removed_b.is_empty());
+    // From the start (a new desktop, or one back after days: more changes than the
+    // unit has cases), the same answer as from the cursors.
+    assert_eq!(drain(store, &sa, 0).0, Vec::<CaseId>::new());
+    assert_eq!(drain(store, &sa, 0).1, vec![a.id]);
+    let (cb_all, removed_b_all, _) = drain(store, &sb, 0);
+    assert_eq!(cb_all, vec![b.id, a.id], "oldest last change first");
+    assert!(removed_b_all.is_empty());
     let (other, _, _) = drain(store, &ListScope::Unit(city.other_station.id), 0);
     assert!(other.is_empty(), "another branch's station sees nothing");
 }

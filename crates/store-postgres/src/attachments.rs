@@ -212,7 +212,7 @@ impl AttachmentStore for PgStore {
         f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
     ) -> StoreResult<Completed> {
         db(|| {
-            self.write(|tx| {
+            self.write_cases(|tx| {
                 // Two instances completing the same upload: the second waits here and
                 // then finds it complete.
                 let a = load(tx, id, true)?.ok_or(StoreError::NotFound("附件"))?;

@@ -91,7 +91,7 @@ impl BulkImportStore for PgStore {
     ) -> StoreResult<Vec<(usize, Case)>> {
         db(|| {
             let user = user.to_string();
-            self.write(|tx| {
+            self.write_cases(|tx| {
                 let mut out = Vec::with_capacity(rows.len());
                 for (row, case, entries) in rows {
                     let index = i64::try_from(row).unwrap_or(i64::MAX);

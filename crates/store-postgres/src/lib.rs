@@ -63,6 +63,11 @@ pub struct PgStore {
     /// `None` only while being dropped.
     pool: Option<Pool>,
     schema: Option<String>,
+    /// This instance's case writers queue here, not on a pooled connection: every case
+    /// write waits for the change-log counter row anyway (one writer at a time across
+    /// the instances), and writers waiting for it with a connection each would leave
+    /// none for the pulls, which need no lock at all.
+    case_writer: std::sync::Mutex<()>,
 }
 
 /// The blocking client runs a small runtime of its own per connection, and a runtime
@@ -146,6 +151,7 @@ impl PgStore {
         Ok(Self {
             pool: Some(pool),
             schema: schema.map(str::to_owned),
+            case_writer: std::sync::Mutex::new(()),
         })
     }
 
@@ -201,6 +207,20 @@ impl PgStore {
         let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A write transaction that writes cases (it takes the change-log counter, see
+    /// `sync`): queued behind this instance's other case writers before it takes a
+    /// pooled connection.
+    pub(crate) fn write_cases<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> DbResult<T>,
+    ) -> DbResult<T> {
+        let _turn = self
+            .case_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.write(f)
     }
 
     /// After a restore from a dump (or a promoted replica that lags the old primary): a

@@ -1,9 +1,8 @@
 //! Cases, their timeline and list queries on PostgreSQL.
 //!
-//! Every case write runs under the change-log counter (`sync::lock_log`, the first lock
-//! of the transaction) and then locks the case row it rewrites (`FOR UPDATE`), so a
-//! read-modify-write of a case never loses a concurrent one and positions stay in
-//! commit order.
+//! Every case write locks the case row it rewrites (`FOR UPDATE`), so a
+//! read-modify-write of a case never loses a concurrent one, and logs the change at a
+//! pending position that becomes real at commit (`sync::assign_positions`).
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::calendar::beijing;
@@ -265,7 +264,6 @@ pub(crate) fn insert_cases(
     if cases.is_empty() {
         return Ok(Vec::new());
     }
-    sync::lock_log(tx)?;
     let mut out = Vec::with_capacity(cases.len());
     for (mut c, entries) in cases {
         let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
@@ -355,7 +353,6 @@ pub(crate) fn update_case(
     expected_version: Option<u64>,
     f: &mut dyn FnMut(&Case, &TimelineEntry) -> StoreResult<CaseUpdate>,
 ) -> DbResult<Case> {
-    sync::lock_log(tx)?;
     let current = lock_case(tx, id)?.ok_or(StoreError::NotFound("诉求件"))?;
     if let Some(v) = expected_version {
         if v != current.version {

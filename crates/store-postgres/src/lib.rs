@@ -5,9 +5,9 @@
 //! (`write`) or one read on a pooled connection (`read`). Unlike SQLite, writers run
 //! concurrently, so what the SQLite backend gets from its single writer is explicit
 //! here: a case update locks its row (`SELECT … FOR UPDATE`), change-log positions
-//! come from the one `sync_counter` row (`UPDATE … RETURNING`, held until commit, so
-//! positions are handed out in commit order), and throttles and counters lock what
-//! they count (`pg_advisory_xact_lock`).
+//! come from the one `sync_counter` row, taken just before commit and held through it
+//! (so positions are handed out in commit order; see `sync`), and throttles and
+//! counters lock what they count (`pg_advisory_xact_lock`).
 //!
 //! Every contract method is ported and the conformance suite passes on it; the server
 //! does not select this backend yet (`--database postgres://…` comes with running the
@@ -40,10 +40,12 @@ mod sync;
 mod two_instances;
 mod users;
 mod worker_lock;
+mod writer_slots;
 
 use chrono::Utc;
 use postgres::{Client, NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
+use writer_slots::WriterSlots;
 
 use minsheng_store::{StoreError, StoreResult, SyncEpoch};
 
@@ -58,16 +60,18 @@ pub(crate) type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
 /// Connections per server instance (several instances share the database's limit).
 const POOL_SIZE: u32 = 16;
+/// Case writers of one instance holding a connection at once (the rest of the pool
+/// serves reads).
+const CASE_WRITERS: usize = 4;
 
 pub struct PgStore {
     /// `None` only while being dropped.
     pool: Option<Pool>,
     schema: Option<String>,
-    /// This instance's case writers queue here, not on a pooled connection: every case
-    /// write waits for the change-log counter row anyway (one writer at a time across
-    /// the instances), and writers waiting for it with a connection each would leave
-    /// none for the pulls, which need no lock at all.
-    case_writer: std::sync::Mutex<()>,
+    /// At most `CASE_WRITERS` of this instance's case writers hold a pooled connection;
+    /// the others queue here, so writers waiting for each other's case rows never take
+    /// every connection from the pulls, which need no lock at all.
+    case_writers: WriterSlots,
 }
 
 /// The blocking client runs a small runtime of its own per connection, and a runtime
@@ -151,7 +155,7 @@ impl PgStore {
         Ok(Self {
             pool: Some(pool),
             schema: schema.map(str::to_owned),
-            case_writer: std::sync::Mutex::new(()),
+            case_writers: WriterSlots::new(CASE_WRITERS),
         })
     }
 
@@ -197,7 +201,8 @@ impl PgStore {
         Ok(out)
     }
 
-    /// One write transaction (READ COMMITTED); rolled back when `f` fails.
+    /// One write transaction (READ COMMITTED); rolled back when `f` fails. The changes
+    /// it logged get their positions just before the commit.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> DbResult<T>,
@@ -205,21 +210,18 @@ impl PgStore {
         let mut c = self.conn()?;
         let mut tx = c.transaction()?;
         let out = f(&mut tx)?;
+        sync::assign_positions(&mut tx)?;
         tx.commit()?;
         Ok(out)
     }
 
-    /// A write transaction that writes cases (it takes the change-log counter, see
-    /// `sync`): queued behind this instance's other case writers before it takes a
-    /// pooled connection.
+    /// A write transaction that writes cases: it waits for a case-writer slot before
+    /// it takes a pooled connection.
     pub(crate) fn write_cases<T>(
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> DbResult<T>,
     ) -> DbResult<T> {
-        let _turn = self
-            .case_writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _slot = self.case_writers.take();
         self.write(f)
     }
 

@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "desktop releases: signed packages the city server offers to its desktops",
         include_str!("sql/releases.sql"),
     ),
+    (
+        10,
+        "case writers side by side: change-log positions assigned at commit",
+        include_str!("sql/pending_positions.sql"),
+    ),
 ];
 
 /// Advisory lock key of the migration run ("minsheng" in ASCII, as a number).

@@ -52,14 +52,11 @@ pub(crate) fn update_unit(
     rescope_units: &[UnitId],
     rec: &AuditRecord,
 ) -> DbResult<usize> {
-    // The change log first (it may write cases): see the lock order in `sync`.
-    if !rescope_units.is_empty() {
-        sync::lock_log(tx)?;
-    }
     upsert_unit(tx, unit)?;
-    crate::audit::append_audit(tx, rec)?;
+    // The cases before the audit chain's head: see the lock order in `sync`.
     let units: Vec<String> = rescope_units.iter().map(ToString::to_string).collect();
     let changed = rescope(tx, org, &units)?;
+    crate::audit::append_audit(tx, rec)?;
     // The org tree travels with the configuration: its counter is taken last (lock order
     // in `sync`).
     crate::config::bump(tx, "org", rec.at)?;
@@ -78,7 +75,7 @@ pub(crate) fn rescope(
     if units.is_empty() {
         return Ok(0);
     }
-    sync::lock_log(tx)?;
+    // In id order (a BTreeSet of the ids' text, as `claim` orders a push's cases).
     let mut ids = BTreeSet::new();
     for u in units {
         for r in tx.query("SELECT case_id FROM case_scope WHERE unit_id = $1", &[u])? {

@@ -1,16 +1,17 @@
 //! Sync on PostgreSQL: change log, tombstones, processed commands, change pages.
 //!
-//! Change positions come from the one `sync_counter` row. A transaction that writes
-//! cases locks it first (`lock_log`) and keeps it until commit, so positions are handed
-//! out in commit order (see `minsheng_store::sync`) and the case writers of all
-//! instances form one queue, like SQLite's single writer.
+//! Case writers run side by side (each case row is locked `FOR UPDATE` for its
+//! read-modify-write). Their change-log rows are written with a pending position (a
+//! negative number from `changes_pending`) and get their real positions in
+//! `assign_positions`, the last statement before commit, from the one `sync_counter`
+//! row: its lock is held only through the commit, so positions are handed out in commit
+//! order (see `minsheng_store::sync`) while the writers' work overlaps.
 //!
-//! Lock order, for every transaction that writes cases: `sync_counter`, then case rows
-//! (`FOR UPDATE`) and `case_numbers` rows, then `audit_head`, then the configuration's
-//! counter. Taking the counter first is what rules deadlocks out: a transaction that
-//! wrote one case (holding the counter) and then locks a second one would otherwise
-//! deadlock with one that locked that second case and waits for the counter (push
-//! batches, multi-case intakes and re-scoping write several cases).
+//! Lock order, for every transaction that writes cases: a push batch's command ids
+//! (advisory locks) and then its cases, in id order (`claim`); case rows (`FOR UPDATE`,
+//! a multi-case writer in id order) and `case_numbers` rows; then `audit_head`; then
+//! the configuration's counter; `sync_counter` last of all, at commit, after which the
+//! transaction waits for nothing.
 
 use minsheng_domain::case::Case;
 use minsheng_domain::ids::{CaseId, CommandId, UserId};
@@ -26,31 +27,26 @@ use minsheng_store::{
     StoreResult, SyncEpoch, UserRecord,
 };
 
-/// Takes the change-log counter row for the rest of the transaction (first lock of a
-/// case write; see the module doc). Taking it again is harmless.
-pub(crate) fn lock_log(tx: &mut Transaction<'_>) -> DbResult<()> {
-    tx.execute("SELECT last FROM sync_counter WHERE id = 1 FOR UPDATE", &[])?;
-    Ok(())
-}
-
-/// Appends one case write to the change log, and a tombstone per unit that lost the
-/// case, all at one position taken from the counter row in the caller's transaction.
+/// Appends one case write to the change log at a pending position, and a tombstone per
+/// unit that lost the case at the same position (`assign_positions` makes it real).
 pub(crate) fn record_change(
     tx: &mut Transaction<'_>,
     case_id: CaseId,
     version: u64,
     removed_units: &[String],
 ) -> DbResult<()> {
+    let id = case_id.to_string();
     let seq: i64 = tx
         .query_one(
-            "UPDATE sync_counter SET last = last + 1 WHERE id = 1 RETURNING last",
-            &[],
+            "INSERT INTO changes(seq, case_id, version) VALUES (-nextval('changes_pending'), $1, $2)
+             RETURNING seq",
+            &[&id, &(version as i64)],
         )?
         .get(0);
-    let id = case_id.to_string();
+    // The scope rows (just written for this version) point at their case's last change.
     tx.execute(
-        "INSERT INTO changes(seq, case_id, version) VALUES ($1, $2, $3)",
-        &[&seq, &id, &(version as i64)],
+        "UPDATE case_scope SET last_seq = $2 WHERE case_id = $1",
+        &[&id, &seq],
     )?;
     if !removed_units.is_empty() {
         let stmt =
@@ -59,6 +55,42 @@ pub(crate) fn record_change(
             tx.execute(&stmt, &[u, &id, &seq])?;
         }
     }
+    Ok(())
+}
+
+/// The last statement of every write transaction: the changes it logged (pending, in
+/// the order written) get the next positions of the counter, whose row stays locked
+/// until the commit right after. A transaction that logged nothing takes no lock.
+pub(crate) fn assign_positions(tx: &mut Transaction<'_>) -> DbResult<()> {
+    tx.execute(
+        "WITH pending AS (
+             SELECT seq AS old, case_id, row_number() OVER (ORDER BY seq DESC) AS n
+               FROM changes WHERE seq < 0
+         ), taken AS (
+             UPDATE sync_counter SET last = last + (SELECT count(*) FROM pending)
+              WHERE id = 1 AND EXISTS (SELECT 1 FROM pending)
+             RETURNING last - (SELECT count(*) FROM pending) AS base
+         ), tombstones AS (
+             UPDATE scope_removals r SET seq = taken.base + p.n
+               FROM pending p, taken WHERE r.seq = p.old
+             RETURNING 1
+         ), scoped AS (
+             UPDATE case_scope s SET last_seq = taken.base + p.n
+               FROM pending p, taken WHERE s.case_id = p.case_id AND s.last_seq = p.old
+             RETURNING 1
+         )
+         UPDATE changes ch SET seq = taken.base + p.n
+           FROM pending p, taken WHERE ch.seq = p.old",
+        &[],
+    )?;
+    Ok(())
+}
+
+/// A pushed command's advisory lock (transaction-scoped): the same command delivered
+/// to two instances at once is processed by one, and the other then finds its outcome.
+fn lock_command(tx: &mut Transaction<'_>, id: CommandId) -> DbResult<()> {
+    let key = id.0.as_u64_pair().1 as i64;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key])?;
     Ok(())
 }
 
@@ -115,6 +147,22 @@ pub(crate) struct TxBatch<'a, 'b> {
 }
 
 impl CommandBatch for TxBatch<'_, '_> {
+    fn claim(&mut self, commands: &[CommandId], cases: &[CaseId]) -> StoreResult<()> {
+        db(|| {
+            let mut commands = commands.to_vec();
+            commands.sort_by_key(|c| c.0.as_u64_pair().1 as i64);
+            for c in commands {
+                lock_command(self.tx, c)?;
+            }
+            let ids: Vec<String> = cases.iter().map(ToString::to_string).collect();
+            self.tx.query(
+                "SELECT id FROM cases WHERE id = ANY($1) ORDER BY id COLLATE \"C\" FOR UPDATE",
+                &[&ids],
+            )?;
+            Ok(())
+        })
+    }
+
     fn processed_command(&mut self, id: CommandId) -> StoreResult<Option<ProcessedCommand>> {
         db(|| processed_command(self.tx, id))
     }
@@ -137,11 +185,12 @@ impl CommandBatch for TxBatch<'_, '_> {
                 return Ok(done);
             }
             // The same command delivered to two instances at once: both batches would
-            // find it unprocessed. The change-log counter serialises them (taken here,
+            // find it unprocessed. Its advisory lock serialises them (taken here,
             // outside the command's savepoint, so a failed command does not give it
-            // up): the second waits for the first to commit, and then finds its
-            // outcome (READ COMMITTED: this next statement sees that commit).
-            lock_log(self.tx)?;
+            // up; `claim` usually holds it already): the second waits for the first
+            // to commit, and then finds its outcome (READ COMMITTED: this next
+            // statement sees that commit).
+            lock_command(self.tx, key.id)?;
             if let Some(done) = processed_command(self.tx, key.id)? {
                 return Ok(done);
             }
@@ -246,22 +295,21 @@ pub(crate) fn changes_since(
             "EXISTS (SELECT 1 FROM scope_removals r WHERE r.unit_id = $3 AND r.case_id = ch.case_id)",
         ),
     };
-    let since_cursor = last - after_i;
-    let sql = if unit.is_some() && since_cursor > unit_rows(tx, unit.as_deref())? {
-        // Fewer cases in the unit than changes since the cursor (a first download, a
-        // desktop back after days): start from the unit's cases and find each one's
-        // last change, instead of reading every change in the city since the cursor.
+    let sql = if unit.is_some() {
+        // The unit's cases changed since the cursor, from the (unit, last change) index
+        // of its scope rows, and its tombstones since the cursor: the work follows what
+        // changed for the unit, not the city's whole log or all the unit's cases.
         "SELECT x.seq, x.case_id, x.visible FROM (
-             SELECT (SELECT max(l.seq) FROM changes l WHERE l.case_id = s.case_id) AS seq,
-                    s.case_id, TRUE AS visible
-               FROM case_scope s WHERE s.unit_id = $3
+             SELECT s.last_seq AS seq, s.case_id, TRUE AS visible
+               FROM case_scope s WHERE s.unit_id = $3 AND s.last_seq > $1
              UNION ALL
              SELECT (SELECT max(l.seq) FROM changes l WHERE l.case_id = r.case_id),
                     r.case_id, FALSE
-               FROM (SELECT DISTINCT case_id FROM scope_removals WHERE unit_id = $3) r
+               FROM (SELECT DISTINCT case_id FROM scope_removals
+                      WHERE unit_id = $3 AND seq > $1) r
               WHERE NOT EXISTS (SELECT 1 FROM case_scope s
                                  WHERE s.unit_id = $3 AND s.case_id = r.case_id)
-         ) x WHERE x.seq > $1 ORDER BY x.seq LIMIT $2"
+         ) x ORDER BY x.seq LIMIT $2"
             .to_owned()
     } else {
         format!(
@@ -303,16 +351,4 @@ pub(crate) fn changes_since(
     }
     page.changed = cases::get_cases(tx, &visible_ids)?;
     Ok(page)
-}
-
-/// How many rows the unit-driven page query would start from: the unit's cases and
-/// its tombstones.
-fn unit_rows(tx: &mut Transaction<'_>, unit: Option<&str>) -> DbResult<i64> {
-    Ok(tx
-        .query_one(
-            "SELECT (SELECT count(*) FROM case_scope WHERE unit_id = $1)
-                  + (SELECT count(*) FROM scope_removals WHERE unit_id = $1)",
-            &[&unit],
-        )?
-        .get(0))
 }

@@ -306,3 +306,89 @@ fn chinese_text_is_split_into_trigrams_that_the_search_index_holds() {
         "the test cluster's locale hides Chinese from pg_trgm: {grams:?}"
     );
 }
+
+/// Push batches through two instances that name the same two cases in opposite orders,
+/// all at once: `claim` takes them in one order, so none deadlocks (PostgreSQL would
+/// abort one of a deadlocked pair, failing its push), and every command applies once.
+#[test]
+fn crossed_push_batches_on_two_instances_never_deadlock() {
+    use minsheng_domain::ids::CommandId;
+    use minsheng_store::{CommandBatch, CommandKey, CommandTx};
+    const ROUNDS: u32 = 15;
+    let Some(instances) = pair() else { return };
+    let (a, b) = instances.both();
+    let city = City::new();
+    let org = city.install(a);
+    let clerk = actor(Role::Clerk, &city.city);
+    let (x, ex) = new_case(&clerk, at(2026, 3, 2, 2, 0), "甲件", "内容");
+    let (y, ey) = new_case(&clerk, at(2026, 3, 2, 2, 1), "乙件", "内容");
+    a.insert_cases(&org, vec![(x.clone(), ex), (y.clone(), ey)])
+        .unwrap();
+    let barrier = Barrier::new(4);
+    let failed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for (t, (store, order)) in [
+            (a, [x.id, y.id]),
+            (b, [y.id, x.id]),
+            (a, [y.id, x.id]),
+            (b, [x.id, y.id]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (org, clerk, barrier, failed) = (&org, &clerk, &barrier, &failed);
+            s.spawn(move || {
+                for round in 0..ROUNDS {
+                    let when = at(2026, 3, 2, 3, round);
+                    let keys: Vec<CommandKey> = order
+                        .iter()
+                        .enumerate()
+                        .map(|(i, case)| CommandKey {
+                            id: CommandId::mint(when),
+                            install_id: format!("install-{t}"),
+                            user_id: clerk.user_id,
+                            seq: u64::from(round) * 2 + i as u64 + 1,
+                            case_id: Some(*case),
+                            at: when,
+                        })
+                        .collect();
+                    barrier.wait();
+                    store
+                        .run_batch(org, &mut |batch: &mut dyn CommandBatch| {
+                            let ids: Vec<CommandId> = keys.iter().map(|k| k.id).collect();
+                            batch.claim(&ids, &order)?;
+                            for (k, case) in keys.iter().zip(order) {
+                                batch.run_command(k, &mut |tx: &mut dyn CommandTx| {
+                                    tx.update_case(case, &mut note(clerk, when))?;
+                                    // Hold the first case a moment: without `claim` the
+                                    // crossed batches would now deadlock.
+                                    std::thread::sleep(std::time::Duration::from_millis(5));
+                                    Ok("{}".into())
+                                })?;
+                            }
+                            Ok(())
+                        })
+                        .unwrap_or_else(|e| {
+                            // Recorded, not panicked: the others still meet at the barrier.
+                            failed
+                                .lock()
+                                .unwrap()
+                                .push(format!("batch {t} round {round}: {e}"));
+                        });
+                }
+            });
+        }
+    });
+    assert_eq!(
+        failed.into_inner().unwrap(),
+        Vec::<String>::new(),
+        "no batch failed"
+    );
+    // Each case: its intake, then one note per command that named it.
+    for c in [x.id, y.id] {
+        assert_eq!(
+            a.case(c).unwrap().unwrap().version,
+            1 + 4 * u64::from(ROUNDS)
+        );
+    }
+}

@@ -2,12 +2,13 @@
 //! processed-command table that makes pushes exactly-once.
 //!
 //! Change-log positions (`changes.seq`) come from one counter row (`sync_counter`)
-//! bumped inside every case-writing transaction. Writers therefore take positions in
-//! commit order: SQLite serialises writers (`BEGIN IMMEDIATE`), and on PostgreSQL the
-//! `UPDATE sync_counter … RETURNING` row lock serialises them the same way, until commit.
-//! A sequence/`BIGSERIAL` would not do: values are handed out at insert time, so a
-//! transaction that commits late leaves a lower position behind a cursor that already
-//! moved past it, and a pull would skip it for good.
+//! bumped inside every case-writing transaction, so positions are handed out in commit
+//! order: SQLite serialises writers (`BEGIN IMMEDIATE`). PostgreSQL lets case writers
+//! run side by side and gives their changes positions only as the last step before
+//! commit (`UPDATE sync_counter … RETURNING`, whose row lock is held through the
+//! commit). A sequence/`BIGSERIAL` would not do: values are handed out at insert time,
+//! so a transaction that commits late leaves a lower position behind a cursor that
+//! already moved past it, and a pull would skip it for good.
 
 use chrono::{DateTime, Utc};
 use minsheng_domain::case::Case;
@@ -87,6 +88,13 @@ pub trait CommandBatch {
         key: &CommandKey,
         f: &mut dyn FnMut(&mut dyn CommandTx) -> StoreResult<String>,
     ) -> StoreResult<ProcessedCommand>;
+    /// Before the batch's commands: takes what they will lock, in one order every
+    /// batch uses (the commands, then the existing cases they name), so two batches
+    /// that share cases wait for each other instead of deadlocking. A backend with one
+    /// writer at a time has nothing to do.
+    fn claim(&mut self, _commands: &[CommandId], _cases: &[CaseId]) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// One page of the change log as one user sees it.

@@ -60,7 +60,11 @@ pub fn push(s: &AppState, actor: &Actor, req: PushRequest) -> Result<PushRespons
         let mut done = Vec::new();
         let mut after = Vec::new();
         s.store.run_batch(&org, &mut |b: &mut dyn CommandBatch| {
-            for cmd in chunk.take().unwrap_or_default() {
+            let cmds = chunk.take().unwrap_or_default();
+            let ids: Vec<CommandId> = cmds.iter().map(|c| c.id).collect();
+            let cases: Vec<CaseId> = cmds.iter().filter_map(|c| c.case_id).collect();
+            b.claim(&ids, &cases)?;
+            for cmd in cmds {
                 let key = CommandKey {
                     id: cmd.id,
                     install_id: install.clone(),

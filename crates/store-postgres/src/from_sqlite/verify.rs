@@ -56,7 +56,10 @@ pub(super) fn set_counters(tx: &mut Transaction<'_>) -> DbResult<()> {
         "UPDATE config_counter SET last = (SELECT COALESCE(MAX(seq), 0) FROM config_changes)
           WHERE id = 1;
          UPDATE sync_counter SET last = GREATEST(last, (SELECT COALESCE(MAX(seq), 0) FROM changes))
-          WHERE id = 1;",
+          WHERE id = 1;
+         UPDATE case_scope s SET last_seq = m.seq
+           FROM (SELECT case_id, MAX(seq) AS seq FROM changes GROUP BY case_id) m
+          WHERE m.case_id = s.case_id;",
     )?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 -- list scope, the sync change log and pushed commands, the audit chain, dispatch
 -- feedback. Ported from the SQLite schema (store-sqlite migrations 1-4, 8, 9, 11, 12, 14).
 --
--- Lock order of every transaction that writes cases (see sync.rs): sync_counter first,
--- then case rows and case_numbers, then audit_head (then the configuration's counter).
+-- Lock order of every transaction that writes cases: see sync.rs (since migration 10,
+-- sync_counter is taken last, at commit).
 
 -- ---------------------------------------------------------------------------------
 -- Organisation and staff
@@ -252,9 +252,9 @@ CREATE INDEX dispatch_feedback_case ON dispatch_feedback(case_id);
 -- ---------------------------------------------------------------------------------
 -- Sync: change log, scope tombstones, processed commands
 -- ---------------------------------------------------------------------------------
--- One row; bumped (`UPDATE … RETURNING`) inside every case-writing transaction and
--- locked from the transaction's first case write until its commit, so change
--- positions are handed out in commit order (see minsheng_store::sync). Not a sequence:
+-- One row; bumped (`UPDATE … RETURNING`) by every case-writing transaction and locked
+-- until its commit, so change positions are handed out in commit order (see
+-- minsheng_store::sync; since migration 10 it is taken just before the commit). Not a sequence:
 -- sequence values are not in commit order.
 CREATE TABLE sync_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last BIGINT NOT NULL);
 INSERT INTO sync_counter(id, last) VALUES (1, 0);

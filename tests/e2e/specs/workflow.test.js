@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import * as api from '../lib/api.js';
 import { launch } from '../lib/app.js';
 import { PASSWORD } from '../lib/env.js';
+import * as shared from '../lib/flow.js';
 import { startServer, stopServer } from '../lib/server.js';
 
 const run = `E2E${Date.now().toString(36).toUpperCase()}`;
@@ -43,21 +44,8 @@ function step(name, fn) {
   });
 }
 
-/** Waits until the top bar's queued count is `n` (lib/app.js queued() throws on a broken badge). */
-async function untilQueued(n, what, timeout = 15_000) {
-  let last = null;
-  await app.b
-    .waitUntil(
-      async () => {
-        last = await app.queued();
-        return last === n;
-      },
-      { timeout, interval: 250, timeoutMsg: `topbar-queued: ${what} (wanted ${n})` },
-    )
-    .catch((e) => {
-      throw new Error(`${e.message}; last seen ${last}`);
-    });
-}
+/** Waits until the top bar's queued count is `n` (the shared helper, on this spec's app). */
+const untilQueued = (n, what, timeout) => shared.untilQueued(app, n, what, timeout);
 
 /** Polls the server until `pred(caseView)` holds. */
 async function serverCase(token, id, pred, what, timeout = 30_000) {

@@ -130,9 +130,11 @@ pub enum Block {
     TitleWord = 0,
     BodyWord = 1,
     BodyChar = 2,
+    /// One feature per class lexicon ([`crate::lexicon`]) whose words occur.
+    Lexicon = 3,
 }
 
-pub const BLOCKS: usize = 3;
+pub const BLOCKS: usize = 4;
 
 /// One feature occurrence: the hash and the block it belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -153,6 +155,9 @@ pub struct AnalyzerConfig {
     pub hmm: bool,
     /// Only this many leading characters are segmented into words.
     pub max_segmented_chars: usize,
+    /// Emit the class-lexicon block.
+    #[serde(default)]
+    pub class_lexicon: bool,
 }
 
 impl Default for AnalyzerConfig {
@@ -163,6 +168,7 @@ impl Default for AnalyzerConfig {
             domain_words: POLICE_TERMS.iter().map(|s| (*s).to_string()).collect(),
             hmm: false,
             max_segmented_chars: 400,
+            class_lexicon: true,
         }
     }
 }
@@ -171,6 +177,7 @@ impl Default for AnalyzerConfig {
 /// (tens of milliseconds), so build it once and share it.
 pub struct Analyzer {
     jieba: Jieba,
+    lexicon: crate::lexicon::Lexicon,
     config: AnalyzerConfig,
 }
 
@@ -192,7 +199,11 @@ impl Analyzer {
                 jieba.add_word(word, Some(50_000), None);
             }
         }
-        Self { jieba, config }
+        Self {
+            jieba,
+            lexicon: crate::lexicon::Lexicon::new(),
+            config,
+        }
     }
 
     pub fn config(&self) -> &AnalyzerConfig {
@@ -236,6 +247,11 @@ impl Analyzer {
             emit(Block::BodyWord, word);
         }
         self.char_ngrams(&body, |gram| emit(Block::BodyChar, gram));
+        if self.config.class_lexicon {
+            for class in self.lexicon.classes_in(&body) {
+                emit(Block::Lexicon, class);
+            }
+        }
     }
 
     /// Content words of already-normalised text (punctuation dropped).

@@ -10,7 +10,8 @@ use crate::linear::{softmax, LinearModel, SvmConfig};
 use crate::vectorizer::{SparseVec, Vectorizer, VectorizerConfig};
 
 /// Bumped whenever the model file layout changes.
-pub const MODEL_FORMAT: u32 = 1;
+/// 2: class-lexicon feature block (4 blocks).
+pub const MODEL_FORMAT: u32 = 2;
 
 /// A label with its score in [0, 1] (scores of one task sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,7 +211,10 @@ impl Engine {
             .tasks
             .get(task)
             .ok_or_else(|| NlpError::MissingTask(task.to_string()))?;
-        let probs = softmax(&model.decision(row), self.set.config.score_temperature);
+        let probs = softmax(
+            &model.decision(row),
+            self.set.config.score_temperature * row.evidence,
+        );
         let mut out: Vec<Scored> = model
             .labels
             .iter()
@@ -239,7 +243,7 @@ impl Engine {
             let k = model.labels.len();
             let probs = softmax(
                 &decision[*offset..offset + k],
-                self.set.config.score_temperature,
+                self.set.config.score_temperature * row.evidence,
             );
             let mut scored: Vec<Scored> = model
                 .labels

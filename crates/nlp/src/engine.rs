@@ -28,6 +28,13 @@ pub struct TrainConfig {
     pub svm: SvmConfig,
     /// Sharpness of the softmax that turns margins into displayed scores.
     pub score_temperature: f32,
+    /// Least weight of a rare label's class-lexicon feature when its term is
+    /// in the title (half that in the body); 0 turns the priors off.
+    #[serde(default)]
+    pub lexicon_prior: f32,
+    /// Labels with fewer training rows than this get the lexicon prior.
+    #[serde(default)]
+    pub rare_label_rows: usize,
 }
 
 impl Default for TrainConfig {
@@ -37,6 +44,8 @@ impl Default for TrainConfig {
             vectorizer: VectorizerConfig::default(),
             svm: SvmConfig::default(),
             score_temperature: 3.0,
+            lexicon_prior: 2.0,
+            rare_label_rows: 15,
         }
     }
 }
@@ -141,7 +150,8 @@ impl Engine {
                 out
             })
             .collect();
-        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &hits);
+        let lexicon_features = crate::lexicon::feature_hashes();
+        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &hits, &lexicon_features);
         let mut scratch = Vec::new();
         let rows: Vec<SparseVec> = hits
             .iter()
@@ -149,7 +159,14 @@ impl Engine {
             .collect();
         let mut tasks = BTreeMap::new();
         for (task, task_labels) in labels {
-            let model = train_task(task, &rows, task_labels, vectorizer.dim(), &config.svm)?;
+            let mut model = train_task(task, &rows, task_labels, vectorizer.dim(), &config.svm)?;
+            crate::lexicon::apply_priors(
+                &mut model,
+                &vectorizer,
+                task_labels,
+                config.lexicon_prior,
+                config.rare_label_rows,
+            );
             tasks.insert(task.clone(), model);
         }
         let set = ModelSet {

@@ -80,6 +80,25 @@ fn looks_traditional(text: &str) -> bool {
 /// Drops HTML/XML tags (`<p>`, `</div>`, `<!-- … -->`) and decodes the few
 /// entities that occur in pasted web text, so markup neither becomes
 /// features nor costs time. Only called when the text contains `<` or `&`.
+/// The closing tag (lower case) of a `<script>` or `<style>` element that
+/// `tag` (the text after '<') opens.
+fn hidden_element_end(tag: &str) -> Option<&'static str> {
+    let name = tag
+        .get(
+            ..tag
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(tag.len()),
+        )
+        .unwrap_or_default();
+    if name.eq_ignore_ascii_case("script") {
+        Some("</script")
+    } else if name.eq_ignore_ascii_case("style") {
+        Some("</style")
+    } else {
+        None
+    }
+}
+
 fn strip_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -94,6 +113,15 @@ fn strip_markup(text: &str) -> String {
                 Some((end, _)) if is_tag => {
                     out.push(' ');
                     rest = &tail[end + 1..];
+                    // What a script or style element holds is never shown.
+                    if let Some(close) = hidden_element_end(inner) {
+                        // ASCII lower-casing keeps byte offsets.
+                        rest = rest
+                            .to_ascii_lowercase()
+                            .find(close)
+                            .and_then(|at| rest[at..].find('>').map(|end| at + end + 1))
+                            .map_or("", |after| &rest[after..]);
+                    }
                 }
                 _ => {
                     out.push('<');
@@ -169,6 +197,16 @@ mod tests {
             "楼上 噪音 扰民 a<b"
         );
         assert_eq!(normalize("1 < 2 & 3"), "1 < 2 & 3");
+    }
+
+    #[test]
+    fn drops_what_scripts_and_styles_hold() {
+        assert_eq!(
+            normalize("<SCRIPT type=x>var a=1;</Script>噪音<style>p{color:red}</style>扰民"),
+            "噪音 扰民"
+        );
+        // An element never closed hides the rest, as in a browser.
+        assert_eq!(normalize("噪音<script>var a"), "噪音");
     }
 
     #[test]

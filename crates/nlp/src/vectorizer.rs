@@ -59,7 +59,9 @@ pub struct Vectorizer {
 
 impl Vectorizer {
     /// Learns the vocabulary and IDF (smoothed as in scikit-learn).
-    pub fn fit(config: VectorizerConfig, docs: &[Vec<FeatureHit>]) -> Self {
+    /// `always` are features kept whatever their document frequency (the
+    /// class-lexicon features, whose weights may be set from a prior).
+    pub fn fit(config: VectorizerConfig, docs: &[Vec<FeatureHit>], always: &[u64]) -> Self {
         let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         let mut seen: Vec<u64> = Vec::new();
         for doc in docs {
@@ -71,9 +73,12 @@ impl Vectorizer {
                 *df.entry(h).or_insert(0) += 1;
             }
         }
+        for &h in always {
+            df.entry(h).or_insert(0);
+        }
         let mut kept: Vec<(u64, u32)> = df
             .into_iter()
-            .filter(|&(_, d)| d >= config.min_df)
+            .filter(|&(h, d)| d >= config.min_df || always.contains(&h))
             .collect();
         // Sorted so that column numbers do not depend on hash-map order.
         kept.sort_unstable_by_key(|&(h, _)| h);

@@ -17,7 +17,9 @@
 //! at most ‖unread query weight‖ / ‖query‖ (Cauchy–Schwarz), so reading
 //! stops once that bound is below `min_score`, or after `max_postings`
 //! posting entries (newest first) to bound the worst case. The `rerank`
-//! best partial scores are re-scored exactly.
+//! best partial scores are re-scored exactly. Partial scores divide by each
+//! case's stored norm, refreshed with the current IDF whenever the index has
+//! grown by a quarter, so cases indexed early are not favoured.
 //!
 //! Memory per case: its bigram list (5 B per distinct bigram) plus the same
 //! in postings; ~2 KB for a 350-character message.
@@ -25,11 +27,8 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::location::{place_mentions, title_of, PlaceKind};
-use crate::text::{content_chars, normalize, truncate_chars};
-
-/// Characters of a message that are indexed (after normalisation).
-const INDEXED_CHARS: usize = 3000;
+use crate::duplicate_scoring::{has_all, hash_str, phone_key, places_conflict, profile, tf_weight};
+use crate::duplicate_scoring::{Place, Profile};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -79,77 +78,6 @@ pub struct DuplicateCandidate {
     pub received_at_unix: i64,
 }
 
-/// A message as the index sees it: bigram keys with counts, sorted by key,
-/// and the places its title names (kind, bigram keys of the name's stem).
-#[derive(Debug, Clone, Default)]
-struct Profile {
-    terms: Vec<(u64, u8)>,
-    places: Vec<Place>,
-}
-
-/// A place named in a title: its kind and the bigram keys of its stem, so
-/// "is it mentioned in the other text" is a lookup in that text's bigrams.
-type Place = (u8, Box<[u64]>);
-
-fn bigram_keys(chars: &[char]) -> Vec<u64> {
-    if chars.len() == 1 {
-        vec![1 << 42 | u64::from(chars[0])]
-    } else {
-        chars
-            .windows(2)
-            .map(|w| u64::from(w[0]) << 21 | u64::from(w[1]))
-            .collect()
-    }
-}
-
-fn profile(text: &str) -> Profile {
-    let normalized = normalize(text);
-    let chars = content_chars(truncate_chars(&normalized, INDEXED_CHARS));
-    let mut keys = bigram_keys(&chars);
-    keys.sort_unstable();
-    let mut terms: Vec<(u64, u8)> = Vec::with_capacity(keys.len());
-    for k in keys {
-        match terms.last_mut() {
-            Some((last, tf)) if *last == k => *tf = tf.saturating_add(1),
-            _ => terms.push((k, 1)),
-        }
-    }
-    let places = place_mentions(title_of(text))
-        .into_iter()
-        .map(|m| {
-            let kind = match m.kind {
-                PlaceKind::City => 0,
-                PlaceKind::District => 1,
-                PlaceKind::Named => 2,
-            };
-            let stem: Vec<char> = content_chars(m.stem());
-            (kind, bigram_keys(&stem).into_boxed_slice())
-        })
-        .filter(|(_, keys)| !keys.is_empty())
-        .collect();
-    Profile { terms, places }
-}
-
-/// True when, for some kind of place, each title names one that the other
-/// text does not contain (`contains_a(keys)`: all of a place's bigrams occur
-/// in text a) — `location::places_conflict` on bigrams.
-fn places_conflict(
-    a: &[Place],
-    contains_a: impl Fn(&[u64]) -> bool,
-    b: &[Place],
-    contains_b: impl Fn(&[u64]) -> bool,
-) -> bool {
-    (0..3).any(|kind| {
-        a.iter().any(|(k, keys)| *k == kind && !contains_b(keys))
-            && b.iter().any(|(k, keys)| *k == kind && !contains_a(keys))
-    })
-}
-
-fn has_all(terms: &[(u64, u8)], keys: &[u64]) -> bool {
-    keys.iter()
-        .all(|k| terms.binary_search_by_key(k, |t| t.0).is_ok())
-}
-
 /// Index of open and recent cases. Not thread-safe by itself: wrap it in a
 /// `RwLock` on the server.
 #[derive(Debug, Clone)]
@@ -165,8 +93,11 @@ pub struct DuplicateIndex {
     doc_start: Vec<usize>,
     doc_terms: Vec<u32>,
     doc_tf: Vec<u8>,
-    /// Norm of the slot's vector when it was inserted (for partial scores).
-    insert_norm: Vec<f32>,
+    /// Norm of the slot's vector under the IDF of the last refresh (for
+    /// partial scores; see [`Self::refresh_norms`]).
+    slot_norm: Vec<f32>,
+    /// Live cases when the norms were last refreshed.
+    norms_live: usize,
     places: Vec<Box<[Place]>>,
     case_ids: Vec<Box<str>>,
     received: Vec<i64>,
@@ -194,7 +125,8 @@ impl DuplicateIndex {
             doc_start: vec![0],
             doc_terms: Vec::new(),
             doc_tf: Vec::new(),
-            insert_norm: Vec::new(),
+            slot_norm: Vec::new(),
+            norms_live: 0,
             places: Vec::new(),
             case_ids: Vec::new(),
             received: Vec::new(),
@@ -253,7 +185,7 @@ impl DuplicateIndex {
         self.doc_terms.extend(ids.iter().map(|x| x.0));
         self.doc_tf.extend(ids.iter().map(|x| x.1));
         self.doc_start.push(self.doc_terms.len());
-        self.insert_norm.push(norm.max(f32::MIN_POSITIVE));
+        self.slot_norm.push(norm.max(f32::MIN_POSITIVE));
         self.places.push(profile.places.into_boxed_slice());
         let phone_key = phone.and_then(phone_key).unwrap_or(0);
         self.case_ids.push(case_id.into());
@@ -268,6 +200,30 @@ impl DuplicateIndex {
             .or_default()
             .push(slot);
         self.live += 1;
+        if self.live > self.norms_live + self.norms_live / 4 + 64 {
+            self.refresh_norms();
+        }
+    }
+
+    /// Recomputes every slot's norm with the current IDF. Partial scores
+    /// divide by the stored norm; a case inserted while the index was small
+    /// has a norm from a flat IDF, far below its current one, so its partial
+    /// scores were inflated and such early cases crowded the `rerank` set
+    /// (measured with nlp-bench at 1M: see the commit). Done whenever the live
+    /// count has grown by a quarter (amortised O(1) per insert) or halved.
+    fn refresh_norms(&mut self) {
+        let weights: Vec<f32> = self.df.iter().map(|&df| self.idf_weight(df)).collect();
+        for slot in 0..self.case_ids.len() {
+            let range = self.doc_start[slot]..self.doc_start[slot + 1];
+            let norm = self.doc_terms[range.clone()]
+                .iter()
+                .zip(&self.doc_tf[range])
+                .map(|(&t, &tf)| (tf_weight(tf) * weights[t as usize]).powi(2))
+                .sum::<f32>()
+                .sqrt();
+            self.slot_norm[slot] = norm.max(f32::MIN_POSITIVE);
+        }
+        self.norms_live = self.live;
     }
 
     /// Removes a case (closed long ago, merged, deleted). Returns whether it was indexed.
@@ -303,6 +259,9 @@ impl DuplicateIndex {
         let dead = self.case_ids.len() - self.live;
         if dead > 1000 && dead > self.live {
             self.compact();
+        }
+        if self.live < self.norms_live / 2 {
+            self.refresh_norms();
         }
         true
     }
@@ -503,7 +462,7 @@ impl DuplicateIndex {
             let from = list.len().saturating_sub(budget);
             budget -= list.len() - from;
             for (&slot, &tf) in list[from..].iter().zip(&tfs[from..]).rev() {
-                let wd = tf_weight(tf) * idf_w / self.insert_norm[slot as usize];
+                let wd = tf_weight(tf) * idf_w / self.slot_norm[slot as usize];
                 *partial.entry(slot).or_insert(0.0) += wq * wd;
             }
         }
@@ -576,7 +535,7 @@ impl DuplicateIndex {
                 fresh.doc_tf.push(tf);
             }
             fresh.doc_start.push(fresh.doc_terms.len());
-            fresh.insert_norm.push(self.insert_norm[slot]);
+            fresh.slot_norm.push(self.slot_norm[slot]);
             fresh.places.push(self.places[slot].clone());
             fresh.case_ids.push(self.case_ids[slot].clone());
             fresh.received.push(self.received[slot]);
@@ -602,6 +561,7 @@ impl DuplicateIndex {
         fresh.df.resize(width, 0);
         // Term ids are kept, so the key → id map carries over.
         fresh.term_ids = std::mem::take(&mut self.term_ids);
+        fresh.norms_live = self.norms_live;
         *self = fresh;
     }
 }
@@ -616,33 +576,6 @@ struct Query {
     places: Vec<Place>,
     /// The query's bigram keys with counts, sorted by key.
     profile_terms: Vec<(u64, u8)>,
-}
-
-/// Sublinear term frequency, 1 + ln tf (1 for the common tf = 1).
-fn tf_weight(tf: u8) -> f32 {
-    if tf <= 1 {
-        1.0
-    } else {
-        1.0 + f32::from(tf).ln()
-    }
-}
-
-fn hash_str(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    s.hash(&mut h);
-    h.finish()
-}
-
-/// Digits of a phone number (country prefix 86 dropped); masked or too
-/// short numbers do not count.
-fn phone_key(phone: &str) -> Option<u64> {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits
-        .strip_prefix("86")
-        .filter(|d| d.len() == 11)
-        .unwrap_or(&digits);
-    (digits.len() >= 7 && !phone.contains('*')).then(|| hash_str(digits) | 1)
 }
 
 #[cfg(test)]

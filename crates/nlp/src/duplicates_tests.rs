@@ -118,3 +118,42 @@ fn odd_inputs_do_not_panic() {
     }
     assert!(index.candidates(None, "", 3).is_empty());
 }
+
+/// Distinct CJK characters from `start`, so generated texts share no bigram.
+fn distinct_text(start: u32, len: u32) -> String {
+    (start..start + len)
+        .filter_map(|c| char::from_u32(0x4E00 + c))
+        .collect()
+}
+
+#[test]
+fn a_case_indexed_when_the_index_was_small_does_not_crowd_the_rerank_set() {
+    // Only the single best partial score is re-scored. The long first case
+    // shares the query's bigrams but its cosine to the query is small; the
+    // short last case is almost the query. Retrieval must rank them as the
+    // exact cosine does, whenever they were inserted.
+    let config = DuplicateConfig {
+        rerank: 1,
+        min_score: 0.0,
+        ..DuplicateConfig::default()
+    };
+    let mut index = DuplicateIndex::new(config);
+    index.insert(
+        "early",
+        None,
+        &format!("路灯损坏{}", distinct_text(0, 300)),
+        0,
+    );
+    for i in 0..200 {
+        index.insert(&format!("f{i}"), None, &distinct_text(1000 + i * 20, 20), 1);
+    }
+    index.insert("late", None, "路灯损坏无人修", 2);
+    let query = "路灯损坏";
+    assert!(index.text_similarity(query, "路灯损坏无人修") > 0.5);
+    let found = index.candidates(None, query, 5);
+    assert_eq!(
+        found.first().map(|c| c.case_id.as_str()),
+        Some("late"),
+        "{found:?}"
+    );
+}

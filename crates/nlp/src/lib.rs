@@ -6,6 +6,7 @@
 
 pub mod analyzer;
 pub mod dataset;
+mod duplicate_scoring;
 pub mod duplicates;
 pub mod engine;
 pub mod error;

@@ -120,6 +120,37 @@ fn odd_inputs_give_a_clear_result() {
     assert_eq!(s.category[0].label, "噪音扰民");
 }
 
+/// A reason is a phrase of the message, never the name of an internal
+/// feature such as a lexicon class ("标题:户政").
+#[test]
+fn reasons_are_phrases_of_the_message() {
+    let intelligence = Intelligence::from_models(trained(), Vec::new());
+    for (title, detail) in [
+        (
+            "小区广场舞噪音扰民",
+            "每天晚上广场舞音响开得很大，吵得老人孩子无法休息。",
+        ),
+        (
+            "咨询新生儿落户",
+            "孩子刚出生，请问上户口需要带什么材料，去哪个派出所办理？",
+        ),
+        (
+            "路口违停车辆太多",
+            "学校门口每天早上违停车辆堵路，希望交警贴条处罚。",
+        ),
+    ] {
+        let s = intelligence.suggest(title, detail, None);
+        assert!(!s.category_reasons.is_empty(), "{s:?}");
+        for reason in &s.category_reasons {
+            assert!(
+                title.contains(reason.as_str()) || detail.contains(reason.as_str()),
+                "{reason} is not in the message: {:?}",
+                s.category_reasons
+            );
+        }
+    }
+}
+
 #[test]
 fn handling_unit_follows_kind_and_jurisdiction() {
     let units = load_org_units(&fixture("org.json")).unwrap();

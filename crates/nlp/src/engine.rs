@@ -11,7 +11,10 @@ use crate::vectorizer::{SparseVec, Vectorizer, VectorizerConfig};
 
 /// Bumped whenever the model file layout changes.
 /// 2: class-lexicon feature block (4 blocks).
-pub const MODEL_FORMAT: u32 = 2;
+/// 3: title-lexicon features and the rare-label lexicon priors (new fields
+/// in the analyzer and train configs; bincode is positional, so a format-2
+/// file does not decode as format 3 and is refused by its version).
+pub const MODEL_FORMAT: u32 = 3;
 
 /// A label with its score in [0, 1] (scores of one task sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

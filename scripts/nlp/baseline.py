@@ -49,6 +49,14 @@ def classification(args):
         )
         model.fit([t for t, m in zip(texts, train) if m], labels[train])
         predicted[test] = model.predict([t for t, m in zip(texts, test) if m])
+    truth, guess = labels, predicted.astype(str)
+    classes = sorted(set(truth), key=lambda c: (np.sum(truth == c), c))
+    recall, precision = (
+        precision_recall_fscore_support(truth, guess, labels=classes, zero_division=0)[i]
+        for i in (1, 0)
+    )
+    for c, r, p in zip(classes, recall, precision):
+        print(f"  class {c:<12} n={np.sum(truth == c):<4} recall={r:.3f} precision={p:.3f}")
     acc = accuracy_score(labels, predicted.astype(str))
     f1 = f1_score(labels, predicted.astype(str), average="macro")
     print(f"task={args.task} n={len(rows)} accuracy={acc:.3f} macro_f1={f1:.3f}")

@@ -29,8 +29,10 @@ run() { # name data label_column [corpus]
     rust=$("$nlp" cv --data "$file" --task duplicates --folds "$folds" --seed "$seed" --folds-out "$tmp/$name.csv" "${extra[@]}" | tail -1)
     base=$("$py" "$here/baseline.py" --data "$file" --task duplicates --folds "$tmp/$name.csv" "${extra[@]}" | tail -1)
   else
-    rust=$("$nlp" cv --data "$file" --task "$name" --label-column "$column" --folds "$folds" --seed "$seed" --folds-out "$tmp/$name.csv" | tail -1)
-    base=$("$py" "$here/baseline.py" --data "$file" --task "$name" --label-column "$column" --folds "$tmp/$name.csv" | tail -1)
+    "$nlp" cv --data "$file" --task "$name" --label-column "$column" --folds "$folds" --seed "$seed" --folds-out "$tmp/$name.csv" >"$tmp/$name.rust"
+    "$py" "$here/baseline.py" --data "$file" --task "$name" --label-column "$column" --folds "$tmp/$name.csv" >"$tmp/$name.base"
+    rust=$(tail -1 "$tmp/$name.rust")
+    base=$(tail -1 "$tmp/$name.base")
   fi
   rows+=("rust minsheng-nlp|$rust" "sklearn baseline|$base")
 }
@@ -48,3 +50,14 @@ for row in "${rows[@]}"; do
   printf '%-18s %-15s %6s %9s %9s %9s %9s\n' "$who" "$(get task)" "$(get n)" "$(get accuracy)" "$(get macro_f1)$(get f1 | sed 's/^/f1=/' | grep -v '^f1=$' || true)" "$(get precision)" "$(get recall)"
 done
 echo "(5-fold stratified CV, seed $seed; duplicates: F1-best threshold chosen on the training folds)"
+
+# Per-class recall of the rare classes (fewer than 20 labelled rows), both systems.
+printf '\n%-12s %-16s %4s %12s %12s\n' task class n "rust recall" "sklearn"
+for task in category unit_type; do
+  grep '^  class' "$tmp/$task.rust" | while read -r _ class n recall _; do
+    n="${n#n=}"
+    [ "$n" -lt 20 ] || continue
+    base=$(grep "^  class $class " "$tmp/$task.base" | sed -n 's/.*recall=\([^ ]*\).*/\1/p')
+    printf '%-12s %-16s %4s %12s %12s\n' "$task" "$class" "$n" "${recall#recall=}" "$base"
+  done
+done

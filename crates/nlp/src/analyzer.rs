@@ -130,9 +130,11 @@ pub enum Block {
     TitleWord = 0,
     BodyWord = 1,
     BodyChar = 2,
+    /// One feature per class lexicon ([`crate::lexicon`]) whose words occur.
+    Lexicon = 3,
 }
 
-pub const BLOCKS: usize = 3;
+pub const BLOCKS: usize = 4;
 
 /// One feature occurrence: the hash and the block it belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -153,16 +155,27 @@ pub struct AnalyzerConfig {
     pub hmm: bool,
     /// Only this many leading characters are segmented into words.
     pub max_segmented_chars: usize,
+    /// Emit the class-lexicon block.
+    #[serde(default)]
+    pub class_lexicon: bool,
+    /// Also emit a "标题:<class>" feature for each lexicon term in the
+    /// title: a police term in the title says far more about what the
+    /// message is about than one in passing in the body. Off for models
+    /// saved before it existed, so they keep their features.
+    #[serde(default)]
+    pub title_lexicon: bool,
 }
 
 impl Default for AnalyzerConfig {
     fn default() -> Self {
         Self {
             char_ngram_min: 1,
-            char_ngram_max: 3,
+            char_ngram_max: 2,
             domain_words: POLICE_TERMS.iter().map(|s| (*s).to_string()).collect(),
             hmm: false,
             max_segmented_chars: 400,
+            class_lexicon: true,
+            title_lexicon: true,
         }
     }
 }
@@ -171,6 +184,7 @@ impl Default for AnalyzerConfig {
 /// (tens of milliseconds), so build it once and share it.
 pub struct Analyzer {
     jieba: Jieba,
+    lexicon: crate::lexicon::Lexicon,
     config: AnalyzerConfig,
 }
 
@@ -192,7 +206,11 @@ impl Analyzer {
                 jieba.add_word(word, Some(50_000), None);
             }
         }
-        Self { jieba, config }
+        Self {
+            jieba,
+            lexicon: crate::lexicon::Lexicon::new(),
+            config,
+        }
     }
 
     pub fn config(&self) -> &AnalyzerConfig {
@@ -202,7 +220,7 @@ impl Analyzer {
     /// Appends the feature hits of a message to `out` (cleared first).
     pub fn features(&self, title: &str, detail: &str, out: &mut Vec<FeatureHit>) {
         out.clear();
-        self.visit(title, detail, |block, token| {
+        self.visit(title, detail, |block, token, _| {
             out.push(FeatureHit {
                 hash: hash_token(block, token),
                 block,
@@ -213,16 +231,18 @@ impl Analyzer {
     /// Feature hashes with their readable token, for explanations.
     pub fn labelled_features(&self, title: &str, detail: &str) -> Vec<(u64, Block, String)> {
         let mut out = Vec::new();
-        self.visit(title, detail, |block, token| {
-            out.push((hash_token(block, token), block, token.to_string()));
+        self.visit(title, detail, |block, token, shown| {
+            out.push((hash_token(block, token), block, shown.to_string()));
         });
         out
     }
 
-    /// Calls `emit` for every feature token. The message is segmented once:
+    /// Calls `emit(block, feature, shown)` for every feature token; `shown`
+    /// is what a clerk reads for it (the feature itself, or for a lexicon
+    /// feature the term that occurred). The message is segmented once:
     /// title and detail are joined by a space, which jieba never crosses, so
     /// the words before it are the title words.
-    fn visit(&self, title: &str, detail: &str, mut emit: impl FnMut(Block, &str)) {
+    fn visit(&self, title: &str, detail: &str, mut emit: impl FnMut(Block, &str, &str)) {
         let title = normalize(title);
         let body = join_body(&title, &normalize(detail));
         let base = body.as_ptr() as usize;
@@ -231,11 +251,21 @@ impl Analyzer {
         let head = crate::text::truncate_chars(&body, self.config.max_segmented_chars);
         for word in self.words(head) {
             if word.as_ptr() as usize - base < title.len() {
-                emit(Block::TitleWord, word);
+                emit(Block::TitleWord, word, word);
             }
-            emit(Block::BodyWord, word);
+            emit(Block::BodyWord, word, word);
         }
-        self.char_ngrams(&body, |gram| emit(Block::BodyChar, gram));
+        self.char_ngrams(&body, |gram| emit(Block::BodyChar, gram, gram));
+        if self.config.class_lexicon {
+            for (class, term) in self.lexicon.terms_in(&body) {
+                emit(Block::Lexicon, class, term);
+            }
+            if self.config.title_lexicon {
+                for (class, term) in self.lexicon.title_terms_in(&title) {
+                    emit(Block::Lexicon, class, term);
+                }
+            }
+        }
     }
 
     /// Content words of already-normalised text (punctuation dropped).

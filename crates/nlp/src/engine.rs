@@ -10,7 +10,11 @@ use crate::linear::{softmax, LinearModel, SvmConfig};
 use crate::vectorizer::{SparseVec, Vectorizer, VectorizerConfig};
 
 /// Bumped whenever the model file layout changes.
-pub const MODEL_FORMAT: u32 = 1;
+/// 2: class-lexicon feature block (4 blocks).
+/// 3: title-lexicon features and the rare-label lexicon priors (new fields
+/// in the analyzer and train configs; bincode is positional, so a format-2
+/// file does not decode as format 3 and is refused by its version).
+pub const MODEL_FORMAT: u32 = 3;
 
 /// A label with its score in [0, 1] (scores of one task sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +31,13 @@ pub struct TrainConfig {
     pub svm: SvmConfig,
     /// Sharpness of the softmax that turns margins into displayed scores.
     pub score_temperature: f32,
+    /// Least weight of a rare label's class-lexicon feature when its term is
+    /// in the title (half that in the body); 0 turns the priors off.
+    #[serde(default)]
+    pub lexicon_prior: f32,
+    /// Labels with fewer training rows than this get the lexicon prior.
+    #[serde(default)]
+    pub rare_label_rows: usize,
 }
 
 impl Default for TrainConfig {
@@ -36,6 +47,8 @@ impl Default for TrainConfig {
             vectorizer: VectorizerConfig::default(),
             svm: SvmConfig::default(),
             score_temperature: 3.0,
+            lexicon_prior: 2.0,
+            rare_label_rows: 15,
         }
     }
 }
@@ -140,7 +153,8 @@ impl Engine {
                 out
             })
             .collect();
-        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &hits);
+        let lexicon_features = crate::lexicon::feature_hashes();
+        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &hits, &lexicon_features);
         let mut scratch = Vec::new();
         let rows: Vec<SparseVec> = hits
             .iter()
@@ -148,7 +162,14 @@ impl Engine {
             .collect();
         let mut tasks = BTreeMap::new();
         for (task, task_labels) in labels {
-            let model = train_task(task, &rows, task_labels, vectorizer.dim(), &config.svm)?;
+            let mut model = train_task(task, &rows, task_labels, vectorizer.dim(), &config.svm)?;
+            crate::lexicon::apply_priors(
+                &mut model,
+                &vectorizer,
+                task_labels,
+                config.lexicon_prior,
+                config.rare_label_rows,
+            );
             tasks.insert(task.clone(), model);
         }
         let set = ModelSet {
@@ -210,7 +231,10 @@ impl Engine {
             .tasks
             .get(task)
             .ok_or_else(|| NlpError::MissingTask(task.to_string()))?;
-        let probs = softmax(&model.decision(row), self.set.config.score_temperature);
+        let probs = softmax(
+            &model.decision(row),
+            self.set.config.score_temperature * row.evidence,
+        );
         let mut out: Vec<Scored> = model
             .labels
             .iter()
@@ -239,7 +263,7 @@ impl Engine {
             let k = model.labels.len();
             let probs = softmax(
                 &decision[*offset..offset + k],
-                self.set.config.score_temperature,
+                self.set.config.score_temperature * row.evidence,
             );
             let mut scored: Vec<Scored> = model
                 .labels

@@ -22,12 +22,18 @@ pub enum NlpError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("model file {path} could not be decoded: {message}")]
-    ModelDecode { path: PathBuf, message: String },
     #[error("model encoding failed: {0}")]
     ModelEncode(String),
     #[error("model format {found} is not supported (this build reads {supported})")]
     UnsupportedFormat { found: u32, supported: u32 },
+    #[error("model in {path} has format {found}, newer than this build reads ({supported}): upgrade minsheng-nlp, or restore an older model version (model.vN.bin + manifest.vN.json)")]
+    ModelTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("model file {path} is corrupt ({reason}): retrain, or restore an older model version (model.vN.bin + manifest.vN.json)")]
+    ModelCorrupt { path: PathBuf, reason: String },
     #[error("missing column {column} in {path}")]
     MissingColumn { path: PathBuf, column: String },
     #[error("task {0} has no model in this model directory")]

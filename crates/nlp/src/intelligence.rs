@@ -109,7 +109,9 @@ impl Intelligence {
             .find(|s| s.label == "1")
             .map_or(0.0, |s| s.score);
         Classification {
-            police_related: (p_police >= 0.5, p_police),
+            // Strictly above one half: a text the model knows nothing about
+            // scores exactly 0.5 and is not called a police matter.
+            police_related: (p_police > 0.5, p_police),
             category: scores("category"),
             request_type: scores("request_type"),
             unit_kind: scores("unit_type"),

@@ -6,16 +6,20 @@
 
 pub mod analyzer;
 pub mod dataset;
+mod duplicate_scoring;
 pub mod duplicates;
 pub mod engine;
 pub mod error;
 pub mod evaluation;
+pub mod folds;
 pub mod intelligence;
+pub mod lexicon;
 pub mod linear;
 pub mod location;
 pub mod metrics;
 pub mod model_dir;
 pub mod org;
+pub mod pair_evaluation;
 pub mod text;
 pub mod training;
 pub mod vectorizer;

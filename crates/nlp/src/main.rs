@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use minsheng_nlp::dataset::{read_labeled, read_records, stratified_folds};
+use minsheng_nlp::dataset::{read_labeled, read_records};
 use minsheng_nlp::evaluation::{
-    best_threshold, cross_validate, cross_validate_pairs, duplicate_scores, read_corpus,
-    read_pairs, retrieved_through_index,
+    cross_validate, cross_validate_pairs, duplicate_scores, pair_groups, read_corpus, read_pairs,
+    retrieved_through_index, template_pairs, PairSettings,
 };
-use minsheng_nlp::metrics::{classification, pairs};
+use minsheng_nlp::folds::{
+    grouped_stratified_folds, near_duplicate_groups, NEAR_DUPLICATE_JACCARD,
+};
+use minsheng_nlp::metrics::{classification, pairs, per_class};
 use minsheng_nlp::model_dir::{read_manifest, ModelDir};
 use minsheng_nlp::org::{load_org_units, place_words};
 use minsheng_nlp::training::{merge_history, train_all, TrainOptions};
@@ -139,11 +142,18 @@ fn run(command: Command) -> Result<()> {
             if let (Some(pair_file), Some(corpus)) = (pair_file, corpus) {
                 let pair_rows = read_pairs(&pair_file)?;
                 let truth: Vec<bool> = pair_rows.iter().map(|p| p.duplicate).collect();
-                let scores = duplicate_scores(&duplicates, &pair_rows, &read_corpus(&corpus)?);
-                duplicates.link_threshold = best_threshold(&scores, &truth);
+                let settings = PairSettings::grid(&pair_rows, &read_corpus(&corpus)?);
+                let all = vec![1; truth.len()]; // one fold 0 is never the test fold
+                let (_, chosen) = cross_validate_pairs(&settings, &truth, &all);
+                if let Some(&(s, threshold)) = chosen.first() {
+                    duplicates = settings[s].config.clone();
+                    duplicates.link_threshold = threshold;
+                }
                 println!(
-                    "duplicate link threshold calibrated on {} pairs: {:.3}",
+                    "duplicate settings calibrated on {} pairs: idf_power={} place_penalty={} link_threshold={:.3}",
                     pair_rows.len(),
+                    duplicates.idf_power,
+                    duplicates.place_penalty,
                     duplicates.link_threshold
                 );
             }
@@ -198,22 +208,16 @@ fn run(command: Command) -> Result<()> {
                     path: data.clone(),
                     column: "--corpus".into(),
                 })?;
-                let threshold = read_manifest(&model)?.duplicates;
+                let config = read_manifest(&model)?.duplicates;
                 let pair_rows = read_pairs(&data)?;
                 let corpus = read_corpus(&corpus)?;
-                let scores = duplicate_scores(&threshold, &pair_rows, &corpus);
+                let scores = duplicate_scores(&config, &pair_rows, &corpus);
                 let truth: Vec<bool> = pair_rows.iter().map(|p| p.duplicate).collect();
                 let predicted: Vec<bool> =
-                    scores.iter().map(|s| *s >= threshold.min_score).collect();
-                let via_index = pairs(
-                    &truth,
-                    &retrieved_through_index(&threshold, &pair_rows, &corpus),
-                );
-                println!(
-                    "through the index (LSH retrieval included): precision={:.3} recall={:.3} f1={:.3}",
-                    via_index.precision, via_index.recall, via_index.f1
-                );
-                println!("link_threshold={:.3}", threshold.link_threshold);
+                    scores.iter().map(|s| *s >= config.link_threshold).collect();
+                print_index_recall(&config, &pair_rows, &corpus, &truth);
+                print_template_breakdown(&template_pairs(&pair_rows, &corpus), &truth, &predicted);
+                println!("link_threshold={:.3}", config.link_threshold);
                 let m = pairs(&truth, &predicted);
                 println!(
                     "task=duplicates n={} precision={:.3} recall={:.3} f1={:.3}",
@@ -258,20 +262,44 @@ fn run(command: Command) -> Result<()> {
                     column: "--corpus".into(),
                 })?;
                 let pair_rows = read_pairs(&data)?;
+                let corpus = read_corpus(&corpus)?;
                 let truth: Vec<bool> = pair_rows.iter().map(|p| p.duplicate).collect();
                 let labels: Vec<String> = truth.iter().map(|t| u8::from(*t).to_string()).collect();
-                let assignment = stratified_folds(&labels, folds, seed);
-                write_folds(folds_out.as_deref(), &assignment)?;
-                let scores = duplicate_scores(
-                    &DuplicateConfig::default(),
-                    &pair_rows,
-                    &read_corpus(&corpus)?,
-                );
+                let groups = pair_groups(&pair_rows, &corpus);
+                let assignment = grouped_stratified_folds(&labels, &groups, folds, seed);
+                let template = template_pairs(&pair_rows, &corpus);
+                let flags: Vec<String> =
+                    template.iter().map(|t| u8::from(*t).to_string()).collect();
+                write_folds(
+                    folds_out.as_deref(),
+                    &assignment,
+                    Some(("template", &flags)),
+                )?;
+                let settings = PairSettings::grid(&pair_rows, &corpus);
+                let (predicted, chosen) = cross_validate_pairs(&settings, &truth, &assignment);
+                for (fold, (s, threshold)) in chosen.iter().enumerate() {
+                    let c = &settings[*s].config;
+                    println!(
+                        "fold {fold}: idf_power={} place_penalty={} threshold={threshold:.3} (chosen on the other folds)",
+                        c.idf_power, c.place_penalty
+                    );
+                }
+                if let Some(&(s, threshold)) = chosen.first() {
+                    let config = DuplicateConfig {
+                        link_threshold: threshold,
+                        ..settings[s].config.clone()
+                    };
+                    print_index_recall(&config, &pair_rows, &corpus, &truth);
+                }
+                print_template_breakdown(&template, &truth, &predicted);
                 println!(
-                    "threshold chosen on all pairs: {:.3}",
-                    best_threshold(&scores, &truth)
+                    "matter groups: {} for {} pairs",
+                    groups
+                        .iter()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len(),
+                    groups.len()
                 );
-                let predicted = cross_validate_pairs(&scores, &truth, &assignment);
                 let m = pairs(&truth, &predicted);
                 println!(
                     "task=duplicates n={} precision={:.3} recall={:.3} f1={:.3}",
@@ -282,8 +310,13 @@ fn run(command: Command) -> Result<()> {
             let column = label_column.unwrap_or_else(|| task.clone());
             let rows = read_labeled(&data, &column)?;
             let truth: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let assignment = stratified_folds(&truth, folds, seed);
-            write_folds(folds_out.as_deref(), &assignment)?;
+            let texts: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}\n{}", r.title, r.detail))
+                .collect();
+            let groups = near_duplicate_groups(&texts, NEAR_DUPLICATE_JACCARD).labels();
+            let assignment = grouped_stratified_folds(&truth, &groups, folds, seed);
+            write_folds(folds_out.as_deref(), &assignment, None)?;
             let mut config = TrainConfig::default().with_seed(seed);
             // Undocumented knobs for model selection experiments.
             if let Ok(v) = std::env::var("NLP_MIN_DF") {
@@ -295,10 +328,27 @@ fn run(command: Command) -> Result<()> {
             if let Ok(v) = std::env::var("NLP_SEG") {
                 config.analyzer.max_segmented_chars = v.parse().unwrap_or(400);
             }
+            if let Ok(v) = std::env::var("NLP_LEXICON_WEIGHT") {
+                config.vectorizer.block_weights[3] = v.parse().unwrap_or(1.0);
+            }
             if let Ok(v) = std::env::var("NLP_C") {
                 config.svm.c = v.parse().unwrap_or(1.0);
             }
             let predicted = cross_validate(&config, &rows, &assignment)?;
+            println!(
+                "re-post groups: {} for {} messages (a group never spans folds)",
+                groups
+                    .iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                groups.len()
+            );
+            for c in per_class(&truth, &predicted) {
+                println!(
+                    "  class {:<12} n={:<4} recall={:.3} precision={:.3}",
+                    c.label, c.support, c.recall, c.precision
+                );
+            }
             let m = classification(&truth, &predicted);
             println!(
                 "task={task} n={} accuracy={:.3} macro_f1={:.3}",
@@ -372,16 +422,79 @@ fn train_and_save(
     Ok(())
 }
 
-fn write_folds(path: Option<&Path>, assignment: &[usize]) -> Result<()> {
+/// `row,fold[,extra]` for the Python baseline (which reads the same folds).
+fn write_folds(
+    path: Option<&Path>,
+    assignment: &[usize],
+    extra: Option<(&str, &[String])>,
+) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
-    let mut text = String::from("row,fold\n");
+    let mut text = String::from("row,fold");
+    if let Some((name, _)) = extra {
+        let _ = write!(text, ",{name}");
+    }
+    text.push('\n');
     for (row, fold) in assignment.iter().enumerate() {
-        let _ = writeln!(text, "{row},{fold}");
+        let _ = write!(text, "{row},{fold}");
+        if let Some((_, values)) = extra {
+            let _ = write!(text, ",{}", values[row]);
+        }
+        text.push('\n');
     }
     std::fs::write(path, text).map_err(|e| NlpError::Io {
         path: path.to_path_buf(),
         source: e,
     })
+}
+
+/// Recall of the positive pairs through an index of the whole corpus: b is
+/// among the 10 best candidates for a, and linked (≥ the link threshold).
+fn print_index_recall(
+    config: &DuplicateConfig,
+    pair_rows: &[minsheng_nlp::evaluation::LabeledPair],
+    corpus: &std::collections::BTreeMap<(String, String), String>,
+    truth: &[bool],
+) {
+    let shown = retrieved_through_index(config, pair_rows, corpus, 10);
+    let linked_config = DuplicateConfig {
+        min_score: config.link_threshold,
+        ..config.clone()
+    };
+    let linked = retrieved_through_index(&linked_config, pair_rows, corpus, 10);
+    let positives = truth.iter().filter(|t| **t).count().max(1) as f64;
+    let recall = |found: &[bool]| {
+        found.iter().zip(truth).filter(|(f, t)| **f && **t).count() as f64 / positives
+    };
+    println!(
+        "through the live index ({} corpus cases): recall of true duplicates in the top 10 = {:.3}, linked (≥ {:.3}) = {:.3}",
+        corpus.len(),
+        recall(&shown),
+        config.link_threshold,
+        recall(&linked)
+    );
+}
+
+/// Precision/recall on the pairs whose texts differ mainly by a place name.
+fn print_template_breakdown(template: &[bool], truth: &[bool], predicted: &[bool]) {
+    let pick = |v: &[bool]| -> Vec<bool> {
+        v.iter()
+            .zip(template)
+            .filter(|(_, t)| **t)
+            .map(|(x, _)| *x)
+            .collect()
+    };
+    let (t, p) = (pick(truth), pick(predicted));
+    let m = pairs(&t, &p);
+    let negatives_rejected = t.iter().zip(&p).filter(|(t, p)| !**t && !**p).count();
+    println!(
+        "same template, different place: {} pairs ({} duplicates): precision={:.3} recall={:.3}; {} of {} non-duplicates rejected",
+        t.len(),
+        t.iter().filter(|x| **x).count(),
+        m.precision,
+        m.recall,
+        negatives_rejected,
+        t.iter().filter(|x| !**x).count()
+    );
 }
 
 fn display(path: &Path) -> String {

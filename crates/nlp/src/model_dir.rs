@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::duplicates::DuplicateConfig;
-use crate::engine::{Engine, ModelSet};
+use crate::engine::{Engine, ModelSet, MODEL_FORMAT};
 use crate::error::{NlpError, Result};
 use crate::metrics::ClassMetrics;
 
@@ -42,6 +42,10 @@ pub struct Manifest {
     pub seed: u64,
     pub tasks: BTreeMap<String, TaskInfo>,
     pub duplicates: DuplicateConfig,
+    /// SHA-256 of `model.bin` (hex), written by [`ModelDir::save`] and
+    /// checked on load; absent in manifests from before format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
 }
 
 /// A loaded model directory.
@@ -52,17 +56,59 @@ pub struct ModelDir {
 }
 
 impl ModelDir {
+    /// Loads the directory's current model. A model written by a newer
+    /// build ([`NlpError::ModelTooNew`]), an older format
+    /// ([`NlpError::UnsupportedFormat`]) or a model file that does not match
+    /// its manifest's checksum or does not decode ([`NlpError::ModelCorrupt`])
+    /// is refused.
     pub fn load(dir: &Path) -> Result<Self> {
         let manifest = read_manifest(dir)?;
         let path = dir.join(MODEL_FILE);
+        if manifest.format > MODEL_FORMAT {
+            return Err(NlpError::ModelTooNew {
+                path: dir.to_path_buf(),
+                found: manifest.format,
+                supported: MODEL_FORMAT,
+            });
+        }
+        if manifest.format < MODEL_FORMAT {
+            return Err(NlpError::UnsupportedFormat {
+                found: manifest.format,
+                supported: MODEL_FORMAT,
+            });
+        }
         let bytes = std::fs::read(&path).map_err(|e| NlpError::io(&path, e))?;
-        let (set, _): (ModelSet, usize) =
-            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(
-                |e| NlpError::ModelDecode {
-                    path: path.clone(),
-                    message: e.to_string(),
-                },
-            )?;
+        if let Some(expected) = &manifest.model_sha256 {
+            let actual = sha256_hex(&bytes);
+            if !actual.eq_ignore_ascii_case(expected) {
+                return Err(NlpError::ModelCorrupt {
+                    path,
+                    reason: format!(
+                        "SHA-256 {actual} does not match {expected} in {MANIFEST_FILE}"
+                    ),
+                });
+            }
+        }
+        let corrupt = |reason: String| NlpError::ModelCorrupt {
+            path: path.clone(),
+            reason,
+        };
+        let (set, used): (ModelSet, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+                .map_err(|e| corrupt(format!("does not decode: {e}")))?;
+        if used != bytes.len() {
+            return Err(corrupt(format!(
+                "{} trailing bytes after the model",
+                bytes.len() - used
+            )));
+        }
+        if set.format > MODEL_FORMAT {
+            return Err(NlpError::ModelTooNew {
+                path: dir.to_path_buf(),
+                found: set.format,
+                supported: MODEL_FORMAT,
+            });
+        }
         Ok(Self {
             manifest,
             engine: Engine::from_set(set)?,
@@ -90,12 +136,19 @@ impl ModelDir {
         }
         let model = bincode::serde::encode_to_vec(engine.set(), bincode::config::standard())
             .map_err(|e| NlpError::ModelEncode(e.to_string()))?;
+        manifest.format = MODEL_FORMAT;
+        manifest.model_sha256 = Some(sha256_hex(&model));
         write_atomic(&dir.join(MODEL_FILE), &model)?;
         let json = serde_json::to_vec_pretty(&manifest)
             .map_err(|e| NlpError::ModelEncode(e.to_string()))?;
         write_atomic(&dir.join(MANIFEST_FILE), &json)?;
         Ok(manifest)
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {

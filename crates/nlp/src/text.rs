@@ -7,9 +7,14 @@ pub const MAX_CHARS: usize = 4000;
 /// Normalises a message for feature extraction:
 /// traditional → simplified Chinese (only when traditional characters are
 /// likely present, to keep the common path cheap), full-width ASCII →
-/// half-width, ASCII lower case, whitespace runs → one space, bounded length.
+/// half-width, HTML tags and common entities removed, ASCII lower case, whitespace runs → one space, bounded length.
 pub fn normalize(text: &str) -> String {
-    let bounded = truncate_chars(text, MAX_CHARS);
+    let stripped;
+    let mut bounded = truncate_chars(text, MAX_CHARS);
+    if bounded.contains(['<', '&']) {
+        stripped = strip_markup(bounded);
+        bounded = stripped.as_str();
+    }
     let simplified;
     let source = if looks_traditional(bounded) {
         simplified = zhconv::zhconv(bounded, zhconv::Variant::ZhHans);
@@ -57,10 +62,109 @@ fn fold_char(ch: char) -> char {
 
 /// Cheap screen: a handful of very frequent traditional-only characters.
 /// A false negative just means conversion is skipped for a message that
-/// has no common traditional character.
+/// has no common traditional character. Sorted, so each character costs
+/// one binary search (a linear scan of the list per character was a visible
+/// share of classification time).
+const TRADITIONAL_MARKERS: [char; 54] = [
+    '來', '係', '個', '們', '備', '務', '區', '問', '嗎', '噪', '國', '報', '學', '實', '對', '從',
+    '擾', '於', '時', '會', '樓', '機', '為', '無', '現', '當', '發', '盜', '經', '縣', '聽', '與',
+    '處', '號', '裡', '詐', '話', '該', '說', '請', '證', '資', '車', '這', '過', '還', '鄰', '門',
+    '關', '電', '題', '騙', '麼', '點',
+];
+
 fn looks_traditional(text: &str) -> bool {
-    const MARKERS: &str = "們這個來說時對會與為國過還於學點區號車當機關係麼從發問題報處請電話無務經現實資裡聽備嗎該證縣門鄰噪擾盜騙詐";
-    text.chars().any(|c| !c.is_ascii() && MARKERS.contains(c))
+    text.chars()
+        .any(|c| !c.is_ascii() && TRADITIONAL_MARKERS.binary_search(&c).is_ok())
+}
+
+/// Drops HTML/XML tags (`<p>`, `</div>`, `<!-- … -->`) and decodes the few
+/// entities that occur in pasted web text, so markup neither becomes
+/// features nor costs time. Only called when the text contains `<` or `&`.
+/// The closing tag (lower case) of a `<script>` or `<style>` element that
+/// `tag` (the text after '<') opens.
+fn hidden_element_end(tag: &str) -> Option<&'static str> {
+    let name = tag
+        .get(
+            ..tag
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(tag.len()),
+        )
+        .unwrap_or_default();
+    if name.eq_ignore_ascii_case("script") {
+        Some("</script")
+    } else if name.eq_ignore_ascii_case("style") {
+        Some("</style")
+    } else {
+        None
+    }
+}
+
+fn strip_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['<', '&']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(inner) = tail.strip_prefix('<') {
+            let is_tag =
+                inner.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            // A tag ends at the next '>' within a bounded window; a lone '<' is text.
+            match tail.char_indices().take(400).find(|(_, c)| *c == '>') {
+                Some((end, _)) if is_tag => {
+                    out.push(' ');
+                    rest = &tail[end + 1..];
+                    // What a script or style element holds is never shown.
+                    if let Some(close) = hidden_element_end(inner) {
+                        // ASCII lower-casing keeps byte offsets.
+                        rest = rest
+                            .to_ascii_lowercase()
+                            .find(close)
+                            .and_then(|at| rest[at..].find('>').map(|end| at + end + 1))
+                            .map_or("", |after| &rest[after..]);
+                    }
+                }
+                _ => {
+                    out.push('<');
+                    rest = &tail[1..];
+                }
+            }
+        } else {
+            let entity = [
+                ("&nbsp;", ' '),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&amp;", '&'),
+                ("&quot;", '"'),
+            ]
+            .into_iter()
+            .find(|(name, _)| tail.starts_with(name));
+            match entity {
+                Some((name, ch)) => {
+                    out.push(ch);
+                    rest = &tail[name.len()..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &tail[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The content characters of already-normalised text (noise dropped).
+pub fn content_chars(normalized: &str) -> Vec<char> {
+    normalized.chars().filter(|c| !is_noise_char(*c)).collect()
+}
+
+/// Stable hash of a character sequence (FxHash has no random seed).
+pub fn hash_chars(chars: &[char]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    chars.hash(&mut h);
+    h.finish()
 }
 
 /// True for characters that carry no content (punctuation, symbols, spaces).
@@ -84,6 +188,30 @@ mod tests {
     #[test]
     fn converts_traditional() {
         assert_eq!(normalize("鄰居噪音擾民"), "邻居噪音扰民");
+    }
+
+    #[test]
+    fn strips_html() {
+        assert_eq!(
+            normalize("<p>楼上<b>噪音</b>扰民&nbsp;a&lt;b</p><!-- x -->"),
+            "楼上 噪音 扰民 a<b"
+        );
+        assert_eq!(normalize("1 < 2 & 3"), "1 < 2 & 3");
+    }
+
+    #[test]
+    fn drops_what_scripts_and_styles_hold() {
+        assert_eq!(
+            normalize("<SCRIPT type=x>var a=1;</Script>噪音<style>p{color:red}</style>扰民"),
+            "噪音 扰民"
+        );
+        // An element never closed hides the rest, as in a browser.
+        assert_eq!(normalize("噪音<script>var a"), "噪音");
+    }
+
+    #[test]
+    fn traditional_markers_are_sorted() {
+        assert!(TRADITIONAL_MARKERS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::dataset::{stratified_folds, LabeledText, Task, TrainingRecord};
+use crate::dataset::{LabeledText, Task, TrainingRecord};
 use crate::duplicates::DuplicateConfig;
 use crate::engine::{Engine, TrainConfig};
 use crate::error::Result;
 use crate::evaluation::cv_metrics;
+use crate::folds::{grouped_stratified_folds, near_duplicate_groups, NEAR_DUPLICATE_JACCARD};
 use crate::model_dir::{Manifest, TaskInfo};
 
 #[derive(Debug, Clone)]
@@ -59,7 +60,17 @@ pub fn train_all(records: &[TrainingRecord], options: &TrainOptions) -> Result<(
             .collect();
         let cv = if options.cv_folds >= 2 && rows.len() >= options.cv_folds * 2 {
             let truth: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let folds = stratified_folds(&truth, options.cv_folds, options.config.svm.seed);
+            let texts: Vec<String> = rows
+                .iter()
+                .map(|r| format!("{}\n{}", r.title, r.detail))
+                .collect();
+            let groups = near_duplicate_groups(&texts, NEAR_DUPLICATE_JACCARD).labels();
+            let folds = grouped_stratified_folds(
+                &truth,
+                &groups,
+                options.cv_folds,
+                options.config.svm.seed,
+            );
             Some(cv_metrics(&options.config, &rows, &folds)?)
         } else {
             None
@@ -88,6 +99,7 @@ pub fn train_all(records: &[TrainingRecord], options: &TrainOptions) -> Result<(
         seed: options.config.svm.seed,
         tasks,
         duplicates: options.duplicates.clone(),
+        model_sha256: None,
     };
     Ok((engine, manifest))
 }

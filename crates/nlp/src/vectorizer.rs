@@ -10,7 +10,16 @@ use crate::analyzer::{Block, FeatureHit, BLOCKS};
 pub struct SparseVec {
     pub idx: Vec<u32>,
     pub val: Vec<f32>,
+    /// How much of the message the vocabulary knows, in [0, 1]: 0 for a text
+    /// with no known feature (empty, emoji, markup, another script), 1 from
+    /// [`FULL_EVIDENCE_HITS`] known feature occurrences covering at least half
+    /// of the message's features. Scores are shrunk towards uniform by it.
+    pub evidence: f32,
 }
+
+/// Known feature occurrences from which a message counts as fully evidenced
+/// (a one-line title of ~8 characters yields about this many).
+pub const FULL_EVIDENCE_HITS: f32 = 20.0;
 
 impl SparseVec {
     pub fn squared_norm(&self) -> f32 {
@@ -33,7 +42,7 @@ impl Default for VectorizerConfig {
         Self {
             min_df: 2,
             sublinear_tf: true,
-            block_weights: [1.0, 1.0, 1.0],
+            block_weights: [1.0, 1.0, 1.0, 1.0],
         }
     }
 }
@@ -50,7 +59,9 @@ pub struct Vectorizer {
 
 impl Vectorizer {
     /// Learns the vocabulary and IDF (smoothed as in scikit-learn).
-    pub fn fit(config: VectorizerConfig, docs: &[Vec<FeatureHit>]) -> Self {
+    /// `always` are features kept whatever their document frequency (the
+    /// class-lexicon features, whose weights may be set from a prior).
+    pub fn fit(config: VectorizerConfig, docs: &[Vec<FeatureHit>], always: &[u64]) -> Self {
         let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         let mut seen: Vec<u64> = Vec::new();
         for doc in docs {
@@ -62,9 +73,12 @@ impl Vectorizer {
                 *df.entry(h).or_insert(0) += 1;
             }
         }
+        for &h in always {
+            df.entry(h).or_insert(0);
+        }
         let mut kept: Vec<(u64, u32)> = df
             .into_iter()
-            .filter(|&(_, d)| d >= config.min_df)
+            .filter(|&(h, d)| d >= config.min_df || always.contains(&h))
             .collect();
         // Sorted so that column numbers do not depend on hash-map order.
         kept.sort_unstable_by_key(|&(h, _)| h);
@@ -109,9 +123,16 @@ impl Vectorizer {
                 .filter_map(|h| self.column(h.hash).map(|c| (h.block as u8, c))),
         );
         scratch.sort_unstable();
+        let known = scratch.len() as f32;
+        let coverage = if hits.is_empty() {
+            0.0
+        } else {
+            known / hits.len() as f32
+        };
         let mut out = SparseVec {
             idx: Vec::with_capacity(scratch.len()),
             val: Vec::with_capacity(scratch.len()),
+            evidence: (known / FULL_EVIDENCE_HITS).min(1.0) * (2.0 * coverage).min(1.0),
         };
         let mut block_start = 0;
         let mut i = 0;
@@ -122,7 +143,8 @@ impl Vectorizer {
                 j += 1;
             }
             let tf = (j - i) as f32;
-            let tf = if self.config.sublinear_tf {
+            // Most features occur once: skip the logarithm for them.
+            let tf = if self.config.sublinear_tf && j - i > 1 {
                 1.0 + tf.ln()
             } else {
                 tf
@@ -154,5 +176,6 @@ pub fn block_name(block: Block) -> &'static str {
         Block::TitleWord => "标题",
         Block::BodyWord => "词",
         Block::BodyChar => "字",
+        Block::Lexicon => "类词",
     }
 }

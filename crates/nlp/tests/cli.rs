@@ -298,14 +298,15 @@ fn held_out_messages_are_classified_well_and_eval_reports_it_truly() {
     ]);
     let loaded = minsheng_nlp::ModelDir::load(&model).unwrap();
     // Floors (accuracy, points above always answering the most frequent label, macro-F1).
-    // This split scored 0.867 / 0.844 / 0.789 / 0.867 accuracy and 0.85 / 0.54 / 0.73 /
-    // 0.58 macro-F1 when the test was written; the majority answers score 0.65 / 0.65 /
-    // 0.51 / 0.65.
+    // This split scored 0.900 / 0.867 / 0.783 / 0.894 accuracy and 0.89 / 0.77 / 0.72 /
+    // 0.81 macro-F1 with the title lexicon and the rare-label priors (issue 16); the
+    // majority answers score 0.65 / 0.65 / 0.51 / 0.65. Before them category scored
+    // 0.40 macro-F1 here: its rare classes went unpredicted.
     let floors = [
-        ("police_related", 0.82, 0.15, 0.80),
-        ("category", 0.78, 0.12, 0.42),
-        ("request_type", 0.70, 0.18, 0.62),
-        ("unit_type", 0.80, 0.14, 0.45),
+        ("police_related", 0.85, 0.15, 0.84),
+        ("category", 0.82, 0.12, 0.65),
+        ("request_type", 0.72, 0.18, 0.65),
+        ("unit_type", 0.84, 0.14, 0.70),
     ];
     for (task, floor, above_majority, f1_floor) in floors {
         let labelled: Vec<&std::collections::BTreeMap<String, String>> = held_rows
@@ -421,6 +422,25 @@ fn unambiguous_new_messages_get_their_labels() {
             "出入境",
             "出入境管理",
             Some("咨询"),
+        ),
+        // Rare classes (2–11 labelled rows each): predicted from their words
+        // in the 政法 taxonomy and the labelling rules, per the data README
+        // (黑恶 groups → 刑事案件/刑侦; police conduct → 民警作风与执法/督察).
+        (
+            "菜市场周边黑恶势力强收保护费",
+            "一伙涉黑恶势力团伙长期霸占菜市场，强收摊位保护费，持刀威胁不交钱的商户，请求扫黑除恶严厉打击。",
+            true,
+            "刑事案件",
+            "刑侦",
+            None,
+        ),
+        (
+            "值班民警态度恶劣推诿不予立案",
+            "我被人打伤后去报案，值班民警态度恶劣，推诿不予立案，还让我自己去找对方协商，请督察部门调查民警不作为。",
+            true,
+            "民警作风与执法",
+            "督察",
+            Some("投诉"),
         ),
         (
             "小区楼下排水管堵塞污水横流",

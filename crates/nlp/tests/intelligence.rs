@@ -120,6 +120,37 @@ fn odd_inputs_give_a_clear_result() {
     assert_eq!(s.category[0].label, "噪音扰民");
 }
 
+/// A reason is a phrase of the message, never the name of an internal
+/// feature such as a lexicon class ("标题:户政").
+#[test]
+fn reasons_are_phrases_of_the_message() {
+    let intelligence = Intelligence::from_models(trained(), Vec::new());
+    for (title, detail) in [
+        (
+            "小区广场舞噪音扰民",
+            "每天晚上广场舞音响开得很大，吵得老人孩子无法休息。",
+        ),
+        (
+            "咨询新生儿落户",
+            "孩子刚出生，请问上户口需要带什么材料，去哪个派出所办理？",
+        ),
+        (
+            "路口违停车辆太多",
+            "学校门口每天早上违停车辆堵路，希望交警贴条处罚。",
+        ),
+    ] {
+        let s = intelligence.suggest(title, detail, None);
+        assert!(!s.category_reasons.is_empty(), "{s:?}");
+        for reason in &s.category_reasons {
+            assert!(
+                title.contains(reason.as_str()) || detail.contains(reason.as_str()),
+                "{reason} is not in the message: {:?}",
+                s.category_reasons
+            );
+        }
+    }
+}
+
 #[test]
 fn handling_unit_follows_kind_and_jurisdiction() {
     let units = load_org_units(&fixture("org.json")).unwrap();
@@ -206,4 +237,109 @@ fn corrections_from_history_are_learned() {
         after.predict("category", title, detail).unwrap(),
         "治安管理"
     );
+}
+
+#[test]
+fn a_model_from_a_newer_build_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = read_records(&fixture("train.csv")).unwrap();
+    let (engine, manifest) = train_all(&records, &options()).unwrap();
+    ModelDir::save(dir.path(), &engine, manifest).unwrap();
+    let path = dir.path().join("manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["format"] = serde_json::json!(minsheng_nlp::engine::MODEL_FORMAT + 1);
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let err = ModelDir::load(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, minsheng_nlp::NlpError::ModelTooNew { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer than this build"), "{err}");
+}
+
+#[test]
+fn a_corrupt_or_truncated_model_file_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = read_records(&fixture("train.csv")).unwrap();
+    let (engine, manifest) = train_all(&records, &options()).unwrap();
+    ModelDir::save(dir.path(), &engine, manifest).unwrap();
+    let model = dir.path().join("model.bin");
+    let bytes = std::fs::read(&model).unwrap();
+
+    // One flipped byte: the checksum in the manifest no longer matches.
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x55;
+    std::fs::write(&model, &flipped).unwrap();
+    let err = ModelDir::load(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, minsheng_nlp::NlpError::ModelCorrupt { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("corrupt"), "{err}");
+
+    // Truncated, and the manifest without a checksum: decoding fails cleanly.
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    let manifest_path = dir.path().join("manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("modelSha256");
+    std::fs::write(&manifest_path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let err = ModelDir::load(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, minsheng_nlp::NlpError::ModelCorrupt { .. }),
+        "{err}"
+    );
+
+    // A manifest that is not JSON is an error too, naming the file.
+    std::fs::write(&manifest_path, b"{ not json").unwrap();
+    let err = ModelDir::load(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("manifest.json"), "{err}");
+}
+
+/// Hostile or contentless text: no panic, and a low-confidence answer. A
+/// text the vocabulary knows nothing of gets uniform scores (1/k for k
+/// labels, 0.5 for police relevance, which is "not police").
+#[test]
+fn garbage_text_gets_a_low_confidence_answer() {
+    let intelligence = Intelligence::from_models(trained(), Vec::new());
+    let emoji = "😀🙂🚗💨🎉".repeat(40);
+    let html = "<html><head><script>var a=1;</script></head><body><div class=\"x\"></div><br/></body></html>";
+    let hundred_kb: String = "ж".repeat(50_000); // 100 KB of Cyrillic
+    let mixed = "Привет مرحبا שלום こんにちは 안녕하세요 ∑∫√";
+    for (name, title, detail) in [
+        ("empty", "", ""),
+        ("whitespace", " \t", "\n\n"),
+        ("only emoji", emoji.as_str(), emoji.as_str()),
+        ("html markup only", html, html),
+        (
+            "100 KB of another script",
+            hundred_kb.as_str(),
+            hundred_kb.as_str(),
+        ),
+        ("mixed scripts", mixed, mixed),
+    ] {
+        let c = intelligence.classify(title, detail);
+        let (is_police, p) = c.police_related;
+        assert!(!is_police, "{name}: {p}");
+        assert!((p - 0.5).abs() < 0.05, "{name}: police probability {p}");
+        for list in [&c.category, &c.request_type, &c.unit_kind] {
+            let uniform = 1.0 / list.len() as f32;
+            assert!(
+                list[0].score < uniform * 1.5,
+                "{name}: top score {} with {} labels",
+                list[0].score,
+                list.len()
+            );
+        }
+        let s = intelligence.suggest(title, detail, Some(detail));
+        assert!(s.handling_units.len() <= 3, "{name}");
+    }
+    // Police words inside markup are still read.
+    let c = intelligence.classify(
+        "<p>小区广场舞<b>噪音扰民</b></p>",
+        "<div>每天晚上广场舞噪音扰民，影响休息。</div>",
+    );
+    assert!(c.police_related.0, "{:?}", c.police_related);
 }

@@ -31,7 +31,13 @@ mkdir -p var
 # Suggestion model: trained once from the shared labelled data when it is there; without
 # it the server runs without suggestions (everything else works).
 MODEL_ARGS=()
-if [ ! -f var/model/manifest.json ] && [ -f ../shared/data/police_labeled.csv ]; then
+# A model this build cannot load (an older format) is trained again; the old
+# version stays in var/model as model.vN.bin.
+model_loads() {
+  [ -f var/model/manifest.json ] &&
+    "$TARGET_DIR/release/minsheng-nlp" suggest --model var/model --title 测试 --detail 测试 >/dev/null 2>&1
+}
+if ! model_loads && [ -f ../shared/data/police_labeled.csv ]; then
   say "training the suggestion model into var/model"
   "$TARGET_DIR/release/minsheng-nlp" train --data ../shared/data/police_labeled.csv --out var/model --org data/demo/org.json \
     || say "model training failed; the server runs without suggestions"

@@ -43,6 +43,9 @@ if ! model_loads && [ -f ../shared/data/police_labeled.csv ]; then
     || say "model training failed; the server runs without suggestions"
 fi
 [ -f var/model/manifest.json ] && MODEL_ARGS=(--model var/model)
+# The server retrains from the same base set plus its own dispatch history (clerks'
+# corrections), daily or when the admin asks (系统管理 → 分派建议模型).
+[ -f ../shared/data/police_labeled.csv ] && export MINSHENG_TRAINING_DATA="${MINSHENG_TRAINING_DATA:-$PWD/../shared/data/police_labeled.csv}"
 
 if [ ! -f "$DB" ]; then
   say "seeding demo data into $DB"

@@ -62,8 +62,52 @@ impl ModelDir {
     /// its manifest's checksum or does not decode ([`NlpError::ModelCorrupt`])
     /// is refused.
     pub fn load(dir: &Path) -> Result<Self> {
-        let manifest = read_manifest(dir)?;
-        let path = dir.join(MODEL_FILE);
+        Self::load_files(dir, &dir.join(MANIFEST_FILE), &dir.join(MODEL_FILE))
+    }
+
+    /// Loads an archived version of the directory (kept by [`Self::save`]),
+    /// with the same checks as [`Self::load`].
+    pub fn load_version(dir: &Path, version: u64) -> Result<Self> {
+        let (manifest, model) = archived_files(dir, version);
+        Self::load_files(dir, &manifest, &model)
+    }
+
+    /// Makes archived `version` the current model again: it is checked,
+    /// then saved as the next version (so every reader that watches the
+    /// version number picks it up), with "rollback to v{version}" added to
+    /// its sources. Returns the new current manifest.
+    pub fn restore(dir: &Path, version: u64) -> Result<Manifest> {
+        let old = Self::load_version(dir, version)?;
+        let mut manifest = old.manifest;
+        manifest.sources.push(format!("rollback to v{version}"));
+        Self::save(dir, &old.engine, manifest)
+    }
+
+    /// Manifests of the archived versions, newest first (unreadable ones skipped).
+    pub fn archived(dir: &Path) -> Vec<Manifest> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Manifest> = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let v: u64 = name
+                    .strip_prefix("manifest.v")?
+                    .strip_suffix(".json")?
+                    .parse()
+                    .ok()?;
+                let manifest = read_manifest_file(&e.path()).ok()?;
+                (manifest.version == v && archived_files(dir, v).1.exists()).then_some(manifest)
+            })
+            .collect();
+        out.sort_by_key(|m| std::cmp::Reverse(m.version));
+        out
+    }
+
+    fn load_files(dir: &Path, manifest_path: &Path, path: &Path) -> Result<Self> {
+        let manifest = read_manifest_file(manifest_path)?;
+        let path = path.to_path_buf();
         if manifest.format > MODEL_FORMAT {
             return Err(NlpError::ModelTooNew {
                 path: dir.to_path_buf(),
@@ -124,13 +168,14 @@ impl ModelDir {
         if let Ok(previous) = read_manifest(dir) {
             manifest.version = previous.version + 1;
             let v = previous.version;
+            let (manifest_archive, model_archive) = archived_files(dir, v);
             for (name, archived) in [
-                (MODEL_FILE, format!("model.v{v}.bin")),
-                (MANIFEST_FILE, format!("manifest.v{v}.json")),
+                (MODEL_FILE, model_archive),
+                (MANIFEST_FILE, manifest_archive),
             ] {
                 let from = dir.join(name);
                 if from.exists() {
-                    std::fs::copy(&from, dir.join(archived)).map_err(|e| NlpError::io(&from, e))?;
+                    std::fs::copy(&from, archived).map_err(|e| NlpError::io(&from, e))?;
                 }
             }
         }
@@ -152,7 +197,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
-    let path = dir.join(MANIFEST_FILE);
+    read_manifest_file(&dir.join(MANIFEST_FILE))
+}
+
+/// The manifest and model files of archived `version` in `dir`.
+fn archived_files(dir: &Path, version: u64) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("manifest.v{version}.json")),
+        dir.join(format!("model.v{version}.bin")),
+    )
+}
+
+fn read_manifest_file(path: &Path) -> Result<Manifest> {
+    let path = path.to_path_buf();
     let bytes = std::fs::read(&path).map_err(|e| NlpError::io(&path, e))?;
     serde_json::from_slice(&bytes).map_err(|source| NlpError::Json { path, source })
 }

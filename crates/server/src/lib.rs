@@ -60,6 +60,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     notify::start_workers(&state);
     assessment::start_workers(&state);
+    intelligence::learning::start_workers(&state);
     start_following(&state);
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -46,6 +46,10 @@ pub struct ServiceConfig {
     pub pg_schema: Option<String>,
     /// Model directory written by `minsheng-nlp train`.
     pub model: Option<PathBuf>,
+    /// The labelled base data set the server retrains from, with its own history.
+    pub training_data: Option<PathBuf>,
+    /// Hours between scheduled retrains (default 24; 0 = only when an admin asks).
+    pub retrain_hours: Option<f64>,
     /// `text` or `json`.
     pub log_format: Option<String>,
     /// Write logs to daily files in this directory instead of stderr.
@@ -177,6 +181,11 @@ impl ServiceConfig {
         put("MINSHENG_DATABASE_URL_FILE", path(&self.database_url_file));
         put("MINSHENG_PG_SCHEMA", self.pg_schema.clone());
         put("MINSHENG_MODEL", path(&self.model));
+        put("MINSHENG_TRAINING_DATA", path(&self.training_data));
+        put(
+            "MINSHENG_RETRAIN_HOURS",
+            self.retrain_hours.map(|h| h.to_string()),
+        );
         put("MINSHENG_LOG_FORMAT", self.log_format.clone());
         put("MINSHENG_LOG_DIR", path(&self.log_dir));
         put(

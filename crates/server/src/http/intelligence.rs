@@ -8,6 +8,7 @@ use super::ApiJson;
 use crate::auth::Authed;
 use crate::cases::visible_case;
 use crate::error::ApiError;
+use crate::intelligence::learning::{self, ModelStatus, RetrainReport};
 use crate::intelligence::{self, AccuracyReport, AssistRequest, IntakeAssist, SuggestionsView};
 use crate::state::SharedState;
 
@@ -68,5 +69,54 @@ pub async fn assist(
 ) -> Result<Json<IntakeAssist>, ApiError> {
     state
         .blocking(move |s| Ok(Json(intelligence::assist(s, &auth.actor, &req)?)))
+        .await
+}
+
+/// The suggestion model: current version with its k-fold scores, versions kept for
+/// rollback, the last retrain (admin).
+#[utoipa::path(get, path = "/api/v1/intelligence/model",
+    responses((status = 200, body = ModelStatus), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn model_status(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<ModelStatus>, ApiError> {
+    state
+        .blocking(move |s| Ok(Json(learning::status(s, &auth.actor)?)))
+        .await
+}
+
+/// Retrains now from the base data set plus the clerks' history and, unless it scores
+/// worse than the current model, installs it on every instance (admin; audited).
+#[utoipa::path(post, path = "/api/v1/intelligence/model/retrain",
+    responses((status = 200, body = RetrainReport), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn retrain_model(
+    State(state): State<SharedState>,
+    auth: Authed,
+) -> Result<Json<RetrainReport>, ApiError> {
+    learning::require_admin(&auth.actor)?;
+    state
+        .blocking(move |s| Ok(Json(learning::retrain(s, Some(&auth.actor))?)))
+        .await
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// An archived version (`ModelStatus.archived`).
+    pub version: u64,
+}
+
+/// Makes an archived model version current again on every instance (admin; audited).
+#[utoipa::path(post, path = "/api/v1/intelligence/model/rollback", request_body = RollbackRequest,
+    responses((status = 200, body = ModelStatus), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn rollback_model(
+    State(state): State<SharedState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<RollbackRequest>,
+) -> Result<Json<ModelStatus>, ApiError> {
+    state
+        .blocking(move |s| Ok(Json(learning::rollback(s, &auth.actor, req.version)?)))
         .await
 }

@@ -121,6 +121,15 @@ pub fn router(state: SharedState) -> Router {
         .route("/cases/{id}/citizen", get(cases::unmasked_citizen))
         .route("/cases/{id}/suggestions", get(intelligence::suggestions))
         .route("/intelligence/accuracy", get(intelligence::accuracy))
+        .route("/intelligence/model", get(intelligence::model_status))
+        .route(
+            "/intelligence/model/retrain",
+            post(intelligence::retrain_model),
+        )
+        .route(
+            "/intelligence/model/rollback",
+            post(intelligence::rollback_model),
+        )
         .route("/intake/assist", post(intelligence::assist))
         .route("/worklists", get(worklists::counts))
         .route("/worklists/{list}", get(worklists::list))

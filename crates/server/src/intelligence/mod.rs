@@ -9,6 +9,7 @@ mod assist;
 mod export;
 mod feedback;
 mod followed;
+pub mod learning;
 mod views;
 
 use std::path::Path;
@@ -54,6 +55,8 @@ pub struct Intel {
     /// A model directory was configured at start (`--model`/MINSHENG_MODEL): the
     /// instance is not ready while no model is loaded (`http::health::ready`).
     model_configured: AtomicBool,
+    /// Retraining and reloading without a restart ([`learning`]).
+    learning: std::sync::Mutex<learning::Learning>,
 }
 
 impl Default for Intel {
@@ -64,6 +67,7 @@ impl Default for Intel {
             followed: std::sync::Mutex::default(),
             categories: RwLock::new(Vec::new()),
             model_configured: AtomicBool::new(false),
+            learning: std::sync::Mutex::default(),
         }
     }
 }
@@ -314,6 +318,9 @@ pub fn start(s: &AppState, model_dir: Option<&Path>) -> Result<(), ApiError> {
     s.intel
         .model_configured
         .store(model_dir.is_some(), Ordering::Relaxed);
+    if let Some(dir) = model_dir {
+        learning::configure(s, learning::LearningSettings::from_env(dir));
+    }
     match model_dir {
         Some(dir) => match load_model(s, dir) {
             Ok(()) => tracing::info!(

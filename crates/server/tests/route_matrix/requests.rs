@@ -324,6 +324,11 @@ pub async fn build(w: &World, row: &str, kind: Kind, ri: usize, obj: Obj, anonym
             get(format!("/cases/{case}/attachments/{aid}/thumbnail"))
         }
         "GET /intelligence/accuracy" => get("/intelligence/accuracy".into()),
+        "GET /intelligence/model" => get("/intelligence/model".into()),
+        "POST /intelligence/model/retrain" => post("/intelligence/model/retrain".into()),
+        "POST /intelligence/model/rollback" => {
+            post("/intelligence/model/rollback".into()).json(json!({"version": 1}))
+        }
         "GET /worklists" => get("/worklists".into()),
         "GET /worklists/{list} [no filter]" => get("/worklists/unsigned?limit=500".into()),
         "GET /worklists/{list}" => get(format!(

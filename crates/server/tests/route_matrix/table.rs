@@ -142,6 +142,10 @@ pub const TABLE: &[Row] = &[
     scoped("GET /cases/{id}/attachments/{aid}/thumbnail", Case,
                                                        [200, 200, 200, 200, 200, 200, 200, 200], OUT404),
     plain("GET /intelligence/accuracy",                [200, 200, 200, 403, 403, 403, 403, 403]),
+    // The model screen is the admin's; this world has no model directory (409).
+    plain("GET /intelligence/model",                   [200, 403, 403, 403, 403, 403, 403, 403]),
+    plain("POST /intelligence/model/retrain",          [409, 403, 403, 403, 403, 403, 403, 403]),
+    plain("POST /intelligence/model/rollback",         [409, 403, 403, 403, 403, 403, 403, 403]),
     // 民生清单 (SPEC §4), scoped.
     plain("GET /worklists",                            [200, 200, 200, 200, 200, 200, 200, 200]),
     plain("GET /worklists/{list} [no filter]",         [200, 200, 200, 200, 200, 200, 200, 200]),

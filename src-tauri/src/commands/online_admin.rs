@@ -1,5 +1,5 @@
 //! The admin console's part of the online passthrough (`super::online`): 用户管理,
-//! 审计日志, 考核权重, 短信模板 and 短信死信队列 are online only, so their reads and
+//! 审计日志, 考核权重, 短信模板, 短信死信队列 and 分派建议模型 are online only, so their reads and
 //! writes go through the same allowlisted door. The server refuses every other role
 //! (403); this list only keeps the webview away from routes the console does not use.
 
@@ -8,8 +8,12 @@ use super::online::{id_route, under};
 /// Reads (and, ending in `.xlsx`, downloads: the audit log's export).
 const GET_PREFIXES: &[&str] = &["/users/search", "/audit", "/sms/templates", "/sms/outbox"];
 
-/// Creating an account.
-const POST_PATHS: &[&str] = &["/users"];
+/// Creating an account; retraining the suggestion model or rolling it back.
+const POST_PATHS: &[&str] = &[
+    "/users",
+    "/intelligence/model/retrain",
+    "/intelligence/model/rollback",
+];
 
 /// One record's POST routes: a password reset, a dead letter retried or discarded.
 const POST_ID_ROUTES: &[(&str, &str)] = &[
@@ -75,6 +79,7 @@ mod tests {
             "/sms/outbox?status=dead&limit=1000",
             "/assessment/weights",
             "/intelligence/accuracy",
+            "/intelligence/model",
         ] {
             assert!(check_get(ok).is_ok(), "{ok}");
         }
@@ -107,6 +112,8 @@ mod tests {
         assert!(check_post(&format!("/sms/outbox/{ID}/retry")).is_ok());
         assert!(check_post(&format!("/sms/outbox/{ID}/discard")).is_ok());
         assert!(check_post("/sms/templates/followup.l1/preview").is_ok());
+        assert!(check_post("/intelligence/model/retrain").is_ok());
+        assert!(check_post("/intelligence/model/rollback").is_ok());
         assert!(check_put(&format!("/users/{ID}")).is_ok());
         assert!(check_put(&format!("/users/{ID}/active")).is_ok());
         assert!(check_put("/sms/templates/followup.l1").is_ok());
@@ -126,6 +133,9 @@ mod tests {
             "/sms/templates//preview".to_owned(),
             "/sms/inbound".to_owned(),
             "/users/search".to_owned(),
+            "/intelligence/model".to_owned(),
+            "/intelligence/model/retrainx".to_owned(),
+            "/intelligence/accuracy".to_owned(),
         ] {
             assert!(check_post(&bad).is_err(), "post {bad}");
         }

@@ -125,6 +125,12 @@ export type MatchRates = Schema<'MatchRates'>
 export type AccuracyReport = Schema<'AccuracyReport'>
 /** One week of `AccuracyReport.weekly` (its Monday and its rates). */
 export type WeekRates = Schema<'WeekRates'>
+/** `GET /intelligence/model`: the current model, the versions kept, the last retrain (admin). */
+export type ModelStatus = Schema<'ModelStatus'>
+/** One model version with its k-fold macro-F1 per task. */
+export type ModelVersionView = Schema<'ModelVersionView'>
+/** What one retrain did (`installed`, `rejected` or `skipped`, with a Chinese message). */
+export type RetrainReport = Schema<'RetrainReport'>
 
 // 系统管理 (admin console; the server refuses every other role with 403)
 /** An account as the admin's directory shows it. */
@@ -299,6 +305,12 @@ export const online = {
   putHolidayYear: (year: number, body: HolidayYear) => put<ConfigView>(`/config/calendar/${year}`, body),
   /** How often clerks kept the suggested category / unit / request type at dispatch. */
   accuracy: () => get<AccuracyReport>('/intelligence/accuracy'),
+  /** The suggestion model's versions and last retrain (admin). */
+  modelStatus: () => get<ModelStatus>('/intelligence/model'),
+  /** Retrains now from the base set plus the clerks' history; installed unless worse (admin). */
+  retrainModel: () => post<RetrainReport>('/intelligence/model/retrain', {}),
+  /** Makes a kept version current again on every instance (admin). */
+  rollbackModel: (version: number) => post<ModelStatus>('/intelligence/model/rollback', { version }),
   // ---- 系统管理 (admin)
   accounts: (q: AccountQuery = {}) => get<AccountPage>('/users/search', { ...q }),
   createAccount: (a: NewAccount) => post<unknown>('/users', a),

@@ -910,6 +910,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/intelligence/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The suggestion model: current version with its k-fold scores, versions kept for
+         *     rollback, the last retrain (admin).
+         */
+        get: operations["model_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/intelligence/model/retrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retrains now from the base data set plus the clerks' history and, unless it scores
+         *     worse than the current model, installs it on every instance (admin; audited).
+         */
+        post: operations["retrain_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/intelligence/model/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Makes an archived model version current again on every instance (admin; audited). */
+        post: operations["rollback_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge": {
         parameters: {
             query?: never;
@@ -2977,6 +3034,34 @@ export interface components {
          * @enum {string}
          */
         Metric: "received" | "signInOnTime" | "signInLate" | "replyOnTime" | "replyLate" | "returned" | "answered" | "rehandled" | "satisfied" | "unsatisfied" | "overdue" | "duplicates" | "accountability";
+        /** @description The model screen of the admin console. */
+        ModelStatus: {
+            /** @description Versions kept for rollback, newest first. */
+            archived: components["schemas"]["ModelVersionView"][];
+            baseDataConfigured: boolean;
+            configured: boolean;
+            current?: null | components["schemas"]["ModelVersionView"];
+            lastRetrain?: null | components["schemas"]["RetrainReport"];
+            /** @description The last version in the directory this instance refused to load, and why. */
+            refused?: string | null;
+            /**
+             * Format: double
+             * @description None: retrained only when an admin asks.
+             */
+            retrainEveryHours?: number | null;
+        };
+        /** @description One model version: what it was trained on and how well. */
+        ModelVersionView: {
+            createdAt: string;
+            /** @description Task → k-fold macro-F1 at training time. */
+            macroF1: {
+                [key: string]: number;
+            };
+            sources: string[];
+            trainingRows: number;
+            /** Format: int64 */
+            version: number;
+        };
         /** @description What the client declares before sending the bytes. */
         NewAttachment: {
             /** @description `image/jpeg`, `image/png` or `application/pdf`; must match the content. */
@@ -3436,6 +3521,29 @@ export interface components {
          * @enum {string}
          */
         RequestType: "咨询" | "求助" | "投诉" | "举报" | "建议" | "表扬";
+        /** @description What one retrain did. */
+        RetrainReport: {
+            /** Format: date-time */
+            at: string;
+            /** @description Rows from the server's own history (dispatched and transferred-out cases). */
+            historyRows: number;
+            /** @description In Chinese, for the admin. */
+            message: string;
+            /** @description `installed`, `rejected` (worse than the current model) or `skipped`. */
+            outcome: string;
+            /** Format: double */
+            policeF1After?: number | null;
+            /** Format: double */
+            policeF1Before?: number | null;
+            trainingRows: number;
+            /** @description `schedule` or `admin`. */
+            trigger: string;
+            /**
+             * Format: int64
+             * @description The version saved (installed only).
+             */
+            version?: number | null;
+        };
         /** @description A dead letter put back in the queue. */
         RetryResult: {
             id: string;
@@ -3447,6 +3555,13 @@ export interface components {
         };
         /** @enum {string} */
         Role: "clerk" | "officer" | "unitHead" | "supervisor" | "leader" | "followUp" | "admin" | "inspector" | "system";
+        RollbackRequest: {
+            /**
+             * Format: int64
+             * @description An archived version (`ModelStatus.archived`).
+             */
+            version: number;
+        };
         /** @description What opening a round did. */
         RoundOpened: {
             /** @description False: the period already had its round (nothing new was sent). */
@@ -7846,6 +7961,205 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    model_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelStatus"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retrain_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrainReport"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器内部错误或数据库暂时不可用 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务器繁忙或处理超时，请稍后重试 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelStatus"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、令牌无效或已过期 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -50,6 +50,8 @@ pub struct ServiceConfig {
     pub training_data: Option<PathBuf>,
     /// Hours between scheduled retrains (default 24; 0 = only when an admin asks).
     pub retrain_hours: Option<f64>,
+    /// A retrain with fewer labelled rows is skipped (default 100).
+    pub retrain_min_rows: Option<usize>,
     /// `text` or `json`.
     pub log_format: Option<String>,
     /// Write logs to daily files in this directory instead of stderr.
@@ -185,6 +187,10 @@ impl ServiceConfig {
         put(
             "MINSHENG_RETRAIN_HOURS",
             self.retrain_hours.map(|h| h.to_string()),
+        );
+        put(
+            "MINSHENG_RETRAIN_MIN_ROWS",
+            self.retrain_min_rows.map(|n| n.to_string()),
         );
         put("MINSHENG_LOG_FORMAT", self.log_format.clone());
         put("MINSHENG_LOG_DIR", path(&self.log_dir));

@@ -3525,7 +3525,7 @@ export interface components {
         RetrainReport: {
             /** Format: date-time */
             at: string;
-            /** @description Rows from the server's own history (dispatched and transferred-out cases). */
+            /** @description Distinct texts from the server's own history (dispatched and transferred-out cases). */
             historyRows: number;
             /** @description In Chinese, for the admin. */
             message: string;

@@ -56,7 +56,8 @@ pub struct LearningSettings {
 }
 
 impl LearningSettings {
-    /// MINSHENG_TRAINING_DATA and MINSHENG_RETRAIN_HOURS (default 24, 0 = never).
+    /// MINSHENG_TRAINING_DATA, MINSHENG_RETRAIN_HOURS (default 24, 0 = never) and
+    /// MINSHENG_RETRAIN_MIN_ROWS (default [`MIN_TRAINING_ROWS`]).
     pub fn from_env(model_dir: &Path) -> Self {
         let hours: f64 = std::env::var("MINSHENG_RETRAIN_HOURS")
             .ok()
@@ -68,7 +69,10 @@ impl LearningSettings {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             retrain_every: (hours > 0.0).then(|| Duration::from_secs_f64(hours * 3600.0)),
-            min_rows: MIN_TRAINING_ROWS,
+            min_rows: std::env::var("MINSHENG_RETRAIN_MIN_ROWS")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(MIN_TRAINING_ROWS),
         }
     }
 }
@@ -85,7 +89,7 @@ pub struct RetrainReport {
     /// The version saved (installed only).
     pub version: Option<u64>,
     pub training_rows: usize,
-    /// Rows from the server's own history (dispatched and transferred-out cases).
+    /// Distinct texts from the server's own history (dispatched and transferred-out cases).
     pub history_rows: usize,
     pub police_f1_before: Option<f64>,
     pub police_f1_after: Option<f64>,
@@ -234,7 +238,12 @@ fn train_and_install(
         Some(path) => read_records(path).map_err(nlp)?,
         None => Vec::new(),
     };
-    let history_rows = history.len();
+    // Distinct texts: the demo and busy cities repeat a text across many cases.
+    let history_rows = history
+        .iter()
+        .map(|r| (r.title.trim(), r.detail.trim()))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let records = merge_history(base, history);
     let (config, duplicates, before) = {
         let model = s.intel.model();
@@ -270,8 +279,13 @@ fn train_and_install(
         message: String::new(),
     };
     if records.len() < settings.min_rows {
+        let hint = if settings.base_data.is_none() {
+            "；请配置基础训练集（MINSHENG_TRAINING_DATA）"
+        } else {
+            ""
+        };
         report.message = format!(
-            "训练数据只有 {} 条（至少 {} 条），未训练；请配置基础训练集（MINSHENG_TRAINING_DATA）",
+            "训练数据只有 {} 条（至少 {} 条），未训练{hint}",
             records.len(),
             settings.min_rows
         );

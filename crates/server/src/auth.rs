@@ -311,3 +311,15 @@ impl FromRequestParts<SharedState> for Authed {
             .await
     }
 }
+
+/// The admin console's routes: the domain's `Administer` capability (SPEC §2).
+pub fn require_administer(actor: &minsheng_domain::role::Actor) -> Result<(), ApiError> {
+    if actor
+        .role
+        .can(minsheng_domain::capability::Capability::Administer)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}

@@ -132,14 +132,7 @@ pub struct Upload {
     pub content: Vec<u8>,
 }
 
-fn require_admin(actor: &Actor) -> Result<(), ApiError> {
-    use minsheng_domain::capability::Capability;
-    if actor.role.can(Capability::Administer) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
+use crate::auth::require_administer as require_admin;
 
 fn file_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();

@@ -94,7 +94,7 @@ pub async fn retrain_model(
     State(state): State<SharedState>,
     auth: Authed,
 ) -> Result<Json<RetrainReport>, ApiError> {
-    learning::require_admin(&auth.actor)?;
+    crate::auth::require_administer(&auth.actor)?;
     state
         .blocking(move |s| Ok(Json(learning::retrain(s, Some(&auth.actor))?)))
         .await

@@ -20,7 +20,7 @@ use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use minsheng_domain::role::{Actor, Role};
+use minsheng_domain::role::Actor;
 use minsheng_nlp::dataset::read_records;
 use minsheng_nlp::model_dir::read_manifest;
 use minsheng_nlp::org::place_words;
@@ -30,6 +30,7 @@ use minsheng_store::AuditRecord;
 use serde::Serialize;
 
 use super::{load_model, unit_profiles};
+use crate::auth::require_administer as require_admin;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
 
@@ -355,14 +356,6 @@ pub fn rollback(s: &AppState, actor: &Actor, version: u64) -> Result<ModelStatus
             .to_string(),
     })?;
     status(s, actor)
-}
-
-pub fn require_admin(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
 
 /// The model screen: current version, versions kept, the last retrain (admin).
